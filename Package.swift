@@ -1,0 +1,35 @@
+// swift-tools-version:6.0
+// el2emu: an ARMv8 EL2 virtualization emulator.
+// The target graph is the hardware/software line: only `Unicorn` imports
+// the C shim, only `EL2` (the emulated hardware) imports `Unicorn`, and the
+// `Hypervisor` (software) sees the machine through `EL2` alone.
+import PackageDescription
+
+let package = Package(
+    name: "el2emu",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "el2emu", targets: ["el2emu"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CUnicorn", linkerSettings: [.linkedLibrary("unicorn")]),
+        .target(name: "Unicorn", dependencies: ["CUnicorn"]),
+        .target(name: "AArch64"),
+        .target(name: "EL2", dependencies: ["Unicorn", "AArch64"]),
+        .target(name: "Hypervisor", dependencies: ["EL2", "AArch64"]),
+        .target(name: "Trace", dependencies: ["Hypervisor", "EL2", "AArch64"]),
+        .target(name: "GuestBuild"),
+        .executableTarget(name: "el2emu", dependencies: [
+            "Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "AArch64Tests", dependencies: ["AArch64"]),
+        .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
+        .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),
+        .testTarget(name: "el2emuTests", dependencies: ["GuestBuild"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,72 @@
+import AArch64
+
+/// The generic timer's EL1-visible part: the virtual timer (CNTV_*, counting
+/// CNTVCT = CNTPCT - CNTVOFF_EL2) and the EL1 physical timer (CNTP_*), on
+/// virtual time. CTL: ENABLE[0] IMASK[1] ISTATUS[2] (read-only, computed).
+public final class GenericTimer {
+    public struct Channel: Sendable {
+        public var ctl: UInt64 = 0
+        public var cval: UInt64 = 0
+        public var enabled: Bool { ctl & 1 != 0 }
+        public var masked: Bool { ctl & 2 != 0 }
+        /// The timer condition: enabled and the count has reached CVAL.
+        public func condition(count: UInt64) -> Bool { enabled && count >= cval }
+        /// Asserting its interrupt output: condition met and not masked.
+        public func asserted(count: UInt64) -> Bool { condition(count: count) && !masked }
+    }
+
+    public var virtual = Channel()
+    public var physical = Channel()
+    /// PPI INTIDs (QEMU virt / GICv3 convention).
+    public static let virtualPPI = 27
+    public static let physicalPPI = 30
+
+    public init() {}
+
+    func virtualCount(_ clock: VirtualClock, _ el2: EL2Registers) -> UInt64 { clock.counter &- el2.cntvoff }
+
+    func read(_ r: SystemRegister, clock: VirtualClock, el2: EL2Registers) -> UInt64 {
+        let pc = clock.counter, vc = virtualCount(clock, el2)
+        switch r {
+        case .CNTFRQ_EL0: return clock.counterHz
+        case .CNTPCT_EL0: return pc
+        case .CNTVCT_EL0: return vc
+        case .CNTV_CTL_EL0: return virtual.ctl & 3 | (virtual.condition(count: vc) ? 4 : 0)
+        case .CNTV_CVAL_EL0: return virtual.cval
+        case .CNTV_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: virtual.cval &- vc))
+        case .CNTP_CTL_EL0: return physical.ctl & 3 | (physical.condition(count: pc) ? 4 : 0)
+        case .CNTP_CVAL_EL0: return physical.cval
+        case .CNTP_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: physical.cval &- pc))
+        default: return 0
+        }
+    }
+
+    func write(_ r: SystemRegister, _ v: UInt64, clock: VirtualClock, el2: EL2Registers) {
+        switch r {
+        case .CNTV_CTL_EL0: virtual.ctl = v & 3
+        case .CNTV_CVAL_EL0: virtual.cval = v
+        // TVAL is a signed 32-bit offset from the current count.
+        case .CNTV_TVAL_EL0: virtual.cval = virtualCount(clock, el2) &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTP_CTL_EL0: physical.ctl = v & 3
+        case .CNTP_CVAL_EL0: physical.cval = v
+        case .CNTP_TVAL_EL0: physical.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        default: break
+        }
+    }
+
+    /// The virtual time (cycles) at which an enabled, unmasked channel next
+    /// asserts its interrupt, if ever.
+    func nextDeadline(clock: VirtualClock, el2: EL2Registers) -> UInt64? {
+        var best: UInt64?
+        func consider(_ ch: Channel, counterOffset: UInt64) {
+            guard ch.enabled, !ch.masked else { return }
+            // cval is in the channel's count; physical count = cval + offset (wrapping).
+            let physicalTicks = ch.cval &+ counterOffset
+            let cycles = physicalTicks < ch.cval && counterOffset != 0 ? UInt64.max : clock.ticksToCycles(physicalTicks)
+            best = min(best ?? .max, cycles)
+        }
+        consider(virtual, counterOffset: el2.cntvoff)
+        consider(physical, counterOffset: 0)
+        return best
+    }
+}

@@ -1,0 +1,168 @@
+import AArch64
+import Unicorn
+
+/// Unicorn's hooks, turned into guest events for the EL2 model. Exits are
+/// handled inside the hooks, so the common case never leaves `uc_emu_start`.
+extension Processor {
+    /// QEMU's exception numbers as Unicorn's INTR hook reports them.
+    enum QEMUException: UInt32 {
+        case undefined = 1, svc = 2, prefetchAbort = 3, dataAbort = 4, irq = 5, fiq = 6
+        case breakpoint = 7, hvc = 11, hypTrap = 12, smc = 13, virq = 14, vfiq = 15
+    }
+
+    func installHooks() throws {
+        try engine.onInterrupt { [unowned self] intno in self.interrupt(intno) }
+        try engine.onSystemInstruction(.mrs) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: true) }
+        try engine.onSystemInstruction(.msr) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: false) }
+        try engine.onSystemInstruction(.sys) { [unowned self] rt, id, _ in self.systemInstruction(rt, id) }
+        try engine.onBlock { [unowned self] address, size in self.block(address, size) }
+        try engine.onInvalidMemory { [unowned self] access, address, size, value in
+            self.invalidAccess(access, address: address, size: size, value: value)
+        }
+    }
+
+    func interrupt(_ intno: UInt32) {
+        let pc = engine.read(.pc)
+        switch QEMUException(rawValue: intno) {
+        case .hvc:
+            // PC is past the HVC; ELR_EL2 is the next instruction.
+            let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            takeSynchronousToEL2(.hvc(imm16: imm), elr: pc, resumePC: pc)
+        case .smc:
+            let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            if el2.hcr.contains(.TSC) {
+                // A trapped SMC returns to the SMC itself; the handler adds 4.
+                takeSynchronousToEL2(.smc(imm16: imm), elr: pc &- 4, resumePC: pc)
+            } else {
+                // No EL3 here: SMC is UNDEFINED at EL1.
+                undefinedToEL1(pc: pc &- 4)
+            }
+        case .undefined:
+            let word = engine.readWord(address: pc)
+            if let word, case .hlt(let imm) = Instruction(word), imm == SemihostingOperation.hltImmediate {
+                software?.semihostingCall(self)
+                if stopReason == nil { engine.write(.pc, pc &+ 4) }
+            } else {
+                undefinedToEL1(pc: pc)
+            }
+        case .svc:
+            let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            enterEL1(kind: 0, esr: .svc(imm16: imm), returnPC: pc)
+        case .breakpoint:
+            let imm = engine.readWord(address: pc).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            enterEL1(kind: 0, esr: ExceptionSyndrome(ec: .brk64, iss: UInt32(imm)), returnPC: pc)
+        case .prefetchAbort, .dataAbort:
+            stage1Fault(isInstruction: intno == QEMUException.prefetchAbort.rawValue, pc: pc)
+        case .irq, .fiq, .virq, .vfiq:
+            break  // the model drives interrupts itself; Unicorn's own lines stay low
+        case .hypTrap, .none:
+            requestStop(.error("unexpected exception \(intno) from the CPU at pc 0x\(String(pc, radix: 16))"))
+        }
+    }
+
+    func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
+        let r = SystemRegister(id)
+        let pc = engine.read(.pc)
+        let n = rt.generalPurposeIndex ?? 31
+        // EL2/EL3 registers and the *_EL12 aliases are UNDEFINED at EL1.
+        if r.op0 == 3 && r.op1 >= 4 {
+            undefinedToEL1(pc: pc)
+            return true
+        }
+        if trapsToEL2(r, isRead: isRead) {
+            takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
+            if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+            return true
+        }
+        if isRead, let v = hardwareRead(r) {
+            if n < 31 { engine.write(rt, v) }
+            return true
+        }
+        if !isRead && hardwareWrite(r, n < 31 ? value : 0) { return true }
+        return false
+    }
+
+    func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
+        let r = SystemRegister(id)
+        guard systemInstructionTrapsToEL2(r) else { return false }
+        let pc = engine.read(.pc)
+        takeSynchronousToEL2(.sys64(r, rt: rt.generalPurposeIndex ?? 31, isRead: false), elr: pc, resumePC: pc &+ 4)
+        if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+        return true
+    }
+
+    /// Each translation block: retire its instructions on virtual time, check
+    /// limits and timer deadlines, and instrument new blocks once.
+    func block(_ address: UInt64, _ size: UInt32) {
+        if !scannedBlocks.contains(address) {
+            scannedBlocks.insert(address)
+            if instrument(address, size) {
+                // Re-translate with the new hooks and start the block again.
+                engine.removeTranslations(begin: address, end: address &+ UInt64(size))
+                engine.write(.pc, address)
+                return
+            }
+        }
+        clock.retire(instructions: UInt64(size >> 2))
+        if clock.instructions >= maxInstructions {
+            requestStop(.instructionLimit(maxInstructions))
+            return
+        }
+        if clock.cycles >= maxCycles {
+            requestStop(.virtualTimeLimit(maxCycles))
+            return
+        }
+        if clock.cycles >= nextDeadline { timerDeadlineReached() }
+        blockCheckCounter &+= 1
+        if blockCheckCounter & 0xFFF == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
+            requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))
+        }
+    }
+
+    /// Decodes a new block and hooks the instructions the model must see
+    /// before they execute (WFE, DAIF writes, the guest's own ERET).
+    func instrument(_ address: UInt64, _ size: UInt32) -> Bool {
+        guard size > 0, size <= 4096, let bytes = engine.readMemory(address: address, count: Int(size)) else { return false }
+        var added = false
+        var i = 0
+        while i + 4 <= bytes.count {
+            let w = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+            let insn = Instruction(w)
+            let at = address &+ UInt64(i)
+            let wanted: Bool
+            switch insn {
+            case .wfe: wanted = true
+            default: wanted = insn.writesDAIF
+            }
+            if wanted && instrumented[at] == nil {
+                instrumented[at] = insn
+                if (try? engine.onCode(begin: at, end: at, { [unowned self] a, _ in self.instrumentedInstruction(a) })) != nil { added = true }
+            }
+            i += 4
+        }
+        return added
+    }
+
+    func instrumentedInstruction(_ pc: UInt64) {
+        guard let insn = instrumented[pc], stopReason == nil else { return }
+        switch insn {
+        case .wfe:
+            if el2.hcr.contains(.TWE) {
+                takeSynchronousToEL2(.wfx(isWFE: true), elr: pc, resumePC: pc)
+            }
+            // Untrapped WFE completes at once (an implementation may do so: Arm ARM D1.6.1).
+        case .msrDAIFSet(let m): daifWrite(pc, { $0.union(m) }, "MSR DAIFSet")
+        case .msrDAIFClr(let m): daifWrite(pc, { $0.subtracting(m) }, "MSR DAIFClr")
+        case .systemRegister(let r, let rt, false) where r == .DAIF:
+            let v = rt < 31 ? engine.read(.x(rt)) : 0
+            daifWrite(pc, { _ in InterruptMask(rawValue: UInt8((v >> 6) & 0xF)) }, "MSR DAIF")
+        case .eret:
+            guestERET(pc)
+        default: break
+        }
+    }
+
+    func invalidAccess(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {
+        stage2Abort(access, address: address, size: size, value: value)
+    }
+}

@@ -1,0 +1,72 @@
+import AArch64
+import Unicorn
+
+/// The virtual interrupt lines to EL1 and their delivery: a pending virtual
+/// IRQ (HCR_EL2.VI, or a pending list register) is taken when HCR_EL2.IMO is
+/// set, the guest runs at EL1/EL0 and PSTATE.I is clear. It is checked where
+/// the mask can change (DAIF writes, ERETs) and where something becomes pending.
+extension Processor {
+    /// Is a virtual IRQ signalled to EL1?
+    public var virtualIRQLine: Bool {
+        el2.hcr.contains(.IMO) && (el2.hcr.contains(.VI) || vgic.irqPending)
+    }
+
+    var virtualFIQLine: Bool { el2.hcr.contains(.FMO) && el2.hcr.contains(.VF) }
+
+    /// Recomputes the next timer deadline after a timer, GIC or HCR change.
+    func updateVirtualInterruptLines() {
+        nextDeadline = timer.nextDeadline(clock: clock, el2: el2) ?? .max
+    }
+
+    /// A DAIF write by the guest at `pc`. If it unmasks a pending virtual
+    /// interrupt, the model performs the write and takes the interrupt right
+    /// after the instruction, as the architecture orders it.
+    func daifWrite(_ pc: UInt64, _ transform: (InterruptMask) -> InterruptMask, _ cause: String) {
+        var pstate = ProcessorState(raw: engine.read(.pstate))
+        let old = pstate.daif, new = transform(old)
+        if old != new { onEvent?(.daif(pc: pc, old: old, new: new, cause: cause)) }
+        if pendingInterruptKind(for: new) != nil {
+            pstate.daif = new
+            engine.write(.pstate, pstate.raw)
+            deliverPendingInterrupts(returnPC: pc &+ 4)
+        }
+    }
+
+    /// The guest's own ERET at EL1: PSTATE from SPSR_EL1, PC from ELR_EL1.
+    func guestERET(_ pc: UInt64) {
+        let spsr = ProcessorState(raw: engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0)
+        let elr = engine.read(SystemRegisterID(.ELR_EL1)) ?? 0
+        let old = ProcessorState(raw: engine.read(.pstate)).daif
+        if old != spsr.daif { onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET")) }
+        if spsr.exceptionLevel <= 1, !spsr.isAArch32, pendingInterruptKind(for: spsr.daif) != nil {
+            engine.write(.pstate, spsr.raw)
+            deliverPendingInterrupts(returnPC: elr)
+        }
+    }
+
+    /// The vector offset (0x80 IRQ, 0x100 FIQ) of an interrupt that PSTATE
+    /// with mask `daif` would take now, if any.
+    func pendingInterruptKind(for daif: InterruptMask) -> UInt64? {
+        guard currentEL == 1 else { return nil }
+        if virtualFIQLine && !daif.contains(.f) { return 0x100 }
+        if virtualIRQLine && !daif.contains(.i) { return 0x80 }
+        return nil
+    }
+
+    /// Takes a pending, unmasked virtual interrupt now, returning to `returnPC`.
+    func deliverPendingInterrupts(returnPC: UInt64? = nil) {
+        let pstate = ProcessorState(raw: engine.read(.pstate))
+        guard let kind = pendingInterruptKind(for: pstate.daif) else { return }
+        let ret = returnPC ?? (currentEL == 1 && el2.elr == naturalPC ? naturalPC : engine.read(.pc))
+        enterEL1(kind: kind, esr: nil, returnPC: ret)
+    }
+
+    /// The timer's deadline passed while the guest ran: its PPI is a physical
+    /// interrupt, routed to EL2 with IMO (KVM then injects the virtual one).
+    func timerDeadlineReached() {
+        nextDeadline = .max
+        if el2.hcr.contains(.IMO) && currentEL == 1 {
+            takeIRQToEL2()
+        }
+    }
+}

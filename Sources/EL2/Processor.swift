@@ -1,0 +1,207 @@
+import AArch64
+import Unicorn
+
+/// One processing element with the EL2 extensions, emulated: Unicorn runs
+/// EL1/EL0; this class is the EL2 hardware around it. It routes guest events
+/// by HCR_EL2, takes exceptions to EL2 and calls the EL2 software through
+/// `ExceptionVectors`; the software acts on the machine only through the
+/// counted operations here (sysreg access, GPR access, ERET, TLBI...).
+public final class Processor {
+    let engine: Engine
+    public let memory: HostMemory
+    public let index: Int
+    public weak var software: ExceptionVectors?
+
+    /// The EL2 register file. Internal: software goes through `read`/`write`.
+    var el2 = EL2Registers()
+    public internal(set) var clock = VirtualClock()
+    /// Operations performed since the software last took them (`takeCounts`).
+    public internal(set) var counts = OperationCounts()
+    /// The phase that new operations are booked to.
+    public var phase: Phase = .entry
+    /// When false, operations are not counted (to measure the ledger's own cost).
+    public var countingEnabled = true
+    /// The exception level the model is at: 1 while the guest (or the split-mode
+    /// host kernel) runs, 2 while EL2 software runs.
+    public internal(set) var currentEL = 1
+
+    /// Limits: the run stops cleanly when one is reached.
+    public var maxInstructions: UInt64 = .max
+    public var maxCycles: UInt64 = .max
+    public var hostDeadline: UInt64 = .max  // host monotonic ns
+    var hostTimeoutSeconds: Double = 0
+
+    var stopReason: StopReason?
+    /// PC at which the current hook's instruction would naturally continue.
+    var naturalPC: UInt64 = 0
+    var pstateAtEntry: UInt64 = 0
+    var instrumented: [UInt64: Instruction] = [:]
+    var scannedBlocks = Set<UInt64>()
+    var blockCheckCounter = 0
+    var nextDeadline: UInt64 = .max
+    /// Observers for tracing (set by the software; no EL2 state).
+    public var onEvent: ((ProcessorEvent) -> Void)?
+
+    public init(memory: HostMemory, index: Int = 0) throws {
+        self.memory = memory
+        self.index = index
+        engine = try Engine(model: .a57)
+        // Unicorn starts as if Secure with SCR_EL3 = 0; make EL1 Non-secure AArch64 with HVC enabled.
+        engine.write(SystemRegisterID(.SCR_EL3), 0x501)  // NS | HCE | RW
+        engine.write(.pstate, ProcessorState.el1hMasked.raw)
+        try installHooks()
+    }
+
+    // MARK: Boot-time set-up (the boot loader's view, not counted)
+
+    public func setBootState(pc: UInt64, pstate: ProcessorState = .el1hMasked, x0: UInt64 = 0, x1: UInt64 = 0, x2: UInt64 = 0, x3: UInt64 = 0) {
+        engine.write(.pc, pc)
+        engine.write(.pstate, pstate.raw)
+        for (i, v) in [x0, x1, x2, x3].enumerated() { engine.write(.x(i), v) }
+    }
+
+    /// Maps host memory into the CPU's view at `address` (guest-physical).
+    public func mapDirect(address: UInt64, size: UInt64, permissions: MemoryPermissions = .all, hostPA: UInt64) throws {
+        guard let p = memory.pointer(hostPA, count: Int(size)) else {
+            throw HostMemory.AllocationError(description: "host PA 0x\(String(hostPA, radix: 16)) is not host memory")
+        }
+        try engine.map(address: address, size: size, permissions: permissions, pointer: p)
+    }
+
+    /// Reads guest memory through the guest's current translation (its VA).
+    public func readGuest(virtual address: UInt64, count: Int) -> [UInt8]? {
+        guard count >= 0, count <= 1 << 20 else { return nil }
+        return engine.readMemory(address: address, count: count)
+    }
+
+    @discardableResult
+    public func writeGuest(virtual address: UInt64, bytes: [UInt8]) -> Bool {
+        engine.writeMemory(address: address, bytes: bytes)
+    }
+
+    // MARK: Counted operations
+
+    @inline(__always)
+    public func count(_ op: HardwareOperation, _ n: Int = 1) {
+        if countingEnabled { counts.add(op, phase, n) }
+    }
+
+    /// Takes the counts since the last call (the ledger's per-exit record).
+    public func takeCounts() -> OperationCounts {
+        let c = counts
+        counts.clear()
+        return c
+    }
+
+    public func readGPR(_ n: Int) -> UInt64 {
+        count(.gprSave)
+        return n >= 0 && n < 31 ? engine.read(.x(n)) : 0
+    }
+
+    public func writeGPR(_ n: Int, _ v: UInt64) {
+        count(.gprRestore)
+        if n >= 0 && n < 31 { engine.write(.x(n), v) }
+    }
+
+    /// Saves x0...x30 (31 GPR operations), as the EL2 vector's entry code does.
+    public func saveGPRs(into regs: inout [UInt64]) {
+        count(.gprSave, 31)
+        if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
+        for i in 0..<31 { regs[i] = engine.read(.x(i)) }
+    }
+
+    public func restoreGPRs(_ regs: [UInt64]) {
+        count(.gprRestore, 31)
+        for i in 0..<min(31, regs.count) { engine.write(.x(i), regs[i]) }
+    }
+
+    /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
+    /// the way the hardware does, including E2H redirection.
+    public func read(_ r: SystemRegister) -> UInt64 {
+        let target = resolve(r)
+        switch target {
+        case .el2(let reg):
+            count(.sysregReadEL2)
+            return el2[reg] ?? 0
+        case .el1(let reg):
+            count(.sysregReadEL1)
+            return engine.read(SystemRegisterID(reg)) ?? 0
+        case .gic(let reg):
+            count(.listRegisterRead)
+            return vgic.read(reg)
+        case .timer(let reg):
+            count(.sysregReadTimer)
+            return timer.read(reg, clock: clock, el2: el2)
+        }
+    }
+
+    public func write(_ r: SystemRegister, _ v: UInt64) {
+        let target = resolve(r)
+        switch target {
+        case .el2(let reg):
+            count(.sysregWriteEL2)
+            let old = el2[reg] ?? 0
+            el2[reg] = v
+            if reg == .HCR_EL2 || reg == .VTTBR_EL2 || reg == .VTCR_EL2 { translationControlChanged(reg, old: old) }
+        case .el1(let reg):
+            count(.sysregWriteEL1)
+            engine.write(SystemRegisterID(reg), v)
+        case .gic(let reg):
+            count(.listRegisterWrite)
+            vgic.write(reg, v)
+            updateVirtualInterruptLines()
+        case .timer(let reg):
+            count(.sysregWriteTimer)
+            timer.write(reg, v, clock: clock, el2: el2)
+            updateVirtualInterruptLines()
+        }
+    }
+
+    enum Target { case el1(SystemRegister), el2(SystemRegister), gic(SystemRegister), timer(SystemRegister) }
+
+    func resolve(_ r: SystemRegister) -> Target {
+        if r.op0 == 3 && r.crn == 12 && (r.op1 == 4 && r.crm >= 8 || r.op1 == 0 && r.crm >= 8) { return .gic(r) }
+        if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 5) && r.crm >= 2 { return .timer(r.op1 == 5 ? SystemRegister(3, 3, 14, r.crm, r.op2) : r) }
+        if r == .CNTVOFF_EL2 { return .el2(r) }
+        if r == .SP_EL1 { return .el1(r) }
+        if r.isEL12Alias { return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2)) }
+        if r.isEL2 { return .el2(r) }
+        if el2.hcr.contains(.E2H), currentEL == 2, let redirected = EL2Registers.e2hRedirect(r) { return .el2(redirected) }
+        return .el1(r)
+    }
+
+    // MARK: Virtual interrupt hardware
+
+    public let vgic = VirtualCPUInterface()
+    public let timer = GenericTimer()
+}
+
+extension SystemRegisterID {
+    init(_ r: SystemRegister) {
+        self.init(op0: UInt32(r.op0), op1: UInt32(r.op1), crn: UInt32(r.crn), crm: UInt32(r.crm), op2: UInt32(r.op2))
+    }
+}
+
+extension SystemRegister {
+    init(_ id: SystemRegisterID) {
+        self.init(UInt8(truncatingIfNeeded: id.op0), UInt8(truncatingIfNeeded: id.op1), UInt8(truncatingIfNeeded: id.crn),
+                  UInt8(truncatingIfNeeded: id.crm), UInt8(truncatingIfNeeded: id.op2))
+    }
+}
+
+extension Processor {
+    /// The hypervisor is initialised at EL2 with `hcr` before the first entry.
+    public func beginAtEL2(hcr: HCR) {
+        currentEL = 2
+        el2.hcr = hcr
+        pstateAtEntry = engine.read(.pstate)
+        naturalPC = engine.read(.pc)
+    }
+
+    /// Maps a device region whose accesses the device model serves.
+    public func mapDevice(address: UInt64, size: UInt64,
+                          read: @escaping (UInt64, Int) -> UInt64,
+                          write: @escaping (UInt64, Int, UInt64) -> Void) throws {
+        try engine.mapMMIO(address: address, size: size, read: read, write: write)
+    }
+}

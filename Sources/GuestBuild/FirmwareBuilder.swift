@@ -1,0 +1,88 @@
+import Foundation
+
+/// Builds the guests in `Firmware/` from source with the Swift toolchain's
+/// clang and ld.lld for aarch64-none-elf. Outputs go to `.build/firmware/`
+/// and are rebuilt when a source is newer than the ELF.
+public struct FirmwareBuilder {
+    public let firmwareDirectory: URL
+    public let outputDirectory: URL
+
+    public struct BuildError: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The repository's `Firmware/` folder, found from this source file or `EL2EMU_FIRMWARE`.
+    public init(root: URL? = nil) {
+        let repo = root ?? ProcessInfo.processInfo.environment["EL2EMU_ROOT"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        firmwareDirectory = repo.appendingPathComponent("Firmware")
+        outputDirectory = repo.appendingPathComponent(".build/firmware")
+    }
+
+    /// The names of the guests in `Firmware/guests/`.
+    public var guests: [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: firmwareDirectory.appendingPathComponent("guests").path)) ?? []
+        return Set(files.compactMap { f -> String? in
+            f.hasSuffix(".c") || f.hasSuffix(".S") ? String(f.dropLast(2)) : nil
+        }).sorted()
+    }
+
+    /// Builds guest `name` (Firmware/guests/NAME.c or NAME.S, linked with
+    /// Firmware/common) and returns the ELF's path.
+    public func build(_ name: String) throws -> URL {
+        let fm = FileManager.default
+        let guestDir = firmwareDirectory.appendingPathComponent("guests")
+        let main = [".c", ".S"].map { guestDir.appendingPathComponent(name + $0) }.first { fm.fileExists(atPath: $0.path) }
+        guard let main else { throw BuildError(description: "no firmware guest named '\(name)' in \(guestDir.path)") }
+        let common = firmwareDirectory.appendingPathComponent("common")
+        let commonSources = ((try? fm.contentsOfDirectory(atPath: common.path)) ?? [])
+            .filter { $0.hasSuffix(".c") || $0.hasSuffix(".S") }.sorted().map { common.appendingPathComponent($0) }
+        let linker = common.appendingPathComponent("link.ld")
+        let header = common.appendingPathComponent("guest.h")
+        let out = outputDirectory.appendingPathComponent(name + ".elf")
+        try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+
+        let inputs = [main, linker, header] + commonSources
+        if let built = modified(out), inputs.allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return out }
+
+        let tmp = outputDirectory.appendingPathComponent("\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let args = ["--target=aarch64-none-elf", "-march=armv8-a", "-mgeneral-regs-only", "-ffreestanding",
+                    "-fno-builtin", "-nostdlib", "-static", "-O2", "-g0", "-fuse-ld=lld",
+                    "-Wl,--build-id=none", "-Wl,-T," + linker.path, "-I", common.path, "-o", tmp.path]
+            + ([main] + commonSources).map(\.path)
+        try run(clang(), args)
+        _ = try? fm.removeItem(at: out)
+        try fm.moveItem(at: tmp, to: out)
+        return out
+    }
+
+    private func modified(_ u: URL) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: u.path))?[.modificationDate] as? Date
+    }
+
+    /// clang from `EL2EMU_CLANG`, else the one beside `swift` on the PATH.
+    func clang() -> String {
+        let env = ProcessInfo.processInfo.environment
+        if let c = env["EL2EMU_CLANG"] { return c }
+        for dir in (env["PATH"] ?? "/usr/bin").split(separator: ":") {
+            let swift = "\(dir)/swift", clang = "\(dir)/clang"
+            if FileManager.default.isExecutableFile(atPath: swift), FileManager.default.isExecutableFile(atPath: clang) { return clang }
+        }
+        return "clang"
+    }
+
+    private func run(_ tool: String, _ args: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [tool] + args
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = err
+        do { try p.run() } catch { throw BuildError(description: "cannot run \(tool): \(error)") }
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 {
+            throw BuildError(description: "firmware build failed (\(tool)):\n" + (String(data: data, encoding: .utf8) ?? ""))
+        }
+    }
+}

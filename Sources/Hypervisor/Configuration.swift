@@ -1,0 +1,27 @@
+import AArch64
+
+/// How a VM is built and run: the design, memory, vCPUs, trap overrides,
+/// the cost profile and the limits.
+public struct Configuration: Sendable {
+    public var mode = VirtualizationMode.nvhe
+    public var ramBase: UInt64 = 0x4000_0000
+    public var ramSize: UInt64 = 128 << 20
+    public var cpus = 1
+    /// `--hcr +TWI,-TVM`: bits forced on and off in the guest's HCR_EL2.
+    public var hcrSet: HCR = []
+    public var hcrClear: HCR = []
+    public var profile = CostProfile.cortexA57
+    public var maxInstructions: UInt64 = .max
+    public var maxCycles: UInt64 = .max
+    public var timeoutSeconds: Double = 0
+    /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
+    public var ledger = true
+
+    /// The largest guest RAM el2emu accepts.
+    public static let maxRAM: UInt64 = 16 << 30
+
+    public init() {}
+
+    /// The guest's HCR_EL2: KVM's guest flags with the user's overrides.
+    public var guestHCR: HCR { HCR.kvmGuest.union(hcrSet).subtracting(hcrClear) }
+}

@@ -1,0 +1,42 @@
+import AArch64
+import EL2
+
+/// HVC/SMC calls: PSCI 1.0 and SMCCC_VERSION (KVM's hypercalls.c, psci.c).
+extension VirtualMachine {
+    func handleHypercall(_ vcpu: VCPU, conduit: String) -> (ExitAction, String) {
+        let id = UInt32(truncatingIfNeeded: vcpu.gpr(0))
+        guard let fn = PSCIFunction(rawValue: id) else {
+            vcpu.setGPR(0, PSCIReturn.notSupported.register)
+            return (.resume, "\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED")
+        }
+        let name = "\(conduit) \(fn)"
+        switch fn {
+        case .smcccVersion:
+            vcpu.setGPR(0, 0x1_0001)   // SMCCC 1.1
+        case .version:
+            vcpu.setGPR(0, 0x1_0000)   // PSCI 1.0
+        case .features:
+            let queried = UInt32(truncatingIfNeeded: vcpu.gpr(1))
+            let supported = PSCIFunction(rawValue: queried) != nil && queried != PSCIFunction.cpuSuspend.rawValue
+                && queried != PSCIFunction.cpuSuspend32.rawValue
+            vcpu.setGPR(0, supported ? 0 : PSCIReturn.notSupported.register)
+        case .migrateInfoType:
+            vcpu.setGPR(0, 2)          // Trusted OS not present / migration not required
+        case .systemOff:
+            return (.stop(.guestExit(status: exitStatusAtPowerOff, how: "PSCI SYSTEM_OFF")), name)
+        case .systemReset:
+            return (.stop(.guestExit(status: exitStatusAtPowerOff, how: "PSCI SYSTEM_RESET")), name)
+        case .cpuOn, .cpuOn32:
+            let r = cpuOn(vcpu, target: vcpu.gpr(1), entry: vcpu.gpr(2), contextID: vcpu.gpr(3))
+            vcpu.setGPR(0, r.register)
+            return (.resume, "\(name) -> \(r)")
+        case .cpuOff:
+            return cpuOff(vcpu)
+        case .affinityInfo, .affinityInfo32:
+            vcpu.setGPR(0, affinityInfo(vcpu.gpr(1)).register)
+        case .cpuSuspend, .cpuSuspend32:
+            vcpu.setGPR(0, PSCIReturn.notSupported.register)
+        }
+        return (.resume, name)
+    }
+}

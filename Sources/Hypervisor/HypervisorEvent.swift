@@ -1,0 +1,31 @@
+import AArch64
+import EL2
+
+/// Everything a run reports, in order, for traces and statistics.
+public enum HypervisorEvent {
+    case exit(ExitRecord)
+    case hardware(vcpu: Int, time: UInt64, ProcessorEvent)
+    /// The vCPU was blocked in a trapped WFI for `cycles` and woken by `reason`.
+    case blocked(vcpu: Int, time: UInt64, pc: UInt64, cycles: UInt64, woken: String)
+    case psci(vcpu: Int, time: UInt64, call: String)
+    case mmio(vcpu: Int, time: UInt64, address: UInt64, size: Int, isWrite: Bool, value: UInt64, device: String)
+    case note(vcpu: Int, time: UInt64, String)
+    case stop(time: UInt64, StopReason)
+}
+
+/// Delivers events to the observers (tracing is off when there are none).
+public final class EventSink {
+    public var observers: [(HypervisorEvent) -> Void] = []
+    var time: () -> UInt64 = { 0 }
+    var currentVCPU: () -> Int = { 0 }
+    public var isActive: Bool { !observers.isEmpty }
+
+    public func emit(_ e: HypervisorEvent) {
+        for o in observers { o(e) }
+    }
+
+    func note(_ s: String) {
+        guard isActive else { return }
+        emit(.note(vcpu: currentVCPU(), time: time(), s))
+    }
+}

@@ -1,0 +1,53 @@
+import AArch64
+import EL2
+
+/// One exit: why it happened, what the hypervisor did (operation counts by
+/// phase) and what that cost under the profile.
+public struct ExitRecord: Sendable {
+    public var sequence: Int
+    public var vcpu: Int
+    /// Virtual time (cycles) when the exit was taken.
+    public var time: UInt64
+    public var pc: UInt64
+    public var esr: ExceptionSyndrome?
+    /// The exit kind: the EC name ("HVC64", "SYS64", "DABT_LOW", "WFx") or "IRQ".
+    public var kind: String
+    /// What the handler did, e.g. "HVC PSCI_VERSION" or "SYS64 MSR SCTLR_EL1, x3".
+    public var detail: String
+    public var counts: OperationCounts
+    /// Modelled cycles per phase (Phase.rawValue order).
+    public var phaseCycles: [UInt64]
+    public var cycles: UInt64 { phaseCycles.reduce(0, &+) }
+}
+
+/// Per-kind totals, like kvm_stat.
+public struct ExitStatistics: Sendable {
+    public var count = 0
+    public var cycles: UInt64 = 0
+    public var phaseCycles = [UInt64](repeating: 0, count: Phase.allCases.count)
+    public var counts = OperationCounts()
+}
+
+/// The ledger: every exit's operations, priced by one cost profile.
+public final class Ledger {
+    public let profile: CostProfile
+    public private(set) var byKind: [String: ExitStatistics] = [:]
+    public private(set) var exits = 0
+    public private(set) var totalCycles: UInt64 = 0
+
+    init(profile: CostProfile) { self.profile = profile }
+
+    func record(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, counts: OperationCounts) -> ExitRecord {
+        let phases = profile.price(counts)
+        let rec = ExitRecord(sequence: exits, vcpu: vcpu, time: time, pc: pc, esr: esr, kind: kind, detail: detail, counts: counts, phaseCycles: phases)
+        exits += 1
+        var s = byKind[kind] ?? ExitStatistics()
+        s.count += 1
+        s.cycles &+= rec.cycles
+        for i in phases.indices { s.phaseCycles[i] &+= phases[i] }
+        s.counts += counts
+        byKind[kind] = s
+        totalCycles &+= rec.cycles
+        return rec
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+
+/// A guest image ready to load: segments at guest-physical addresses and an entry point.
+public struct GuestImage: Sendable {
+    public enum Format: String, Sendable { case elf, image, binary }
+    public struct Segment: Sendable {
+        public var address: UInt64
+        public var bytes: [UInt8]
+        public var memorySize: UInt64   // bytes beyond `bytes` are zero (.bss)
+    }
+    public var format: Format
+    public var segments: [Segment]
+    public var entry: UInt64
+    /// The highest guest-physical address the image occupies (exclusive).
+    public var end: UInt64 { segments.map { $0.address &+ max($0.memorySize, UInt64($0.bytes.count)) }.max() ?? entry }
+
+    public struct LoadError: Error, CustomStringConvertible, Equatable {
+        public let description: String
+    }
+
+    /// Reads and parses `path`: an ELF64 AArch64 executable, or a Linux arm64
+    /// `Image` (magic "ARM\x64" at 0x38), or (with `.binary`) a flat binary.
+    public static func load(path: String, ramBase: UInt64, ramSize: UInt64, format: Format? = nil) throws -> GuestImage {
+        guard FileManager.default.fileExists(atPath: path) else { throw LoadError(description: "\(path): no such file") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(description: "\(path): cannot read the file") }
+        return try parse([UInt8](data), name: path, ramBase: ramBase, ramSize: ramSize, format: format)
+    }
+
+    public static func parse(_ bytes: [UInt8], name: String, ramBase: UInt64, ramSize: UInt64, format: Format? = nil) throws -> GuestImage {
+        let image: GuestImage
+        switch format ?? detect(bytes) {
+        case .elf: image = try ELFImage.parse(bytes, name: name)
+        case .image: image = try LinuxImage.parse(bytes, name: name, ramBase: ramBase)
+        case .binary:
+            guard !bytes.isEmpty else { throw LoadError(description: "\(name): empty file") }
+            image = GuestImage(format: .binary, segments: [Segment(address: ramBase &+ 0x80000, bytes: bytes, memorySize: UInt64(bytes.count))], entry: ramBase &+ 0x80000)
+        case nil:
+            throw LoadError(description: "\(name): not an ELF file or a Linux arm64 Image (use --format binary for a flat binary)")
+        }
+        try image.check(name: name, ramBase: ramBase, ramSize: ramSize)
+        return image
+    }
+
+    static func detect(_ b: [UInt8]) -> Format? {
+        if b.count >= 4 && b[0] == 0x7F && b[1] == 0x45 && b[2] == 0x4C && b[3] == 0x46 { return .elf }
+        if b.count >= 0x40 && b[0x38] == 0x41 && b[0x39] == 0x52 && b[0x3A] == 0x4D && b[0x3B] == 0x64 { return .image }
+        return nil
+    }
+
+    /// Every segment and the entry point must lie in guest RAM, without overlaps.
+    func check(name: String, ramBase: UInt64, ramSize: UInt64) throws {
+        let ramEnd = ramBase &+ ramSize
+        guard !segments.isEmpty else { throw LoadError(description: "\(name): no loadable segment") }
+        for s in segments {
+            let size = max(s.memorySize, UInt64(s.bytes.count))
+            let (end, overflow) = s.address.addingReportingOverflow(size)
+            guard !overflow, s.address >= ramBase, end <= ramEnd else {
+                throw LoadError(description: "\(name): segment at 0x\(String(s.address, radix: 16)) (size 0x\(String(size, radix: 16))) lies outside guest RAM 0x\(String(ramBase, radix: 16))-0x\(String(ramEnd, radix: 16)) (try a larger --mem)")
+            }
+        }
+        let sorted = segments.sorted { $0.address < $1.address }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where a.address &+ max(a.memorySize, UInt64(a.bytes.count)) > b.address {
+            throw LoadError(description: "\(name): segments at 0x\(String(a.address, radix: 16)) and 0x\(String(b.address, radix: 16)) overlap")
+        }
+        guard entry >= ramBase, entry < ramEnd else {
+            throw LoadError(description: "\(name): entry point 0x\(String(entry, radix: 16)) lies outside guest RAM 0x\(String(ramBase, radix: 16))-0x\(String(ramEnd, radix: 16))")
+        }
+        guard entry & 3 == 0 else { throw LoadError(description: "\(name): entry point 0x\(String(entry, radix: 16)) is not 4-byte aligned") }
+    }
+}

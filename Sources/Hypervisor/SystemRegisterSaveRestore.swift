@@ -1,0 +1,54 @@
+import AArch64
+import EL2
+
+/// Save and restore of EL1 state, shared by both designs (KVM's
+/// `include/hyp/sysreg-sr.h`). Every access is a counted hardware operation.
+enum SystemRegisterSaveRestore {
+    /// `__sysreg_save_el1_state` plus the common state (MDSCR, TPIDR*_EL0, SP_EL0).
+    static let el1State: [SystemRegister] = SystemRegister.el1Context
+    static let commonState: [SystemRegister] = [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0]
+
+    /// Reads the EL1 state out of the CPU. `viaEL12`: from EL2 with E2H, through the *_EL12 aliases.
+    static func saveEL1State(_ cpu: Processor, into ctx: inout CPUContext, viaEL12: Bool = false) {
+        for r in el1State {
+            ctx[r] = cpu.read(viaEL12 ? alias(r) : r)
+        }
+        cpu.count(.memoryAccess, el1State.count)
+    }
+
+    static func restoreEL1State(_ cpu: Processor, from ctx: CPUContext, viaEL12: Bool = false) {
+        cpu.count(.memoryAccess, el1State.count)
+        for r in el1State {
+            cpu.write(viaEL12 ? alias(r) : r, ctx[r])
+        }
+    }
+
+    static func saveCommonState(_ cpu: Processor, into ctx: inout CPUContext) {
+        for r in commonState { ctx[r] = cpu.read(r) }
+        cpu.count(.memoryAccess, commonState.count)
+    }
+
+    static func restoreCommonState(_ cpu: Processor, from ctx: CPUContext) {
+        cpu.count(.memoryAccess, commonState.count)
+        for r in commonState { cpu.write(r, ctx[r]) }
+    }
+
+    /// SP_EL1, ELR_EL1 and SPSR_EL1 have no *_EL12 form that E2H needs: SP_EL1 is
+    /// reachable from EL2 directly; ELR/SPSR use ELR_EL12/SPSR_EL12 (op1=5).
+    static func alias(_ r: SystemRegister) -> SystemRegister {
+        r == .SP_EL1 ? r : r.el12Alias
+    }
+
+    /// Guest exit state the handlers need: ELR_EL2/SPSR_EL2 (the guest PC and PSTATE).
+    static func saveReturnState(_ cpu: Processor, into ctx: inout CPUContext) {
+        ctx.pc = cpu.read(.ELR_EL2)
+        ctx.pstate = cpu.read(.SPSR_EL2)
+        cpu.count(.memoryAccess, 2)
+    }
+
+    static func restoreReturnState(_ cpu: Processor, from ctx: CPUContext) {
+        cpu.count(.memoryAccess, 2)
+        cpu.write(.ELR_EL2, ctx.pc)
+        cpu.write(.SPSR_EL2, ctx.pstate)
+    }
+}

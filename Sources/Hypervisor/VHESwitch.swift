@@ -1,0 +1,89 @@
+import AArch64
+import EL2
+
+/// VHE (ARMv8.1, HCR_EL2.E2H, host kernel at EL2), like KVM's
+/// `hyp/vhe/switch.c`: the host's own state lives in EL2 registers, so the
+/// guest's EL1 state, stage 2 and the timer are loaded at vcpu_load and
+/// saved at vcpu_put; an exit switches only the GPRs, ELR/SPSR, MDSCR, the
+/// vGIC and the trap configuration.
+final class VHESwitch: WorldSwitch {
+    let mode = VirtualizationMode.vhe
+    let hostHCR = HCR.hostVHE
+
+    /// kvm_vcpu_load_vhe + kvm_vcpu_load_sysregs_vhe: guest EL1 state through *_EL12.
+    func vcpuLoad(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        SystemRegisterSaveRestore.restoreEL1State(cpu, from: vcpu.context, viaEL12: true)
+        cpu.write(.TPIDR_EL0, vcpu.context[.TPIDR_EL0])
+        cpu.write(.TPIDRRO_EL0, vcpu.context[.TPIDRRO_EL0])
+        cpu.write(.SP_EL0, vcpu.context[.SP_EL0])
+        cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)
+        TimerSaveRestore.restore(cpu, from: vcpu.context)
+    }
+
+    func vcpuPut(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        SystemRegisterSaveRestore.saveEL1State(cpu, into: &vcpu.context, viaEL12: true)
+        vcpu.context[.TPIDR_EL0] = cpu.read(.TPIDR_EL0)
+        vcpu.context[.TPIDRRO_EL0] = cpu.read(.TPIDRRO_EL0)
+        vcpu.context[.SP_EL0] = cpu.read(.SP_EL0)
+        TimerSaveRestore.save(cpu, into: &vcpu.context)
+        cpu.write(.VTTBR_EL2, 0)
+    }
+
+    func firstEntry(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        cpu.write(.HCR_EL2, hostHCR.rawValue)
+        vcpuLoad(vcpu)
+        cpu.phase = .restore
+        enterGuest(vcpu)
+    }
+
+    func exit(_ vcpu: VCPU, handle: () -> ExitAction) {
+        let cpu = vcpu.cpu
+        // __guest_exit, then the rest of __kvm_vcpu_run_vhe.
+        cpu.phase = .save
+        cpu.saveGPRs(into: &vcpu.context.x)
+        // With E2H, the ELR_EL1/SPSR_EL1 encodings reach ELR_EL2/SPSR_EL2.
+        vcpu.context.pc = cpu.read(.ELR_EL1)
+        vcpu.context.pstate = cpu.read(.SPSR_EL1)
+        cpu.count(.memoryAccess, 2)
+        vcpu.readFaultState()
+        vcpu.context[.MDSCR_EL1] = cpu.read(.MDSCR_EL1)            // sysreg_save_guest_state_vhe
+        VGICSaveRestore.save(cpu, into: &vcpu.context)
+        deactivateTraps(cpu)
+
+        cpu.phase = .handler
+        let action = handle()
+        vcpu.finish(action)
+        if case .stop = action { return }
+
+        cpu.phase = .restore
+        enterGuest(vcpu)
+    }
+
+    private func enterGuest(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        activateTraps(cpu, vcpu)
+        cpu.write(.MDSCR_EL1, vcpu.context[.MDSCR_EL1])           // sysreg_restore_guest_state_vhe
+        VGICSaveRestore.restore(cpu, from: vcpu.context)
+        cpu.count(.memoryAccess, 2)
+        cpu.write(.ELR_EL1, vcpu.context.pc)
+        cpu.write(.SPSR_EL1, vcpu.context.pstate)
+        cpu.restoreGPRs(vcpu.context.x)
+        cpu.eret()
+    }
+
+    /// __activate_traps (VHE): the guest's HCR_EL2 (E2H kept, TGE clear), CPACR_EL1 (CPTR_EL2), hyp vectors.
+    private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
+        cpu.write(.HCR_EL2, vcpu.hcr.union(.E2H).rawValue)
+        cpu.write(.CPACR_EL1, 0x30_0000)
+        cpu.write(.VBAR_EL1, VCPU.hypVectors)
+    }
+
+    private func deactivateTraps(_ cpu: Processor) {
+        cpu.write(.HCR_EL2, hostHCR.rawValue)
+        cpu.write(.CPACR_EL1, 0x30_0000)
+        cpu.write(.VBAR_EL1, VCPU.hostStubVectors)
+    }
+}

@@ -1,0 +1,249 @@
+import AArch64
+import EL2
+import Foundation
+
+/// A VM: guest RAM in host memory, its vCPUs, devices, the world switch of
+/// the chosen design, and the ledger. It is the EL2 software: the hardware
+/// calls it through `ExceptionVectors`.
+public final class VirtualMachine {
+    public let configuration: Configuration
+    public let memory = HostMemory()
+    public let ledger: Ledger
+    public let events = EventSink()
+    let worldSwitch: WorldSwitch
+    var stage2 = Stage2()
+    public private(set) var vcpus: [VCPU] = []
+    var devices = DeviceBus()
+    /// Everything the guest printed (semihosting and UART), in order.
+    public private(set) var output = ""
+    public var console: ((String) -> Void)?
+    /// The status SYSTEM_OFF reports: 0, or a kvm-unit-tests `EXIT: STATUS=n` line's n>>1.
+    var exitStatusAtPowerOff: Int32 = 0
+    var running: VCPU?
+    var pendingLine = ""
+
+    public struct SetupError: Error, CustomStringConvertible { public let description: String }
+
+    public init(_ configuration: Configuration) throws {
+        self.configuration = configuration
+        guard configuration.ramSize >= 1 << 20, configuration.ramSize <= Configuration.maxRAM, configuration.ramSize % 4096 == 0 else {
+            throw SetupError(description: "guest RAM of \(configuration.ramSize >> 20) MiB is outside 1 MiB ... \(Configuration.maxRAM >> 30) GiB (or not a multiple of 4 KiB)")
+        }
+        guard (1...8).contains(configuration.cpus) else {
+            throw SetupError(description: "--cpus \(configuration.cpus): el2emu runs 1 to 8 vCPUs")
+        }
+        ledger = Ledger(profile: configuration.profile)
+        worldSwitch = configuration.mode == .vhe ? VHESwitch() : SplitModeSwitch()
+        try memory.add(base: configuration.ramBase, size: configuration.ramSize)
+        for i in 0..<configuration.cpus {
+            let cpu = try Processor(memory: memory, index: i)
+            cpu.countingEnabled = configuration.ledger
+            cpu.maxInstructions = configuration.maxInstructions
+            cpu.maxCycles = configuration.maxCycles
+            try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
+            let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
+            cpu.software = self
+            vcpus.append(vcpu)
+        }
+        try devices.attachDefaults(to: self)
+        events.time = { [unowned self] in self.currentCPU.clock.cycles }
+        events.currentVCPU = { [unowned self] in self.running?.index ?? 0 }
+    }
+
+    var currentCPU: Processor { (running ?? vcpus[0]).cpu }
+
+    /// Copies `bytes` into guest RAM at guest-physical `address`.
+    public func load(_ bytes: [UInt8], at address: UInt64) throws {
+        guard let offset = ramOffset(address, count: bytes.count) else {
+            throw SetupError(description: "cannot place \(bytes.count) bytes at 0x\(String(address, radix: 16)): outside guest RAM")
+        }
+        bytes.withUnsafeBytes { _ = memory.write(configuration.ramBase &+ offset, $0) }
+    }
+
+    func ramOffset(_ address: UInt64, count: Int) -> UInt64? {
+        guard address >= configuration.ramBase, count >= 0 else { return nil }
+        let off = address - configuration.ramBase
+        guard off <= configuration.ramSize, UInt64(count) <= configuration.ramSize - off else { return nil }
+        return off
+    }
+
+    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0 = `x0` and runs to the end.
+    public func run(entry: UInt64, x0: UInt64 = 0) -> StopReason {
+        let boot = vcpus[0]
+        boot.context.pc = entry
+        boot.context.pstate = ProcessorState.el1hMasked.raw
+        boot.context.x[0] = x0
+        boot.powerState = .on
+        if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }
+        let reason = schedule()
+        flushConsole()
+        events.emit(.stop(time: currentCPU.clock.cycles, reason))
+        return reason
+    }
+
+    /// Runs the vCPUs; with one vCPU, until it stops.
+    func schedule() -> StopReason {
+        let vcpu = vcpus[0]
+        running = vcpu
+        vcpu.cpu.beginAtEL2(hcr: worldSwitch.hostHCR)
+        worldSwitch.firstEntry(vcpu)
+        _ = vcpu.cpu.takeCounts()
+        return vcpu.cpu.run()
+    }
+
+    // MARK: Exits
+
+    func vcpu(for cpu: Processor) -> VCPU { vcpus[cpu.index] }
+
+    func handleExit(_ cpu: Processor, kind: String) {
+        let vcpu = vcpu(for: cpu)
+        let time = cpu.clock.cycles
+        let pc = cpu.read(.ELR_EL2)
+        var detail = ""
+        worldSwitch.exit(vcpu) {
+            let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
+            detail = text
+            return action
+        }
+        let counts = cpu.takeCounts()
+        let record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
+                                   kind: kind, detail: detail, counts: counts)
+        cpu.advanceClock(cycles: record.cycles)
+        if events.isActive { events.emit(.exit(record)) }
+    }
+
+    func finish(_ vcpu: VCPU, _ action: ExitAction) {
+        switch action {
+        case .resume: break
+        case .resumeViaUserspace:
+            worldSwitch.vcpuPut(vcpu)
+            vcpu.cpu.count(.ioUserReturn)
+            worldSwitch.vcpuLoad(vcpu)
+        case .block: block(vcpu)
+        case .stop(let reason): vcpu.cpu.requestStop(reason)
+        }
+    }
+
+    func handleWFx(_ vcpu: VCPU) -> (ExitAction, String) {
+        vcpu.advancePC()
+        return vcpu.esr.wfxIsWFE ? (.resume, "WFE: yield") : (.block, "WFI: block vCPU")
+    }
+
+    func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {
+        (.resume, "IRQ")
+    }
+
+    /// A guest abort: MMIO emulation lives with stage 2; here, an external abort.
+    func handleGuestAbort(_ vcpu: VCPU) -> (ExitAction, String) {
+        vcpu.injectException(esr: ExceptionSyndrome(ec: .dataAbortCurrentEL, iss: 0x210), far: vcpu.far)
+        return (.resume, "abort at 0x\(String(vcpu.far, radix: 16)): external abort injected")
+    }
+
+    /// kvm_vcpu_block: the blocked vCPU sleeps until its timer or an interrupt.
+    func block(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        let start = cpu.clock.cycles
+        if vcpu.context.vgic.lr.contains(where: { $0 >> 62 == 1 }) {
+            events.emit(.blocked(vcpu: vcpu.index, time: start, pc: vcpu.context.pc &- 4, cycles: 0, woken: "interrupt already pending"))
+            return
+        }
+        guard let deadline = timerDeadline(vcpu) else {
+            cpu.requestStop(.deadlock(pc: vcpu.context.pc &- 4))
+            return
+        }
+        cpu.advanceClock(to: deadline)
+        injectInterrupt(vcpu, intid: GenericTimer.virtualPPI)
+        if events.isActive {
+            events.emit(.blocked(vcpu: vcpu.index, time: start, pc: vcpu.context.pc &- 4, cycles: cpu.clock.cycles &- start, woken: "virtual timer (PPI 27)"))
+        }
+    }
+
+    /// When the vCPU's virtual timer fires, in cycles, if it is armed and unmasked.
+    func timerDeadline(_ vcpu: VCPU) -> UInt64? {
+        let t = vcpu.context.timer
+        guard t.cntvCtl & 3 == 1 else { return nil }
+        let physical = t.cntvCval &+ t.cntvoff
+        return vcpu.cpu.clock.ticksToCycles(physical)
+    }
+
+    /// Puts an interrupt in a free list register of the vCPU's saved vGIC state (pending, group 1).
+    func injectInterrupt(_ vcpu: VCPU, intid: Int, priority: UInt64 = 0xA0) {
+        var g = vcpu.context.vgic
+        if g.lr.contains(where: { $0 & 0xFFFF_FFFF == UInt64(intid) && $0 >> 62 != 0 }) { return }
+        guard let free = g.lr.firstIndex(where: { $0 >> 62 == 0 }) else { return }
+        g.lr[free] = 1 << 62 | 1 << 60 | priority << 48 | UInt64(intid)
+        g.usedLRs = max(g.usedLRs, free + 1)
+        vcpu.context.vgic = g
+        vcpu.cpu.count(.memoryAccess)
+    }
+
+    // MARK: vCPUs (PSCI)
+
+    func cpuOn(_ caller: VCPU, target: UInt64, entry: UInt64, contextID: UInt64) -> PSCIReturn {
+        guard vcpus.count > 1 else { return .notSupported }
+        return .notSupported
+    }
+
+    func cpuOff(_ vcpu: VCPU) -> (ExitAction, String) {
+        vcpu.setGPR(0, PSCIReturn.denied.register)
+        return (.resume, "PSCI CPU_OFF: denied")
+    }
+
+    func affinityInfo(_ target: UInt64) -> PSCIReturn {
+        let index = Int(truncatingIfNeeded: target & 0xFF)
+        guard target >> 8 & 0xFFFF == 0, index < vcpus.count else { return .invalidParameters }
+        return vcpus[index].powerState == .on ? .success : PSCIReturn(rawValue: 1) ?? .success
+    }
+
+    func sendSGI(from vcpu: VCPU, value: UInt64) {
+        let intid = Int((value >> 24) & 0xF)
+        let targets = value & 0xFFFF
+        let irm = value & (1 << 40) != 0
+        for v in vcpus where irm ? v !== vcpu : targets & (1 << UInt64(v.index)) != 0 {
+            if v === vcpu { injectInterrupt(v, intid: intid) }
+        }
+    }
+
+    // MARK: Output
+
+    func emit(bytes: [UInt8]) {
+        let s = String(decoding: bytes, as: UTF8.self)
+        output += s
+        pendingLine += s
+        while let nl = pendingLine.firstIndex(of: "\n") {
+            let line = String(pendingLine[..<nl])
+            pendingLine = String(pendingLine[pendingLine.index(after: nl)...])
+            guestPrinted(line: line)
+        }
+        console?(s)
+    }
+
+    /// kvm-unit-tests report their result as `EXIT: STATUS=n` before SYSTEM_OFF.
+    func guestPrinted(line: String) {
+        if let r = line.range(of: "EXIT: STATUS=") {
+            let digits = line[r.upperBound...].prefix { $0.isNumber }
+            if let n = Int32(digits) { exitStatusAtPowerOff = n >> 1 }
+        }
+    }
+
+    func flushConsole() {
+        if !pendingLine.isEmpty { guestPrinted(line: pendingLine); pendingLine = "" }
+    }
+}
+
+extension VirtualMachine: ExceptionVectors {
+    public func synchronousFromLowerEL(_ cpu: Processor) {
+        let esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
+        handleExit(cpu, kind: esr.ec?.description ?? "EC_0x\(String(esr.ecRaw, radix: 16))")
+    }
+
+    public func irqFromLowerEL(_ cpu: Processor) {
+        handleExit(cpu, kind: "IRQ")
+    }
+
+    public func semihostingCall(_ cpu: Processor) {
+        semihosting(cpu)
+    }
+
+    public func nextEvent(_ cpu: Processor) -> UInt64? { nil }
+}

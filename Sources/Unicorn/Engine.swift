@@ -1,0 +1,219 @@
+import CUnicorn
+
+/// One Unicorn AArch64 CPU with its memory map: the only Swift type that
+/// calls Unicorn's C API. Everything above sees registers, memory and hooks.
+public final class Engine {
+    let uc: OpaquePointer
+    private var boxes: [AnyObject] = []
+
+    /// Unicorn's AArch64 CPU models (`UC_CPU_ARM64_*`).
+    public enum CPUModel: Int32, Sendable { case a57 = 0, a53 = 1, a72 = 2, max = 3 }
+
+    public init(model: CPUModel = .a57) throws {
+        var handle: OpaquePointer?
+        try check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &handle))
+        guard let handle else { throw UnicornError(UC_ERR_HANDLE) }
+        uc = handle
+        try check(el2_ctl_set_cpu_model(uc, model.rawValue))
+    }
+
+    deinit { uc_close(uc) }
+
+    /// Unicorn's version as (major, minor, patch).
+    public static var version: (major: Int, minor: Int, patch: Int) {
+        var maj: UInt32 = 0, min: UInt32 = 0
+        let v = uc_version(&maj, &min)
+        return (Int(maj), Int(min), Int((v >> 8) & 0xff))
+    }
+
+    // MARK: Registers
+
+    public func read(_ r: Register) -> UInt64 {
+        var v: UInt64 = 0
+        _ = uc_reg_read(uc, r.id, &v)
+        return v
+    }
+
+    public func write(_ r: Register, _ value: UInt64) {
+        var v = value
+        if r == .pstate || r == .nzcv || r == .fpcr || r == .fpsr {
+            var w = UInt32(truncatingIfNeeded: value)
+            _ = uc_reg_write(uc, r.id, &w)
+            return
+        }
+        _ = uc_reg_write(uc, r.id, &v)
+    }
+
+    /// Reads a system register by encoding; nil when the CPU has no such register.
+    public func read(_ s: SystemRegisterID) -> UInt64? {
+        var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: 0)
+        let err = withUnsafeMutablePointer(to: &cp) { uc_reg_read(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
+        return err == UC_ERR_OK ? cp.val : nil
+    }
+
+    /// Writes a system register by encoding; false when the CPU has no such register.
+    @discardableResult
+    public func write(_ s: SystemRegisterID, _ value: UInt64) -> Bool {
+        var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: value)
+        let err = withUnsafeMutablePointer(to: &cp) { uc_reg_write(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
+        return err == UC_ERR_OK
+    }
+
+    // MARK: Memory map
+
+    /// Maps host memory at `pointer` as guest-physical [address, address+size).
+    public func map(address: UInt64, size: UInt64, permissions: MemoryPermissions, pointer: UnsafeMutableRawPointer) throws {
+        try check(uc_mem_map_ptr(uc, address, Int(size), permissions.rawValue, pointer))
+    }
+
+    /// Maps MMIO callbacks over [address, address+size).
+    public func mapMMIO(address: UInt64, size: UInt64,
+                        read: @escaping (_ offset: UInt64, _ size: Int) -> UInt64,
+                        write: @escaping (_ offset: UInt64, _ size: Int, _ value: UInt64) -> Void) throws {
+        let box = MMIOBox(read: read, write: write)
+        boxes.append(box)
+        let rcb: @convention(c) (OpaquePointer?, UInt64, UInt32, UnsafeMutableRawPointer?) -> UInt64 = { _, off, size, ud in
+            Unmanaged<MMIOBox>.fromOpaque(ud!).takeUnretainedValue().read(off, Int(size))
+        }
+        let wcb: @convention(c) (OpaquePointer?, UInt64, UInt32, UInt64, UnsafeMutableRawPointer?) -> Void = { _, off, size, v, ud in
+            Unmanaged<MMIOBox>.fromOpaque(ud!).takeUnretainedValue().write(off, Int(size), v)
+        }
+        let ud = Unmanaged.passUnretained(box).toOpaque()
+        try check(uc_mmio_map(uc, address, Int(size), rcb, ud, wcb, ud))
+    }
+
+    public func unmap(address: UInt64, size: UInt64) throws {
+        try check(uc_mem_unmap(uc, address, Int(size)))
+    }
+
+    public func protect(address: UInt64, size: UInt64, permissions: MemoryPermissions) throws {
+        try check(uc_mem_protect(uc, address, Int(size), permissions.rawValue))
+    }
+
+    /// Reads guest memory through Unicorn's map (the current translation regime).
+    public func readMemory(address: UInt64, count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        let err = bytes.withUnsafeMutableBytes { uc_mem_read(uc, address, $0.baseAddress, count) }
+        return err == UC_ERR_OK ? bytes : nil
+    }
+
+    public func readWord(address: UInt64) -> UInt32? {
+        var w: UInt32 = 0
+        return uc_mem_read(uc, address, &w, 4) == UC_ERR_OK ? UInt32(littleEndian: w) : nil
+    }
+
+    @discardableResult
+    public func writeMemory(address: UInt64, bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { uc_mem_write(uc, address, $0.baseAddress, bytes.count) } == UC_ERR_OK
+    }
+
+    // MARK: Running
+
+    /// Runs from `address` until `stop()`, an unhandled fault, or WFI.
+    /// `count` = 0 means no instruction limit.
+    public func start(at address: UInt64, count: Int = 0) throws {
+        try check(uc_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, count))
+    }
+
+    public func stop() { _ = uc_emu_stop(uc) }
+
+    /// Drops translated code for [begin, end) so hooks added since apply.
+    public func removeTranslations(begin: UInt64, end: UInt64) {
+        _ = el2_ctl_remove_cache(uc, begin, end)
+    }
+
+    public func flushTranslations() { _ = el2_ctl_flush_tb(uc) }
+
+    // MARK: Hooks
+
+    public typealias Handle = uc_hook
+
+    /// An exception Unicorn raised (QEMU's EXCP_* number).
+    @discardableResult
+    public func onInterrupt(_ body: @escaping (_ intno: UInt32) -> Void) throws -> Handle {
+        let box = Box(body)
+        let cb: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { _, intno, ud in
+            Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(intno)
+        }
+        return try add(UC_HOOK_INTR.rawValue, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
+    }
+
+    /// An MRS/MSR/SYS instruction, before it executes. Return true to skip it.
+    @discardableResult
+    public func onSystemInstruction(_ kind: SystemInstructionKind,
+                                    _ body: @escaping (_ rt: Register, _ reg: SystemRegisterID, _ value: UInt64) -> Bool) throws -> Handle {
+        let box = Box(body)
+        let cb: @convention(c) (OpaquePointer?, uc_arm64_reg, UnsafePointer<uc_arm64_cp_reg>?, UnsafeMutableRawPointer?) -> UInt32 = { _, reg, cp, ud in
+            let f = Unmanaged<Box<(Register, SystemRegisterID, UInt64) -> Bool>>.fromOpaque(ud!).takeUnretainedValue().body
+            let c = cp!.pointee
+            return f(Register(reg), SystemRegisterID(op0: c.op0, op1: c.op1, crn: c.crn, crm: c.crm, op2: c.op2), c.val) ? 1 : 0
+        }
+        let insn: uc_arm64_insn
+        switch kind {
+        case .mrs: insn = UC_ARM64_INS_MRS
+        case .msr: insn = UC_ARM64_INS_MSR
+        case .sys: insn = UC_ARM64_INS_SYS
+        case .sysl: insn = UC_ARM64_INS_SYSL
+        }
+        var h: uc_hook = 0
+        boxes.append(box)
+        try check(el2_hook_add_insn(uc, &h, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self),
+                                    Unmanaged.passUnretained(box).toOpaque(), 1, 0, Int32(insn.rawValue)))
+        return h
+    }
+
+    /// Each translation block as it starts: its address and size in bytes.
+    @discardableResult
+    public func onBlock(_ body: @escaping (_ address: UInt64, _ size: UInt32) -> Void) throws -> Handle {
+        try addCodeHook(UC_HOOK_BLOCK.rawValue, body, 1, 0)
+    }
+
+    /// Each instruction in [begin, end] before it executes.
+    @discardableResult
+    public func onCode(begin: UInt64, end: UInt64, _ body: @escaping (_ address: UInt64, _ size: UInt32) -> Void) throws -> Handle {
+        try addCodeHook(UC_HOOK_CODE.rawValue, body, begin, end)
+    }
+
+    /// An access to an address with no mapping (or, with `protection`, a
+    /// mapping without the permission). Return true once it has been mapped.
+    @discardableResult
+    public func onInvalidMemory(_ body: @escaping (_ access: MemoryAccess, _ address: UInt64, _ size: Int, _ value: Int64) -> Bool) throws -> Handle {
+        let box = Box(body)
+        let cb: @convention(c) (OpaquePointer?, uc_mem_type, UInt64, Int32, Int64, UnsafeMutableRawPointer?) -> Bool = { _, t, a, s, v, ud in
+            Unmanaged<Box<(MemoryAccess, UInt64, Int, Int64) -> Bool>>.fromOpaque(ud!).takeUnretainedValue().body(MemoryAccess(t), a, Int(s), v)
+        }
+        let types = UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue
+            | UC_HOOK_MEM_READ_PROT.rawValue | UC_HOOK_MEM_WRITE_PROT.rawValue | UC_HOOK_MEM_FETCH_PROT.rawValue
+        return try add(types, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
+    }
+
+    public func removeHook(_ h: Handle) { _ = uc_hook_del(uc, h) }
+
+    private func addCodeHook(_ type: UInt32, _ body: @escaping (UInt64, UInt32) -> Void, _ begin: UInt64, _ end: UInt64) throws -> Handle {
+        let box = Box(body)
+        let cb: @convention(c) (OpaquePointer?, UInt64, UInt32, UnsafeMutableRawPointer?) -> Void = { _, a, s, ud in
+            Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(a, s)
+        }
+        return try add(type, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, begin, end)
+    }
+
+    private func add(_ type: UInt32, _ cb: UnsafeMutableRawPointer, _ box: AnyObject, _ begin: UInt64, _ end: UInt64) throws -> Handle {
+        var h: uc_hook = 0
+        boxes.append(box)
+        try check(el2_hook_add(uc, &h, Int32(type), cb, Unmanaged.passUnretained(box).toOpaque(), begin, end))
+        return h
+    }
+}
+
+final class Box<T> {
+    let body: T
+    init(_ body: T) { self.body = body }
+}
+
+final class MMIOBox {
+    let read: (UInt64, Int) -> UInt64
+    let write: (UInt64, Int, UInt64) -> Void
+    init(read: @escaping (UInt64, Int) -> UInt64, write: @escaping (UInt64, Int, UInt64) -> Void) {
+        self.read = read; self.write = write
+    }
+}

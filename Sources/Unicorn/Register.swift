@@ -1,0 +1,41 @@
+import CUnicorn
+
+/// A Unicorn AArch64 register id (`uc_arm64_reg`).
+public struct Register: Hashable, Sendable {
+    public let id: Int32
+    init(_ r: uc_arm64_reg) { id = Int32(bitPattern: r.rawValue) }
+
+    /// X0...X30.
+    public static func x(_ n: Int) -> Register {
+        precondition(n >= 0 && n <= 30)
+        if n <= 28 { return Register(uc_arm64_reg(UC_ARM64_REG_X0.rawValue + UInt32(n))) }
+        return n == 29 ? Register(UC_ARM64_REG_X29) : Register(UC_ARM64_REG_X30)
+    }
+    public static let sp = Register(UC_ARM64_REG_SP)
+    public static let pc = Register(UC_ARM64_REG_PC)
+    public static let pstate = Register(UC_ARM64_REG_PSTATE)
+    public static let nzcv = Register(UC_ARM64_REG_NZCV)
+    public static let spEL0 = Register(UC_ARM64_REG_SP_EL0)
+    public static let spEL1 = Register(UC_ARM64_REG_SP_EL1)
+    public static let elrEL1 = Register(UC_ARM64_REG_ELR_EL1)
+    public static let fpcr = Register(UC_ARM64_REG_FPCR)
+    public static let fpsr = Register(UC_ARM64_REG_FPSR)
+
+    /// The Unicorn id of the general-purpose register Xn that a hook reports.
+    public var generalPurposeIndex: Int? {
+        let v = UInt32(bitPattern: id)
+        if v >= UC_ARM64_REG_X0.rawValue && v <= UC_ARM64_REG_X28.rawValue { return Int(v - UC_ARM64_REG_X0.rawValue) }
+        if v == UC_ARM64_REG_X29.rawValue { return 29 }
+        if v == UC_ARM64_REG_X30.rawValue { return 30 }
+        if v == UC_ARM64_REG_XZR.rawValue { return 31 }
+        return nil
+    }
+}
+
+/// A system register named by its encoding (op0, op1, CRn, CRm, op2).
+public struct SystemRegisterID: Hashable, Sendable {
+    public var op0, op1, crn, crm, op2: UInt32
+    public init(op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32) {
+        self.op0 = op0; self.op1 = op1; self.crn = crn; self.crm = crm; self.op2 = op2
+    }
+}

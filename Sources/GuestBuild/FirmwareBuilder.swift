@@ -56,6 +56,24 @@ public struct FirmwareBuilder {
         return out
     }
 
+    /// Builds a standalone assembly file from `Firmware/peers/` (its own
+    /// start-up code, no guest library) with `-D` definitions, for peers like QEMU.
+    public func buildPeer(_ name: String, defines: [String: String] = [:]) throws -> URL {
+        let fm = FileManager.default
+        let source = firmwareDirectory.appendingPathComponent("peers/\(name).S")
+        guard fm.fileExists(atPath: source.path) else { throw BuildError(description: "no peer firmware \(source.path)") }
+        let linker = firmwareDirectory.appendingPathComponent("common/link.ld")
+        let suffix = defines.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        let out = outputDirectory.appendingPathComponent("\(name)\(suffix.isEmpty ? "" : "-" + suffix).elf")
+        try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        if let built = modified(out), [source, linker].allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return out }
+        let args = ["--target=aarch64-none-elf", "-march=armv8.1-a", "-nostdlib", "-static", "-fuse-ld=lld",
+                    "-Wl,--build-id=none", "-Wl,-T," + linker.path, "-o", out.path, source.path]
+            + defines.map { "-D\($0.key)=\($0.value)" }
+        try run(clang(), args)
+        return out
+    }
+
     private func modified(_ u: URL) -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: u.path))?[.modificationDate] as? Date
     }

@@ -45,6 +45,9 @@ struct Run: ParsableCommand {
     @Flag(help: "Print per-exit-kind statistics at the end.")
     var stats = false
 
+    @Flag(name: .customLong("report-rss"), help: .hidden)
+    var reportRSS = false
+
     func run() throws {
         var config = Configuration()
         guard let m = VirtualizationMode(rawValue: mode) else { throw ValidationError("--mode must be nvhe or vhe, not '\(mode)'") }
@@ -75,6 +78,7 @@ struct Run: ParsableCommand {
         try? traceFile?.close()
         if stats { print(StatisticsTable.render(vm.ledger)) }
         FileHandle.standardError.write(Data("el2emu: \(reason)\n".utf8))
+        if reportRSS { FileHandle.standardError.write(Data("el2emu: peak RSS \(peakResidentKiB()) KiB\n".utf8)) }
         throw ExitCode(reason.exitStatus)
     }
 }
@@ -100,4 +104,11 @@ func parseHCR(_ s: String) throws -> (HCR, HCR) {
         if sign == "+" { set.insert(bit) } else { clear.insert(bit) }
     }
     return (set, clear)
+}
+
+/// VmHWM from /proc/self/status: the most memory this process ever had resident.
+func peakResidentKiB() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
 }

@@ -37,3 +37,9 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// Exits run through class properties on every hook; dynamic exclusivity
+// checks cost more than the work itself in release builds.
+for t in package.targets where t.type == .regular || t.type == .executable {
+    t.swiftSettings = (t.swiftSettings ?? []) + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+}

@@ -36,7 +36,7 @@ public final class Engine {
 
     public func write(_ r: Register, _ value: UInt64) {
         var v = value
-        if r == .pstate || r == .nzcv || r == .fpcr || r == .fpsr {
+        if r == .pstate || r == .nzcv || r == .fpcr || r == .fpsr || r == .cpacrEL1 {
             var w = UInt32(truncatingIfNeeded: value)
             _ = uc_reg_write(uc, r.id, &w)
             return
@@ -44,8 +44,28 @@ public final class Engine {
         _ = uc_reg_write(uc, r.id, &v)
     }
 
+    /// Reads X0...X30 in one call.
+    public func readGeneralPurposeRegisters(into values: UnsafeMutablePointer<UInt64>) {
+        var ids = Engine.gprIDs
+        var ptrs = (0..<31).map { UnsafeMutableRawPointer(values + $0) as UnsafeMutableRawPointer? }
+        _ = uc_reg_read_batch(uc, &ids, &ptrs, 31)
+    }
+
+    /// Writes X0...X30 in one call.
+    public func writeGeneralPurposeRegisters(_ values: UnsafePointer<UInt64>) {
+        var ids = Engine.gprIDs
+        let ptrs = (0..<31).map { UnsafeMutableRawPointer(mutating: values + $0) as UnsafeMutableRawPointer? }
+        ptrs.withUnsafeBufferPointer { p in
+            _ = uc_reg_write_batch(uc, &ids, p.baseAddress!, 31)
+        }
+    }
+
+    static let gprIDs: [Int32] = (0..<31).map { Register.x($0).id }
+
     /// Reads a system register by encoding; nil when the CPU has no such register.
+    /// Registers Unicorn names are read directly (no CP_REG hash lookup).
     public func read(_ s: SystemRegisterID) -> UInt64? {
+        if let named = s.named { return read(named) }
         var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: 0)
         let err = withUnsafeMutablePointer(to: &cp) { uc_reg_read(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
         return err == UC_ERR_OK ? cp.val : nil
@@ -54,6 +74,7 @@ public final class Engine {
     /// Writes a system register by encoding; false when the CPU has no such register.
     @discardableResult
     public func write(_ s: SystemRegisterID, _ value: UInt64) -> Bool {
+        if let named = s.named { write(named, value); return true }
         var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: value)
         let err = withUnsafeMutablePointer(to: &cp) { uc_reg_write(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
         return err == UC_ERR_OK

@@ -81,6 +81,14 @@ func peakRSSMiB(mem: String) throws -> Double {
     return kb / 1024
 }
 
+// `--only-hypercall vhe|nvhe`: just that loop, long, for a profiler.
+if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
+   let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
+    let t = try runGuest("microbench", mode: mode, x0: 1, x1: 500_000)
+    print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / 500_000))
+    exit(0)
+}
+
 do {
     print("el2emu-bench (Unicorn \(Unicorn_version()))\n")
     let qemu = try qemuRoundTripNanoseconds()

@@ -87,6 +87,13 @@ public final class Processor {
         if countingEnabled { counts.add(op, phase, n) }
     }
 
+    /// Lends the counts since the last take to `body`, then clears them.
+    public func withCounts<R>(_ body: (OperationCounts) -> R) -> R {
+        let r = body(counts)
+        counts.clear()
+        return r
+    }
+
     /// Takes the counts since the last call (the ledger's per-exit record).
     public func takeCounts() -> OperationCounts {
         let c = counts

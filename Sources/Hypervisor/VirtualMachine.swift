@@ -106,11 +106,15 @@ public final class VirtualMachine {
             detail = text
             return action
         }
-        let counts = cpu.takeCounts()
-        let record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
-                                   kind: kind, detail: detail, counts: counts)
-        cpu.advanceClock(cycles: record.cycles)
-        if events.isActive { events.emit(.exit(record)) }
+        let cycles = cpu.withCounts { counts -> UInt64 in
+            let c = ledger.account(kind: kind, counts: counts)
+            if events.isActive {
+                events.emit(.exit(ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
+                                                    kind: kind, detail: detail, counts: counts)))
+            }
+            return c
+        }
+        cpu.advanceClock(cycles: cycles)
     }
 
     func finish(_ vcpu: VCPU, _ action: ExitAction) {

@@ -84,8 +84,9 @@ func peakRSSMiB(mem: String) throws -> Double {
 // `--only-hypercall vhe|nvhe`: just that loop, long, for a profiler.
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
-    let t = try runGuest("microbench", mode: mode, x0: 1, x1: 500_000)
-    print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / 500_000))
+    let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
+    let t = try runGuest("microbench", mode: mode, x0: 1, x1: n)
+    print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
     exit(0)
 }
 

@@ -29,6 +29,7 @@ static void run(const char *name, void (*op)(void)) {
 }
 
 int main(uint64_t which, uint64_t count) {
+    if (which >= 16) which = 0;   // a device tree address: run everything
     if (count) iterations = count;
     if (which == 0 || which == 1) run("hypercall", hypercall);
     if (which == 0 || which == 2) run("io_kernel", io_kernel);

@@ -39,6 +39,12 @@ struct Run: ParsableCommand {
     @Option(help: "Stop after this many seconds of host time.")
     var timeout: Double?
 
+    @Option(help: "Pass this device tree blob instead of the generated one.")
+    var dtb: String?
+
+    @Option(help: "Kernel command line for the generated device tree's /chosen/bootargs.")
+    var append: String = ""
+
     @Option(help: "Write a trace of every event to this file.")
     var trace: String?
 
@@ -74,7 +80,15 @@ struct Run: ParsableCommand {
             vm.events.observers.append { e in h.write(Data((TextFormatter.line(e) + "\n").utf8)) }
         }
         try vm.load(loaded)
-        let reason = vm.run(entry: loaded.entry)
+        let blob: [UInt8]
+        if let dtb {
+            guard let d = FileManager.default.contents(atPath: dtb) else { throw ValidationError("cannot read the device tree '\(dtb)'") }
+            blob = [UInt8](d)
+        } else {
+            blob = VirtBoardDeviceTree.make(config, bootargs: append).encode()
+        }
+        let dtbAddress = try vm.placeDeviceTree(blob, avoiding: loaded)
+        let reason = vm.run(entry: loaded.entry, x0: dtbAddress)
         try? traceFile?.close()
         if stats { print(StatisticsTable.render(vm.ledger)) }
         FileHandle.standardError.write(Data("el2emu: \(reason)\n".utf8))

@@ -9,6 +9,14 @@ enum CLI {
         return dir.appendingPathComponent(".build/debug/el2emu")
     }
 
+    /// The toolchain's clang (llvm-objcopy lives beside it).
+    static var clang: String {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            if FileManager.default.isExecutableFile(atPath: "\(dir)/swift") && FileManager.default.isExecutableFile(atPath: "\(dir)/clang") { return "\(dir)/clang" }
+        }
+        return "/usr/bin/clang"
+    }
+
     static func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = binary

@@ -84,7 +84,7 @@ public final class Engine {
 
     /// Maps host memory at `pointer` as guest-physical [address, address+size).
     public func map(address: UInt64, size: UInt64, permissions: MemoryPermissions, pointer: UnsafeMutableRawPointer) throws {
-        try check(uc_mem_map_ptr(uc, address, Int(size), permissions.rawValue, pointer))
+        try check(el2_mem_map_ptr(uc, address, size, permissions.rawValue, pointer))
     }
 
     /// Maps MMIO callbacks over [address, address+size).
@@ -100,32 +100,32 @@ public final class Engine {
             Unmanaged<MMIOBox>.fromOpaque(ud!).takeUnretainedValue().write(off, Int(size), v)
         }
         let ud = Unmanaged.passUnretained(box).toOpaque()
-        try check(uc_mmio_map(uc, address, Int(size), rcb, ud, wcb, ud))
+        try check(el2_mmio_map(uc, address, size, rcb, ud, wcb, ud))
     }
 
     public func unmap(address: UInt64, size: UInt64) throws {
-        try check(uc_mem_unmap(uc, address, Int(size)))
+        try check(el2_mem_unmap(uc, address, size))
     }
 
     public func protect(address: UInt64, size: UInt64, permissions: MemoryPermissions) throws {
-        try check(uc_mem_protect(uc, address, Int(size), permissions.rawValue))
+        try check(el2_mem_protect(uc, address, size, permissions.rawValue))
     }
 
     /// Reads guest memory through Unicorn's map (the current translation regime).
     public func readMemory(address: UInt64, count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
-        let err = bytes.withUnsafeMutableBytes { uc_mem_read(uc, address, $0.baseAddress, count) }
+        let err = bytes.withUnsafeMutableBytes { el2_mem_read(uc, address, $0.baseAddress, UInt64(count)) }
         return err == UC_ERR_OK ? bytes : nil
     }
 
     public func readWord(address: UInt64) -> UInt32? {
         var w: UInt32 = 0
-        return uc_mem_read(uc, address, &w, 4) == UC_ERR_OK ? UInt32(littleEndian: w) : nil
+        return el2_mem_read(uc, address, &w, 4) == UC_ERR_OK ? UInt32(littleEndian: w) : nil
     }
 
     @discardableResult
     public func writeMemory(address: UInt64, bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { uc_mem_write(uc, address, $0.baseAddress, bytes.count) } == UC_ERR_OK
+        bytes.withUnsafeBytes { el2_mem_write(uc, address, $0.baseAddress, UInt64(bytes.count)) } == UC_ERR_OK
     }
 
     // MARK: Running
@@ -133,7 +133,7 @@ public final class Engine {
     /// Runs from `address` until `stop()`, an unhandled fault, or WFI.
     /// `count` = 0 means no instruction limit.
     public func start(at address: UInt64, count: Int = 0) throws {
-        try check(uc_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, count))
+        try check(el2_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, UInt64(count)))
     }
 
     public func stop() { _ = uc_emu_stop(uc) }

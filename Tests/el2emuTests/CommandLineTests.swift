@@ -4,6 +4,7 @@ import XCTest
 /// Runs the built `el2emu` binary as a user would.
 enum CLI {
     static var binary: URL {
+        if let b = ProcessInfo.processInfo.environment["EL2EMU_BIN"] { return URL(fileURLWithPath: b) }
         var dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         dir = dir.deletingLastPathComponent().deletingLastPathComponent()
         return dir.appendingPathComponent(".build/debug/el2emu")

@@ -43,6 +43,10 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            // The hardware's own events (guest exceptions, DAIF changes, WFI idling) go to the trace too.
+            cpu.onEvent = { [unowned self, unowned cpu] e in
+                if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
+            }
             vcpus.append(vcpu)
         }
         try devices.attachDefaults(to: self)

@@ -1,4 +1,5 @@
 import Foundation
+import GuestBuild
 import XCTest
 
 /// `el2emu run` refuses a bad image with a message that names what is wrong
@@ -65,6 +66,13 @@ final class BadImageTests: XCTestCase {
         elf.segments[0].memorySize = 0x1000_0000   // 256 MiB from 0x40080000 into 128 MiB of RAM
         let (path, r) = try run("big.elf", elf.bytes)
         assertRefused(r, "\(path): segment at 0x40080000 (size 0x10000000) lies outside guest RAM 0x40000000-0x48000000 (try a larger --mem)")
+    }
+
+    func testRawImageLargerThanRAM() throws {
+        var bytes = try [UInt8](Data(contentsOf: FirmwareBuilder().buildImage("image")))
+        bytes.replaceSubrange(0x10..<0x18, with: le64(0x2000_0000))   // image_size: 512 MiB
+        let (path, r) = try run("huge.bin", bytes)
+        assertRefused(r, "\(path): segment at 0x40080000 (size 0x20000000) lies outside guest RAM 0x40000000-0x48000000 (try a larger --mem)")
     }
 
     func testEntryPointOutsideRAM() throws {

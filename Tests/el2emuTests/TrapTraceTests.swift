@@ -23,17 +23,31 @@ final class TrapTraceTests: XCTestCase {
         Case(bit: "TWE", site: "twe_wfe", exit: "WFx WFE: yield"),
         Case(bit: "TWI", site: "twi_wfi", exit: "WFx WFI: block vCPU"),
         Case(bit: "TSC", site: "tsc_smc", exit: "SMC64 SMC PSCI_VERSION"),
+        // Trapped but not emulated: the hypervisor injects an UNDEF, and says so.
+        Case(bit: "TIDCP", site: "undef_impdef", exit: "MRS x5, S3_0_C15_C0_0: UNDEF injected"),
     ]
 
-    func run(mode: String, hcr: String) throws -> (result: EL2EmuCommand.Result, trace: String) {
-        let trace = EL2EmuCommand.scratch("traps-\(mode)-\(hcr).trace")
-        let r = try EL2EmuCommand.run(["run", "--guest", "traps", "--mode", mode, "--hcr", hcr, "--trace", trace.path])
+    func run(mode: String, hcr: String?) throws -> (result: EL2EmuCommand.Result, trace: String) {
+        let trace = EL2EmuCommand.scratch("traps-\(mode)-\(hcr ?? "default").trace")
+        let r = try EL2EmuCommand.run(["run", "--guest", "traps", "--mode", mode, "--trace", trace.path] + (hcr.map { ["--hcr", $0] } ?? []))
         return (r, (try? String(contentsOf: trace, encoding: .utf8)) ?? "")
     }
 
     func site(_ name: String, in stdout: String) -> String? {
         stdout.split(separator: "\n").first { $0.hasPrefix("@\(name) ") }.map {
             "0x" + String(UInt64($0.split(separator: " ")[1].dropFirst(2), radix: 16)!, radix: 16)
+        }
+    }
+
+    func testDefaultsAreKVMsGuestTraps() throws {
+        for mode in ["nvhe", "vhe"] {
+            let (r, trace) = try run(mode: mode, hcr: nil)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            for c in cases {
+                guard let pc = site(c.site, in: r.stdout) else { XCTFail("no site \(c.site)"); continue }
+                let traps = trace.split(separator: "\n").contains { $0.contains(" exit ") && $0.contains(" pc=\(pc) ") }
+                XCTAssertEqual(traps, c.byDefault, "\(mode): \(c.bit) by default")
+            }
         }
     }
 

@@ -9,7 +9,7 @@
 
 extern char tvm_sctlr[], tvm_ttbr0[], tvm_contextidr[], trvm_ttbr0[], tid3_pfr0[];
 extern char tacr_read[], tacr_write[], tsw_dc_isw[], ttlb_vmalle1[], ttlb_vae1[];
-extern char twe_wfe[], twi_wfi[], tsc_smc[], hvc_imm[], undef_impdef[], undef_el2[];
+extern char twe_wfe[], twi_wfi[], tsc_smc[], hvc_imm[], undef_impdef[], undef_el2[], undef_tlbi_el2[];
 
 static void site(const char *name, const void *address) {
     print("@"); print(name); print(" "); print_hex((uint64_t)address); print("\n");
@@ -134,6 +134,10 @@ static void undefined(void) {
     __asm__ volatile(AT(undef_el2) "mrs x5, hcr_el2" : "=r"(x5) :: "memory");
     check(exceptions() == before + 2 && (last_exception.esr >> 26) == 0 && last_exception.elr == (uint64_t)undef_el2,
           "HCR_EL2 access from EL1 is UNDEFINED");
+    // TLBI ALLE1 is an EL2 instruction (op1=4): UNDEFINED at EL1, even with TTLB.
+    __asm__ volatile(AT(undef_tlbi_el2) "tlbi alle1" ::: "memory");
+    check(exceptions() == before + 3 && (last_exception.esr >> 26) == 0 && last_exception.elr == (uint64_t)undef_tlbi_el2,
+          "TLBI ALLE1 from EL1 is UNDEFINED");
 }
 
 int main(void) {
@@ -142,7 +146,7 @@ int main(void) {
     site("tacr_read", tacr_read); site("tacr_write", tacr_write);
     site("tsw_dc_isw", tsw_dc_isw); site("ttlb_vmalle1", ttlb_vmalle1); site("ttlb_vae1", ttlb_vae1);
     site("twe_wfe", twe_wfe); site("twi_wfi", twi_wfi); site("tsc_smc", tsc_smc); site("hvc_imm", hvc_imm);
-    site("undef_impdef", undef_impdef); site("undef_el2", undef_el2);
+    site("undef_impdef", undef_impdef); site("undef_el2", undef_el2); site("undef_tlbi_el2", undef_tlbi_el2);
     virtual_memory_controls();
     id_registers();
     auxiliary_control();

@@ -53,5 +53,6 @@ final class TrapRoutingDecisionTests: XCTestCase {
         XCTAssertTrue(p.systemInstructionTrapsToEL2(SystemRegister(1, 0, 8, 7, 0)), "TLBI VMALLE1")
         XCTAssertTrue(p.systemInstructionTrapsToEL2(SystemRegister(1, 0, 8, 3, 0)), "TLBI VMALLE1IS")
         XCTAssertFalse(p.systemInstructionTrapsToEL2(SystemRegister(1, 0, 7, 6, 2)), "DC ISW without TSW")
+        XCTAssertFalse(p.systemInstructionTrapsToEL2(SystemRegister(1, 4, 8, 7, 4)), "TLBI ALLE1 is EL2's: UNDEFINED at EL1, not trapped")
     }
 }

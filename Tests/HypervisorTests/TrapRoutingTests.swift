@@ -291,6 +291,18 @@ final class TrapRoutingTests: XCTestCase {
         }
     }
 
+    func testEL2TLBIFromEL1IsUndefinedEvenWithTTLB() throws {
+        for mode in modes {
+            for set: HCR in [[], .TTLB] {
+                let run = try TrapGuestRun.run("traps", mode: mode, set: set)
+                let site = run.site("undef_tlbi_el2")
+                assertNoExit(run, site: "undef_tlbi_el2", mode)
+                XCTAssertEqual(run.guestExceptions(at: site).map { $0?.raw }, [0x0200_0000], "\(mode) \(set)")
+                run.assertGuestPassed(["TLBI ALLE1 from EL1 is UNDEFINED"])
+            }
+        }
+    }
+
     func testEveryTrapBitClearTheGuestStillPassesWithOnlyHypercallExits() throws {
         let all: HCR = [.TVM, .TRVM, .TID3, .TACR, .TSW, .TTLB, .TWE, .TWI, .TSC, .TIDCP]
         for mode in modes {

@@ -54,6 +54,20 @@ final class BadImageTests: XCTestCase {
         assertRefused(r, "\(path): ELF machine 62 is not AArch64 (183)")
     }
 
+    func testRelocatableObjectIsNotAnExecutable() throws {
+        var elf = SyntheticELF()
+        elf.type = 1   // ET_REL: a .o file
+        let (path, r) = try run("object.o", elf.bytes)
+        assertRefused(r, "\(path): ELF type 1 is not an executable")
+    }
+
+    func testNoProgramHeaders() throws {
+        var elf = SyntheticELF()
+        elf.segments = []
+        let (path, r) = try run("empty.elf", elf.bytes)
+        assertRefused(r, "\(path): no program headers")
+    }
+
     func testSegmentOutsideRAM() throws {
         var elf = SyntheticELF()
         elf.segments[0].address = 0x1000

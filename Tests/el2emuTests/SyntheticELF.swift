@@ -10,6 +10,7 @@ struct SyntheticELF {
     }
 
     var elfClass: UInt8 = 2        // ELFCLASS64
+    var type: UInt16 = 2           // ET_EXEC
     var machine: UInt16 = 183      // EM_AARCH64
     var entry: UInt64 = 0x4008_0000
     var segments: [Segment] = [Segment(address: 0x4008_0000, bytes: SyntheticELF.exitWithSeven)]
@@ -25,7 +26,7 @@ struct SyntheticELF {
         var ident: [UInt8] = [0x7F, 0x45, 0x4C, 0x46, elfClass, 1, 1, 0]
         ident += [UInt8](repeating: 0, count: 8)
         var out = ident
-        out += le16(2) + le16(machine) + le32(1) + le64(entry) + le64(UInt64(phoff)) + le64(0)
+        out += le16(type) + le16(machine) + le32(1) + le64(entry) + le64(UInt64(phoff)) + le64(0)
         out += le32(0) + le16(64) + le16(UInt16(phentsize)) + le16(UInt16(segments.count)) + le16(64) + le16(0) + le16(0)
         var data: [UInt8] = []
         for s in segments {

@@ -35,6 +35,13 @@ extension VirtualMachine {
         return vcpu.cpu.clock.ticksToCycles(physical)
     }
 
+    /// Is the vCPU's virtual timer asserting its interrupt (CTL: ENABLE, not IMASK, ISTATUS)?
+    /// Split mode saved the timer at the exit; under VHE it is still in the CPU.
+    func virtualTimerAsserted(_ vcpu: VCPU) -> Bool {
+        let ctl = worldSwitch.mode == .vhe ? vcpu.cpu.read(.CNTV_CTL_EL0) : vcpu.context.timer.cntvCtl
+        return ctl & 0b111 == 0b101
+    }
+
     /// Puts an interrupt in a free list register of the vCPU's saved vGIC state (pending, group 1).
     func injectInterrupt(_ vcpu: VCPU, intid: Int, priority: UInt64 = 0xA0) {
         var g = vcpu.context.vgic

@@ -134,7 +134,14 @@ public final class VirtualMachine {
     }
 
     func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {
-        (.resume, "IRQ")
+        // The physical IRQ is the guest's virtual timer firing while it ran
+        // (kvm_arch_timer_handler): its PPI becomes pending in the vGIC, so a
+        // guest idling in an untrapped WFI is woken by the interrupt it waits for.
+        if virtualTimerAsserted(vcpu) {
+            injectInterrupt(vcpu, intid: GenericTimer.virtualPPI)
+            return (.resume, "virtual timer: PPI 27 injected")
+        }
+        return (.resume, "IRQ")
     }
 
     // MARK: Output

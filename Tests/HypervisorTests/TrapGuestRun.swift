@@ -60,9 +60,9 @@ struct TrapGuestRun {
     }
 
     /// Exceptions the hardware took into the guest's own EL1 vectors, by return PC.
-    func guestExceptions(at pc: UInt64) -> [ExceptionSyndrome?] {
+    func guestExceptions(at pc: UInt64, kind: String = "sync") -> [ExceptionSyndrome?] {
         hardware.compactMap {
-            if case .guestException(let p, _, "sync", let esr) = $0, p == pc { return esr }
+            if case .guestException(let p, _, let k, let esr) = $0, p == pc, k == kind { return esr }
             return nil
         }
     }

@@ -204,6 +204,29 @@ final class TrapRoutingTests: XCTestCase {
         }
     }
 
+    func testWFIWaitingForTheTimerInterruptIsWokenByItWithOrWithoutTWI() throws {
+        for mode in modes {
+            // TWI: the hypervisor blocks the vCPU until the timer and injects PPI 27.
+            let trapped = try TrapGuestRun.run("wfi_timer", mode: mode)
+            let wfi = trapped.site("wfi")
+            assertExit(trapped, site: "wfi", esr: 0x07E0_0000, mode)
+            XCTAssertEqual(trapped.blocked, [wfi], "\(mode)")
+            XCTAssertEqual(trapped.guestExceptions(at: wfi + 4, kind: "irq").count, 1, "\(mode): the IRQ was taken after the WFI")
+            trapped.assertGuestPassed(["the virtual timer interrupt woke the WFI"])
+            XCTAssertTrue(trapped.output.contains("waits 1, intid 27"), trapped.output)
+
+            // No TWI: the vCPU idles in the WFI; the timer's physical IRQ exits
+            // to the hypervisor, which injects PPI 27 (kvm_arch_timer_handler).
+            let idle = try TrapGuestRun.run("wfi_timer", mode: mode, clear: .TWI)
+            XCTAssertEqual(idle.idledAt, [wfi], "\(mode)")
+            XCTAssertEqual(idle.exits.first { $0.kind == "IRQ" }?.detail, "virtual timer: PPI 27 injected", "\(mode)")
+            XCTAssertEqual(idle.exits.first { $0.kind == "IRQ" }?.pc, wfi + 4, "\(mode): the IRQ exit returns past the WFI")
+            XCTAssertEqual(idle.guestExceptions(at: wfi + 4, kind: "irq").count, 1, "\(mode)")
+            idle.assertGuestPassed(["the virtual timer interrupt woke the WFI"])
+            XCTAssertTrue(idle.output.contains("waits 1, intid 27"), idle.output)
+        }
+    }
+
     func testWFIWithNothingToWakeItEndsTheRunWithOrWithoutTWI() throws {
         for mode in modes {
             for clear: HCR in [[], .TWI] {

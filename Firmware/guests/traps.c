@@ -129,6 +129,7 @@ static void undefined(void) {
     register uint64_t x5 __asm__("x5");
     __asm__ volatile(AT(undef_impdef) "mrs x5, s3_0_c15_c0_0" : "=r"(x5) :: "memory");
     (void)x5;
+    show("UNDEF ESR_EL1", last_exception.esr);
     check(exceptions() == before + 1 && (last_exception.esr >> 26) == 0 && last_exception.elr == (uint64_t)undef_impdef,
           "IMPLEMENTATION DEFINED register access is UNDEFINED");
     __asm__ volatile(AT(undef_el2) "mrs x5, hcr_el2" : "=r"(x5) :: "memory");

@@ -300,6 +300,7 @@ final class TrapRoutingTests: XCTestCase {
             // hypervisor does not emulate it and injects EC 0x00 at the MRS.
             let r = assertExit(run, site: "undef_impdef", esr: 0x6230_3CA1, mode)
             XCTAssertEqual(r?.detail, "SYS64 MRS x5, S3_0_C15_C0_0: UNDEF injected")
+            XCTAssertEqual(run.printed("UNDEF ESR_EL1"), 0x0200_0000, "\(mode): the guest's ESR_EL1: EC 0x00, IL")
             run.assertGuestPassed(["IMPLEMENTATION DEFINED register access is UNDEFINED"])
         }
     }

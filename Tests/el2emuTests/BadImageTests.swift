@@ -9,6 +9,7 @@ final class BadImageTests: XCTestCase {
     func run(_ name: String, _ bytes: [UInt8]) throws -> (path: String, result: EL2EmuCommand.Result) {
         let url = EL2EmuCommand.scratch(name)
         try Data(bytes).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
         return (url.path, try EL2EmuCommand.run(["run", url.path]))
     }
 

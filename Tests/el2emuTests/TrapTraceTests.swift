@@ -30,6 +30,7 @@ final class TrapTraceTests: XCTestCase {
     func run(mode: String, hcr: String?) throws -> (result: EL2EmuCommand.Result, trace: String) {
         let trace = EL2EmuCommand.scratch("traps-\(mode)-\(hcr ?? "default").trace")
         let r = try EL2EmuCommand.run(["run", "--guest", "traps", "--mode", mode, "--trace", trace.path] + (hcr.map { ["--hcr", $0] } ?? []))
+        defer { try? FileManager.default.removeItem(at: trace) }
         return (r, (try? String(contentsOf: trace, encoding: .utf8)) ?? "")
     }
 

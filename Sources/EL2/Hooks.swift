@@ -76,10 +76,22 @@ extension Processor {
         }
         if isRead, let v = hardwareRead(r) {
             if n < 31 { engine.write(rt, v) }
+            stepPastUnallocated(r, pc: pc)
             return true
         }
-        if !isRead && hardwareWrite(r, n < 31 ? value : 0) { return true }
+        if !isRead && hardwareWrite(r, n < 31 ? value : 0) {
+            stepPastUnallocated(r, pc: pc)
+            return true
+        }
         return false
+    }
+
+    /// Unicorn's CPU has no GIC CPU interface, so its ICC_* encodings are
+    /// unallocated there: a hook that serves one must step past it itself,
+    /// or returning true re-runs the same instruction forever.
+    private func stepPastUnallocated(_ r: SystemRegister, pc: UInt64) {
+        let isGICCPUInterface = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
+        if isGICCPUInterface && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {

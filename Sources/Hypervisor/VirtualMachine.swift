@@ -43,6 +43,10 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            // The hardware's own events (guest exceptions, DAIF changes, WFI idling) go to the trace too.
+            cpu.onEvent = { [unowned self, unowned cpu] e in
+                if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
+            }
             vcpus.append(vcpu)
         }
         try devices.attachDefaults(to: self)
@@ -135,7 +139,14 @@ public final class VirtualMachine {
     }
 
     func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {
-        (.resume, "IRQ")
+        // The physical IRQ is the guest's virtual timer firing while it ran
+        // (kvm_arch_timer_handler): its PPI becomes pending in the vGIC, so a
+        // guest idling in an untrapped WFI is woken by the interrupt it waits for.
+        if virtualTimerAsserted(vcpu) {
+            injectInterrupt(vcpu, intid: GenericTimer.virtualPPI)
+            return (.resume, "virtual timer: PPI 27 injected")
+        }
+        return (.resume, "IRQ")
     }
 
     // MARK: Output

@@ -24,7 +24,8 @@ struct Run: ParsableCommand {
     @Option(help: "Image format: elf, image or binary (default: detected).")
     var format: String?
 
-    @Option(help: "HCR_EL2 trap bits to force on/off for the guest, e.g. +TWI,-TVM.")
+    // .unconditional: the value may start with '-' (`--hcr -TVM`).
+    @Option(parsing: .unconditional, help: "HCR_EL2 trap bits to force on/off for the guest, e.g. +TWI,-TVM.")
     var hcr: String?
 
     @Option(help: "Cost profile: a57, xgene, or a JSON file.")

@@ -22,14 +22,16 @@ let package = Package(
         .target(name: "Hypervisor", dependencies: ["EL2", "AArch64"]),
         .target(name: "Trace", dependencies: ["Hypervisor", "EL2", "AArch64"]),
         .target(name: "GuestBuild"),
+        .target(name: "GDBRemote"),
         .executableTarget(name: "el2emu", dependencies: [
-            "Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild",
+            "Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild", "GDBRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64"]),
         .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),
         .testTarget(name: "el2emuTests", dependencies: ["GuestBuild"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "Hypervisor", "EL2", "AArch64", "GuestBuild", "GDBRemote", "el2emu"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -43,6 +43,10 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            // Hardware observations reach the trace only while someone listens.
+            cpu.onEvent = { [unowned self, unowned cpu] e in
+                if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
+            }
             vcpus.append(vcpu)
         }
         try devices.attachDefaults(to: self)
@@ -106,8 +110,12 @@ public final class VirtualMachine {
             return action
         }
         let counts = cpu.takeCounts()
-        let record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
+        var record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
                                    kind: kind, detail: detail, counts: counts)
+        if let ec = record.esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
+            // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
+            record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
+        }
         cpu.advanceClock(cycles: record.cycles)
         if events.isActive { events.emit(.exit(record)) }
     }

@@ -34,9 +34,9 @@ extension Processor {
     }
 
     /// Calls `body` with the PC before each guest instruction (only while a
-    /// debugger is attached: it makes every instruction a callback).
+    /// debugger is attached: it makes every instruction a callback). Install
+    /// it before the first run: code translated earlier would not call it.
     public func onEachInstruction(_ body: @escaping (UInt64) -> Void) throws {
         try engine.onCode(begin: 1, end: 0) { address, _ in body(address) }
-        engine.flushTranslations()
     }
 }

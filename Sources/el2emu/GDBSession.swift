@@ -1,5 +1,6 @@
 import ArgumentParser
 import EL2
+import Foundation
 import GDBRemote
 import Hypervisor
 
@@ -41,6 +42,8 @@ final class GDBSession: DebugTarget {
 
     func connect(_ c: Connection) {
         server = GDBServer(target: self, connection: c)
+        // EL2EMU_GDB_LOG=1 shows the protocol exchange on stderr.
+        if ProcessInfo.processInfo.environment["EL2EMU_GDB_LOG"] != nil { server?.log = { [log] in log($0 + "\n") } }
         log("el2emu: gdb connected\n")
     }
 

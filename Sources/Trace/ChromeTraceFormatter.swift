@@ -47,8 +47,8 @@ public final class ChromeTraceFormatter {
                 out.append(slice(name: p.description, category: "phase", ts: at, dur: c, tid: tid, args: .object([("exit", .int(Int64(r.sequence)))])))
                 at &+= c
             }
-        case .hardware(_, let t, .daif(_, _, let new, _)):
-            out.append(instant(e, tid: tid, ts: t))
+        case .hardware(_, let t, .daif(_, let old, let new, _)):
+            out.append(instant(e, tid: tid, ts: t, name: "DAIF \(old)->\(new)"))
             out.append(counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))]))
         case .hardware(_, let t, .idle(_, let cycles, _)):
             // Emitted when the vCPU wakes: the idle period ends at `t`.
@@ -78,9 +78,8 @@ public final class ChromeTraceFormatter {
                  ("pid", .int(Self.pid)), ("tid", .int(tid)), ("args", args)])
     }
 
-    func instant(_ e: TraceEvent, tid: Int64, ts: UInt64) -> JSONValue {
-        let label = e.name + (e.name == "daif" ? " " + e.text : "")
-        return .object([("name", .string(label)), ("cat", .string(e.name)), ("ph", .string("i")), ("s", .string("t")), ("ts", .uint(ts)),
+    func instant(_ e: TraceEvent, tid: Int64, ts: UInt64, name: String? = nil) -> JSONValue {
+        .object([("name", .string(name ?? e.name)), ("cat", .string(e.name)), ("ph", .string("i")), ("s", .string("t")), ("ts", .uint(ts)),
                         ("pid", .int(Self.pid)), ("tid", .int(tid)), ("args", .object(argFields(e)))])
     }
 

@@ -18,7 +18,8 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Image format: elf, image or binary (default: detected).")
     var format: String?
 
-    @Option(help: "HCR_EL2 trap bits to force on/off for the guest, e.g. +TWI,-TVM.")
+    // Unconditional: the value may start with '-' ("-TVM").
+    @Option(parsing: .unconditional, help: "HCR_EL2 trap bits to force on/off for the guest, e.g. +TWI,-TVM.")
     var hcr: String?
 
     @Option(help: "Cost profile: a57, xgene, or a JSON file.")

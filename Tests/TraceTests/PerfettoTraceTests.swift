@@ -1,14 +1,13 @@
+import Hypervisor
 import Trace
 import XCTest
 
 final class PerfettoTraceTests: XCTestCase {
-    func traceEvents(_ guest: String, mode: VirtualizationModeName = .nvhe) throws -> [[String: Any]] {
-        let root = try XCTUnwrap(parseJSON(try trace(guest, format: .perfetto, mode: mode == .nvhe ? .nvhe : .vhe)) as? [String: Any])
+    func traceEvents(_ guest: String, mode: VirtualizationMode = .nvhe) throws -> [[String: Any]] {
+        let root = try XCTUnwrap(parseJSON(try trace(guest, format: .perfetto, mode: mode)) as? [String: Any])
         XCTAssertEqual(root["displayTimeUnit"] as? String, "ns")
         return try XCTUnwrap(root["traceEvents"] as? [[String: Any]])
     }
-
-    enum VirtualizationModeName { case nvhe, vhe }
 
     func testEachVCPUHasANamedTrack() throws {
         let events = try traceEvents("hello")
@@ -19,7 +18,7 @@ final class PerfettoTraceTests: XCTestCase {
     }
 
     func testEachExitIsASliceWithItsPhasesNestedInOrder() throws {
-        for mode in [VirtualizationModeName.nvhe, .vhe] {
+        for mode in [VirtualizationMode.nvhe, .vhe] {
             let events = try traceEvents("tracing", mode: mode)
             let exits = events.filter { $0["cat"] as? String == "exit" }
             XCTAssertEqual(exits.prefix(3).map { $0["name"] as? String }, ["SYS64", "HVC64", "WFx"])

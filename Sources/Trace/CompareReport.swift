@@ -77,7 +77,7 @@ public enum CompareReport {
         let (top, step) = niceAxis(maxValue)
         let left = 70.0, plotH = 260.0, barW = 26.0, gap = 30.0
         let groupW = groups.map { Double(max($0.1.count, 1)) * barW + gap }
-        let width = left + groupW.reduce(0, +) + 20
+        let width = max(left + groupW.reduce(0, +) + 20, left + legendWidth(legend) + 20)
         let height = plotH + 90
         var s = svgOpen(id: id, width: width, height: height)
         s += axis(left: left, width: width, plotH: plotH, top: top, step: step)
@@ -98,31 +98,41 @@ public enum CompareReport {
 
     static func phaseChart(_ input: CompareReportInput) -> String {
         let designs: [(String, (CompareReportInput.Kind) -> [UInt64])] = [("split", { $0.splitPhases }), ("VHE", { $0.vhePhases })]
-        var columns: [(String, String, [UInt64])] = []  // kind, design, phases
-        for k in input.kinds { for d in designs where !d.1(k).isEmpty { columns.append((k.name, d.0, d.1(k))) } }
-        let maxValue = columns.map { $0.2.reduce(0, &+) }.max() ?? 0
+        // Per kind, a stacked bar per design that has numbers.
+        let groups = input.kinds.map { k in (k.name, designs.filter { !$0.1(k).isEmpty }.map { ($0.0, $0.1(k)) }) }.filter { !$0.1.isEmpty }
+        let maxValue = groups.flatMap { $0.1 }.map { $0.1.reduce(0, &+) }.max() ?? 0
         let (top, step) = niceAxis(maxValue)
-        let left = 70.0, plotH = 260.0, barW = 44.0, gap = 16.0
-        let width = left + Double(columns.count) * (barW + gap) + 40
+        let left = 70.0, plotH = 260.0, barW = 44.0, gap = 10.0, groupGap = 40.0
+        let legend = Phase.allCases.map { ($0.description, phaseColors[$0.rawValue]) }
+        let plotW = groups.reduce(0.0) { $0 + Double($1.1.count) * (barW + gap) + groupGap }
+        let width = max(left + plotW + 20, left + legendWidth(legend) + 20)
         let height = plotH + 110
         var s = svgOpen(id: "phase-chart", width: width, height: height)
         s += axis(left: left, width: width, plotH: plotH, top: top, step: step)
-        var x = left + gap
-        for c in columns {
-            var y = 20 + plotH
-            for (p, cycles) in c.2.enumerated() where cycles > 0 {
-                let h = top > 0 ? Double(cycles) / Double(top) * plotH : 0
-                y -= h
-                let phase = Phase(rawValue: p)?.description ?? "phase \(p)"
-                s += "<rect class=\"bar\" x=\(q(x)) y=\(q(y)) width=\(q(barW)) height=\(q(h)) fill=\"\(phaseColors[p % phaseColors.count])\"><title>\(escape(c.0)) \(c.1): \(phase) \(cycles) cycles</title></rect>\n"
+        var x = left + groupGap / 2
+        for (kind, bars) in groups {
+            let groupStart = x
+            for (design, phases) in bars {
+                var y = 20 + plotH
+                for (p, cycles) in phases.enumerated() where cycles > 0 {
+                    let h = top > 0 ? Double(cycles) / Double(top) * plotH : 0
+                    y -= h
+                    let phase = Phase(rawValue: p)?.description ?? "phase \(p)"
+                    s += "<rect class=\"bar\" x=\(q(x)) y=\(q(y)) width=\(q(barW)) height=\(q(h)) fill=\"\(phaseColors[p % phaseColors.count])\"><title>\(escape(kind)) \(design): \(phase) \(cycles) cycles</title></rect>\n"
+                }
+                s += "<text class=\"value\" x=\(q(x + barW / 2)) y=\(q(y - 4)) text-anchor=\"middle\">\(phases.reduce(0, &+))</text>\n"
+                s += "<text class=\"label\" x=\(q(x + barW / 2)) y=\(q(20 + plotH + 14)) text-anchor=\"middle\">\(escape(design))</text>\n"
+                x += barW + gap
             }
-            s += "<text class=\"value\" x=\(q(x + barW / 2)) y=\(q(y - 4)) text-anchor=\"middle\">\(c.2.reduce(0, &+))</text>\n"
-            s += "<text class=\"label\" x=\(q(x + barW / 2)) y=\(q(20 + plotH + 14)) text-anchor=\"middle\">\(escape(c.1))</text>\n"
-            s += "<text class=\"value\" x=\(q(x + barW / 2)) y=\(q(20 + plotH + 28)) text-anchor=\"middle\">\(escape(c.0))</text>\n"
-            x += barW + gap
+            s += "<text class=\"label\" x=\(q((groupStart + x - gap) / 2)) y=\(q(20 + plotH + 32)) text-anchor=\"middle\">\(escape(kind))</text>\n"
+            x += groupGap
         }
-        s += legendSVG(Phase.allCases.map { ($0.description, phaseColors[$0.rawValue]) }, y: 20 + plotH + 50, left: left)
+        s += legendSVG(legend, y: 20 + plotH + 50, left: left)
         return s + "</svg>"
+    }
+
+    static func legendWidth(_ items: [(String, String)]) -> Double {
+        items.reduce(0.0) { $0 + 26 + Double($1.0.count) * 7 }
     }
 
     static func svgOpen(id: String, width: Double, height: Double) -> String {

@@ -13,7 +13,8 @@ final class JSONLinesTraceTests: XCTestCase {
             XCTAssertNotNil(e["event"] as? String)
             XCTAssertTrue(e.keys.contains("vcpu"))
         }
-        XCTAssertEqual(events.map { $0["event"] as! String }, ["exit", "daif", "daif", "exit", "exception", "wfi-block", "exit", "exit", "stop"])
+        XCTAssertEqual(events.map { $0["event"] as! String }.filter { $0 != "mmio" },
+                       ["exit", "daif", "daif", "psci", "exit", "exception", "wfi-block", "exit", "exit", "stop"])
     }
 
     func testTrappedMSRExitCarriesTheDecodedSyndrome() throws {
@@ -53,5 +54,20 @@ final class JSONLinesTraceTests: XCTestCase {
         let svc = try XCTUnwrap(events.first { $0["event"] as? String == "exception" })
         XCTAssertEqual(svc["kind"] as? String, "sync")
         XCTAssertEqual((svc["syndrome"] as? [String: Any])?["imm16"] as? Int, 0x42)
+    }
+
+    func testPSCICallsAndUARTAccessesAreTraced() throws {
+        let events = try objects("hello")
+        let psci = events.filter { $0["event"] as? String == "psci" }
+        XCTAssertEqual(psci.map { $0["call"] as? String }, ["HVC PSCI_VERSION"])
+        // The UART writes, in order, spell what the guest printed through the PL011.
+        let writes = events.filter { $0["event"] as? String == "mmio" && $0["access"] as? String == "write" }
+        XCTAssertTrue(writes.allSatisfy { $0["device"] as? String == "pl011" && $0["address"] as? String == "0x9000000" && $0["size"] as? Int == 4 })
+        let text = String(decoding: writes.compactMap { ($0["value"] as? String).flatMap { UInt8($0.dropFirst(2), radix: 16) } }, as: UTF8.self)
+        XCTAssertEqual(text, "PL011: hello\n", "hello's uart_puts; print() goes through semihosting")
+        // Each write was preceded by a read of the flag register (UARTFR, TXFF clear).
+        let reads = events.filter { $0["event"] as? String == "mmio" && $0["access"] as? String == "read" }
+        XCTAssertEqual(reads.count, writes.count)
+        XCTAssertTrue(reads.allSatisfy { $0["address"] as? String == "0x9000018" })
     }
 }

@@ -11,6 +11,8 @@ public final class GDBServer {
     var awaitingStop = false
     var lastSignal = StopSignal.trap
     var pending: [PacketDecoder.Unit] = []
+    /// The last packet sent, for a retransmission on `-`.
+    var lastReply: [UInt8]?
     /// Protocol chatter, for `--gdb` diagnostics (nil: quiet).
     public var log: ((String) -> Void)?
 
@@ -29,6 +31,7 @@ public final class GDBServer {
         while let unit = nextUnit() {
             guard case .packet(let p) = unit else {
                 if unit == .corrupt { connection?.send([UInt8(ascii: "-")]) }
+                if unit == .nack, let last = lastReply { connection?.send(last) }  // the debugger asks for it again
                 continue
             }
             if !noAck { connection?.send([UInt8(ascii: "+")]) }
@@ -66,7 +69,12 @@ public final class GDBServer {
 
     func reply(_ s: String) {
         log?("gdb -> \(s.prefix(80))")
-        connection?.send(Packet.frame(s))
+        send(Packet.frame(s))
+    }
+
+    func send(_ framed: [UInt8]) {
+        lastReply = framed
+        connection?.send(framed)
     }
 
     /// Answers one request; returns an action when the target should resume.
@@ -144,7 +152,7 @@ public final class GDBServer {
             let start = Int(min(off, UInt64(xml.count)))
             let end = Int(min(UInt64(start) + len, UInt64(xml.count)))
             let chunk = Array(xml[start..<end])
-            connection?.send(Packet.frame([UInt8(ascii: end >= xml.count ? "l" : "m")] + chunk))
+            send(Packet.frame([UInt8(ascii: end >= xml.count ? "l" : "m")] + chunk))
         default: reply("")
         }
     }

@@ -83,4 +83,30 @@ final class GDBStubTests: XCTestCase {
         XCTAssertNotEqual(r.status, 0)
         XCTAssertTrue(r.stderr.contains("--wait-gdb needs --gdb PORT"), r.stderr)
     }
+
+    func testDebuggerCanAttachToARunningGuestAndInterruptIt() throws {
+        guard FileManager.default.isExecutableFile(atPath: gdb) else { throw XCTSkip("gdb-multiarch is not installed (scripts/install-deps.sh --test)") }
+        // A raw guest that spins forever: b .
+        let dir = try temporaryDirectory("gdb-attach")
+        let image = dir.appendingPathComponent("spin.bin")
+        try Data([0x00, 0x00, 0x00, 0x14]).write(to: image)
+        let (stub, port, _) = try startStub(image.path, extra: ["--format", "binary", "--timeout", "60"])
+        defer { if stub.isRunning { stub.terminate() } }
+        let g = Process()
+        g.executableURL = URL(fileURLWithPath: gdb)
+        g.arguments = ["-batch", "-nx", "-ex", "set confirm off", "-ex", "set architecture aarch64", "-ex", "target remote 127.0.0.1:\(port)",
+                       "-ex", "x/i $pc", "-ex", "kill"]
+        let out = Pipe()
+        g.standardOutput = out
+        g.standardError = out
+        try g.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        g.waitUntilExit()
+        stub.waitUntilExit()
+        // The guest was stopped where it spins: the instruction at pc branches to itself.
+        let m = try XCTUnwrap(text.range(of: #"=> 0x([0-9a-f]+)(?: <[^>]*>)?:\s+b\s+0x([0-9a-f]+)"#, options: .regularExpression), text)
+        let parts = text[m].split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == ":" })
+        XCTAssertEqual(parts[1], parts.last, text)
+        XCTAssertEqual(stub.terminationStatus, 126, "killed by the debugger")
+    }
 }

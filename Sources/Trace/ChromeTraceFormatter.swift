@@ -17,7 +17,7 @@ public final class ChromeTraceFormatter {
     public init() {}
 
     public func header(profile: String, mode: String) -> String {
-        let meta: JSONValue = .object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(Self.pid)),
+        let meta: JSONValue = .object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(Self.pid)), ("tid", .int(0)),
                                        ("args", .object([("name", .string("el2emu VM (\(mode), \(profile))"))]))])
         return "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_unit\":\"1 us in the viewer = 1 modelled cycle\",\"mode\":"
             + JSONValue.string(mode).serialized + ",\"profile\":" + JSONValue.string(profile).serialized

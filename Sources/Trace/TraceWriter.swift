@@ -61,7 +61,7 @@ public final class TraceWriter {
             throw TraceError("cannot write the trace file '\(path)': \(why)")
         }
         self.init(format: format, categories: categories, profile: profile, mode: mode,
-                  sink: { h.write(Data($0.utf8)) }, close: { try? h.close() })
+                  sink: { try? h.write(contentsOf: Data($0.utf8)) }, close: { try? h.close() })
     }
 
     public func record(_ event: HypervisorEvent) {

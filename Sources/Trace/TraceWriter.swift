@@ -33,15 +33,17 @@ extension TraceCategory {
 public final class TraceWriter {
     public let format: TraceFormat
     public let categories: Set<TraceCategory>
-    let sink: (String) -> Void
+    let sink: (String) throws -> Void
     let close: () -> Void
     var buffer = ""
     var chrome: ChromeTraceFormatter?
     public private(set) var finished = false
     public private(set) var eventsWritten = 0
+    /// The first failed write (disk full...): the trace stops there.
+    public private(set) var writeError: String?
 
     public init(format: TraceFormat, categories: Set<TraceCategory> = Set(TraceCategory.allCases),
-                profile: String = "", mode: String = "", sink: @escaping (String) -> Void, close: @escaping () -> Void = {}) {
+                profile: String = "", mode: String = "", sink: @escaping (String) throws -> Void, close: @escaping () -> Void = {}) {
         self.format = format
         self.categories = categories
         self.sink = sink
@@ -56,12 +58,13 @@ public final class TraceWriter {
     /// A writer to the file at `path` (created or truncated now, so a bad path fails before the run).
     public convenience init(path: String, format: TraceFormat, categories: Set<TraceCategory> = Set(TraceCategory.allCases),
                             profile: String = "", mode: String = "") throws {
-        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
-            let why = String(cString: strerror(errno))
-            throw TraceError("cannot write the trace file '\(path)': \(why)")
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw TraceError("cannot write the trace file '\(path)': \(String(cString: strerror(errno)))")
         }
+        let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         self.init(format: format, categories: categories, profile: profile, mode: mode,
-                  sink: { try? h.write(contentsOf: Data($0.utf8)) }, close: { try? h.close() })
+                  sink: { try h.write(contentsOf: Data($0.utf8)) }, close: { try? h.close() })
     }
 
     public func record(_ event: HypervisorEvent) {
@@ -79,7 +82,9 @@ public final class TraceWriter {
     }
 
     func flush() {
-        if !buffer.isEmpty { sink(buffer); buffer = "" }
+        guard !buffer.isEmpty, writeError == nil else { buffer = ""; return }
+        do { try sink(buffer) } catch { writeError = "\(error.localizedDescription)" }
+        buffer = ""
     }
 
     /// Completes the file (the Chrome JSON's closing brackets) and closes it.

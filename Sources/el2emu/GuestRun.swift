@@ -15,7 +15,10 @@ struct GuestRun {
     static func start(_ options: GuestOptions, config: Configuration, trace: TraceOptions?,
                       console: ((String) -> Void)?, prepare: (VirtualMachine) throws -> Void = { _ in }) throws -> GuestRun {
         let writer = try trace?.openWriter(config: config)
-        defer { writer?.finish() }
+        defer {
+            writer?.finish()
+            if let e = writer?.writeError { writeStandardError("el2emu: the trace file is incomplete: writing it failed: \(e)\n") }
+        }
         do {
             let path = try options.imagePath()
             let loaded = try options.load(path, config)

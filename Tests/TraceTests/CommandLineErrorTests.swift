@@ -10,6 +10,12 @@ final class CommandLineErrorTests: XCTestCase {
         XCTAssertFalse(r.stdout.contains("Hello"), "the guest did not run")
     }
 
+    func testTraceWriteFailureDuringTheRunIsReported() throws {
+        let r = try el2emu(["run", "--trace", "/dev/full"])
+        XCTAssertTrue(r.stderr.contains("el2emu: the trace file is incomplete: writing it failed:"), r.stderr)
+        XCTAssertTrue(r.stdout.contains("PASS PSCI 1.0 over HVC"), "the guest still ran to the end")
+    }
+
     func testUnknownTraceEventNameIsRefused() throws {
         let r = try el2emu(["run", "--trace", "/dev/null", "--trace-events", "exits,interrupts"])
         XCTAssertNotEqual(r.status, 0)

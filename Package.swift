@@ -23,8 +23,9 @@ let package = Package(
         .target(name: "Hypervisor", dependencies: ["EL2", "AArch64"]),
         .target(name: "Trace", dependencies: ["Hypervisor", "EL2", "AArch64"]),
         .target(name: "GuestBuild"),
+        .target(name: "GDBRemote"),
         .executableTarget(name: "el2emu", dependencies: [
-            "Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild",
+            "Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild", "GDBRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The benchmark compares el2emu with bare Unicorn running the same
@@ -34,6 +35,7 @@ let package = Package(
         .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),
         .testTarget(name: "el2emuTests", dependencies: ["GuestBuild"]),
+        .testTarget(name: "TraceTests", dependencies: ["Trace", "Hypervisor", "EL2", "AArch64", "GuestBuild", "GDBRemote", "el2emu"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -17,6 +17,8 @@ public struct ExitRecord: Sendable {
     public var counts: OperationCounts
     /// Modelled cycles per phase (Phase.rawValue order).
     public var phaseCycles: [UInt64]
+    /// For stage-2 aborts (DABT_LOW/IABT_LOW): the faulting IPA (HPFAR_EL2 and FAR_EL2).
+    public var ipa: UInt64?
     public var cycles: UInt64 { phaseCycles.reduce(0, &+) }
 }
 

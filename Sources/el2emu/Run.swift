@@ -57,10 +57,15 @@ struct Run: ParsableCommand {
         if let maxCycles { config.maxCycles = maxCycles }
         if let timeout { config.timeoutSeconds = timeout }
 
+        var imageFormat: GuestImage.Format?
+        if let format {
+            guard let f = GuestImage.Format(rawValue: format) else { throw ValidationError("--format must be elf, image or binary, not '\(format)'") }
+            imageFormat = f
+        }
         let path: String
         if let image { path = image } else { path = try FirmwareBuilder().build(guest ?? "hello").path }
         let loaded = try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
-                                         format: format.flatMap { GuestImage.Format(rawValue: $0) })
+                                         format: imageFormat)
         let vm = try VirtualMachine(config)
         vm.console = { s in FileHandle.standardOutput.write(Data(s.utf8)) }
         var traceFile: FileHandle?

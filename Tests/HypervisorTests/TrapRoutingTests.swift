@@ -327,6 +327,16 @@ final class TrapRoutingTests: XCTestCase {
         }
     }
 
+    func testTheSameRunTwiceTakesTheSameExitsAtTheSameVirtualTimes() throws {
+        for mode in modes {
+            let a = try TrapGuestRun.run("traps", mode: mode, clear: .TWI)
+            let b = try TrapGuestRun.run("traps", mode: mode, clear: .TWI)
+            XCTAssertEqual(a.exits.map { [$0.time, $0.pc, $0.esr?.raw ?? 0, $0.cycles] },
+                           b.exits.map { [$0.time, $0.pc, $0.esr?.raw ?? 0, $0.cycles] }, "\(mode)")
+            XCTAssertEqual(a.output, b.output)
+        }
+    }
+
     func testEveryTrapBitClearTheGuestStillPassesWithOnlyHypercallExits() throws {
         let all: HCR = [.TVM, .TRVM, .TID3, .TACR, .TSW, .TTLB, .TWE, .TWI, .TSC, .TIDCP]
         for mode in modes {

@@ -9,7 +9,7 @@
 
 extern char tvm_sctlr[], tvm_ttbr0[], tvm_contextidr[], trvm_ttbr0[], tid3_pfr0[];
 extern char tacr_read[], tacr_write[], tsw_dc_isw[], ttlb_vmalle1[], ttlb_vae1[];
-extern char twe_wfe[], twi_wfi[], tsc_smc[], hvc_imm[], undef_impdef[], undef_el2[], undef_tlbi_el2[];
+extern char twe_wfe[], twi_wfi[], tsc_smc[], tsc_smc_imm[], hvc_imm[], undef_impdef[], undef_el2[], undef_tlbi_el2[];
 
 static void site(const char *name, const void *address) {
     print("@"); print(name); print(" "); print_hex((uint64_t)address); print("\n");
@@ -103,6 +103,15 @@ static void secure_monitor_call(void) {
     }
     check(undef ? (last_exception.esr >> 26) == 0 && last_exception.elr == (uint64_t)tsc_smc : x0 == 0x10000,
           "SMC answered by PSCI, or UNDEF at the SMC");
+
+    // SMCCC reserves SMCs with a non-zero immediate: NOT_SUPPORTED, no PSCI call.
+    before = exceptions();
+    register uint64_t y0 __asm__("x0") = PSCI_VERSION;
+    __asm__ volatile(AT(tsc_smc_imm) "smc #0x51" : "+r"(y0) :: "x1", "x2", "x3", "memory");
+    undef = exceptions() != before;
+    if (!undef) show("SMC #0x51", y0);
+    check(undef ? last_exception.elr == (uint64_t)tsc_smc_imm : y0 == (uint64_t)-1,
+          "SMC with a non-zero immediate NOT_SUPPORTED, or UNDEF");
 }
 
 static void hypercalls(void) {
@@ -146,7 +155,7 @@ int main(void) {
     site("trvm_ttbr0", trvm_ttbr0); site("tid3_pfr0", tid3_pfr0);
     site("tacr_read", tacr_read); site("tacr_write", tacr_write);
     site("tsw_dc_isw", tsw_dc_isw); site("ttlb_vmalle1", ttlb_vmalle1); site("ttlb_vae1", ttlb_vae1);
-    site("twe_wfe", twe_wfe); site("twi_wfi", twi_wfi); site("tsc_smc", tsc_smc); site("hvc_imm", hvc_imm);
+    site("twe_wfe", twe_wfe); site("twi_wfi", twi_wfi); site("tsc_smc", tsc_smc); site("tsc_smc_imm", tsc_smc_imm); site("hvc_imm", hvc_imm);
     site("undef_impdef", undef_impdef); site("undef_el2", undef_el2); site("undef_tlbi_el2", undef_tlbi_el2);
     virtual_memory_controls();
     id_registers();

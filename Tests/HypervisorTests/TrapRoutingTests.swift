@@ -254,6 +254,16 @@ final class TrapRoutingTests: XCTestCase {
         }
     }
 
+    func testTrappedSMCWithANonZeroImmediateIsNotSupported() throws {
+        for mode in modes {
+            let run = try TrapGuestRun.run("traps", mode: mode)
+            let r = assertExit(run, site: "tsc_smc_imm", esr: 0x5E00_0051, mode)
+            XCTAssertEqual(r?.detail, "SMC #0x51: reserved immediate, NOT_SUPPORTED")
+            XCTAssertEqual(run.printed("SMC #0x51"), UInt64(bitPattern: -1))
+            run.assertGuestPassed(["SMC with a non-zero immediate NOT_SUPPORTED, or UNDEF"])
+        }
+    }
+
     func testTSCClearSMCIsUndefinedInTheGuest() throws {
         for mode in modes {
             let run = try TrapGuestRun.run("traps", mode: mode, clear: .TSC)

@@ -20,13 +20,15 @@ static void show(const char *name, uint64_t v) {
 }
 
 static uint64_t exceptions(void) { return last_exception.count; }
+static uint64_t sctlr_written;
 
 // TVM traps these writes, TRVM the reads: either way the value must land in
 // the guest's own EL1 register and read back.
 static void virtual_memory_controls(void) {
     uint64_t sctlr = READ_SYSREG(sctlr_el1);
     // SA (bit 3), SP alignment checking: harmless with the 16-byte aligned stack.
-    register uint64_t x9 __asm__("x9") = sctlr | (1u << 3);
+    sctlr_written = sctlr | (1u << 3);
+    register uint64_t x9 __asm__("x9") = sctlr_written;
     __asm__ volatile(AT(tvm_sctlr) "msr sctlr_el1, x9\n\tisb" :: "r"(x9) : "memory");
     show("SCTLR_EL1", READ_SYSREG(sctlr_el1));
     check(READ_SYSREG(sctlr_el1) == (sctlr | (1u << 3)), "SCTLR_EL1 write took effect");
@@ -128,6 +130,11 @@ static void hypercalls(void) {
     register uint64_t x0 __asm__("x0") = PSCI_VERSION;
     __asm__ volatile(AT(hvc_imm) "hvc #0x4b1d" : "+r"(x0) :: "x1", "x2", "x3", "memory");
     check(x0 == 0x10000, "HVC #0x4b1d answered");
+
+    // Split mode swaps the host kernel's EL1 state in and out on every exit:
+    // the guest's own values must come back each time.
+    check(READ_SYSREG(sctlr_el1) == sctlr_written && READ_SYSREG(ttbr0_el1) == 0x40123000
+          && READ_SYSREG(contextidr_el1) == 0x5a, "EL1 state survives the exits");
 }
 
 // Undefined at EL1: an IMPLEMENTATION DEFINED register (trapped by TIDCP and

@@ -56,7 +56,7 @@ final class TrapRoutingTests: XCTestCase {
             assertNoExit(run, site: "trvm_ttbr0", mode)
             XCTAssertEqual(run.printed("SCTLR_EL1"), 0x30D0_0808, "\(mode): the emulated write reached SCTLR_EL1")
             run.assertGuestPassed(["SCTLR_EL1 write took effect", "CONTEXTIDR_EL1 write took effect",
-                                   "TTBR0_EL1 reads back what was written"])
+                                   "TTBR0_EL1 reads back what was written", "EL1 state survives the exits"])
         }
     }
 
@@ -68,7 +68,7 @@ final class TrapRoutingTests: XCTestCase {
                            "\(mode): no VM-control register access trapped")
             XCTAssertEqual(run.printed("SCTLR_EL1"), 0x30D0_0808, "\(mode): the native write reached SCTLR_EL1")
             run.assertGuestPassed(["SCTLR_EL1 write took effect", "CONTEXTIDR_EL1 write took effect",
-                                   "TTBR0_EL1 reads back what was written"])
+                                   "TTBR0_EL1 reads back what was written", "EL1 state survives the exits"])
         }
     }
 

@@ -41,7 +41,8 @@ extension Processor {
             let word = engine.readWord(address: pc)
             if let word, case .hlt(let imm) = Instruction(word), imm == SemihostingOperation.hltImmediate {
                 software?.semihostingCall(self)
-                if stopReason == nil { engine.write(.pc, pc &+ 4) }
+                // Always step past the HLT: Unicorn honours a stop only at the next block.
+                engine.write(.pc, pc &+ 4)
             } else {
                 undefinedToEL1(pc: pc)
             }

@@ -55,6 +55,11 @@ public final class VirtualMachine {
         events.currentVCPU = { [unowned self] in self.running?.index ?? 0 }
     }
 
+    /// Ends the run from outside the guest (a trace limit, a debugger's kill).
+    public func requestStop(_ reason: StopReason) {
+        currentCPU.requestStop(reason)
+    }
+
     var currentCPU: Processor { (running ?? vcpus[0]).cpu }
 
     /// Copies `bytes` into guest RAM at guest-physical `address`.

@@ -76,10 +76,22 @@ extension Processor {
         }
         if isRead, let v = hardwareRead(r) {
             if n < 31 { engine.write(rt, v) }
+            stepPastUnallocated(r, pc: pc)
             return true
         }
-        if !isRead && hardwareWrite(r, n < 31 ? value : 0) { return true }
+        if !isRead && hardwareWrite(r, n < 31 ? value : 0) {
+            stepPastUnallocated(r, pc: pc)
+            return true
+        }
         return false
+    }
+
+    /// Unicorn's CPU has no GIC CPU interface, so its ICC_* encodings are
+    /// unallocated there: a hook that serves one must step past it itself,
+    /// or returning true re-runs the same instruction forever.
+    private func stepPastUnallocated(_ r: SystemRegister, pc: UInt64) {
+        let isGICCPUInterface = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
+        if isGICCPUInterface && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
@@ -94,7 +106,9 @@ extension Processor {
     /// Each translation block: retire its instructions on virtual time, check
     /// limits and timer deadlines, and instrument new blocks once.
     func block(_ address: UInt64, _ size: UInt32) {
-        if !scannedBlocks.contains(address) {
+        // A small direct-mapped cache in front of the set keeps the common case cheap.
+        let slot = Int(truncatingIfNeeded: (address >> 2) & 4095)
+        if recentBlocks[slot] != address, !scannedBlocks.contains(address) {
             scannedBlocks.insert(address)
             if instrument(address, size) {
                 // Re-translate with the new hooks and start the block again.
@@ -103,6 +117,7 @@ extension Processor {
                 return
             }
         }
+        recentBlocks[slot] = address
         clock.retire(instructions: UInt64(size >> 2))
         if clock.instructions >= maxInstructions {
             requestStop(.instructionLimit(maxInstructions))

@@ -5,6 +5,11 @@ import EL2
 extension VirtualMachine {
     /// kvm_vcpu_block: the blocked vCPU sleeps until its timer or an interrupt.
     func block(_ vcpu: VCPU) {
+        // Blocking schedules the vCPU out (kvm_arch_vcpu_put): under VHE that
+        // saves its timer, which lives in the CPU until then, so the deadline
+        // below reads the guest's real CNTV_*; split mode saved it at the exit.
+        worldSwitch.vcpuPut(vcpu)
+        defer { worldSwitch.vcpuLoad(vcpu) }
         let cpu = vcpu.cpu
         let start = cpu.clock.cycles
         if vcpu.context.vgic.lr.contains(where: { $0 >> 62 == 1 }) {
@@ -28,6 +33,13 @@ extension VirtualMachine {
         guard t.cntvCtl & 3 == 1 else { return nil }
         let physical = t.cntvCval &+ t.cntvoff
         return vcpu.cpu.clock.ticksToCycles(physical)
+    }
+
+    /// Is the vCPU's virtual timer asserting its interrupt (CTL: ENABLE, not IMASK, ISTATUS)?
+    /// Split mode saved the timer at the exit; under VHE it is still in the CPU.
+    func virtualTimerAsserted(_ vcpu: VCPU) -> Bool {
+        let ctl = worldSwitch.mode == .vhe ? vcpu.cpu.read(.CNTV_CTL_EL0) : vcpu.context.timer.cntvCtl
+        return ctl & 0b111 == 0b101
     }
 
     /// Puts an interrupt in a free list register of the vCPU's saved vGIC state (pending, group 1).

@@ -43,7 +43,7 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
-            // Hardware observations reach the trace only while someone listens.
+            // The hardware's own events (guest exceptions, DAIF changes, WFI idling) go to the trace too.
             cpu.onEvent = { [unowned self, unowned cpu] e in
                 if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
             }
@@ -71,12 +71,13 @@ public final class VirtualMachine {
         return off
     }
 
-    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0 = `x0` and runs to the end.
-    public func run(entry: UInt64, x0: UInt64 = 0) -> StopReason {
+    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0, x1 set and runs to the end.
+    public func run(entry: UInt64, x0: UInt64 = 0, x1: UInt64 = 0) -> StopReason {
         let boot = vcpus[0]
         boot.context.pc = entry
         boot.context.pstate = ProcessorState.el1hMasked.raw
         boot.context.x[0] = x0
+        boot.context.x[1] = x1
         boot.powerState = .on
         if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }
         let reason = schedule()
@@ -109,15 +110,20 @@ public final class VirtualMachine {
             detail = text
             return action
         }
-        let counts = cpu.takeCounts()
-        var record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
-                                   kind: kind, detail: detail, counts: counts)
-        if let ec = record.esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
-            // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
-            record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
+        let cycles = cpu.withCounts { counts -> UInt64 in
+            let c = ledger.account(kind: kind, counts: counts)
+            if events.isActive {
+                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
+                                               kind: kind, detail: detail, counts: counts)
+                if let ec = record.esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
+                    // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
+                    record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
+                }
+                events.emit(.exit(record))
+            }
+            return c
         }
-        cpu.advanceClock(cycles: record.cycles)
-        if events.isActive { events.emit(.exit(record)) }
+        cpu.advanceClock(cycles: cycles)
     }
 
     func finish(_ vcpu: VCPU, _ action: ExitAction) {
@@ -138,7 +144,14 @@ public final class VirtualMachine {
     }
 
     func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {
-        (.resume, "IRQ")
+        // The physical IRQ is the guest's virtual timer firing while it ran
+        // (kvm_arch_timer_handler): its PPI becomes pending in the vGIC, so a
+        // guest idling in an untrapped WFI is woken by the interrupt it waits for.
+        if virtualTimerAsserted(vcpu) {
+            injectInterrupt(vcpu, intid: GenericTimer.virtualPPI)
+            return (.resume, "virtual timer: PPI 27 injected")
+        }
+        return (.resume, "IRQ")
     }
 
     // MARK: Output

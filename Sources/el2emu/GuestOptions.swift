@@ -34,6 +34,12 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Stop after this many seconds of host time.")
     var timeout: Double?
 
+    @Option(help: "Pass this device tree blob instead of the generated one.")
+    var dtb: String?
+
+    @Option(help: "Kernel command line for the generated device tree's /chosen/bootargs.")
+    var append: String = ""
+
     /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
     func configuration(mode: VirtualizationMode) throws -> Configuration {
         var config = Configuration()
@@ -58,6 +64,13 @@ struct GuestOptions: ParsableArguments {
     func imagePath() throws -> String {
         if let image { return image }
         return try FirmwareBuilder().build(guest ?? "hello").path
+    }
+
+    /// The device tree the guest gets in x0: the --dtb file, or the generated virt board's.
+    func deviceTree(_ config: Configuration) throws -> [UInt8] {
+        guard let dtb else { return VirtBoardDeviceTree.make(config, bootargs: append).encode() }
+        guard let d = FileManager.default.contents(atPath: dtb) else { throw ValidationError("cannot read the device tree '\(dtb)'") }
+        return [UInt8](d)
     }
 
     func load(_ path: String, _ config: Configuration) throws -> GuestImage {

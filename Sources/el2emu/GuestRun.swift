@@ -26,8 +26,9 @@ struct GuestRun {
             vm.console = console
             if let writer { vm.events.observers.append(writer.record) }
             try vm.load(loaded)
+            let dtbAddress = try vm.placeDeviceTree(options.deviceTree(config), avoiding: loaded)
             try prepare(vm)
-            let reason = vm.run(entry: loaded.entry)
+            let reason = vm.run(entry: loaded.entry, x0: dtbAddress)
             return GuestRun(vm: vm, reason: reason)
         } catch {
             // Nothing ran (or the debugger failed): the trace still ends with the error.

@@ -19,11 +19,14 @@ struct Run: ParsableCommand {
     @Flag(help: "With --stats: print the statistics as JSON.")
     var json = false
 
-    @Option(help: "Serve the GDB remote protocol on this loopback TCP port (the guest's EL1 view).")
+    @Option(help: "Serve the GDB remote protocol on this loopback TCP port (the guest's EL1 view; 0: any free port).")
     var gdb: UInt16?
 
     @Flag(name: .customLong("wait-gdb"), help: "With --gdb: stop at the guest's first instruction until the debugger continues.")
     var waitGDB = false
+
+    @Flag(name: .customLong("report-rss"), help: .hidden)
+    var reportRSS = false
 
     func validate() throws {
         if waitGDB && gdb == nil { throw ValidationError("--wait-gdb needs --gdb PORT") }
@@ -44,6 +47,14 @@ struct Run: ParsableCommand {
             print(json ? s.json.serialized : StatisticsTable.render(s))
         }
         writeStandardError("el2emu: \(result.reason)\n")
+        if reportRSS { writeStandardError("el2emu: peak RSS \(peakResidentKiB()) KiB\n") }
         throw ExitCode(result.reason.exitStatus)
     }
+}
+
+/// VmHWM from /proc/self/status: the most memory this process ever had resident.
+func peakResidentKiB() -> Int {
+    guard let s = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+          let line = s.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return -1 }
+    return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
 }

@@ -105,9 +105,11 @@ public final class VirtualMachine {
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
+        var resumes = true
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
+            if case .stop = action { resumes = false }
             return action
         }
         let cycles = cpu.withCounts { counts -> UInt64 in
@@ -119,6 +121,8 @@ public final class VirtualMachine {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
                 }
+                // Both world switches ERET to the context's PC (ELR_EL2 restored from it).
+                if resumes { record.returnPC = vcpu.context.pc }
                 events.emit(.exit(record))
             }
             return c

@@ -40,11 +40,13 @@ public struct TraceEvent {
             var said = r.detail.hasPrefix(r.kind) ? r.detail : r.detail.isEmpty ? r.kind : "\(r.kind) \(r.detail)"
             let decoded = summary.hasPrefix(r.kind + " ") ? String(summary.dropFirst(r.kind.count + 1)) : summary == r.kind ? "" : summary
             if !decoded.isEmpty && !said.contains(decoded) { said += " (\(summary))" }
+            if let ret = r.returnPC { said += " -> " + hex(ret) }
             text = said + " cycles=\(r.cycles) [" + phases.filter { $0.1 > 0 }.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "]"
             fields = [("seq", .int(Int64(r.sequence))), ("kind", .string(r.kind))]
             if let esr = r.esr { fields += [("esr", .hex(esr.raw)), ("syndrome", .object(SyndromeDecoder.fields(esr)))] }
             if let ipa = r.ipa { fields.append(("ipa", .hex(ipa))) }
-            fields += [("summary", .string(summary)), ("detail", .string(r.detail)), ("cycles", .uint(r.cycles)),
+            fields += [("summary", .string(summary)), ("detail", .string(r.detail)), ("return_pc", r.returnPC.map(JSONValue.hex) ?? .null),
+                       ("cycles", .uint(r.cycles)),
                        ("phases", .object(phases.map { ($0.0, .uint($0.1)) }))]
         case .hardware(let v, let t, let ev):
             time = t; vcpu = v

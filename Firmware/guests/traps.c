@@ -9,7 +9,7 @@
 
 extern char tvm_sctlr[], tvm_ttbr0[], tvm_contextidr[], trvm_ttbr0[], tid3_pfr0[];
 extern char tacr_read[], tacr_write[], tsw_dc_isw[], ttlb_vmalle1[], ttlb_vae1[];
-extern char twe_wfe[], twi_wfi[], tsc_smc[], hvc_imm[], undef_impdef[], undef_el2[], undef_tlbi_el2[];
+extern char twe_wfe[], twi_wfi[], tsc_smc[], tsc_smc_imm[], hvc_imm[], undef_impdef[], undef_el2[], undef_tlbi_el2[];
 
 static void site(const char *name, const void *address) {
     print("@"); print(name); print(" "); print_hex((uint64_t)address); print("\n");
@@ -20,13 +20,15 @@ static void show(const char *name, uint64_t v) {
 }
 
 static uint64_t exceptions(void) { return last_exception.count; }
+static uint64_t sctlr_written;
 
 // TVM traps these writes, TRVM the reads: either way the value must land in
 // the guest's own EL1 register and read back.
 static void virtual_memory_controls(void) {
     uint64_t sctlr = READ_SYSREG(sctlr_el1);
     // SA (bit 3), SP alignment checking: harmless with the 16-byte aligned stack.
-    register uint64_t x9 __asm__("x9") = sctlr | (1u << 3);
+    sctlr_written = sctlr | (1u << 3);
+    register uint64_t x9 __asm__("x9") = sctlr_written;
     __asm__ volatile(AT(tvm_sctlr) "msr sctlr_el1, x9\n\tisb" :: "r"(x9) : "memory");
     show("SCTLR_EL1", READ_SYSREG(sctlr_el1));
     check(READ_SYSREG(sctlr_el1) == (sctlr | (1u << 3)), "SCTLR_EL1 write took effect");
@@ -103,6 +105,15 @@ static void secure_monitor_call(void) {
     }
     check(undef ? (last_exception.esr >> 26) == 0 && last_exception.elr == (uint64_t)tsc_smc : x0 == 0x10000,
           "SMC answered by PSCI, or UNDEF at the SMC");
+
+    // SMCCC reserves SMCs with a non-zero immediate: NOT_SUPPORTED, no PSCI call.
+    before = exceptions();
+    register uint64_t y0 __asm__("x0") = PSCI_VERSION;
+    __asm__ volatile(AT(tsc_smc_imm) "smc #0x51" : "+r"(y0) :: "x1", "x2", "x3", "memory");
+    undef = exceptions() != before;
+    if (!undef) show("SMC #0x51", y0);
+    check(undef ? last_exception.elr == (uint64_t)tsc_smc_imm : y0 == (uint64_t)-1,
+          "SMC with a non-zero immediate NOT_SUPPORTED, or UNDEF");
 }
 
 static void hypercalls(void) {
@@ -119,6 +130,11 @@ static void hypercalls(void) {
     register uint64_t x0 __asm__("x0") = PSCI_VERSION;
     __asm__ volatile(AT(hvc_imm) "hvc #0x4b1d" : "+r"(x0) :: "x1", "x2", "x3", "memory");
     check(x0 == 0x10000, "HVC #0x4b1d answered");
+
+    // Split mode swaps the host kernel's EL1 state in and out on every exit:
+    // the guest's own values must come back each time.
+    check(READ_SYSREG(sctlr_el1) == sctlr_written && READ_SYSREG(ttbr0_el1) == 0x40123000
+          && READ_SYSREG(contextidr_el1) == 0x5a, "EL1 state survives the exits");
 }
 
 // Undefined at EL1: an IMPLEMENTATION DEFINED register (trapped by TIDCP and
@@ -146,7 +162,7 @@ int main(void) {
     site("trvm_ttbr0", trvm_ttbr0); site("tid3_pfr0", tid3_pfr0);
     site("tacr_read", tacr_read); site("tacr_write", tacr_write);
     site("tsw_dc_isw", tsw_dc_isw); site("ttlb_vmalle1", ttlb_vmalle1); site("ttlb_vae1", ttlb_vae1);
-    site("twe_wfe", twe_wfe); site("twi_wfi", twi_wfi); site("tsc_smc", tsc_smc); site("hvc_imm", hvc_imm);
+    site("twe_wfe", twe_wfe); site("twi_wfi", twi_wfi); site("tsc_smc", tsc_smc); site("tsc_smc_imm", tsc_smc_imm); site("hvc_imm", hvc_imm);
     site("undef_impdef", undef_impdef); site("undef_el2", undef_el2); site("undef_tlbi_el2", undef_tlbi_el2);
     virtual_memory_controls();
     id_registers();

@@ -5,17 +5,17 @@ import EL2
 extension VirtualMachine {
     /// kvm_vcpu_block: the blocked vCPU sleeps until its timer or an interrupt.
     func block(_ vcpu: VCPU) {
-        // Blocking schedules the vCPU out (kvm_arch_vcpu_put): under VHE that
-        // saves its timer, which lives in the CPU until then, so the deadline
-        // below reads the guest's real CNTV_*; split mode saved it at the exit.
-        worldSwitch.vcpuPut(vcpu)
-        defer { worldSwitch.vcpuLoad(vcpu) }
         let cpu = vcpu.cpu
         let start = cpu.clock.cycles
         if vcpu.context.vgic.lr.contains(where: { $0 >> 62 == 1 }) {
             events.emit(.blocked(vcpu: vcpu.index, time: start, pc: vcpu.context.pc &- 4, cycles: 0, woken: "interrupt already pending"))
             return
         }
+        // Blocking schedules the vCPU out (kvm_arch_vcpu_put): under VHE that
+        // saves its timer, which lives in the CPU until then, so the deadline
+        // below reads the guest's real CNTV_*; split mode saved it at the exit.
+        worldSwitch.vcpuPut(vcpu)
+        defer { worldSwitch.vcpuLoad(vcpu) }
         guard let deadline = timerDeadline(vcpu) else {
             cpu.requestStop(.deadlock(pc: vcpu.context.pc &- 4))
             return

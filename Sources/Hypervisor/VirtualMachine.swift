@@ -43,7 +43,8 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
-            // The hardware's own events (guest exceptions, DAIF changes, WFI idling) go to the trace too.
+            // The hardware's own events (guest exceptions, DAIF changes, WFI idling)
+            // reach the trace only while someone listens.
             cpu.onEvent = { [unowned self, unowned cpu] e in
                 if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
             }
@@ -112,22 +113,28 @@ public final class VirtualMachine {
             if case .stop = action { resumes = false }
             return action
         }
-        let cycles = cpu.withCounts { counts -> UInt64 in
+        // Both world switches ERET to the context's PC (ELR_EL2 is restored from it).
+        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail,
+                   returnPC: resumes ? vcpu.context.pc : nil)
+    }
+
+    /// Prices the exit's operations in the ledger, advances virtual time by
+    /// them and reports the exit to the observers.
+    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, returnPC: UInt64? = nil) {
+        let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
             let c = ledger.account(kind: kind, counts: counts)
             if events.isActive {
-                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
-                                               kind: kind, detail: detail, counts: counts)
-                if let ec = record.esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
+                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail, counts: counts)
+                if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
                 }
-                // Both world switches ERET to the context's PC (ELR_EL2 restored from it).
-                if resumes { record.returnPC = vcpu.context.pc }
+                record.returnPC = returnPC
                 events.emit(.exit(record))
             }
             return c
         }
-        cpu.advanceClock(cycles: cycles)
+        vcpu.cpu.advanceClock(cycles: cycles)
     }
 
     func finish(_ vcpu: VCPU, _ action: ExitAction) {

@@ -62,3 +62,20 @@ public enum ComparisonTable {
     static func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(1, n - s.count)) }
     static func lpad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(1, n - s.count)) + s }
 }
+
+extension ComparisonTable {
+    /// The report page's input from the micro-benchmark rows.
+    public static func reportInput(_ rows: [ComparisonRow], profile: CostProfile) -> CompareReportInput {
+        let kinds = rows.map { row -> CompareReportInput.Kind in
+            let s = measurement(row.results[.nvhe]), v = measurement(row.results[.vhe])
+            return .init(name: row.benchmark.title,
+                         splitCycles: s.map { UInt64($0.cyclesPerOperation.rounded()) },
+                         vheCycles: v.map { UInt64($0.cyclesPerOperation.rounded()) },
+                         publishedSplit: UInt64(row.benchmark.published(.nvhe)),
+                         publishedVHE: UInt64(row.benchmark.published(.vhe)),
+                         splitPhases: s?.phaseCyclesPerOperation.map { UInt64($0.rounded()) } ?? [],
+                         vhePhases: v?.phaseCyclesPerOperation.map { UInt64($0.rounded()) } ?? [])
+        }
+        return CompareReportInput(profile: profile.name, kinds: kinds)
+    }
+}

@@ -34,11 +34,14 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Stop after this many seconds of host time.")
     var timeout: Double?
 
-    @Option(help: "Pass this device tree blob instead of the generated one.")
+    @Option(help: "Pass this device tree blob in x0 instead of the generated one.")
     var dtb: String?
 
     @Option(help: "Kernel command line for the generated device tree's /chosen/bootargs.")
     var append: String = ""
+
+    @Option(help: "Number of vCPUs (1 to 8).")
+    var cpus: Int = 1
 
     /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
     func configuration(mode: VirtualizationMode) throws -> Configuration {
@@ -54,6 +57,8 @@ struct GuestOptions: ParsableArguments {
         if let maxInstructions { config.maxInstructions = maxInstructions }
         if let maxCycles { config.maxCycles = maxCycles }
         if let timeout { config.timeoutSeconds = timeout }
+        guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be 1 to 8, not \(cpus)") }
+        config.cpus = cpus
         if let format, GuestImage.Format(rawValue: format) == nil {
             throw ValidationError("--format must be elf, image or binary, not '\(format)'")
         }
@@ -66,7 +71,7 @@ struct GuestOptions: ParsableArguments {
         return try FirmwareBuilder().build(guest ?? "hello").path
     }
 
-    /// The device tree the guest gets in x0: the --dtb file, or the generated virt board's.
+    /// The device tree for x0: `--dtb FILE`, or the generated virt-board tree.
     func deviceTree(_ config: Configuration) throws -> [UInt8] {
         guard let dtb else { return VirtBoardDeviceTree.make(config, bootargs: append).encode() }
         guard let d = FileManager.default.contents(atPath: dtb) else { throw ValidationError("cannot read the device tree '\(dtb)'") }

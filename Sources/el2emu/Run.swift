@@ -16,17 +16,17 @@ struct Run: ParsableCommand {
     @Flag(help: "Print per-exit-kind statistics at the end.")
     var stats = false
 
+    @Flag(name: .customLong("report-rss"), help: .hidden)
+    var reportRSS = false
+
     @Flag(help: "With --stats: print the statistics as JSON.")
     var json = false
 
-    @Option(help: "Serve the GDB remote protocol on this loopback TCP port (the guest's EL1 view; 0: any free port).")
+    @Option(help: "Serve the GDB remote protocol on this loopback TCP port (the guest's EL1 view).")
     var gdb: UInt16?
 
     @Flag(name: .customLong("wait-gdb"), help: "With --gdb: stop at the guest's first instruction until the debugger continues.")
     var waitGDB = false
-
-    @Flag(name: .customLong("report-rss"), help: .hidden)
-    var reportRSS = false
 
     func validate() throws {
         if waitGDB && gdb == nil { throw ValidationError("--wait-gdb needs --gdb PORT") }

@@ -56,7 +56,7 @@ final class TrapRoutingTests: XCTestCase {
             assertNoExit(run, site: "trvm_ttbr0", mode)
             XCTAssertEqual(run.printed("SCTLR_EL1"), 0x30D0_0808, "\(mode): the emulated write reached SCTLR_EL1")
             run.assertGuestPassed(["SCTLR_EL1 write took effect", "CONTEXTIDR_EL1 write took effect",
-                                   "TTBR0_EL1 reads back what was written"])
+                                   "TTBR0_EL1 reads back what was written", "EL1 state survives the exits"])
         }
     }
 
@@ -68,7 +68,7 @@ final class TrapRoutingTests: XCTestCase {
                            "\(mode): no VM-control register access trapped")
             XCTAssertEqual(run.printed("SCTLR_EL1"), 0x30D0_0808, "\(mode): the native write reached SCTLR_EL1")
             run.assertGuestPassed(["SCTLR_EL1 write took effect", "CONTEXTIDR_EL1 write took effect",
-                                   "TTBR0_EL1 reads back what was written"])
+                                   "TTBR0_EL1 reads back what was written", "EL1 state survives the exits"])
         }
     }
 
@@ -254,6 +254,16 @@ final class TrapRoutingTests: XCTestCase {
         }
     }
 
+    func testTrappedSMCWithANonZeroImmediateIsNotSupported() throws {
+        for mode in modes {
+            let run = try TrapGuestRun.run("traps", mode: mode)
+            let r = assertExit(run, site: "tsc_smc_imm", esr: 0x5E00_0051, mode)
+            XCTAssertEqual(r?.detail, "SMC #0x51: reserved immediate, NOT_SUPPORTED")
+            XCTAssertEqual(run.printed("SMC #0x51"), UInt64(bitPattern: -1))
+            run.assertGuestPassed(["SMC with a non-zero immediate NOT_SUPPORTED, or UNDEF"])
+        }
+    }
+
     func testTSCClearSMCIsUndefinedInTheGuest() throws {
         for mode in modes {
             let run = try TrapGuestRun.run("traps", mode: mode, clear: .TSC)
@@ -324,6 +334,16 @@ final class TrapRoutingTests: XCTestCase {
                 XCTAssertEqual(run.guestExceptions(at: site).map { $0?.raw }, [0x0200_0000], "\(mode) \(set)")
                 run.assertGuestPassed(["TLBI ALLE1 from EL1 is UNDEFINED"])
             }
+        }
+    }
+
+    func testTheSameRunTwiceTakesTheSameExitsAtTheSameVirtualTimes() throws {
+        for mode in modes {
+            let a = try TrapGuestRun.run("traps", mode: mode, clear: .TWI)
+            let b = try TrapGuestRun.run("traps", mode: mode, clear: .TWI)
+            XCTAssertEqual(a.exits.map { [$0.time, $0.pc, $0.esr?.raw ?? 0, $0.cycles] },
+                           b.exits.map { [$0.time, $0.pc, $0.esr?.raw ?? 0, $0.cycles] }, "\(mode)")
+            XCTAssertEqual(a.output, b.output)
         }
     }
 

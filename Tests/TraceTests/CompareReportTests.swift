@@ -63,6 +63,7 @@ final class CompareReportTests: XCTestCase {
         let dir = try temporaryDirectory("compare-cli")
         let r = try el2emu(["compare", "--report", dir.path])
         XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("Hypercall"))
         XCTAssertTrue(r.stdout.contains("report: " + dir.appendingPathComponent("index.html").path))
         let html = try String(contentsOfFile: dir.appendingPathComponent("index.html").path, encoding: .utf8)
         XCTAssertTrue(html.contains("id=\"cost-chart\"") && html.contains("id=\"phase-chart\""))

@@ -31,6 +31,28 @@ final class BadImageTests: XCTestCase {
         assertRefused(try EL2EmuCommand.run(["run", path]), "\(path): no such file")
     }
 
+    func testDirectory() throws {
+        let dir = EL2EmuCommand.scratch("a-directory")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        assertRefused(try EL2EmuCommand.run(["run", dir.path]), "\(dir.path): is a directory, not an image file")
+    }
+
+    func testEmptyFile() throws {
+        let (path, r) = try run("empty.elf", [])
+        assertRefused(r, "\(path): not an ELF file or a Linux arm64 Image")
+        let url = EL2EmuCommand.scratch("empty.bin")
+        try Data().write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        assertRefused(try EL2EmuCommand.run(["run", "--format", "binary", url.path]), "\(url.path): empty file")
+    }
+
+    func testUnknownFormatIsRefused() throws {
+        let r = try EL2EmuCommand.run(["run", "--format", "pe", "--guest", "hello"])
+        XCTAssertEqual(r.status, 64, r.stderr)
+        XCTAssertTrue(r.stderr.contains("--format must be elf, image or binary, not 'pe'"), r.stderr)
+    }
+
     func testNotAnELFOrImage() throws {
         let (path, r) = try run("notes.txt", Array("just some text, not a kernel\n".utf8))
         assertRefused(r, "\(path): not an ELF file or a Linux arm64 Image")

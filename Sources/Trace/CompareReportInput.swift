@@ -53,25 +53,3 @@ public struct CompareReportInput: Equatable, Sendable {
         publishedSource = PublishedExitCosts.source
     }
 }
-
-extension CompareReportInput {
-    /// The report of `el2emu compare`'s measurement: per micro-benchmark,
-    /// each design's modelled cycles per operation and their phases, with
-    /// the published figures. A design that could not be measured is left empty.
-    public init(rows: [ComparisonRow], profile: CostProfile, title: String = "el2emu: split mode vs VHE") {
-        func measured(_ r: Result<BenchmarkMeasurement, ComparisonFailure>?) -> BenchmarkMeasurement? {
-            if case .success(let m)? = r { return m }
-            return nil
-        }
-        func cycles(_ d: Double) -> UInt64 { d.isFinite && d > 0 ? UInt64(d.rounded()) : 0 }
-        kinds = rows.map { row in
-            let s = measured(row.results[.nvhe]), v = measured(row.results[.vhe])
-            return Kind(name: row.benchmark.title, splitCycles: s.map { cycles($0.cyclesPerOperation) }, vheCycles: v.map { cycles($0.cyclesPerOperation) },
-                        publishedSplit: UInt64(max(0, row.benchmark.published(.nvhe))), publishedVHE: UInt64(max(0, row.benchmark.published(.vhe))),
-                        splitPhases: s?.phaseCyclesPerOperation.map(cycles) ?? [], vhePhases: v?.phaseCyclesPerOperation.map(cycles) ?? [])
-        }
-        self.title = title
-        self.profile = profile.name
-        publishedSource = PublishedExitCosts.source
-    }
-}

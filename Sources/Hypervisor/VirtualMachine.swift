@@ -111,17 +111,21 @@ public final class VirtualMachine {
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
+        var resumes = true
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
+            if case .stop = action { resumes = false }
             return action
         }
-        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail)
+        // Both world switches ERET to the context's PC (ELR_EL2 is restored from it).
+        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail,
+                   returnPC: resumes ? vcpu.context.pc : nil)
     }
 
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
-    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String) {
+    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, returnPC: UInt64? = nil) {
         let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
             let c = ledger.account(kind: kind, counts: counts)
             if events.isActive {
@@ -130,6 +134,7 @@ public final class VirtualMachine {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
                 }
+                record.returnPC = returnPC
                 events.emit(.exit(record))
             }
             return c

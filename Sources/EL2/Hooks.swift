@@ -107,6 +107,12 @@ extension Processor {
     /// Each translation block: retire its instructions on virtual time, check
     /// limits and timer deadlines, and instrument new blocks once.
     func block(_ address: UInt64, _ size: UInt32) {
+        // A stop asked for inside an exception hook is not always honoured by
+        // Unicorn; asking again from a block hook is.
+        if stopReason != nil {
+            engine.stop()
+            return
+        }
         // A small direct-mapped cache in front of the set keeps the common case cheap.
         let slot = Int(truncatingIfNeeded: (address >> 2) & 4095)
         if recentBlocks[slot] != address, !scannedBlocks.contains(address) {

@@ -61,6 +61,7 @@ extension Processor {
             if old != new { onEvent?(.daif(pc: el2.elr, old: old, new: new, cause: "ERET from EL2")) }
         }
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
+        syncTranslationRegime()
         deliverPendingInterrupts()
     }
 

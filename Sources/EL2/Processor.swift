@@ -32,6 +32,10 @@ public final class Processor {
     var hostTimeoutSeconds: Double = 0
 
     var stopReason: StopReason?
+    /// Unicorn's memory map as the stage-2 TLB (Stage2TLB.swift).
+    let tlb = Stage2TLB()
+    /// An abort a memory hook found, entered once Unicorn has stopped.
+    var pendingAbort: PendingAbort?
     /// PC at which the current hook's instruction would naturally continue.
     var naturalPC: UInt64 = 0
     var pstateAtEntry: UInt64 = 0
@@ -48,6 +52,9 @@ public final class Processor {
         engine = try Engine(model: .a57)
         // Unicorn starts as if Secure with SCR_EL3 = 0; make EL1 Non-secure AArch64 with HVC enabled.
         engine.write(SystemRegisterID(.SCR_EL3), 0x501)  // NS | HCE | RW
+        // With EL2 present, QEMU takes EL1's width from HCR_EL2.RW: without it a guest
+        // that turns its MMU on would walk AArch32 tables. Stage 2 stays off in QEMU: the model does it.
+        engine.write(SystemRegisterID(.HCR_EL2), HCR.RW.rawValue)
         engine.write(.pstate, ProcessorState.el1hMasked.raw)
         try installHooks()
     }
@@ -68,15 +75,41 @@ public final class Processor {
         try engine.map(address: address, size: size, permissions: permissions, pointer: p)
     }
 
-    /// Reads guest memory through the guest's current translation (its VA).
+    /// Reads guest memory through the guest's current translation (its VA),
+    /// walking both stages in software (a debugger's access: not counted, no TLB fill).
     public func readGuest(virtual address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, count <= 1 << 20 else { return nil }
-        return engine.readMemory(address: address, count: count)
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var va = address
+        while out.count < count {
+            let chunk = min(count - out.count, Int(4096 - (va & 0xFFF)))
+            guard let p = guestHostPointer(va, .read) else { return nil }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: p, count: chunk))
+            va &+= UInt64(chunk)
+        }
+        return out
     }
 
     @discardableResult
     public func writeGuest(virtual address: UInt64, bytes: [UInt8]) -> Bool {
-        engine.writeMemory(address: address, bytes: bytes)
+        var done = 0, va = address
+        while done < bytes.count {
+            let chunk = min(bytes.count - done, Int(4096 - (va & 0xFFF)))
+            guard let p = guestHostPointer(va, .write) else { return false }
+            bytes[done..<done + chunk].withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: chunk) }
+            done += chunk; va &+= UInt64(chunk)
+        }
+        return true
+    }
+
+    func guestHostPointer(_ va: UInt64, _ access: MemoryAccessKind) -> UnsafeMutableRawPointer? {
+        let saved = countingEnabled
+        countingEnabled = false
+        defer { countingEnabled = saved }
+        guard case (.ipa(let ipa), _) = stage1Translate(va, .read, fillTables: false),
+              case .mapped(let m) = stage2Translate(ipa, access, counted: false) else { return nil }
+        return memory.pointer(m.paBase &+ (ipa &- m.ipaBase), count: Int(4096 - (ipa & 0xFFF)))
     }
 
     // MARK: Counted operations

@@ -25,6 +25,8 @@ extension Processor {
             do {
                 try engine.start(at: pc)
             } catch {
+                // A stage-2 or stage-1 abort found in a memory hook stopped Unicorn at the access.
+                if stopReason == nil, takePendingAbort() { idleReturns = 0; continue }
                 if stopReason == nil {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }

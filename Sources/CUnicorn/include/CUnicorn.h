@@ -13,4 +13,7 @@ uc_err el2_hook_add_insn(uc_engine *uc, uc_hook *hh, void *callback,
 uc_err el2_ctl_set_cpu_model(uc_engine *uc, int model);
 uc_err el2_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
 uc_err el2_ctl_flush_tb(uc_engine *uc);
+// An empty UC_HOOK_MEM_READ|WRITE hook: its only effect is that Unicorn keeps
+// the PC exact at every load/store it covers (see Engine.syncPCOnMemoryAccess).
+uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t end);
 #endif

@@ -1,0 +1,118 @@
+import AArch64
+import Unicorn
+
+/// Unicorn's memory map plays the stage-2 TLB: a translation the walker
+/// found valid is entered as a mapping of the host page(s) at the IPA, with
+/// the permissions S2AP/XN grant (a block is entered whole, as one TLB entry
+/// for the block). An access Unicorn finds no mapping or permission for is
+/// a TLB miss: the unmapped/protection hook walks the tables again. TLBI and
+/// a change of VTTBR_EL2/VMID/VTCR_EL2/HCR_EL2.VM remove what they cover.
+final class Stage2TLB {
+    /// What the entries were filled under: stage 2 off (IPA = PA), or a VTTBR/VTCR.
+    enum Regime: Equatable {
+        case identity
+        case stage2(vttbr: UInt64, vtcr: UInt64)
+        var vmid: UInt16? {
+            if case .stage2(let vttbr, _) = self { return VTTBR(raw: vttbr).vmid }
+            return nil
+        }
+    }
+
+    struct Entry { var size: UInt64 }
+
+    var regime: Regime?
+    /// Entries by IPA base.
+    var entries: [UInt64: Entry] = [:]
+    /// Fills and invalidations, for statistics.
+    var fills = 0, invalidations = 0
+}
+
+extension Processor {
+    /// The regime the guest runs under now.
+    var currentRegime: Stage2TLB.Regime {
+        el2.hcr.contains(.VM) ? .stage2(vttbr: el2.vttbr & ~1, vtcr: el2.vtcr) : .identity
+    }
+
+    /// Before the guest runs (ERET, first entry): if the regime changed since
+    /// the entries were filled, they no longer apply. Only a change counts: the
+    /// split-mode switch writing VTTBR_EL2 = 0 and back on every exit does not flush.
+    func syncTranslationRegime() {
+        let now = currentRegime
+        guard tlb.regime != now else { return }
+        tlbFlushAll()
+        tlb.regime = now
+        if now == .identity {
+            // Stage 2 off: the guest sees host physical memory as it is.
+            for r in memory.regions {
+                if (try? engine.map(address: r.base, size: r.size, permissions: .all, pointer: r.pointer)) != nil {
+                    tlb.entries[r.base] = .init(size: r.size)
+                }
+            }
+        }
+    }
+
+    /// Enters a translation; false when its output is not host memory.
+    func tlbFill(_ m: Stage2Mapping, for ipa: UInt64) -> Bool {
+        var base = m.ipaBase, pa = m.paBase, size = m.size
+        if memory.pointer(pa, count: Int(size)) == nil {
+            // The block straddles host regions: enter just the page.
+            let off = (ipa & ~0xFFF) &- base
+            base = ipa & ~0xFFF; pa = m.paBase &+ off; size = 4096
+        }
+        guard let p = memory.pointer(pa, count: Int(size)) else { return false }
+        tlbRemove(overlapping: base, size: size)
+        var perms: MemoryPermissions = []
+        if m.readable { perms.insert(.read) }
+        if m.writable { perms.insert(.write) }
+        if m.executable { perms.insert(.exec) }
+        do { try engine.map(address: base, size: size, permissions: perms, pointer: p) } catch { return false }
+        tlb.entries[base] = .init(size: size)
+        tlb.fills &+= 1
+        return true
+    }
+
+    /// Removes every entry that overlaps [base, base+size).
+    func tlbRemove(overlapping base: UInt64, size: UInt64) {
+        var victims: [UInt64] = []
+        if size <= 1 << 21 {
+            // Candidates: the pages inside, and the blocks that could contain the range.
+            var a = base
+            while a < base &+ size { if tlb.entries[a] != nil { victims.append(a) }; a &+= 4096 }
+            for blockSize: UInt64 in [1 << 21, 1 << 30] {
+                let b = base & ~(blockSize - 1)
+                if b != base, let e = tlb.entries[b], b &+ e.size > base { victims.append(b) }
+            }
+        } else {
+            victims = tlb.entries.filter { $0.key < base &+ size && base < $0.key &+ $0.value.size }.map(\.key)
+        }
+        for v in victims { tlbRemove(entryAt: v) }
+    }
+
+    func tlbRemove(entryAt base: UInt64) {
+        guard let e = tlb.entries.removeValue(forKey: base) else { return }
+        try? engine.unmap(address: base, size: e.size)
+        tlb.invalidations &+= 1
+    }
+
+    func tlbFlushAll() {
+        for base in Array(tlb.entries.keys) { tlbRemove(entryAt: base) }
+    }
+
+    /// TLB maintenance from EL2 (or the split-mode host): applies to the VMID
+    /// in VTTBR_EL2 now, as the architecture says.
+    public func tlbi(_ op: TLBIOperation, _ xt: UInt64 = 0) {
+        count(.tlbMaintenance)
+        guard let vmid = tlb.regime?.vmid, vmid == VTTBR(raw: el2.vttbr).vmid else { return }
+        switch op {
+        case .vmalls12e1, .vmalls12e1is:
+            tlbFlushAll()
+        case .ipas2e1, .ipas2e1is:
+            tlbRemove(overlapping: (xt & 0xF_FFFF_FFFF) << 12, size: 4096)
+        case .vmalle1, .vmalle1is:
+            break   // stage 1 lives in QEMU's own TLB, which the guest's MMU changes keep coherent
+        }
+    }
+
+    /// The number of stage-2 TLB fills and invalidations so far.
+    public var stage2TLBStatistics: (fills: Int, invalidations: Int) { (tlb.fills, tlb.invalidations) }
+}

@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderEL2Tests: XCTestCase { func testPlaceholder() {} }

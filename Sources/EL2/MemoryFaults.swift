@@ -37,7 +37,11 @@ extension Processor {
         let va = address   // Unicorn 2.0.1: the virtual address when the guest MMU is on
         let elr = kind == .fetch ? va : pc
         var ipa = va
+        // TLB fills are the guest's time, not an exit's: walks here are booked only when they fault.
+        let saved = countingEnabled
+        countingEnabled = false
         let (s1, _) = stage1Translate(va, kind, fillTables: true)
+        countingEnabled = saved
         switch s1 {
         case .ipa(let x):
             ipa = x
@@ -49,6 +53,7 @@ extension Processor {
             pendingAbort = .toEL1(esr: stage1Syndrome(kind, f, pc: pc), pc: elr, far: va)
             return false
         case .walkFault(let tableIPA, let f):
+            bookWalk()
             pendingAbort = .toEL2(esr: kind == .fetch ? .instructionAbort(status: f, s1ptw: true) : .dataAbort(status: f, isWrite: false, s1ptw: true),
                                   elr: elr, far: va, hpfar: HPFAR.encode(ipa: tableIPA))
             return false
@@ -56,17 +61,27 @@ extension Processor {
             requestStop(.error(why))
             return false
         }
-        switch stage2Translate(ipa, kind) {
+        countingEnabled = false
+        let s2 = stage2Translate(ipa, kind)
+        countingEnabled = saved
+        switch s2 {
         case .mapped(let m):
             if tlbFill(m, for: ipa) { return true }
             requestStop(.error("guest \(kind) at 0x\(String(ipa, radix: 16)) (pc 0x\(String(pc, radix: 16))): no host memory at PA 0x\(String(m.paBase &+ (ipa &- m.ipaBase), radix: 16))"))
             return false
         case .fault(let f):
+            bookWalk()
             let esr: ExceptionSyndrome = kind == .fetch ? .instructionAbort(status: f)
                 : .dataAbort(status: f, isWrite: kind == .write, access: engine.readWord(address: pc).flatMap(LoadStore.init))
             pendingAbort = .toEL2(esr: esr, elr: elr, far: va, hpfar: HPFAR.encode(ipa: ipa))
             return false
         }
+    }
+
+    /// Books the descriptor reads of the walk that faulted to the coming exit's entry.
+    func bookWalk() {
+        phase = .entry
+        count(.stage2WalkStep, lastWalkSteps)
     }
 
     /// Enters the exception a memory hook found; false if there was none.
@@ -101,7 +116,10 @@ extension Processor {
             kind = ls.isLoad ? .read : .write
             va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
         }
+        let saved = countingEnabled
+        countingEnabled = false
         let (r, filled) = stage1Translate(va, kind, fillTables: true)
+        countingEnabled = saved
         switch r {
         case .ipa:
             // Unicorn's walk failed on a table page that was not in the TLB: now it is, so
@@ -112,6 +130,7 @@ extension Processor {
             enterEL1(kind: 0, esr: stage1Syndrome(kind, f, pc: pc, access: access), returnPC: pc, far: va)
         case .walkFault(let tableIPA, let f):
             let esr: ExceptionSyndrome = isInstruction ? .instructionAbort(status: f, s1ptw: true) : .dataAbort(status: f, isWrite: false, s1ptw: true)
+            bookWalk()
             takeSynchronousToEL2(esr, elr: pc, resumePC: pc, far: va, hpfar: HPFAR.encode(ipa: tableIPA))
         case .unsupported(let why):
             requestStop(.error(why))

@@ -36,6 +36,8 @@ public final class Processor {
     let tlb = Stage2TLB()
     /// An abort a memory hook found, entered once Unicorn has stopped.
     var pendingAbort: PendingAbort?
+    /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
+    var lastWalkSteps = 0
     /// PC at which the current hook's instruction would naturally continue.
     var naturalPC: UInt64 = 0
     var pstateAtEntry: UInt64 = 0

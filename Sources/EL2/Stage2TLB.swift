@@ -19,6 +19,7 @@ final class Stage2TLB {
     }
 
     struct Entry { var size: UInt64 }
+    static let maxEntries = 2048
 
     var regime: Regime?
     /// Entries by IPA base.
@@ -53,7 +54,11 @@ extension Processor {
 
     /// Enters a translation; false when its output is not host memory.
     func tlbFill(_ m: Stage2Mapping, for ipa: UInt64) -> Bool {
+        // QEMU allows fewer than 4096 memory sections: drop everything rather than
+        // exceed it (an implementation may evict TLB entries at any time).
+        if tlb.entries.count >= Stage2TLB.maxEntries { tlbFlushAll() }
         var base = m.ipaBase, pa = m.paBase, size = m.size
+        if m.level == 3 { (base, pa, size) = coalescedRun(m) }
         if memory.pointer(pa, count: Int(size)) == nil {
             // The block straddles host regions: enter just the page.
             let off = (ipa & ~0xFFF) &- base
@@ -71,17 +76,41 @@ extension Processor {
         return true
     }
 
+    /// The run of pages around a level-3 mapping that its table maps to
+    /// contiguous host memory with the same attributes: entered as one
+    /// mapping, as a TLB may combine contiguous entries, so that demand-paged
+    /// RAM does not become thousands of Unicorn regions.
+    func coalescedRun(_ m: Stage2Mapping) -> (UInt64, UInt64, UInt64) {
+        let index = Int((m.ipaBase >> 12) & 511)
+        guard let leaf = memory.read64(m.tablePA &+ UInt64(index) &* 8) else { return (m.ipaBase, m.paBase, m.size) }
+        let attributes: UInt64 = 0x0040_0000_0000_07FC   // XN, AF, SH, S2AP, MemAttr
+        func matches(_ i: Int) -> Bool {
+            guard i >= 0, i < 512, let d = memory.read64(m.tablePA &+ UInt64(i) &* 8), d & 3 == 3 else { return false }
+            return d & attributes == leaf & attributes
+                && d & 0x0000_FFFF_FFFF_F000 == m.paBase &+ UInt64(bitPattern: Int64(i - index) &* 4096)
+        }
+        var lo = index, hi = index
+        while matches(lo - 1) { lo -= 1 }
+        while matches(hi + 1) { hi += 1 }
+        let base = m.ipaBase &- UInt64(index - lo) &* 4096, pa = m.paBase &- UInt64(index - lo) &* 4096
+        let size = UInt64(hi - lo + 1) &* 4096
+        return memory.pointer(pa, count: Int(size)) != nil ? (base, pa, size) : (m.ipaBase, m.paBase, m.size)
+    }
+
     /// Removes every entry that overlaps [base, base+size).
     func tlbRemove(overlapping base: UInt64, size: UInt64) {
         var victims: [UInt64] = []
         if size <= 1 << 21 {
-            // Candidates: the pages inside, and the blocks that could contain the range.
-            var a = base
-            while a < base &+ size { if tlb.entries[a] != nil { victims.append(a) }; a &+= 4096 }
-            for blockSize: UInt64 in [1 << 21, 1 << 30] {
-                let b = base & ~(blockSize - 1)
-                if b != base, let e = tlb.entries[b], b &+ e.size > base { victims.append(b) }
+            // Candidates: entries starting at a page of the 2 MiB block up to the
+            // range's end (page runs never cross a level-3 table, a 2 MiB block
+            // starts at the first page), and a 1 GiB block.
+            var a = base & ~((1 << 21) - 1)
+            while a < base &+ size {
+                if let e = tlb.entries[a], a &+ e.size > base { victims.append(a) }
+                a &+= 4096
             }
+            let gigabyte = base & ~((1 << 30) - 1)
+            if gigabyte < base & ~((1 << 21) - 1), let e = tlb.entries[gigabyte], gigabyte &+ e.size > base { victims.append(gigabyte) }
         } else {
             victims = tlb.entries.filter { $0.key < base &+ size && base < $0.key &+ $0.value.size }.map(\.key)
         }

@@ -10,6 +10,8 @@ struct Stage2Mapping: Equatable {
     var readable: Bool
     var writable: Bool
     var executable: Bool
+    /// Host PA of the table holding the leaf descriptor (for TLB coalescing).
+    var tablePA: UInt64 = 0
 
     func permits(_ access: MemoryAccessKind) -> Bool {
         switch access {
@@ -41,6 +43,7 @@ extension Processor {
         guard vtcr.inputBits >= 64 || ipa >> UInt64(vtcr.inputBits) == 0 else {
             return .fault(.translation(level: start))
         }
+        lastWalkSteps = 0
         var table = VTTBR(raw: el2.vttbr).baseAddress & ~0xFFF
         var level = start
         while level <= 3 {
@@ -49,6 +52,7 @@ extension Processor {
             let bits = level == start ? vtcr.inputBits - shift : 9
             let index = (ipa >> UInt64(shift)) & ((1 << UInt64(bits)) - 1)
             if counted { count(.stage2WalkStep) }
+            lastWalkSteps = level - start + 1
             guard let raw = memory.read64(table &+ index &* 8) else {
                 return .fault(.synchronousExternal)   // the walk left host memory
             }
@@ -63,7 +67,8 @@ extension Processor {
                 guard d.accessFlag else { return .fault(.accessFlag(level: level)) }
                 let size: UInt64 = 1 << UInt64(shift)
                 return .mapped(Stage2Mapping(ipaBase: ipa & ~(size - 1), paBase: d.outputAddress & ~(size - 1), size: size,
-                                             level: level, readable: d.readable, writable: d.writable, executable: !d.executeNever))
+                                             level: level, readable: d.readable, writable: d.writable, executable: !d.executeNever,
+                                             tablePA: table))
             }
         }
         return .fault(.translation(level: 3))

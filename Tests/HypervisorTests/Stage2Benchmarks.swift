@@ -1,0 +1,54 @@
+import AArch64
+import EL2
+import Foundation
+import GuestBuild
+@testable import Hypervisor
+import XCTest
+
+/// Stage-2 costs on the host: faults per second, MMIO exits per second, and
+/// the guest's speed with stage 2 on against off (same RAM placement, one run
+/// of each in this test). Prints the numbers; asserts only that the runs work.
+final class Stage2Benchmarks: XCTestCase {
+    func measure(_ mode: UInt64, _ configure: (inout Configuration) -> Void) throws -> (seconds: Double, vm: VirtualMachine, reason: StopReason) {
+        var c = Configuration()
+        configure(&c)
+        let vm = try VirtualMachine(c)
+        let img = try GuestImage.load(path: FirmwareBuilder().build("stage2_bench").path, ramBase: c.ramBase, ramSize: c.ramSize)
+        try vm.load(img)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let reason = vm.run(entry: img.entry, x0: mode)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        XCTAssertEqual(reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), vm.output)
+        return (seconds, vm, reason)
+    }
+
+    func testStage2OnAgainstOffGuestSpeed() throws {
+        let identity: (inout Configuration) -> Void = { $0.ramHostBase = $0.ramBase; $0.ramHostRegions = 1 }
+        let on = try measure(0, identity)
+        let off = try measure(0) { identity(&$0); $0.hcrClear = [.VM] }
+        XCTAssertEqual(on.vm.output, off.vm.output, "same result with stage 2 on and off")
+        print(String(format: "stage2-bench: compute loop, stage 2 on %.3f s, off %.3f s, on/off = %.2f", on.seconds, off.seconds, on.seconds / off.seconds))
+    }
+
+    func testMMIOExitsPerSecond() throws {
+        for mode in VirtualizationMode.allCases {
+            let kernel = try measure(1) { $0.mode = mode }
+            let user = try measure(2) { $0.mode = mode }
+            let kExits = kernel.vm.guestAborts.count, uExits = user.vm.guestAborts.count
+            XCTAssertGreaterThanOrEqual(kExits, 100_000)
+            let kCycles = kernel.vm.ledger.byKind["DABT_LOW"].map { Double($0.cycles) / Double($0.count) } ?? 0
+            let uCycles = user.vm.ledger.byKind["DABT_LOW"].map { Double($0.cycles) / Double($0.count) } ?? 0
+            print(String(format: "stage2-bench: %@ MMIO in kernel: %.0f exits/s host, %.0f modelled cycles/exit; user space: %.0f exits/s host, %.0f cycles/exit",
+                         mode.rawValue, Double(kExits) / kernel.seconds, kCycles, Double(uExits) / user.seconds, uCycles))
+        }
+    }
+
+    func testDemandPagingFaultsPerSecond() throws {
+        let r = try measure(3) { $0.demandPaging = true }
+        let faults = r.vm.guestAborts.filter { $0.resolution == .mappedOnDemand }.count
+        XCTAssertGreaterThanOrEqual(faults, 8192, "32 MiB of first touches")
+        let cycles = r.vm.ledger.byKind["DABT_LOW"].map { Double($0.cycles) / Double($0.count) } ?? 0
+        print(String(format: "stage2-bench: demand paging: %d stage-2 faults in %.3f s = %.0f faults/s host, %.0f modelled cycles/fault",
+                     faults, r.seconds, Double(faults) / r.seconds, cycles))
+    }
+}

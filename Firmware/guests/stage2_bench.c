@@ -2,7 +2,8 @@
 // 0: a compute and memory loop (no MMIO, semihosting only: runs with stage 2 off too);
 // 1: 100,000 MMIO reads of the test device's in-kernel register;
 // 2: 100,000 MMIO reads of its user-space register;
-// 3: touch every page of 32 MiB once (stage-2 faults with demand paging).
+// 3: touch every page of 32 MiB once (stage-2 faults with demand paging);
+// 4: 100,000 hypercalls (PSCI_VERSION), to compare exit paths.
 #include "guest.h"
 
 static uint64_t buffer[1 << 16];   // 512 KiB
@@ -17,6 +18,8 @@ int main(uint64_t mode) {
         for (int i = 0; i < 100000; i++) sum += *reg;
     } else if (mode == 3) {
         for (uint64_t a = 0x42000000ul; a < 0x44000000ul; a += 4096) sum += *(volatile uint64_t *)a;
+    } else if (mode == 4) {
+        for (int i = 0; i < 100000; i++) sum += hvc_call(PSCI_VERSION, 0, 0, 0).x0;
     }
     print("bench done "); print_hex(sum); print("\n");
     return 0;

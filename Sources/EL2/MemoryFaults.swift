@@ -19,9 +19,11 @@ enum PendingAbort {
 /// the PC is the faulting load/store and the registers are as before it:
 /// the syndrome is built by decoding that instruction, and returning false
 /// stops Unicorn right there with nothing executed twice. The cost is paid
-/// on every load/store (measured: about +20-30 % on a load/store-bound loop,
+/// on every load/store (measured in C: +20-30 % on a load/store-bound loop,
 /// nothing on ALU code); the alternative, recovering the PC by decoding the
 /// translation block, cannot tell apart equal accesses in one block.
+/// Stopping that way is slow (~60 us), so a site that faulted once is then
+/// handled by a code hook before it executes (`watchAccessSite`).
 extension Processor {
     func translationControlChanged(_ reg: SystemRegister, old: UInt64) {
         if reg == .HCR_EL2 { updateVirtualInterruptLines() }
@@ -34,7 +36,21 @@ extension Processor {
         guard stopReason == nil, pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
         let pc = engine.read(.pc)
-        let va = address   // Unicorn 2.0.1: the virtual address when the guest MMU is on
+        // Unicorn 2.0.1 reports the virtual address when the guest MMU is on.
+        switch resolveAccess(kind, va: address, pc: pc, access: kind == .fetch ? nil : engine.readWord(address: pc).flatMap(LoadStore.init)) {
+        case .filled: return true
+        case .stopped: return false
+        case .abort(let p):
+            pendingAbort = p
+            return false
+        }
+    }
+
+    enum AccessResolution { case filled, abort(PendingAbort), stopped }
+
+    /// Both stages for one access at `va` by the instruction at `pc`: a valid
+    /// translation is entered into the TLB; otherwise the abort to take.
+    func resolveAccess(_ kind: MemoryAccessKind, va: UInt64, pc: UInt64, access: LoadStore?) -> AccessResolution {
         let elr = kind == .fetch ? va : pc
         var ipa = va
         // TLB fills are the guest's time, not an exit's: walks here are booked only when they fault.
@@ -47,35 +63,79 @@ extension Processor {
             ipa = x
             if x != va {
                 requestStop(.error("the guest's stage 1 maps VA 0x\(String(va, radix: 16)) to IPA 0x\(String(x, radix: 16)) (pc 0x\(String(pc, radix: 16))): Unicorn \(Engine.version.major).\(Engine.version.minor).\(Engine.version.patch) checks mappings by virtual address, so VA != IPA needs Unicorn 2.1 or newer"))
-                return false
+                return .stopped
             }
         case .fault(let f):
-            pendingAbort = .toEL1(esr: stage1Syndrome(kind, f, pc: pc), pc: elr, far: va)
-            return false
+            return .abort(.toEL1(esr: stage1Syndrome(kind, f, pc: pc, access: access), pc: elr, far: va))
         case .walkFault(let tableIPA, let f):
             bookWalk()
-            pendingAbort = .toEL2(esr: kind == .fetch ? .instructionAbort(status: f, s1ptw: true) : .dataAbort(status: f, isWrite: false, s1ptw: true),
-                                  elr: elr, far: va, hpfar: HPFAR.encode(ipa: tableIPA))
-            return false
+            return .abort(.toEL2(esr: kind == .fetch ? .instructionAbort(status: f, s1ptw: true) : .dataAbort(status: f, isWrite: false, s1ptw: true),
+                                 elr: elr, far: va, hpfar: HPFAR.encode(ipa: tableIPA)))
         case .unsupported(let why):
             requestStop(.error(why))
-            return false
+            return .stopped
         }
         countingEnabled = false
         let s2 = stage2Translate(ipa, kind)
         countingEnabled = saved
         switch s2 {
         case .mapped(let m):
-            if tlbFill(m, for: ipa) { return true }
+            if tlbFill(m, for: ipa) { return .filled }
             requestStop(.error("guest \(kind) at 0x\(String(ipa, radix: 16)) (pc 0x\(String(pc, radix: 16))): no host memory at PA 0x\(String(m.paBase &+ (ipa &- m.ipaBase), radix: 16))"))
-            return false
+            return .stopped
         case .fault(let f):
             bookWalk()
             let esr: ExceptionSyndrome = kind == .fetch ? .instructionAbort(status: f)
-                : .dataAbort(status: f, isWrite: kind == .write, access: engine.readWord(address: pc).flatMap(LoadStore.init))
-            pendingAbort = .toEL2(esr: esr, elr: elr, far: va, hpfar: HPFAR.encode(ipa: ipa))
-            return false
+                : .dataAbort(status: f, isWrite: kind == .write, access: access)
+            return .abort(.toEL2(esr: esr, elr: elr, far: va, hpfar: HPFAR.encode(ipa: ipa)))
         }
+    }
+
+    // MARK: Sites that faulted: handled before they execute
+
+    /// Stopping Unicorn from a memory hook costs ~60 us (measured: the
+    /// translation block is abandoned and Unicorn's loop restarts), so a
+    /// load/store that took a stage-2 data abort once gets a code hook on its
+    /// own address: from then on the model computes its address before it
+    /// executes and, if it would fault (MMIO, typically), takes the abort
+    /// there, where writing the PC works. An access the TLB already covers
+    /// costs one dictionary lookup.
+    func watchAccessSite(_ pc: UInt64) {
+        guard accessSites[pc] == nil, accessSites.count < 4096,
+              let w = engine.readWord(address: pc), let ls = LoadStore(w) else { return }
+        accessSites[pc] = ls
+        if (try? engine.onCode(begin: pc, end: pc, { [unowned self] a, _ in self.accessSiteReached(a) })) != nil {
+            engine.removeTranslations(begin: pc, end: pc &+ 4)
+        }
+    }
+
+    func accessSiteReached(_ pc: UInt64) {
+        guard stopReason == nil, let ls = accessSites[pc] else { return }
+        let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
+        let kind: MemoryAccessKind = ls.isLoad ? .read : .write
+        if tlbPermits(va, kind) { return }
+        switch resolveAccess(kind, va: va, pc: pc, access: ls) {
+        case .filled, .stopped: return
+        case .abort(let p):
+            // Before the instruction: ELR = PC, and an ERET past it skips it.
+            pendingAbort = p
+            _ = takePendingAbort()
+        }
+    }
+
+    /// Does the TLB hold a translation for `va` that permits `kind`?
+    func tlbPermits(_ va: UInt64, _ kind: MemoryAccessKind) -> Bool {
+        for size: UInt64 in [4096, 1 << 21, 1 << 30] {
+            // A coalesced page run starts at any page: look up the 2 MiB block's pages only when needed.
+            if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) { return e.permits(kind) }
+        }
+        var a = va & ~0xFFF
+        let block = va & ~((1 << 21) - 1)
+        while a > block {
+            a &-= 4096
+            if let e = tlb.entries[a] { return a &+ e.size > va && e.permits(kind) }
+        }
+        return false
     }
 
     /// Books the descriptor reads of the walk that faulted to the coming exit's entry.
@@ -91,6 +151,7 @@ extension Processor {
         switch p {
         case .toEL2(let esr, let elr, let far, let hpfar):
             engine.write(.pc, elr)
+            if esr.ec == .dataAbortLowerEL && !esr.s1ptw { watchAccessSite(elr) }
             takeSynchronousToEL2(esr, elr: elr, resumePC: elr, far: far, hpfar: hpfar)
         case .toEL1(let esr, let pc, let far):
             enterEL1(kind: 0, esr: esr, returnPC: pc, far: far)

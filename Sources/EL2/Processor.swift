@@ -38,6 +38,8 @@ public final class Processor {
     var pendingAbort: PendingAbort?
     /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
     var lastWalkSteps = 0
+    /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
+    var accessSites: [UInt64: LoadStore] = [:]
     /// PC at which the current hook's instruction would naturally continue.
     var naturalPC: UInt64 = 0
     var pstateAtEntry: UInt64 = 0

@@ -18,7 +18,17 @@ final class Stage2TLB {
         }
     }
 
-    struct Entry { var size: UInt64 }
+    struct Entry {
+        var size: UInt64
+        var permissions: MemoryPermissions = .all
+        func permits(_ kind: MemoryAccessKind) -> Bool {
+            switch kind {
+            case .read: return permissions.contains(.read)
+            case .write: return permissions.contains(.write)
+            case .fetch: return permissions.contains(.exec)
+            }
+        }
+    }
     static let maxEntries = 2048
 
     var regime: Regime?
@@ -71,7 +81,7 @@ extension Processor {
         if m.writable { perms.insert(.write) }
         if m.executable { perms.insert(.exec) }
         do { try engine.map(address: base, size: size, permissions: perms, pointer: p) } catch { return false }
-        tlb.entries[base] = .init(size: size)
+        tlb.entries[base] = .init(size: size, permissions: perms)
         tlb.fills &+= 1
         return true
     }

@@ -24,10 +24,16 @@ final class Stage2Benchmarks: XCTestCase {
 
     func testStage2OnAgainstOffGuestSpeed() throws {
         let identity: (inout Configuration) -> Void = { $0.ramHostBase = $0.ramBase; $0.ramHostRegions = 1 }
-        let on = try measure(0, identity)
-        let off = try measure(0) { identity(&$0); $0.hcrClear = [.VM] }
-        XCTAssertEqual(on.vm.output, off.vm.output, "same result with stage 2 on and off")
-        print(String(format: "stage2-bench: compute loop, stage 2 on %.3f s, off %.3f s, on/off = %.2f", on.seconds, off.seconds, on.seconds / off.seconds))
+        // Alternate on and off three times each; report the best of each (host noise).
+        var on: [Double] = [], off: [Double] = []
+        for _ in 0..<3 {
+            let a = try measure(0, identity)
+            let b = try measure(0) { identity(&$0); $0.hcrClear = [.VM] }
+            XCTAssertEqual(a.vm.output, b.vm.output, "same result with stage 2 on and off")
+            on.append(a.seconds); off.append(b.seconds)
+        }
+        let bestOn = on.min()!, bestOff = off.min()!
+        print(String(format: "stage2-bench: compute loop, stage 2 on %.3f s, off %.3f s (best of 3), on/off = %.2f", bestOn, bestOff, bestOn / bestOff))
     }
 
     func testMMIOExitsPerSecond() throws {

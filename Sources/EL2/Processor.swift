@@ -40,6 +40,8 @@ public final class Processor {
     var lastWalkSteps = 0
     /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
     var accessSites: [UInt64: LoadStore] = [:]
+    /// The other PEs of the inner shareable domain: a TLBI ...IS reaches their TLBs too.
+    public var innerShareablePeers: () -> [Processor] = { [] }
     /// PC at which the current hook's instruction would naturally continue.
     var naturalPC: UInt64 = 0
     var pstateAtEntry: UInt64 = 0

@@ -141,7 +141,18 @@ extension Processor {
     /// in VTTBR_EL2 now, as the architecture says.
     public func tlbi(_ op: TLBIOperation, _ xt: UInt64 = 0) {
         count(.tlbMaintenance)
-        guard let vmid = tlb.regime?.vmid, vmid == VTTBR(raw: el2.vttbr).vmid else { return }
+        let vmid = VTTBR(raw: el2.vttbr).vmid
+        invalidate(op, xt, vmid: vmid)
+        switch op {
+        case .vmalls12e1is, .ipas2e1is, .vmalle1is:
+            for peer in innerShareablePeers() where peer !== self { peer.invalidate(op, xt, vmid: vmid) }
+        default: break
+        }
+    }
+
+    /// What a TLBI for `vmid` removes from this PE's TLB.
+    func invalidate(_ op: TLBIOperation, _ xt: UInt64, vmid: UInt16) {
+        guard tlb.regime?.vmid == vmid else { return }
         switch op {
         case .vmalls12e1, .vmalls12e1is:
             tlbFlushAll()

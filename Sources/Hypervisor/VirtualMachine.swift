@@ -47,6 +47,7 @@ public final class VirtualMachine {
             cpu.maxCycles = configuration.maxCycles
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            cpu.innerShareablePeers = { [unowned self] in self.vcpus.map(\.cpu) }
             vcpus.append(vcpu)
         }
         try devices.attachDefaults(to: self)

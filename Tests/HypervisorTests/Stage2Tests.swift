@@ -9,6 +9,8 @@ final class Stage2Tests: XCTestCase {
     struct Run {
         let vm: VirtualMachine
         let reason: StopReason
+        let exits: [ExitRecord]
+        let notes: [String]
         var output: String { vm.output }
     }
 
@@ -21,8 +23,13 @@ final class Stage2Tests: XCTestCase {
         vm.testHypercall = vm.stage2TestService
         let img = try GuestImage.load(path: FirmwareBuilder().build(guest).path, ramBase: c.ramBase, ramSize: c.ramSize)
         try vm.load(img)
+        var exits: [ExitRecord] = [], notes: [String] = []
+        vm.events.observers.append { e in
+            if case .exit(let r) = e { exits.append(r) }
+            if case .note(_, _, let n) = e { notes.append(n) }
+        }
         let reason = vm.run(entry: img.entry)
-        return Run(vm: vm, reason: reason)
+        return Run(vm: vm, reason: reason, exits: exits, notes: notes)
     }
 
     func assertAllPass(_ r: Run, file: StaticString = #filePath, line: UInt = #line) {
@@ -118,6 +125,24 @@ final class Stage2Tests: XCTestCase {
         XCTAssertTrue(injected[2].esr.isv)
         XCTAssertEqual(injected[3].far, 0x2000_0010)
         XCTAssertTrue(injected[3].esr.wnr)
+    }
+
+    func testExternalAbortInjectionIsTraced() throws {
+        let r = try run("stage2_mmio")
+        XCTAssertEqual(r.notes.filter { $0.contains("external abort injected") }.count, 4)
+        XCTAssertTrue(r.notes.contains { $0.contains("ISV=0") && $0.contains("0xa000100") }, "\(r.notes)")
+    }
+
+    func testEachStage2WalkStepOfAFaultIsCounted() throws {
+        let r = try run("stage2_faults")
+        let dabts = r.exits.filter { $0.kind == "DABT_LOW" }
+        // MMIO at 0x0A00_0100: the level-1 descriptor is invalid, one read.
+        let mmio = try XCTUnwrap(dabts.first { $0.esr?.faultStatus == .translation(level: 1) })
+        XCTAssertEqual(mmio.counts[.stage2WalkStep, .entry], 1)
+        // The read-only page: level 1 table, level 2 table, level 3 page.
+        let ro = try XCTUnwrap(dabts.first { $0.esr?.faultStatus == .permission(level: 3) })
+        XCTAssertEqual(ro.counts[.stage2WalkStep, .entry], 3)
+        XCTAssertGreaterThanOrEqual(ro.counts.total(.tlbMaintenance), 2, "TLBI IPAS2E1IS and VMALLE1IS after restoring the page")
     }
 
     func testUARTOutputGoesThroughStage2Aborts() throws {

@@ -10,10 +10,12 @@
 #define TEST_REMAP   0xC6000002u   // x1 IPA, x2 fill byte of the new page, x3 invalidate
 #define TEST_FLUSH   0xC6000003u   // x1 IPA: TLBI IPAS2E1IS + VMALLE1IS
 #define TEST_UNMAP   0xC6000004u   // x1 IPA: remove the page at stage 2, with TLBI
+#define TEST_VMID    0xC6000005u   // x1 the VM's new VMID, no TLBI
 
 #define PAGE_REMAP  0x44000000ul
 #define PAGE_REMAP2 0x44001000ul
 #define PAGE_S1PTW  0x44002000ul
+#define PAGE_REMAP3 0x44003000ul
 #define PAGE_RO     0x44100000ul
 #define PAGE_XN     0x44200000ul
 #define L1_TABLE    0x45000000ul
@@ -97,5 +99,11 @@ int main(void) {
     check(rd(PAGE_REMAP2) == 0x2222, "second page before the remap");
     hvc_call(TEST_REMAP, PAGE_REMAP2, 0xCD, 1);
     check(rd(PAGE_REMAP2) == 0xCDCDCDCDCDCDCDCDull, "remapped with TLBI: the new page at once");
+    // ... and a new VMID instead of the TLBI: the old VMID's entries do not apply.
+    wr(PAGE_REMAP3, 0x3333);
+    hvc_call(TEST_REMAP, PAGE_REMAP3, 0xEF, 0);
+    check(rd(PAGE_REMAP3) == 0x3333, "third page remapped without TLBI: old page");
+    hvc_call(TEST_VMID, 2, 0, 0);
+    check(rd(PAGE_REMAP3) == 0xEFEFEFEFEFEFEFEFull, "after a VMID change: the new page");
     return failures;
 }

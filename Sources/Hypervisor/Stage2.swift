@@ -15,7 +15,7 @@ public struct Memslot: Sendable {
 /// world switch loads `vttbr`.
 final class Stage2 {
     let vtcr: UInt64
-    let vmid: UInt16 = 1
+    private(set) var vmid: UInt16 = 1
     let memslots: [Memslot]
     let tables: Stage2PageTables
     var vttbr: UInt64
@@ -52,6 +52,11 @@ final class Stage2 {
             for s in memslots { try tables.map(ipa: s.ipa, pa: s.hostPA, size: s.size) }
         }
         vttbr = VTTBR(baseAddress: tables.root, vmid: vmid).raw
+    }
+
+    func setVMID(_ v: UInt16) {
+        vmid = v
+        vttbr = VTTBR(baseAddress: tables.root, vmid: v).raw
     }
 
     func memslot(containing ipa: UInt64) -> Memslot? { memslots.first { $0.contains(ipa) } }
@@ -116,6 +121,14 @@ extension VirtualMachine {
     public func unmapGuestPage(ipa: UInt64) throws {
         try stage2.tables.unmap(page: ipa)
         flushStage2(ipa: ipa)
+    }
+
+    /// Gives the VM a new VMID (KVM's VMID rollover, kvm_arm_vmid_update): the
+    /// TLB entries of the old VMID no longer apply. Under VHE, VTTBR_EL2 is
+    /// reloaded at once (__load_stage2), as KVM does; split mode loads it on entry.
+    public func changeVMID(_ vmid: UInt16) {
+        stage2.setVMID(vmid)
+        if worldSwitch.mode == .vhe { currentCPU.write(.VTTBR_EL2, stage2.vttbr) }
     }
 
     /// KVM's __kvm_tlb_flush_vmid_ipa: with the guest's VTTBR_EL2 loaded,

@@ -13,6 +13,8 @@ extension VirtualMachine {
         case flush = 0xC600_0003
         /// x1 IPA: unmap the page at stage 2 (with TLBI).
         case unmap = 0xC600_0004
+        /// x1 the VM's new VMID (no TLBI).
+        case changeVMID = 0xC600_0005
     }
 
     /// Returns 0 on success, PSCI NOT_SUPPORTED (-1) for an unknown call, -2 on failure.
@@ -26,6 +28,7 @@ extension VirtualMachine {
                 try remapGuestPage(ipa: x1, toHostPA: page, invalidate: x3 != 0)
             case .flush: flushStage2(ipa: x1)
             case .unmap: try unmapGuestPage(ipa: x1)
+            case .changeVMID: changeVMID(UInt16(truncatingIfNeeded: x1))
             }
             return 0
         } catch {

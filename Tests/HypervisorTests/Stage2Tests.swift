@@ -204,6 +204,17 @@ final class Stage2Tests: XCTestCase {
         XCTAssertEqual(f.resolution, .mappedOnDemand)
     }
 
+    func testRemappedPageIsSeenOnlyAfterTLBIOrVMIDChange() throws {
+        for mode in VirtualizationMode.allCases {
+            let r = try run("stage2_faults", mode: mode)
+            for line in ["remapped without TLBI: the old page is still seen", "after TLBI IPAS2E1IS: the new page is seen",
+                         "remapped with TLBI: the new page at once", "third page remapped without TLBI: old page",
+                         "after a VMID change: the new page"] {
+                XCTAssertTrue(r.output.contains("PASS " + line), "\(mode): \(line)\n\(r.output)")
+            }
+        }
+    }
+
     func testGuestStage1MappingWithVANotIPAStopsNamingUnicornVersion() throws {
         let r = try run("stage2_va_alias")
         guard case .error(let m) = r.reason else { return XCTFail("\(r.reason)") }

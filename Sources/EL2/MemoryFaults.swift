@@ -36,11 +36,23 @@ extension Processor {
         guard stopReason == nil, pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
         let pc = engine.read(.pc)
-        // Unicorn 2.0.1 reports the virtual address when the guest MMU is on.
-        switch resolveAccess(kind, va: address, pc: pc, access: kind == .fetch ? nil : engine.readWord(address: pc).flatMap(LoadStore.init)) {
-        case .filled: return true
+        // Unicorn 2.0.1 reports the virtual address when the guest MMU is on. An
+        // access that crosses into the next page may be reported by its first
+        // byte: if that page is already there, the miss is on the last byte's.
+        var va = address
+        if size > 1, tlbPermits(address, kind) { va = address &+ UInt64(size - 1) }
+        switch resolveAccess(kind, va: va, pc: pc, access: kind == .fetch ? nil : engine.readWord(address: pc).flatMap(LoadStore.init)) {
+        case .filled:
+            // A fill that does not satisfy Unicorn would repeat forever: stop instead.
+            if (pc, va) == lastMiss.pc_va { lastMiss.repeats += 1 } else { lastMiss = ((pc, va), 0) }
+            if lastMiss.repeats > 16 {
+                requestStop(.error("guest \(kind) at 0x\(String(va, radix: 16)) (pc 0x\(String(pc, radix: 16))) keeps missing in the stage-2 TLB"))
+                return false
+            }
+            return true
         case .stopped: return false
         case .abort(let p):
+            lastMiss = ((0, 0), 0)
             pendingAbort = p
             return false
         }
@@ -186,7 +198,12 @@ extension Processor {
             // Unicorn's walk failed on a table page that was not in the TLB: now it is, so
             // retry (each retry enters a new page, so this cannot loop).
             if filled { return }
-            requestStop(.error("guest \(isInstruction ? "instruction" : "data") abort at pc 0x\(String(pc, radix: 16)), VA 0x\(String(va, radix: 16)) that stage 1 and stage 2 both permit"))
+            // Both stages permit it: what QEMU faulted on is the alignment (SCTLR_EL1.A, Device memory).
+            guard !isInstruction else {
+                requestStop(.error("guest instruction abort at pc 0x\(String(pc, radix: 16)) that stage 1 and stage 2 both permit"))
+                return
+            }
+            enterEL1(kind: 0, esr: stage1Syndrome(kind, .alignment, pc: pc, access: access), returnPC: pc, far: va)
         case .fault(let f):
             enterEL1(kind: 0, esr: stage1Syndrome(kind, f, pc: pc, access: access), returnPC: pc, far: va)
         case .walkFault(let tableIPA, let f):

@@ -40,6 +40,8 @@ public final class Processor {
     var lastWalkSteps = 0
     /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
     var accessSites: [UInt64: LoadStore] = [:]
+    /// The last TLB miss (pc, address) and how often it repeated.
+    var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
     /// The other PEs of the inner shareable domain: a TLBI ...IS reaches their TLBs too.
     public var innerShareablePeers: () -> [Processor] = { [] }
     /// PC at which the current hook's instruction would naturally continue.

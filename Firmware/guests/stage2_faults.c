@@ -11,11 +11,13 @@
 #define TEST_FLUSH   0xC6000003u   // x1 IPA: TLBI IPAS2E1IS + VMALLE1IS
 #define TEST_UNMAP   0xC6000004u   // x1 IPA: remove the page at stage 2, with TLBI
 #define TEST_VMID    0xC6000005u   // x1 the VM's new VMID, no TLBI
+#define TEST_AF      0xC6000006u   // x1 IPA: clear the stage-2 access flag
 
 #define PAGE_REMAP  0x44000000ul
 #define PAGE_REMAP2 0x44001000ul
 #define PAGE_S1PTW  0x44002000ul
 #define PAGE_REMAP3 0x44003000ul
+#define PAGE_AF     0x44004000ul
 #define PAGE_RO     0x44100000ul
 #define PAGE_XN     0x44200000ul
 #define L1_TABLE    0x45000000ul
@@ -80,6 +82,11 @@ int main(void) {
     hvc_call(TEST_UNMAP, L3_TABLE, 0, 0);
     flush_stage1();
     check(rd(PAGE_S1PTW + 0x10) == 0x5151, "access whose stage-1 walk faulted at stage 2 completes");
+
+    // A stage-2 access flag fault.
+    wr(PAGE_AF + 0x20, 0xAF);
+    hvc_call(TEST_AF, PAGE_AF, 0, 0);
+    check(rd(PAGE_AF + 0x20) == 0xAF, "read of a page with its stage-2 access flag clear completes");
 
     // The guest's own stage-1 translation fault (level 1: L1[2] is invalid).
     uint64_t before = last_exception.count;

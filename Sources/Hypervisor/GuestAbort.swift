@@ -7,6 +7,8 @@ public struct GuestAbortRecord: Sendable, Equatable {
         case mmio(device: String, offset: UInt64, isWrite: Bool, size: Int, value: UInt64)
         /// RAM mapped at stage 2 on first touch (demand paging).
         case mappedOnDemand
+        /// The access flag set again (handle_access_fault).
+        case accessFlagSet
         /// A protected page's permissions restored.
         case permissionsRestored
         /// An external abort injected into the guest (KVM's kvm_inject_dabt/pabt).
@@ -47,7 +49,7 @@ extension VirtualMachine {
                     return (.stop(.error("stage-2 fault at IPA 0x\(String(ipa, radix: 16)): \(error)")), "stage-2 map failed")
                 }
                 vcpu.cpu.count(.memoryAccess, 2)
-                stage2.demandFaults += 1
+                if case .accessFlag? = status { record.resolution = .accessFlagSet } else { stage2.demandFaults += 1 }
                 return (.resume, "\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): RAM page mapped")
             case .permission?:
                 if let restore = stage2.protectedPages.removeValue(forKey: page) {

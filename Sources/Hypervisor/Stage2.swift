@@ -117,6 +117,13 @@ extension VirtualMachine {
         flushStage2(ipa: page)
     }
 
+    /// Clears the stage-2 access flag of the guest page at `ipa` (like KVM's
+    /// kvm_age_gfn); the next access faults and the hypervisor sets it again.
+    public func clearAccessFlag(ipa: UInt64) throws {
+        try stage2.tables.clearAccessFlag(page: ipa)
+        flushStage2(ipa: ipa)
+    }
+
     /// Removes the guest page at `ipa` from stage 2 (a later access faults).
     public func unmapGuestPage(ipa: UInt64) throws {
         try stage2.tables.unmap(page: ipa)

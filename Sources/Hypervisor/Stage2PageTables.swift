@@ -106,6 +106,16 @@ final class Stage2PageTables {
                                                                   executeNever: !permissions.execute, memAttr: d.memAttr))
     }
 
+    /// Clears the access flag of the 4 KiB page at `ipa` (splitting a block):
+    /// the next access takes an access flag fault (no hardware AF update here).
+    func clearAccessFlag(page ipa: UInt64) throws {
+        guard let (d, level) = lookup(ipa) else { throw BuildError(description: "IPA 0x\(String(ipa, radix: 16)) is not mapped") }
+        let size: UInt64 = 1 << UInt64(VTCR.shift(level: level))
+        let pa = d.outputAddress &+ ((ipa & ~0xFFF) & (size - 1))
+        try setLeaf(ipa & ~0xFFF, level: 3, Stage2Descriptor.leaf(pa, isPage: true, read: d.readable, write: d.writable,
+                                                                  executeNever: d.executeNever, accessFlag: false, memAttr: d.memAttr))
+    }
+
     /// Writes a leaf (or invalid) descriptor for `ipa` at `level`, creating
     /// tables on the way and splitting a block that is in the way into a table
     /// of equivalent smaller leaves.

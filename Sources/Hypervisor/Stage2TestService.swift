@@ -15,6 +15,8 @@ extension VirtualMachine {
         case unmap = 0xC600_0004
         /// x1 the VM's new VMID (no TLBI).
         case changeVMID = 0xC600_0005
+        /// x1 IPA: clear the page's stage-2 access flag.
+        case clearAccessFlag = 0xC600_0006
     }
 
     /// Returns 0 on success, PSCI NOT_SUPPORTED (-1) for an unknown call, -2 on failure.
@@ -29,6 +31,7 @@ extension VirtualMachine {
             case .flush: flushStage2(ipa: x1)
             case .unmap: try unmapGuestPage(ipa: x1)
             case .changeVMID: changeVMID(UInt16(truncatingIfNeeded: x1))
+            case .clearAccessFlag: try clearAccessFlag(ipa: x1)
             }
             return 0
         } catch {

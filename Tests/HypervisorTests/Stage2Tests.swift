@@ -193,6 +193,16 @@ final class Stage2Tests: XCTestCase {
         XCTAssertEqual(f.resolution, .permissionsRestored)
     }
 
+    func testClearedAccessFlagIsAccessFlagFault() throws {
+        let r = try run("stage2_faults")
+        let f = try XCTUnwrap(r.vm.guestAborts.first { $0.resolution == .accessFlagSet })
+        XCTAssertEqual(f.esr.faultStatus, .accessFlag(level: 3))
+        XCTAssertFalse(f.esr.wnr)
+        XCTAssertTrue(f.esr.isv)
+        XCTAssertEqual(f.far, 0x4400_4020)
+        XCTAssertEqual(HPFAR.pageIPA(f.hpfar), 0x4400_4000)
+    }
+
     func testStage2FaultOnStage1TableWalkSetsS1PTW() throws {
         let r = try run("stage2_faults")
         let f = try XCTUnwrap(r.vm.guestAborts.first { $0.esr.s1ptw })

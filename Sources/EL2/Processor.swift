@@ -42,6 +42,8 @@ public final class Processor {
     var accessSites: [UInt64: LoadStore] = [:]
     /// The last TLB miss (pc, address) and how often it repeated.
     var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
+    /// Devices at host PAs, mapped with Unicorn MMIO callbacks while stage 2 is off.
+    var physicalDevices: [PhysicalDevice] = []
     /// The other PEs of the inner shareable domain: a TLBI ...IS reaches their TLBs too.
     public var innerShareablePeers: () -> [Processor] = { [] }
     /// PC at which the current hook's instruction would naturally continue.
@@ -239,10 +241,12 @@ extension Processor {
         naturalPC = engine.read(.pc)
     }
 
-    /// Maps a device region whose accesses the device model serves.
+    /// Registers a device as present at host PA `address`: what a guest reaches
+    /// there with stage 2 off (HCR_EL2.VM = 0). With stage 2 on, a device is
+    /// reached through stage-2 aborts only, never through this.
     public func mapDevice(address: UInt64, size: UInt64,
                           read: @escaping (UInt64, Int) -> UInt64,
                           write: @escaping (UInt64, Int, UInt64) -> Void) throws {
-        try engine.mapMMIO(address: address, size: size, read: read, write: write)
+        physicalDevices.append(PhysicalDevice(base: address, size: size, read: read, write: write))
     }
 }

@@ -1,6 +1,13 @@
 import AArch64
 import Unicorn
 
+/// A device at a host PA (what a guest without stage 2 reaches).
+struct PhysicalDevice {
+    let base: UInt64, size: UInt64
+    let read: (UInt64, Int) -> UInt64
+    let write: (UInt64, Int, UInt64) -> Void
+}
+
 /// Unicorn's memory map plays the stage-2 TLB: a translation the walker
 /// found valid is entered as a mapping of the host page(s) at the IPA, with
 /// the permissions S2AP/XN grant (a block is entered whole, as one TLB entry
@@ -54,6 +61,9 @@ extension Processor {
         lastMiss = ((0, 0), 0)
         tlb.regime = now
         if now == .identity {
+            for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size, read: d.read, write: d.write)) != nil {
+                tlb.entries[d.base] = .init(size: d.size)
+            }
             // Stage 2 off: the guest sees host physical memory as it is.
             for r in memory.regions {
                 if (try? engine.map(address: r.base, size: r.size, permissions: .all, pointer: r.pointer)) != nil {

@@ -27,5 +27,13 @@ struct DeviceBus {
         devices.append(PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) })
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
         devices.append(TestDevice(base: 0x0A00_0000))
+        // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.
+        for vcpu in vm.vcpus {
+            for d in devices {
+                try vcpu.cpu.mapDevice(address: d.base, size: d.size,
+                                       read: { [unowned d] off, size in d.read(offset: off, size: size) },
+                                       write: { [unowned d] off, size, v in d.write(offset: off, size: size, value: v) })
+            }
+        }
     }
 }

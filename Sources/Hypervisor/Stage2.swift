@@ -31,7 +31,10 @@ final class Stage2 {
 
     init(memory: HostMemory, configuration c: Configuration) throws {
         vtcr = c.vtcr.raw
-        // Guest RAM: `ramHostRegions` host regions, 4 GiB apart in host PA.
+        // Guest RAM: `ramHostRegions` host regions, 4 GiB apart in host PA. A guest
+        // run without stage 2 (`--hcr -VM`) sees host PAs: its RAM must be where it expects it.
+        var c = c
+        if !c.guestHCR.contains(.VM) { c.ramHostBase = c.ramBase; c.ramHostRegions = 1 }
         var slots: [Memslot] = []
         let n = c.ramSize >= UInt64(c.ramHostRegions) << 21 ? max(1, c.ramHostRegions) : 1
         let chunk = n == 1 ? c.ramSize : (c.ramSize / UInt64(n)) & ~((1 << 21) - 1)

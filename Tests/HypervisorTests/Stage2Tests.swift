@@ -151,6 +151,19 @@ final class Stage2Tests: XCTestCase {
         XCTAssertEqual(mmioRecords(r.vm).filter { $0.1 == "pl011" && $0.2 == 0 && $0.3 }.count, "PL011: hello\n".count)
     }
 
+    func testWithStage2OffGuestSeesHostPhysicalMemoryAndDevices() throws {
+        for mode in VirtualizationMode.allCases {
+            let r = try run("hello", mode: mode) { $0.hcrClear = [.VM] }
+            assertAllPass(r)
+            XCTAssertTrue(r.output.contains("PL011: hello"))
+            XCTAssertTrue(r.vm.guestAborts.isEmpty, "no stage 2, no stage-2 aborts")
+            XCTAssertEqual(r.vm.memslots.map(\.hostPA), [0x4000_0000], "RAM placed where the guest expects it")
+        }
+        let on = try run("hello")
+        XCTAssertEqual(on.vm.memslots.map(\.hostPA), [0x8_0000_0000, 0x9_0000_0000], "with stage 2: two host regions, not identity")
+        XCTAssertEqual(on.vm.memslots.map(\.ipa), [0x4000_0000, 0x4400_0000])
+    }
+
     func testOtherVTCRLayoutThirtyTwoBitIPAFromLevel2() throws {
         let r = try run("stage2_mmio") { $0.vtcr = .ipa32BitLevel2 }
         assertAllPass(r)

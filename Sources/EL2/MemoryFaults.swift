@@ -119,14 +119,16 @@ extension Processor {
     func watchAccessSite(_ pc: UInt64) {
         guard accessSites[pc] == nil, accessSites.count < 4096,
               let w = engine.readWord(address: pc), let ls = LoadStore(w) else { return }
-        accessSites[pc] = ls
+        accessSites[pc] = (w, ls)
         if (try? engine.onCode(begin: pc, end: pc, { [unowned self] a, _ in self.accessSiteReached(a) })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
         }
     }
 
     func accessSiteReached(_ pc: UInt64) {
-        guard stopReason == nil, let ls = accessSites[pc] else { return }
+        guard stopReason == nil, let (word, ls) = accessSites[pc] else { return }
+        // The code at a watched address may have changed since (a new image, a remap).
+        guard engine.readWord(address: pc) == word else { return }
         let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
         let kind: MemoryAccessKind = ls.isLoad ? .read : .write
         if tlbPermits(va, kind) { return }

@@ -39,7 +39,7 @@ public final class Processor {
     /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
     var lastWalkSteps = 0
     /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
-    var accessSites: [UInt64: LoadStore] = [:]
+    var accessSites: [UInt64: (word: UInt32, access: LoadStore)] = [:]
     /// The last TLB miss (pc, address) and how often it repeated.
     var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
     /// Devices at host PAs, mapped with Unicorn MMIO callbacks while stage 2 is off.

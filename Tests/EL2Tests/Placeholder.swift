@@ -1,2 +1,0 @@
-import XCTest
-final class PlaceholderEL2Tests: XCTestCase { func testPlaceholder() {} }

@@ -61,6 +61,7 @@ extension Processor {
             if old != new { onEvent?(.daif(pc: el2.elr, old: old, new: new, cause: "ERET from EL2")) }
         }
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
+        syncTranslationRegime()
         deliverPendingInterrupts()
     }
 
@@ -86,6 +87,7 @@ extension Processor {
         if let far { engine.write(SystemRegisterID(.FAR_EL1), far) }
         setPSTATE(ProcessorState.entry(to: .el1h).raw)
         engine.write(.pc, vector)
+        noteGuestExceptionEntry(vector: vector)
         let kindName = ["sync", "irq", "fiq", "serror"][Int(kind >> 7) & 3]
         onEvent?(.guestException(pc: returnPC, vector: vector, kind: kindName, esr: esr))
         if pstate.daif != .all { onEvent?(.daif(pc: returnPC, old: pstate.daif, new: .all, cause: "exception entry (\(kindName))")) }

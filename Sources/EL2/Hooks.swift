@@ -16,6 +16,7 @@ extension Processor {
         try engine.onSystemInstruction(.msr) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: false) }
         try engine.onSystemInstruction(.sys) { [unowned self] rt, id, _ in self.systemInstruction(rt, id) }
         try engine.onBlock { [unowned self] address, size in self.block(address, size) }
+        try engine.syncPCOnMemoryAccess()
         try engine.onInvalidMemory { [unowned self] access, address, size, value in
             self.invalidAccess(access, address: address, size: size, value: value)
         }

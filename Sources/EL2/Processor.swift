@@ -32,6 +32,20 @@ public final class Processor {
     var hostTimeoutSeconds: Double = 0
 
     var stopReason: StopReason?
+    /// Unicorn's memory map as the stage-2 TLB (Stage2TLB.swift).
+    let tlb = Stage2TLB()
+    /// An abort a memory hook found, entered once Unicorn has stopped.
+    var pendingAbort: PendingAbort?
+    /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
+    var lastWalkSteps = 0
+    /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
+    var accessSites: [UInt64: (word: UInt32, access: LoadStore)] = [:]
+    /// The last TLB miss (pc, address) and how often it repeated.
+    var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
+    /// Devices at host PAs, mapped with Unicorn MMIO callbacks while stage 2 is off.
+    var physicalDevices: [PhysicalDevice] = []
+    /// The other PEs of the inner shareable domain: a TLBI ...IS reaches their TLBs too.
+    public var innerShareablePeers: () -> [Processor] = { [] }
     /// PC at which the current hook's instruction would naturally continue.
     var naturalPC: UInt64 = 0
     var pstateAtEntry: UInt64 = 0
@@ -40,6 +54,7 @@ public final class Processor {
     var recentBlocks = [UInt64](repeating: .max, count: 4096)
     var blockCheckCounter = 0
     var nextDeadline: UInt64 = .max
+    var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
 
@@ -49,6 +64,9 @@ public final class Processor {
         engine = try Engine(model: .a57)
         // Unicorn starts as if Secure with SCR_EL3 = 0; make EL1 Non-secure AArch64 with HVC enabled.
         engine.write(SystemRegisterID(.SCR_EL3), 0x501)  // NS | HCE | RW
+        // With EL2 present, QEMU takes EL1's width from HCR_EL2.RW: without it a guest
+        // that turns its MMU on would walk AArch32 tables. Stage 2 stays off in QEMU: the model does it.
+        engine.write(SystemRegisterID(.HCR_EL2), HCR.RW.rawValue)
         engine.write(.pstate, ProcessorState.el1hMasked.raw)
         try installHooks()
     }
@@ -69,15 +87,41 @@ public final class Processor {
         try engine.map(address: address, size: size, permissions: permissions, pointer: p)
     }
 
-    /// Reads guest memory through the guest's current translation (its VA).
+    /// Reads guest memory through the guest's current translation (its VA),
+    /// walking both stages in software (a debugger's access: not counted, no TLB fill).
     public func readGuest(virtual address: UInt64, count: Int) -> [UInt8]? {
         guard count >= 0, count <= 1 << 20 else { return nil }
-        return engine.readMemory(address: address, count: count)
+        var out: [UInt8] = []
+        out.reserveCapacity(count)
+        var va = address
+        while out.count < count {
+            let chunk = min(count - out.count, Int(4096 - (va & 0xFFF)))
+            guard let p = guestHostPointer(va, .read) else { return nil }
+            out.append(contentsOf: UnsafeRawBufferPointer(start: p, count: chunk))
+            va &+= UInt64(chunk)
+        }
+        return out
     }
 
     @discardableResult
     public func writeGuest(virtual address: UInt64, bytes: [UInt8]) -> Bool {
-        engine.writeMemory(address: address, bytes: bytes)
+        var done = 0, va = address
+        while done < bytes.count {
+            let chunk = min(bytes.count - done, Int(4096 - (va & 0xFFF)))
+            guard let p = guestHostPointer(va, .write) else { return false }
+            bytes[done..<done + chunk].withUnsafeBytes { p.copyMemory(from: $0.baseAddress!, byteCount: chunk) }
+            done += chunk; va &+= UInt64(chunk)
+        }
+        return true
+    }
+
+    func guestHostPointer(_ va: UInt64, _ access: MemoryAccessKind) -> UnsafeMutableRawPointer? {
+        let saved = countingEnabled
+        countingEnabled = false
+        defer { countingEnabled = saved }
+        guard case (.ipa(let ipa), _) = stage1Translate(va, .read, fillTables: false),
+              case .mapped(let m) = stage2Translate(ipa, access, counted: false) else { return nil }
+        return memory.pointer(m.paBase &+ (ipa &- m.ipaBase), count: Int(4096 - (ipa & 0xFFF)))
     }
 
     // MARK: Counted operations
@@ -209,10 +253,12 @@ extension Processor {
         naturalPC = engine.read(.pc)
     }
 
-    /// Maps a device region whose accesses the device model serves.
+    /// Registers a device as present at host PA `address`: what a guest reaches
+    /// there with stage 2 off (HCR_EL2.VM = 0). With stage 2 on, a device is
+    /// reached through stage-2 aborts only, never through this.
     public func mapDevice(address: UInt64, size: UInt64,
                           read: @escaping (UInt64, Int) -> UInt64,
                           write: @escaping (UInt64, Int, UInt64) -> Void) throws {
-        try engine.mapMMIO(address: address, size: size, read: read, write: write)
+        physicalDevices.append(PhysicalDevice(base: address, size: size, read: read, write: write))
     }
 }

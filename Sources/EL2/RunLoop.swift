@@ -25,6 +25,8 @@ extension Processor {
             do {
                 try engine.start(at: pc)
             } catch {
+                // A stage-2 or stage-1 abort found in a memory hook stopped Unicorn at the access.
+                if stopReason == nil, takePendingAbort() { idleReturns = 0; continue }
                 if stopReason == nil {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }
@@ -68,6 +70,8 @@ extension Processor {
     /// Advances virtual time by the modelled cycles of an exit (the ledger's price).
     public func advanceClock(cycles: UInt64) {
         clock.advance(cycles: cycles)
+        // Exits advance time too: a guest that only exits still meets the limit.
+        if clock.cycles >= maxCycles { requestStop(.virtualTimeLimit(maxCycles)) }
     }
 
     /// Advances virtual time to `cycles` (a blocked vCPU waking later).

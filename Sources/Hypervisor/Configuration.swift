@@ -14,6 +14,14 @@ public struct Configuration: Sendable {
     public var maxInstructions: UInt64 = .max
     public var maxCycles: UInt64 = .max
     public var timeoutSeconds: Double = 0
+    /// Stage 2: VTCR_EL2 (KVM's 40-bit IPA from level 1, or `.ipa32BitLevel2`).
+    public var vtcr = VTCR.kvm40BitIPA
+    /// Host physical placement of guest RAM: `ramHostRegions` regions from
+    /// `ramHostBase`, 4 GiB apart (not identity mapped unless set so).
+    public var ramHostBase: UInt64 = 0x8_0000_0000
+    public var ramHostRegions = 2
+    /// Map guest RAM at stage 2 only when the guest first touches a page.
+    public var demandPaging = false
     /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
     public var ledger = true
 

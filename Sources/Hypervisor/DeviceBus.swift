@@ -1,12 +1,18 @@
 import EL2
 
-/// An emulated device on the guest's physical address map.
+/// An emulated device on the guest's physical address map. Its registers are
+/// reached through stage-2 data aborts (GuestAbort.swift): no IPA of a device
+/// is mapped at stage 2.
 protocol Device: AnyObject {
     var name: String { get }
     var base: UInt64 { get }
     var size: UInt64 { get }
     func read(offset: UInt64, size: Int) -> UInt64
     func write(offset: UInt64, size: Int, value: UInt64)
+    /// Is the register at `offset` emulated in the host kernel (true), or by a
+    /// user-space device model (false: the exit returns to user space, like
+    /// KVM_EXIT_MMIO to QEMU)?
+    func servedInKernel(offset: UInt64) -> Bool
 }
 
 /// The devices of the QEMU virt layout that el2emu emulates.
@@ -18,8 +24,10 @@ struct DeviceBus {
     }
 
     mutating func attachDefaults(to vm: VirtualMachine) throws {
-        let uart = PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) }
-        devices.append(uart)
+        devices.append(PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) })
+        devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
+        devices.append(TestDevice(base: 0x0A00_0000))
+        // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.
         for vcpu in vm.vcpus {
             let index = vcpu.index
             for d in devices {

@@ -5,6 +5,10 @@ import EL2
 extension VirtualMachine {
     func handleHypercall(_ vcpu: VCPU, conduit: String) -> (ExitAction, String) {
         let id = UInt32(truncatingIfNeeded: vcpu.gpr(0))
+        if id & 0xFFFF_0000 == 0xC600_0000, let hook = testHypercall {
+            vcpu.setGPR(0, hook(UInt64(id), vcpu.gpr(1), vcpu.gpr(2), vcpu.gpr(3)))
+            return (.resume, "\(conduit) test call 0x\(String(id, radix: 16))")
+        }
         guard let fn = PSCIFunction(rawValue: id) else {
             vcpu.setGPR(0, PSCIReturn.notSupported.register)
             return (.resume, "\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED")

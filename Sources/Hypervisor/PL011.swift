@@ -28,6 +28,9 @@ final class PL011: Device {
         }
     }
 
+    /// QEMU emulates the UART in user space.
+    func servedInKernel(offset: UInt64) -> Bool { false }
+
     func write(offset: UInt64, size: Int, value: UInt64) {
         switch offset {
         case 0x00: transmit([UInt8(truncatingIfNeeded: value)])

@@ -95,6 +95,7 @@ public final class VCPU {
         context.pstate = ProcessorState.entry(to: .el1h).raw
         context.pc = sysreg(.VBAR_EL1) &+ offset
         cpu.count(.memoryAccess, 2)
+        cpu.noteGuestExceptionEntry(vector: context.pc)
     }
 
     /// UNDEF into the guest (kvm_inject_undefined).

@@ -11,7 +11,7 @@ public final class VirtualMachine {
     public let ledger: Ledger
     public let events = EventSink()
     let worldSwitch: WorldSwitch
-    var stage2 = Stage2()
+    var stage2: Stage2!
     public private(set) var vcpus: [VCPU] = []
     var devices = DeviceBus()
     /// Everything the guest printed (semihosting and UART), in order.
@@ -21,6 +21,11 @@ public final class VirtualMachine {
     var exitStatusAtPowerOff: Int32 = 0
     var running: VCPU?
     var pendingLine = ""
+    /// Every stage-2 abort the hypervisor handled, in order (GuestAbort.swift).
+    public internal(set) var guestAborts: [GuestAbortRecord] = []
+    /// A test-only hypercall: HVC/SMC function ids 0xC600_xxxx (SMCCC vendor
+    /// hypervisor service range) call it with x0...x3; its result goes to x0.
+    public var testHypercall: ((_ function: UInt64, _ x1: UInt64, _ x2: UInt64, _ x3: UInt64) -> UInt64)?
 
     public struct SetupError: Error, CustomStringConvertible { public let description: String }
 
@@ -34,13 +39,12 @@ public final class VirtualMachine {
         }
         ledger = Ledger(profile: configuration.profile)
         worldSwitch = configuration.mode == .vhe ? VHESwitch() : SplitModeSwitch()
-        try memory.add(base: configuration.ramBase, size: configuration.ramSize)
+        stage2 = try Stage2(memory: memory, configuration: configuration)
         for i in 0..<configuration.cpus {
             let cpu = try Processor(memory: memory, index: i)
             cpu.countingEnabled = configuration.ledger
             cpu.maxInstructions = configuration.maxInstructions
             cpu.maxCycles = configuration.maxCycles
-            try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
             // The hardware's own events (guest exceptions, DAIF changes, WFI idling)
@@ -48,6 +52,7 @@ public final class VirtualMachine {
             cpu.onEvent = { [unowned self, unowned cpu] e in
                 if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
             }
+            cpu.innerShareablePeers = { [unowned self] in self.vcpus.map(\.cpu) }
             vcpus.append(vcpu)
         }
         try devices.attachDefaults(to: self)
@@ -67,7 +72,10 @@ public final class VirtualMachine {
         guard let offset = ramOffset(address, count: bytes.count) else {
             throw SetupError(description: "cannot place \(bytes.count) bytes at 0x\(String(address, radix: 16)): outside guest RAM")
         }
-        bytes.withUnsafeBytes { _ = memory.write(configuration.ramBase &+ offset, $0) }
+        _ = offset
+        guard bytes.withUnsafeBytes({ copyToGuest($0, at: address) }) else {
+            throw SetupError(description: "cannot place \(bytes.count) bytes at 0x\(String(address, radix: 16)): outside guest RAM")
+        }
     }
 
     func ramOffset(_ address: UInt64, count: Int) -> UInt64? {
@@ -97,6 +105,7 @@ public final class VirtualMachine {
         let vcpu = vcpus[0]
         running = vcpu
         vcpu.cpu.beginAtEL2(hcr: worldSwitch.hostHCR)
+        programStage2(vcpu.cpu)
         worldSwitch.firstEntry(vcpu)
         _ = vcpu.cpu.takeCounts()
         return vcpu.cpu.run()

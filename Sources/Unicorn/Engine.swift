@@ -208,6 +208,17 @@ public final class Engine {
         return try add(types, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
     }
 
+    /// Makes the PC exact in memory hooks for code in [begin, end] (begin > end:
+    /// everywhere). Unicorn 2.0.1 writes the PC back before a load/store only
+    /// when a memory-access hook's range contains the instruction; this adds
+    /// an empty one in C (no Swift call per access).
+    @discardableResult
+    public func syncPCOnMemoryAccess(begin: UInt64 = 1, end: UInt64 = 0) throws -> Handle {
+        var h: uc_hook = 0
+        try check(el2_hook_add_pc_sync(uc, &h, begin, end))
+        return h
+    }
+
     public func removeHook(_ h: Handle) { _ = uc_hook_del(uc, h) }
 
     private func addCodeHook(_ type: UInt32, _ body: @escaping (UInt64, UInt32) -> Void, _ begin: UInt64, _ end: UInt64) throws -> Handle {

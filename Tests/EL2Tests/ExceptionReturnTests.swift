@@ -44,7 +44,7 @@ final class ExceptionReturnTests: XCTestCase {
         cpu.software = handler
         cpu.maxInstructions = 1_000_000
         // Boot as a hypervisor does: at EL2, then ERET to the guest at EL1h, DAIF masked.
-        cpu.beginAtEL2(hcr: [.RW, .VM, .IMO, .FMO, .AMO])
+        cpu.beginAtEL2(hcr: [.RW, .IMO, .FMO, .AMO])   // stage 2 off: RAM is mapped directly
         cpu.write(.ELR_EL2, load)
         cpu.write(.SPSR_EL2, ProcessorState.el1hMasked.raw)
         cpu.eret()

@@ -46,7 +46,7 @@ final class RandomGuestFuzzTests: XCTestCase {
     }
 
     func testRandomGuestsAlwaysStopCleanly() throws {
-        let runs = Int(ProcessInfo.processInfo.environment["EL2EMU_FUZZ_RUNS"] ?? "") ?? 400
+        let runs = Int(ProcessInfo.processInfo.environment["EL2EMU_FUZZ_RUNS"] ?? "") ?? 200
         var rng = SplitMix64(state: 0xE12E_0001)
         var reasons: [String: Int] = [:]
         for i in 0..<runs {
@@ -69,14 +69,28 @@ final class RandomGuestFuzzTests: XCTestCase {
                     words += withUnsafeBytes(of: insn.littleEndian, Array.init)
                 }
             }
+            let withVectors = rng.below(4) != 0
+            if withVectors {
+                // MOVZ X30, #0x4000, LSL #16; MSR VBAR_EL1, X30: vectors at the start of RAM.
+                for insn: UInt32 in [0xD2A8_001E, 0xD518_C01E] { words += withUnsafeBytes(of: insn.littleEndian, Array.init) }
+            }
             for _ in 0..<256 { words += withUnsafeBytes(of: Self.instruction(&rng).littleEndian, Array.init) }
             try vm.load(words, at: 0x4008_0000)
-            if rng.below(2) == 0 {
-                // Sometimes a vector table of random code too.
+            if withVectors {
+                // Each vector either steps over the faulting instruction and returns
+                // (MRS X30, ELR_EL1; ADD X30, X30, #4; MSR ELR_EL1, X30; ERET) or is random code.
                 var vectors: [UInt8] = []
-                for _ in 0..<512 { vectors += withUnsafeBytes(of: Self.instruction(&rng).littleEndian, Array.init) }
+                for _ in 0..<16 {
+                    let slot: [UInt32] = rng.below(3) != 0
+                        ? [0xD538_403E, 0x9100_13DE, 0xD518_403E, 0xD69F_03E0]
+                        : (0..<8).map { _ in Self.instruction(&rng) }
+                    var bytes = slot.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }
+                    bytes += [UInt8](repeating: 0, count: 0x80 - bytes.count)
+                    vectors += bytes
+                }
                 try vm.load(vectors, at: 0x4000_0000)
             }
+            if ProcessInfo.processInfo.environment["EL2EMU_FUZZ_VERBOSE"] != nil { FileHandle.standardError.write(Data("fuzz guest \(i)\n".utf8)) }
             let reason = vm.run(entry: 0x4008_0000)
             let key: String
             switch reason {
@@ -85,7 +99,7 @@ final class RandomGuestFuzzTests: XCTestCase {
             case .virtualTimeLimit: key = "virtual time limit"
             case .wallClockTimeout, .traceLimit: key = "timeout"
             case .deadlock: key = "deadlock"
-            case .error(let m): key = "error: " + String(m.prefix(30))
+            case .error(let m): key = "error: " + String(m.prefix(12)) + "…" + String(m.suffix(28))
             }
             reasons[key, default: 0] += 1
         }

@@ -7,8 +7,8 @@ import XCTest
 final class CompareReportTests: XCTestCase {
     /// The report input from real runs of the hello guest (one HVC exit) in both designs.
     func helloInput() throws -> CompareReportInput {
-        let split = try runGuest("hello", mode: .nvhe)
-        let vhe = try runGuest("hello", mode: .vhe)
+        let split = try runGuest("hypercall", mode: .nvhe)
+        let vhe = try runGuest("hypercall", mode: .vhe)
         return CompareReportInput(split: split.vm.ledger, vhe: vhe.vm.ledger)
     }
 

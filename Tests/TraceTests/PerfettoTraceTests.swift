@@ -10,7 +10,7 @@ final class PerfettoTraceTests: XCTestCase {
     }
 
     func testEachVCPUHasANamedTrack() throws {
-        let events = try traceEvents("hello")
+        let events = try traceEvents("hypercall")
         let names = events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "thread_name" }
         XCTAssertEqual(names.count, 1)
         XCTAssertEqual(names.first?["tid"] as? Int, 0)
@@ -43,9 +43,9 @@ final class PerfettoTraceTests: XCTestCase {
     }
 
     func testVHEExitsHaveNoHighvisorRoundTrip() throws {
-        let events = try traceEvents("hello", mode: .vhe)
+        let events = try traceEvents("hypercall", mode: .vhe)
         let hvc = try XCTUnwrap(events.first { $0["cat"] as? String == "exit" })
-        let split = try XCTUnwrap(try traceEvents("hello").first { $0["cat"] as? String == "exit" })
+        let split = try XCTUnwrap(try traceEvents("hypercall").first { $0["cat"] as? String == "exit" })
         XCTAssertLessThan(hvc["dur"] as! Int, split["dur"] as! Int)
         XCTAssertFalse(events.contains { $0["cat"] as? String == "phase" && $0["name"] as? String == "highvisor" })
     }

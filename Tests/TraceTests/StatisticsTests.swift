@@ -24,7 +24,7 @@ final class StatisticsTests: XCTestCase {
     }
 
     func testJSONStatisticsParseWithStableNames() throws {
-        let run = try runGuest("hello")
+        let run = try runGuest("hypercall")
         let s = RunStatistics(ledger: run.vm.ledger, mode: "nvhe")
         let o = try XCTUnwrap(parseJSON(s.json.serialized) as? [String: Any])
         XCTAssertEqual(o["mode"] as? String, "nvhe")

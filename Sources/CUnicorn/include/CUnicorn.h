@@ -23,4 +23,7 @@ uc_err el2_mmio_map(uc_engine *uc, uint64_t address, uint64_t size,
                     uc_cb_mmio_read_t read_cb, void *user_data_read,
                     uc_cb_mmio_write_t write_cb, void *user_data_write);
 uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, uint64_t count);
+// An empty UC_HOOK_MEM_READ|WRITE hook: its only effect is that Unicorn keeps
+// the PC exact at every load/store it covers (see Engine.syncPCOnMemoryAccess).
+uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t end);
 #endif

@@ -1,0 +1,24 @@
+// A stage-1 mapping whose VA is not its IPA: VA 0x8000_0000 (1 GiB block)
+// -> IPA 0x4000_0000. Unicorn 2.0.1 cannot run it (it checks mappings by VA);
+// el2emu must stop with a message naming the VA.
+#include "guest.h"
+
+#define L1_TABLE 0x45000000ul
+
+int main(void) {
+    volatile uint64_t *l1 = (volatile uint64_t *)L1_TABLE;
+    for (int i = 0; i < 512; i++) l1[i] = 0;
+    l1[0] = 0x0ul | (1ul << 2) | (1ul << 10) | (3ul << 53) | 1;     // devices, identity
+    l1[1] = 0x40000000ul | (3ul << 8) | (1ul << 10) | 1;              // RAM, identity
+    l1[2] = 0x40000000ul | (3ul << 8) | (1ul << 10) | 1;              // alias: VA 2 GiB -> IPA 1 GiB
+    WRITE_SYSREG(mair_el1, 0x04ffull);
+    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
+    WRITE_SYSREG(ttbr0_el1, L1_TABLE);
+    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
+    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
+    ISB();
+    print("MMU on\n");
+    uint64_t v = *(volatile uint64_t *)0x80001000ul;
+    print_hex(v);
+    return 1;
+}

@@ -1,0 +1,180 @@
+import AArch64
+import Unicorn
+
+/// A device at a host PA (what a guest without stage 2 reaches).
+struct PhysicalDevice {
+    let base: UInt64, size: UInt64
+    let read: (UInt64, Int) -> UInt64
+    let write: (UInt64, Int, UInt64) -> Void
+}
+
+/// Unicorn's memory map plays the stage-2 TLB: a translation the walker
+/// found valid is entered as a mapping of the host page(s) at the IPA, with
+/// the permissions S2AP/XN grant (a block is entered whole, as one TLB entry
+/// for the block). An access Unicorn finds no mapping or permission for is
+/// a TLB miss: the unmapped/protection hook walks the tables again. TLBI and
+/// a change of VTTBR_EL2/VMID/VTCR_EL2/HCR_EL2.VM remove what they cover.
+final class Stage2TLB {
+    /// What the entries were filled under: stage 2 off (IPA = PA), or a VTTBR/VTCR.
+    enum Regime: Equatable {
+        case identity
+        case stage2(vttbr: UInt64, vtcr: UInt64)
+        var vmid: UInt16? {
+            if case .stage2(let vttbr, _) = self { return VTTBR(raw: vttbr).vmid }
+            return nil
+        }
+    }
+
+    struct Entry {
+        var size: UInt64
+        var permissions: MemoryPermissions = .all
+        func permits(_ kind: MemoryAccessKind) -> Bool {
+            switch kind {
+            case .read: return permissions.contains(.read)
+            case .write: return permissions.contains(.write)
+            case .fetch: return permissions.contains(.exec)
+            }
+        }
+    }
+    static let maxEntries = 2048
+
+    var regime: Regime?
+    /// Entries by IPA base.
+    var entries: [UInt64: Entry] = [:]
+    /// Fills and invalidations, for statistics.
+    var fills = 0, invalidations = 0
+}
+
+extension Processor {
+    /// The regime the guest runs under now.
+    var currentRegime: Stage2TLB.Regime {
+        el2.hcr.contains(.VM) ? .stage2(vttbr: el2.vttbr & ~1, vtcr: el2.vtcr) : .identity
+    }
+
+    /// Before the guest runs (ERET, first entry): if the regime changed since
+    /// the entries were filled, they no longer apply. Only a change counts: the
+    /// split-mode switch writing VTTBR_EL2 = 0 and back on every exit does not flush.
+    func syncTranslationRegime() {
+        let now = currentRegime
+        guard tlb.regime != now else { return }
+        tlbFlushAll()
+        lastMiss = ((0, 0), 0)
+        tlb.regime = now
+        if now == .identity {
+            for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size, read: d.read, write: d.write)) != nil {
+                tlb.entries[d.base] = .init(size: d.size)
+            }
+            // Stage 2 off: the guest sees host physical memory as it is.
+            for r in memory.regions {
+                if (try? engine.map(address: r.base, size: r.size, permissions: .all, pointer: r.pointer)) != nil {
+                    tlb.entries[r.base] = .init(size: r.size)
+                }
+            }
+        }
+    }
+
+    /// Enters a translation; false when its output is not host memory.
+    func tlbFill(_ m: Stage2Mapping, for ipa: UInt64) -> Bool {
+        // QEMU allows fewer than 4096 memory sections: drop everything rather than
+        // exceed it (an implementation may evict TLB entries at any time).
+        if tlb.entries.count >= Stage2TLB.maxEntries { tlbFlushAll() }
+        var base = m.ipaBase, pa = m.paBase, size = m.size
+        if m.level == 3 { (base, pa, size) = coalescedRun(m) }
+        if memory.pointer(pa, count: Int(size)) == nil {
+            // The block straddles host regions: enter just the page.
+            let off = (ipa & ~0xFFF) &- base
+            base = ipa & ~0xFFF; pa = m.paBase &+ off; size = 4096
+        }
+        guard let p = memory.pointer(pa, count: Int(size)) else { return false }
+        tlbRemove(overlapping: base, size: size)
+        var perms: MemoryPermissions = []
+        if m.readable { perms.insert(.read) }
+        if m.writable { perms.insert(.write) }
+        if m.executable { perms.insert(.exec) }
+        do { try engine.map(address: base, size: size, permissions: perms, pointer: p) } catch { return false }
+        tlb.entries[base] = .init(size: size, permissions: perms)
+        tlb.fills &+= 1
+        return true
+    }
+
+    /// The run of pages around a level-3 mapping that its table maps to
+    /// contiguous host memory with the same attributes: entered as one
+    /// mapping, as a TLB may combine contiguous entries, so that demand-paged
+    /// RAM does not become thousands of Unicorn regions.
+    func coalescedRun(_ m: Stage2Mapping) -> (UInt64, UInt64, UInt64) {
+        let index = Int((m.ipaBase >> 12) & 511)
+        guard let leaf = memory.read64(m.tablePA &+ UInt64(index) &* 8) else { return (m.ipaBase, m.paBase, m.size) }
+        let attributes: UInt64 = 0x0040_0000_0000_07FC   // XN, AF, SH, S2AP, MemAttr
+        func matches(_ i: Int) -> Bool {
+            guard i >= 0, i < 512, let d = memory.read64(m.tablePA &+ UInt64(i) &* 8), d & 3 == 3 else { return false }
+            return d & attributes == leaf & attributes
+                && d & 0x0000_FFFF_FFFF_F000 == m.paBase &+ UInt64(bitPattern: Int64(i - index) &* 4096)
+        }
+        var lo = index, hi = index
+        while matches(lo - 1) { lo -= 1 }
+        while matches(hi + 1) { hi += 1 }
+        let base = m.ipaBase &- UInt64(index - lo) &* 4096, pa = m.paBase &- UInt64(index - lo) &* 4096
+        let size = UInt64(hi - lo + 1) &* 4096
+        return memory.pointer(pa, count: Int(size)) != nil ? (base, pa, size) : (m.ipaBase, m.paBase, m.size)
+    }
+
+    /// Removes every entry that overlaps [base, base+size).
+    func tlbRemove(overlapping base: UInt64, size: UInt64) {
+        var victims: [UInt64] = []
+        if size <= 1 << 21 {
+            // Candidates: entries starting at a page of the 2 MiB block up to the
+            // range's end (page runs never cross a level-3 table, a 2 MiB block
+            // starts at the first page), and a 1 GiB block.
+            var a = base & ~((1 << 21) - 1)
+            while a < base &+ size {
+                if let e = tlb.entries[a], a &+ e.size > base { victims.append(a) }
+                a &+= 4096
+            }
+            let gigabyte = base & ~((1 << 30) - 1)
+            if gigabyte < base & ~((1 << 21) - 1), let e = tlb.entries[gigabyte], gigabyte &+ e.size > base { victims.append(gigabyte) }
+        } else {
+            victims = tlb.entries.filter { $0.key < base &+ size && base < $0.key &+ $0.value.size }.map(\.key)
+        }
+        for v in victims { tlbRemove(entryAt: v) }
+    }
+
+    func tlbRemove(entryAt base: UInt64) {
+        guard let e = tlb.entries.removeValue(forKey: base) else { return }
+        try? engine.unmap(address: base, size: e.size)
+        tlb.invalidations &+= 1
+    }
+
+    func tlbFlushAll() {
+        for base in Array(tlb.entries.keys) { tlbRemove(entryAt: base) }
+    }
+
+    /// TLB maintenance from EL2 (or the split-mode host): applies to the VMID
+    /// in VTTBR_EL2 now, as the architecture says.
+    public func tlbi(_ op: TLBIOperation, _ xt: UInt64 = 0) {
+        count(.tlbMaintenance)
+        let vmid = VTTBR(raw: el2.vttbr).vmid
+        invalidate(op, xt, vmid: vmid)
+        switch op {
+        case .vmalls12e1is, .ipas2e1is, .vmalle1is:
+            for peer in innerShareablePeers() where peer !== self { peer.invalidate(op, xt, vmid: vmid) }
+        default: break
+        }
+    }
+
+    /// What a TLBI for `vmid` removes from this PE's TLB.
+    func invalidate(_ op: TLBIOperation, _ xt: UInt64, vmid: UInt16) {
+        guard tlb.regime?.vmid == vmid else { return }
+        lastMiss = ((0, 0), 0)   // a refill after this is progress, not a loop
+        switch op {
+        case .vmalls12e1, .vmalls12e1is:
+            tlbFlushAll()
+        case .ipas2e1, .ipas2e1is:
+            tlbRemove(overlapping: (xt & 0xF_FFFF_FFFF) << 12, size: 4096)
+        case .vmalle1, .vmalle1is:
+            break   // stage 1 lives in QEMU's own TLB, which the guest's MMU changes keep coherent
+        }
+    }
+
+    /// The number of stage-2 TLB fills and invalidations so far.
+    public var stage2TLBStatistics: (fills: Int, invalidations: Int) { (tlb.fills, tlb.invalidations) }
+}

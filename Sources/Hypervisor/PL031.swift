@@ -1,0 +1,65 @@
+/// The PL031 real-time clock (Arm DDI 0224) on virtual time: RTCDR counts
+/// seconds of the VM's virtual clock from the last RTCLR load (never the
+/// host's clock, so runs are reproducible). RTCMR/RIS/IMSC/ICR give the
+/// match interrupt's state; the PrimeCell ID registers identify it.
+final class PL031: Device {
+    let name = "pl031"
+    let base: UInt64
+    let size: UInt64 = 0x1000
+    /// The VM's virtual time in CPU cycles, and the cycles per second.
+    let cycles: () -> UInt64
+    let cyclesPerSecond: UInt64
+    var loadValue: UInt32 = 0
+    var loadedAtCycle: UInt64 = 0
+    var match: UInt32 = 0
+    var interruptMask: UInt32 = 0
+    var rawInterrupt: UInt32 = 0
+
+    init(base: UInt64, cyclesPerSecond: UInt64 = 2_000_000_000, cycles: @escaping () -> UInt64) {
+        self.base = base
+        self.cycles = cycles
+        self.cyclesPerSecond = cyclesPerSecond
+    }
+
+    var now: UInt32 {
+        let elapsed = (cycles() &- loadedAtCycle) / max(1, cyclesPerSecond)
+        return loadValue &+ UInt32(truncatingIfNeeded: elapsed)
+    }
+
+    /// QEMU emulates the RTC in user space.
+    func servedInKernel(offset: UInt64) -> Bool { false }
+
+    func read(offset: UInt64, size: Int) -> UInt64 {
+        switch offset {
+        case 0x00: return UInt64(now)                   // RTCDR
+        case 0x04: return UInt64(match)                 // RTCMR
+        case 0x08: return UInt64(loadValue)             // RTCLR
+        case 0x0C: return 1                             // RTCCR: always started
+        case 0x10: return UInt64(interruptMask)         // RTCIMSC
+        case 0x14: updateMatch(); return UInt64(rawInterrupt)
+        case 0x18: updateMatch(); return UInt64(rawInterrupt & interruptMask)
+        case 0xFE0: return 0x31
+        case 0xFE4: return 0x10
+        case 0xFE8: return 0x04
+        case 0xFEC: return 0x00
+        case 0xFF0: return 0x0D
+        case 0xFF4: return 0xF0
+        case 0xFF8: return 0x05
+        case 0xFFC: return 0xB1
+        default: return 0
+        }
+    }
+
+    func write(offset: UInt64, size: Int, value: UInt64) {
+        let v = UInt32(truncatingIfNeeded: value)
+        switch offset {
+        case 0x04: match = v
+        case 0x08: loadValue = v; loadedAtCycle = cycles()
+        case 0x10: interruptMask = v & 1
+        case 0x1C: rawInterrupt &= ~(v & 1)
+        default: break
+        }
+    }
+
+    private func updateMatch() { if now >= match && match != 0 { rawInterrupt = 1 } }
+}

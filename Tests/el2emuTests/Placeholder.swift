@@ -1,0 +1,2 @@
+import XCTest
+final class PlaceholderEL2emuTests: XCTestCase { func testPlaceholder() {} }

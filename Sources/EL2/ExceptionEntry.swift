@@ -35,7 +35,7 @@ extension Processor {
     }
 
     private func finishEL2() {
-        if currentEL == 2 {
+        if currentEL == 2 && !parked {
             // The software returned without ERET: that is a model bug, not a guest's.
             requestStop(.error("EL2 software returned from a vector without ERET"))
             currentEL = 1

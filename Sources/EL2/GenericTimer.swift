@@ -56,7 +56,8 @@ public final class GenericTimer {
 
     /// The virtual time (cycles) at which an enabled, unmasked channel next
     /// asserts its interrupt, if ever.
-    func nextDeadline(clock: VirtualClock, el2: EL2Registers) -> UInt64? {
+    /// A channel whose PPI is active in `activePPIs` is not signalled again until deactivated.
+    func nextDeadline(clock: VirtualClock, el2: EL2Registers, activePPIs: UInt32 = 0) -> UInt64? {
         var best: UInt64?
         func consider(_ ch: Channel, counterOffset: UInt64) {
             guard ch.enabled, !ch.masked else { return }
@@ -65,8 +66,8 @@ public final class GenericTimer {
             let cycles = physicalTicks < ch.cval && counterOffset != 0 ? UInt64.max : clock.ticksToCycles(physicalTicks)
             best = min(best ?? .max, cycles)
         }
-        consider(virtual, counterOffset: el2.cntvoff)
-        consider(physical, counterOffset: 0)
+        if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: el2.cntvoff) }
+        if activePPIs & (1 << UInt32(GenericTimer.physicalPPI)) == 0 { consider(physical, counterOffset: 0) }
         return best
     }
 }

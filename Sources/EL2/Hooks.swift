@@ -112,7 +112,11 @@ extension Processor {
             requestStop(.virtualTimeLimit(maxCycles))
             return
         }
-        if clock.cycles >= nextDeadline { timerDeadlineReached() }
+        if clock.cycles >= nextDeadline { physicalInterruptCheck() }
+        if clock.cycles >= sliceEnd && stopReason == nil {
+            sliceExpired = true
+            engine.stop()
+        }
         blockCheckCounter &+= 1
         if blockCheckCounter & 0xFFF == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
             requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))

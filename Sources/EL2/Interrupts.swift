@@ -13,9 +13,14 @@ extension Processor {
 
     var virtualFIQLine: Bool { el2.hcr.contains(.FMO) && el2.hcr.contains(.VF) }
 
-    /// Recomputes the next timer deadline after a timer, GIC or HCR change.
+    /// Recomputes when a physical interrupt next reaches this PE after a
+    /// timer, GIC or HCR change: now (0) if one is pending, else the timer deadline.
     func updateVirtualInterruptLines() {
-        nextDeadline = timer.nextDeadline(clock: clock, el2: el2) ?? .max
+        if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
+            nextDeadline = 0
+        } else {
+            nextDeadline = timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active) ?? .max
+        }
     }
 
     /// A DAIF write by the guest at `pc`. If it unmasks a pending virtual
@@ -61,12 +66,17 @@ extension Processor {
         enterEL1(kind: kind, esr: nil, returnPC: ret)
     }
 
-    /// The timer's deadline passed while the guest ran: its PPI is a physical
-    /// interrupt, routed to EL2 with IMO (KVM then injects the virtual one).
-    func timerDeadlineReached() {
-        nextDeadline = .max
+    /// A physical interrupt may be pending (the timer deadline passed, an SGI
+    /// arrived): with IMO it is taken to EL2 (KVM then injects the virtual one).
+    func physicalInterruptCheck() {
+        guard highestPendingPhysical() != nil else {
+            updateVirtualInterruptLines()
+            return
+        }
         if el2.hcr.contains(.IMO) && currentEL == 1 {
             takeIRQToEL2()
+        } else {
+            nextDeadline = .max   // not routed to EL2: nothing in this model takes it
         }
     }
 }

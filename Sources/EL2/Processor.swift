@@ -38,7 +38,18 @@ public final class Processor {
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
     var blockCheckCounter = 0
+    /// The virtual time at which a physical interrupt next becomes pending
+    /// (timer deadline), 0 when one is pending now; checked once per block.
     var nextDeadline: UInt64 = .max
+    /// The physical redistributor's SGI/PPI state for this PE.
+    var physical = PhysicalRedistributor()
+    /// End of the scheduler's current time slice (virtual cycles).
+    var sliceEnd: UInt64 = .max
+    var sliceExpired = false
+    /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
+    var parked = false
+    /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
+    var waitingPC: UInt64?
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
 
@@ -50,6 +61,7 @@ public final class Processor {
         engine.write(SystemRegisterID(.SCR_EL3), 0x501)  // NS | HCE | RW
         engine.write(.pstate, ProcessorState.el1hMasked.raw)
         try installHooks()
+        vgic.onDeactivatePhysical = { [unowned self] intid in self.deactivatePhysical(intid) }
     }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
@@ -132,6 +144,9 @@ public final class Processor {
         case .timer(let reg):
             count(.sysregReadTimer)
             return timer.read(reg, clock: clock, el2: el2)
+        case .physicalGIC(let reg):
+            count(.sysregReadEL2)
+            return physicalCPUInterfaceRead(reg)
         }
     }
 
@@ -154,12 +169,17 @@ public final class Processor {
             count(.sysregWriteTimer)
             timer.write(reg, v, clock: clock, el2: el2)
             updateVirtualInterruptLines()
+        case .physicalGIC(let reg):
+            count(.sysregWriteEL2)
+            physicalCPUInterfaceWrite(reg, v)
         }
     }
 
-    enum Target { case el1(SystemRegister), el2(SystemRegister), gic(SystemRegister), timer(SystemRegister) }
+    enum Target { case el1(SystemRegister), el2(SystemRegister), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
 
     func resolve(_ r: SystemRegister) -> Target {
+        // At EL2 the ICC_* encodings reach the physical CPU interface, not the virtual one.
+        if currentEL == 2 && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 { return .physicalGIC(r) }
         if r.op0 == 3 && r.crn == 12 && (r.op1 == 4 && r.crm >= 8 || r.op1 == 0 && r.crm >= 8) { return .gic(r) }
         if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 5) && r.crm >= 2 { return .timer(r.op1 == 5 ? SystemRegister(3, 3, 14, r.crm, r.op2) : r) }
         if r == .CNTVOFF_EL2 { return .el2(r) }

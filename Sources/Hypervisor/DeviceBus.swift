@@ -20,6 +20,10 @@ struct DeviceBus {
     mutating func attachDefaults(to vm: VirtualMachine) throws {
         let uart = PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) }
         devices.append(uart)
+        devices.append(GICv3Distributor(vm: vm))
+        for i in 0..<vm.vcpus.count {
+            devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
+        }
         for vcpu in vm.vcpus {
             for d in devices {
                 try vcpu.cpu.mapDevice(address: d.base, size: d.size,

@@ -20,6 +20,8 @@ public final class VirtualMachine {
     /// The status SYSTEM_OFF reports: 0, or a kvm-unit-tests `EXIT: STATUS=n` line's n>>1.
     var exitStatusAtPowerOff: Int32 = 0
     var running: VCPU?
+    /// The emulated distributor and redistributors' state (GICv3.swift).
+    var gic = GICState(cpus: 1)
     var pendingLine = ""
 
     public struct SetupError: Error, CustomStringConvertible { public let description: String }
@@ -43,8 +45,12 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            cpu.onEvent = { [unowned self, unowned cpu] e in
+                if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
+            }
             vcpus.append(vcpu)
         }
+        gic = GICState(cpus: configuration.cpus)
         try devices.attachDefaults(to: self)
         events.time = { [unowned self] in self.currentCPU.clock.cycles }
         events.currentVCPU = { [unowned self] in self.running?.index ?? 0 }
@@ -81,16 +87,6 @@ public final class VirtualMachine {
         return reason
     }
 
-    /// Runs the vCPUs; with one vCPU, until it stops.
-    func schedule() -> StopReason {
-        let vcpu = vcpus[0]
-        running = vcpu
-        vcpu.cpu.beginAtEL2(hcr: worldSwitch.hostHCR)
-        worldSwitch.firstEntry(vcpu)
-        _ = vcpu.cpu.takeCounts()
-        return vcpu.cpu.run()
-    }
-
     // MARK: Exits
 
     func vcpu(for cpu: Processor) -> VCPU { vcpus[cpu.index] }
@@ -103,7 +99,13 @@ public final class VirtualMachine {
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
+            flush(vcpu)   // kvm_vgic_flush_hwstate: queued interrupts into the list registers
             return action
+        }
+        if cpu.isParked && vcpu.runState == .blocked {
+            // Blocked: the exit is recorded once the vCPU runs again.
+            vcpu.deferredExit = (time, pc, kind, detail)
+            return
         }
         let counts = cpu.takeCounts()
         let record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
@@ -127,10 +129,6 @@ public final class VirtualMachine {
     func handleWFx(_ vcpu: VCPU) -> (ExitAction, String) {
         vcpu.advancePC()
         return vcpu.esr.wfxIsWFE ? (.resume, "WFE: yield") : (.block, "WFI: block vCPU")
-    }
-
-    func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {
-        (.resume, "IRQ")
     }
 
     // MARK: Output

@@ -74,11 +74,24 @@ extension Processor {
             if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
             return true
         }
+        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
+        // accesses are UNDEF there), so a served access must step the PC itself.
+        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         if isRead, let v = hardwareRead(r) {
             if n < 31 { engine.write(rt, v) }
+            if isGIC { engine.write(.pc, pc &+ 4) }
             return true
         }
-        if !isRead && hardwareWrite(r, n < 31 ? value : 0) { return true }
+        if !isRead && hardwareWrite(r, n < 31 ? value : 0) {
+            // An EOI, DIR or PMR write can let a pending virtual interrupt through:
+            // it is taken right after the instruction.
+            if isGIC && pendingInterruptKind(for: ProcessorState(raw: engine.read(.pstate)).daif) != nil {
+                deliverPendingInterrupts(returnPC: pc &+ 4)
+            } else if isGIC {
+                engine.write(.pc, pc &+ 4)
+            }
+            return true
+        }
         return false
     }
 

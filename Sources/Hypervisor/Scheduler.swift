@@ -118,10 +118,11 @@ extension VirtualMachine {
     func resumeBlocked(_ vcpu: VCPU, at time: UInt64, reason: String) {
         let cpu = vcpu.cpu
         cpu.advanceClock(to: time)
-        if events.isActive {
-            events.emit(.blocked(vcpu: vcpu.index, time: vcpu.blockedSince, pc: vcpu.blockedPC,
-                                 cycles: cpu.clock.cycles &- vcpu.blockedSince, woken: reason))
-        }
+        let blocked = HypervisorEvent.blocked(vcpu: vcpu.index, time: vcpu.blockedSince, pc: vcpu.blockedPC,
+                                              cycles: cpu.clock.cycles &- vcpu.blockedSince, woken: reason)
+        // The trace shows the WFI exit, then the blocked time, then what followed.
+        if events.isActive { events.hold() }
+        defer { events.release() }
         cpu.unpark()
         cpu.phase = .handler
         if let d = timerDeadline(vcpu), d <= cpu.clock.cycles {
@@ -131,7 +132,13 @@ extension VirtualMachine {
         flush(vcpu)
         worldSwitch.vcpuLoad(vcpu)
         worldSwitch.reenter(vcpu)
+        let held = events.held ?? []
+        events.held = nil
         recordDeferredExit(vcpu)
+        if events.isActive {
+            events.emit(blocked)
+            for e in held { events.emit(e) }
+        }
     }
 
     /// The blocking exit goes into the ledger once it is complete (entry to re-entry).

@@ -19,7 +19,7 @@ extension Processor {
         if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
             nextDeadline = 0
         } else {
-            nextDeadline = timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active) ?? .max
+            nextDeadline = min(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active) ?? .max, physical.nextArrival)
         }
     }
 

@@ -15,6 +15,9 @@ struct PhysicalRedistributor: Sendable {
     var pending: UInt32 = 0
     /// Bit n: SGI/PPI n active.
     var active: UInt32 = 0
+    /// Virtual time at which an SGI sent by another PE arrives (.max: none in flight).
+    var sgiArrival = [UInt64](repeating: .max, count: 16)
+    var nextArrival: UInt64 { sgiArrival.min() ?? .max }
 
     static let maintenancePPI = 25
     static let spurious = 1023
@@ -25,6 +28,12 @@ extension Processor {
     /// (all at one priority: the lowest INTID wins). Level-sensitive sources
     /// (the timers, maintenance) are sampled, not latched.
     func highestPendingPhysical() -> Int? {
+        if physical.nextArrival <= clock.cycles {
+            for i in 0..<16 where physical.sgiArrival[i] <= clock.cycles {
+                physical.sgiArrival[i] = .max
+                physical.pending |= 1 << UInt32(i)
+            }
+        }
         var level: UInt32 = physical.pending
         let vc = timer.virtualCount(clock, el2)
         if timer.virtual.asserted(count: vc) { level |= 1 << UInt32(GenericTimer.virtualPPI) }
@@ -34,12 +43,22 @@ extension Processor {
         return candidates == 0 ? nil : candidates.trailingZeroBitCount
     }
 
-    /// A physical SGI from another PE (the host's IPI): latched pending here,
-    /// taken the next time this PE runs the guest.
-    public func raisePhysicalSGI(_ intid: Int) {
+    /// A physical SGI from another PE (the host's IPI), sent at virtual time
+    /// `time`: it is pending here once this PE's clock has reached that time.
+    public func raisePhysicalSGI(_ intid: Int, at time: UInt64) {
         guard (0..<16).contains(intid) else { return }
-        physical.pending |= 1 << UInt32(intid)
-        nextDeadline = 0
+        physical.sgiArrival[intid] = min(physical.sgiArrival[intid], time)
+        updateVirtualInterruptLines()
+    }
+
+    /// Drops an SGI in flight or pending: it reaches the host while the vCPU
+    /// is switched out, and the host needs nothing from it (a kick to a vCPU
+    /// that has blocked meanwhile).
+    public func clearPhysicalSGI(_ intid: Int) {
+        guard (0..<16).contains(intid) else { return }
+        physical.sgiArrival[intid] = .max
+        physical.pending &= ~(1 << UInt32(intid))
+        updateVirtualInterruptLines()
     }
 
     /// Is a physical interrupt waiting for this PE (the guest would exit now)?

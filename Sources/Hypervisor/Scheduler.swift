@@ -71,6 +71,9 @@ extension VirtualMachine {
         switch v.runState {
         case .blocked:
             if let t = timerDeadline(v), best == nil || t < best!.time { best = (t, "virtual timer (PPI 27)") }
+            for p in v.pendingInterrupts where gic.isEnabled(p.intid, cpu: v.index) && (best == nil || p.at < best!.time) {
+                best = (p.at, "interrupt \(p.intid)")
+            }
         case .waiting:
             if let t = v.cpu.timerDeadline, best == nil || t < best!.time { best = (t, "timer") }
         case .runnable, .off:
@@ -85,13 +88,15 @@ extension VirtualMachine {
     func block(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
         let pc = vcpu.context.pc &- 4
-        if hasPendingListRegister(vcpu) || vcpu.pendingInterrupts.contains(where: { gic.isEnabled($0.intid, cpu: vcpu.index) }) {
+        let now = cpu.clock.cycles
+        if hasPendingListRegister(vcpu) || vcpu.pendingInterrupts.contains(where: { gic.isEnabled($0.intid, cpu: vcpu.index) && $0.at <= now }) {
             if events.isActive {
                 events.emit(.blocked(vcpu: vcpu.index, time: cpu.clock.cycles, pc: pc, cycles: 0, woken: "interrupt already pending"))
             }
             return
         }
         worldSwitch.vcpuPut(vcpu)    // kvm_arch_vcpu_blocking: the timer state goes to memory
+        cpu.clearPhysicalSGI(VirtualMachine.kickSGI)   // a kick in flight now only wakes the host
         vcpu.blockedSince = cpu.clock.cycles
         vcpu.blockedPC = pc
         vcpu.runState = .blocked

@@ -20,8 +20,9 @@ public final class VCPU {
     /// An event that wakes a blocked or waiting vCPU: virtual time and what it is.
     var wake: (time: UInt64, reason: String)?
     /// Virtual interrupts for this vCPU not yet in a list register (KVM's ap_list):
-    /// INTID and whether it forwards a physical interrupt (HW=1).
-    var pendingInterrupts: [(intid: Int, hw: Bool)] = []
+    /// INTID, whether it forwards a physical interrupt (HW=1), when it was sent.
+    var pendingInterrupts: [PendingInterrupt] = []
+    typealias PendingInterrupt = (intid: Int, hw: Bool, at: UInt64)
     /// A blocked vCPU: when it blocked and at which WFI.
     var blockedSince: UInt64 = 0
     var blockedPC: UInt64 = 0

@@ -38,20 +38,23 @@ extension VirtualMachine {
 
     /// Queues virtual interrupt `intid` for `vcpu` (vgic_queue_irq_unlock).
     /// It reaches a list register at the vCPU's next entry (`flush`).
-    func queue(_ vcpu: VCPU, intid: Int, hw: Bool = false) {
+    /// `at`: the virtual time it was sent; the vCPU sees it no earlier.
+    func queue(_ vcpu: VCPU, intid: Int, hw: Bool = false, at: UInt64? = nil) {
         vcpu.cpu.count(.memoryAccess)
         if vcpu.pendingInterrupts.contains(where: { $0.intid == intid }) { return }
-        vcpu.pendingInterrupts.append((intid, hw))
-        if events.isActive { events.emit(.hardware(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, .virtualInterrupt(intid: intid, pending: true))) }
+        vcpu.pendingInterrupts.append((intid, hw, at ?? vcpu.cpu.clock.cycles))
+        // Traced at the time of whoever made it pending (the running vCPU).
+        if events.isActive { events.emit(.hardware(vcpu: vcpu.index, time: currentCPU.clock.cycles, .virtualInterrupt(intid: intid, pending: true))) }
     }
 
     /// vgic_flush_lr_state: moves the vCPU's queued, enabled interrupts into free
     /// list registers of its saved vGIC state. Runs while the vCPU is not loaded.
     func flush(_ vcpu: VCPU) {
         guard !vcpu.pendingInterrupts.isEmpty else { return }
-        var kept: [(intid: Int, hw: Bool)] = []
+        var kept: [VCPU.PendingInterrupt] = []
+        let now = vcpu.cpu.clock.cycles
         for p in vcpu.pendingInterrupts {
-            guard gic.isEnabled(p.intid, cpu: vcpu.index) else { kept.append(p); continue }
+            guard gic.isEnabled(p.intid, cpu: vcpu.index), p.at <= now else { kept.append(p); continue }
             if !writeListRegister(vcpu, intid: p.intid, hw: p.hw, priority: gic.priority(p.intid, cpu: vcpu.index)) { kept.append(p) }
         }
         vcpu.pendingInterrupts = kept
@@ -103,9 +106,9 @@ extension VirtualMachine {
     /// handling this exit flushes it on entry; a blocked one is woken; one
     /// loaded on its own PE is kicked with a physical SGI (kvm_vcpu_kick).
     func deliver(intid: Int, to target: VCPU, from source: VCPU, why: String) {
-        queue(target, intid: intid)
-        guard target !== source else { return }
         let now = source.cpu.clock.cycles
+        queue(target, intid: intid, at: now)
+        guard target !== source else { return }
         switch target.runState {
         case .off:
             break
@@ -113,7 +116,7 @@ extension VirtualMachine {
             if target.wake == nil { target.wake = (now, why) }
         case .runnable, .waiting:
             source.cpu.count(.memoryAccess)   // the physical IPI (GICD/ICC_SGI1R write)
-            target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI)
+            target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: now)
             if target.runState == .waiting && target.wake == nil { target.wake = (now, why) }
         }
         // Let the target run before the sender goes further in virtual time.
@@ -126,7 +129,7 @@ extension VirtualMachine {
         let v = vcpus[index]
         guard v.pendingInterrupts.contains(where: { gic.isEnabled($0.intid, cpu: index) }) else { return }
         switch v.runState {
-        case .runnable, .waiting: v.cpu.raisePhysicalSGI(VirtualMachine.kickSGI)
+        case .runnable, .waiting: v.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: currentCPU.clock.cycles)
         case .blocked: if v.wake == nil { v.wake = (currentCPU.clock.cycles, "interrupt enabled") }
         case .off: break
         }

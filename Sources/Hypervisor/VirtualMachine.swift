@@ -96,6 +96,10 @@ public final class VirtualMachine {
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
+        // Events during the exit (injections, the guest taking an interrupt at
+        // the ERET) are traced after the exit itself.
+        let holding = events.isActive && events.held == nil
+        if holding { events.hold() }
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
@@ -105,13 +109,21 @@ public final class VirtualMachine {
         if cpu.isParked && vcpu.runState == .blocked {
             // Blocked: the exit is recorded once the vCPU runs again.
             vcpu.deferredExit = (time, pc, kind, detail)
+            if holding { events.release() }
             return
         }
         let counts = cpu.takeCounts()
         let record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
                                    kind: kind, detail: detail, counts: counts)
         cpu.advanceClock(cycles: record.cycles)
-        if events.isActive { events.emit(.exit(record)) }
+        if holding {
+            let later = events.held ?? []
+            events.held = nil
+            events.emit(.exit(record))
+            for e in later { events.emit(e) }
+        } else if events.isActive {
+            events.emit(.exit(record))
+        }
     }
 
     func finish(_ vcpu: VCPU, _ action: ExitAction) {

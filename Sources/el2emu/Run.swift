@@ -18,6 +18,9 @@ struct Run: ParsableCommand {
     @Option(help: "Design: nvhe (split mode, ARMv8.0) or vhe (ARMv8.1).")
     var mode: String = "nvhe"
 
+    @Option(help: "Number of vCPUs (1-8); secondaries start with PSCI CPU_ON.")
+    var cpus: Int = 1
+
     @Option(help: "Guest RAM size, e.g. 128M, 2G.")
     var mem: String = "128M"
 
@@ -50,6 +53,7 @@ struct Run: ParsableCommand {
         guard let m = VirtualizationMode(rawValue: mode) else { throw ValidationError("--mode must be nvhe or vhe, not '\(mode)'") }
         config.mode = m
         config.ramSize = try parseSize(mem)
+        config.cpus = cpus
         if let hcr { (config.hcrSet, config.hcrClear) = try parseHCR(hcr) }
         config.profile = try CostProfile.named(profile)
         if let maxInstructions { config.maxInstructions = maxInstructions }

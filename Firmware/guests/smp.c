@@ -51,6 +51,17 @@ int main(void) {
     gic_init_cpu(0);
     online[0] = 1;
     check(cpu_index() == 0, "boot vCPU has MPIDR Aff0 0");
+    uint64_t typer0 = *(volatile uint64_t *)(GICR_BASE + 0x8), typer1 = *(volatile uint64_t *)(GICR_BASE + GICR_STRIDE + 0x8);
+    check((typer0 >> 32) == 0 && !(typer0 & 0x10), "GICR_TYPER of vCPU 0: affinity 0, not Last");
+    check((typer1 >> 32) == 1 && (typer1 & 0x10), "GICR_TYPER of vCPU 1: affinity 1, Last");
+    check((*(volatile uint32_t *)(GICD_BASE + 0x8) & 0xfff) == 0x43b, "GICD_IIDR: Arm implementer");
+    check(((*(volatile uint32_t *)(GICD_BASE + 0x4) >> 19) & 0x1f) >= 9, "GICD_TYPER: at least 10 INTID bits");
+    check((*(volatile uint32_t *)(GICD_BASE + 0xffe8) >> 4) == 3, "GICD_PIDR2: GICv3");
+    check((*(volatile uint32_t *)(GICR_BASE + 0x10000 + 0x100) & (1u << 27)) != 0, "GICR_ISENABLER0: PPI 27 enabled");
+    *(volatile uint32_t *)(GICD_BASE + 0x104) = 1u << 1;   // SPI 33 (the UART)
+    check((*(volatile uint32_t *)(GICD_BASE + 0x104) & 2u) != 0, "GICD_ISENABLER1: SPI 33 enabled");
+    *(volatile uint32_t *)(GICD_BASE + 0x184) = 1u << 1;
+    check((*(volatile uint32_t *)(GICD_BASE + 0x104) & 2u) == 0, "GICD_ICENABLER1: SPI 33 disabled");
     check(cpu_on(5, (uint64_t)secondary_entry, 5) == PSCI_INVALID_PARAMETERS, "CPU_ON of a vCPU that does not exist: INVALID_PARAMETERS");
     check(cpu_on(1, 0x1000, 1) == PSCI_INVALID_ADDRESS, "CPU_ON with an entry outside RAM: INVALID_ADDRESS");
     check(affinity(1) == 1, "AFFINITY_INFO: vCPU 1 starts OFF");

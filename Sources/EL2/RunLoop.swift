@@ -85,7 +85,7 @@ extension Processor {
             takeSynchronousToEL2(.wfx(isWFE: false), elr: pc, resumePC: pc &+ 4)
             return nil
         }
-        if virtualIRQLine || virtualFIQLine {
+        if virtualIRQLine || virtualFIQLine || virtualSErrorLine {
             // WFI wakes on a pending interrupt even when PSTATE masks it (Arm ARM D1.6.2).
             onEvent?(.idle(pc: pc, cycles: 0, woken: "interrupt already pending"))
             deliverPendingInterrupts(returnPC: pc &+ 4)

@@ -50,7 +50,10 @@ extension VirtualMachine {
     /// vgic_flush_lr_state: moves the vCPU's queued, enabled interrupts into free
     /// list registers of its saved vGIC state. Runs while the vCPU is not loaded.
     func flush(_ vcpu: VCPU) {
-        guard !vcpu.pendingInterrupts.isEmpty else { return }
+        guard !vcpu.pendingInterrupts.isEmpty else {
+            vcpu.context.vgic.hcr &= ~2
+            return
+        }
         var kept: [VCPU.PendingInterrupt] = []
         let now = vcpu.cpu.clock.cycles
         for p in vcpu.pendingInterrupts {
@@ -58,6 +61,10 @@ extension VirtualMachine {
             if !writeListRegister(vcpu, intid: p.intid, hw: p.hw, priority: gic.priority(p.intid, cpu: vcpu.index)) { kept.append(p) }
         }
         vcpu.pendingInterrupts = kept
+        // More interrupts than list registers: ask for the underflow maintenance
+        // interrupt (ICH_HCR_EL2.UIE) so the rest go in once LRs drain.
+        let waiting = kept.contains { gic.isEnabled($0.intid, cpu: vcpu.index) && $0.at <= now }
+        if waiting { vcpu.context.vgic.hcr |= 2 } else { vcpu.context.vgic.hcr &= ~2 }
     }
 
     /// Puts an interrupt into the saved list registers (pending, group 1).

@@ -140,7 +140,10 @@ public final class VirtualMachine {
 
     func handleWFx(_ vcpu: VCPU) -> (ExitAction, String) {
         vcpu.advancePC()
-        return vcpu.esr.wfxIsWFE ? (.resume, "WFE: yield") : (.block, "WFI: block vCPU")
+        guard vcpu.esr.wfxIsWFE else { return (.block, "WFI: block vCPU") }
+        // kvm_vcpu_on_spin: a trapped WFE gives the other vCPUs a turn.
+        vcpu.cpu.endSlice()
+        return (.resume, "WFE: yield")
     }
 
     // MARK: Output

@@ -125,7 +125,7 @@ extension Processor {
             requestStop(.virtualTimeLimit(maxCycles))
             return
         }
-        if clock.cycles >= nextDeadline { physicalInterruptCheck() }
+        if clock.cycles >= nextDeadline && interruptChecking { physicalInterruptCheck() }
         if clock.cycles >= sliceEnd && stopReason == nil {
             sliceExpired = true
             engine.stop()
@@ -149,7 +149,8 @@ extension Processor {
             let wanted: Bool
             switch insn {
             case .wfe: wanted = true
-            default: wanted = insn.writesDAIF
+            case .msrDAIFSet: wanted = interruptChecking && traceDAIF
+            default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumented[at] == nil {
                 instrumented[at] = insn

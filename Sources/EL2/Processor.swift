@@ -50,6 +50,13 @@ public final class Processor {
     var parked = false
     /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
     var waitingPC: UInt64?
+    /// Checking for virtual interrupts where the guest can take one (DAIF
+    /// writes, ERET) and for timer deadlines at each block. Off only to
+    /// measure what the checking costs; interrupts are then not delivered.
+    public var interruptChecking = true
+    /// Trace every DAIF change. Without it, MSR DAIFSet (which can only mask,
+    /// never let an interrupt in) is not instrumented: one code hook less.
+    public var traceDAIF = true
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
 

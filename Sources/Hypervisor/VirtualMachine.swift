@@ -80,6 +80,7 @@ public final class VirtualMachine {
         boot.context.pstate = ProcessorState.el1hMasked.raw
         boot.context.x[0] = x0
         boot.powerState = .on
+        for v in vcpus { v.cpu.traceDAIF = events.isActive }
         if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }
         let reason = schedule()
         flushConsole()

@@ -14,7 +14,7 @@ void gic_init_cpu(unsigned cpu) {
     while (r32(rd + 0x14) & 4u) {}                  // ChildrenAsleep
     w32(sgi + 0x80, 0xffffffffu);                   // group 1
     for (int i = 0; i < 32; i += 4) w32(sgi + 0x400 + i, 0x80808080u);
-    w32(sgi + 0x100, 0xffffu | (1u << VTIMER_PPI)); // ISENABLER0
+    w32(sgi + 0x100, 0xffffu | (1u << VTIMER_PPI) | (1u << PTIMER_PPI)); // ISENABLER0
     ISB();
     WRITE_SYSREG(S3_0_C12_C12_5, 7);                // ICC_SRE_EL1
     WRITE_SYSREG(S3_0_C4_C6_0, 0xff);               // ICC_PMR_EL1

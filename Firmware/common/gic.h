@@ -8,11 +8,12 @@
 #define GICR_BASE 0x080A0000ul
 #define GICR_STRIDE 0x20000ul
 #define VTIMER_PPI 27
+#define PTIMER_PPI 30
 #define SPURIOUS 1023
 
 void gic_init_distributor(void);
-// Wakes this CPU's redistributor, enables SGIs 0-15 and the virtual timer
-// PPI at priority 0x80, and turns on the CPU interface (PMR 0xff, group 1).
+// Wakes this CPU's redistributor, enables SGIs 0-15 and the timer PPIs
+// (27 virtual, 30 EL1 physical) at priority 0x80, and turns on the CPU interface (PMR 0xff, group 1).
 void gic_init_cpu(unsigned cpu);
 uint64_t gic_ack(void);            // ICC_IAR1_EL1
 void gic_eoi(uint64_t intid);      // ICC_EOIR1_EL1

@@ -61,6 +61,21 @@ extension Processor {
         updateVirtualInterruptLines()
     }
 
+    /// The next physical interrupt that will reach this PE on its own, if any:
+    /// when (cycles) and what (a timer PPI, an SGI in flight).
+    public var nextPhysicalEvent: (time: UInt64, what: String)? {
+        if highestPendingPhysical() != nil { return (clock.cycles, "physical interrupt pending") }
+        var best: (time: UInt64, what: String)?
+        func consider(_ t: UInt64?, _ what: String) {
+            guard let t, t != .max, best == nil || t < best!.time else { return }
+            best = (t, what)
+        }
+        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.physicalPPI)), "virtual timer (PPI 27)")
+        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.virtualPPI)), "physical timer (PPI 30)")
+        for i in 0..<16 { consider(physical.sgiArrival[i], "physical SGI \(i) (kick)") }
+        return best
+    }
+
     /// Is a physical interrupt waiting for this PE (the guest would exit now)?
     public var physicalInterruptPending: Bool { highestPendingPhysical() != nil }
 

@@ -35,11 +35,11 @@ extension Processor {
             case .stopped(let r): return r
             case .sliceEnded, .parked: continue
             case .waitingForInterrupt(let pc):
-                guard let wake = timerDeadline else {
+                guard let wake = nextPhysicalEvent else {
                     requestStop(.deadlock(pc: pc))
                     return stopReason ?? .deadlock(pc: pc)
                 }
-                wakeFromWFI(at: wake, reason: "timer")
+                wakeFromWFI(at: wake.time, reason: wake.what)
             }
         }
     }

@@ -71,11 +71,13 @@ extension VirtualMachine {
         switch v.runState {
         case .blocked:
             if let t = timerDeadline(v), best == nil || t < best!.time { best = (t, "virtual timer (PPI 27)") }
+            // What stays live on the PE while the vCPU is switched out (the EL1 physical timer).
+            if let e = v.cpu.nextPhysicalEvent, best == nil || e.time < best!.time { best = (e.time, e.what) }
             for p in v.pendingInterrupts where gic.isEnabled(p.intid, cpu: v.index) && (best == nil || p.at < best!.time) {
                 best = (p.at, "interrupt \(p.intid)")
             }
         case .waiting:
-            if let t = v.cpu.timerDeadline, best == nil || t < best!.time { best = (t, "timer") }
+            if let e = v.cpu.nextPhysicalEvent, best == nil || e.time < best!.time { best = (e.time, e.what) }
         case .runnable, .off:
             return nil
         }

@@ -83,7 +83,7 @@ final class VirtualInterruptTests: XCTestCase {
             let idles = r.hardware.compactMap { if case .idle(_, let c, let w) = $0.event { return (c, w) } else { return nil } }
             XCTAssertEqual(idles.count, 3)
             for (cycles, woken) in idles {
-                XCTAssertEqual(woken, "timer")
+                XCTAssertEqual(woken, "virtual timer (PPI 27)")
                 XCTAssertGreaterThan(cycles, Self.timerCycles - 1_000)
                 XCTAssertLessThanOrEqual(cycles, Self.timerCycles)
             }
@@ -174,5 +174,44 @@ final class VirtualInterruptTests: XCTestCase {
         XCTAssertEqual(a.trace, b.trace)
         let c = try run("vtimer", mode: .vhe, hcrClear: .TWI), d = try run("vtimer", mode: .vhe, hcrClear: .TWI)
         XCTAssertEqual(c.trace, d.trace)
+    }
+}
+
+extension VirtualInterruptTests {
+    func testEL1PhysicalTimerWakesABlockedVCPUAndIsForwardedAsPPI30() throws {
+        for mode in VirtualizationMode.allCases {
+            let r = try run("ptimer", mode: mode)
+            assertGuestPassed(r, checks: 4)
+            XCTAssertEqual(r.blocked.map(\.woken), ["physical timer (PPI 30)", "physical timer (PPI 30)"], "\(mode)")
+            // 3,125 ticks = 100,000 cycles from CNTP_TVAL to the deadline.
+            XCTAssertTrue(r.blocked.allSatisfy { $0.cycles > 99_000 && $0.cycles <= 100_000 }, "\(r.blocked)")
+            XCTAssertEqual(r.exits.filter { $0.kind == "IRQ" }.map(\.detail), Array(repeating: "IRQ: timer PPI 30 -> virtual PPI 30", count: 2))
+        }
+    }
+
+    func testQueuedSGIsAreTakenInOrderAtUnmaskAndERETAndAfterAPMRWrite() throws {
+        for mode in VirtualizationMode.allCases {
+            for clear: HCR in [[], .TWI] {
+                let r = try run("sgiself", mode: mode, hcrClear: clear)
+                assertGuestPassed(r, checks: 9)
+                let sgis = r.exits.filter { $0.detail.hasPrefix("SYS64 MSR ICC_SGI1R_EL1") }
+                XCTAssertEqual(sgis.count, 3)
+                // Only SGI generation exits: ICC_PMR/IAR/EOIR/HPPIR are served by the vGIC.
+                XCTAssertEqual(r.exits.count, 3, "\(r.exits.map(\.detail))")
+                let pending = r.hardware.compactMap { if case .virtualInterrupt(let id, true) = $0.event { return id } else { return nil } }
+                XCTAssertEqual(pending, [3, 4, 5])
+            }
+        }
+    }
+
+    func testUntrappedWFIOnTwoVCPUsIsWokenByTheOtherVCPUsIPI() throws {
+        let r = try run("smp", cpus: 2, hcrClear: .TWI)
+        assertGuestPassed(r, checks: 21)
+        XCTAssertEqual(r.exits.filter { $0.kind == "WFx" }.count, 0)
+        let idles = r.hardware.compactMap { if case .idle(_, _, let w) = $0.event { return w } else { return nil } }
+        XCTAssertFalse(idles.isEmpty)
+        XCTAssertTrue(idles.allSatisfy { $0.hasPrefix("SGI ") || $0.hasPrefix("physical SGI 0") }, "\(idles)")
+        // A kicked vCPU exits with an IRQ and the hypervisor flushes the SGI into an LR.
+        XCTAssertTrue(r.exits.contains { $0.kind == "IRQ" && $0.detail == "IRQ: kick (SGI 0)" })
     }
 }

@@ -4,7 +4,7 @@
 set -euo pipefail
 want=(libunicorn-dev)
 if [[ "${1:-}" == "--test" ]]; then
-    want+=(qemu-system-arm gdb-multiarch device-tree-compiler)
+    want+=(qemu-system-arm gdb-multiarch device-tree-compiler chromium)
 fi
 missing=()
 for p in "${want[@]}"; do

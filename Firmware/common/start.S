@@ -1,10 +1,11 @@
 // Entry at EL1h, DAIF masked, x0 = DTB address (or 0). Sets up a stack and
-// the EL1 vector table, clears .bss and calls main(x0); main's return value
+// the EL1 vector table, clears .bss and calls main(x0, x1); main's return value
 // is the semihosting exit status.
     .section .text.boot, "ax"
     .global _start
 _start:
     mov     x19, x0
+    mov     x20, x1
     ldr     x1, =__stack_top
     mov     sp, x1
     ldr     x1, =vectors
@@ -17,6 +18,7 @@ _start:
     str     xzr, [x1], #8
     b       1b
 2:  mov     x0, x19
+    mov     x1, x20
     bl      main
     bl      guest_exit
 3:  b       3b

@@ -23,3 +23,33 @@ uc_err el2_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end) {
 uc_err el2_ctl_flush_tb(uc_engine *uc) {
     return uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 }
+
+uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr) {
+    return uc_mem_map_ptr(uc, address, size, perms, ptr);
+}
+
+uc_err el2_mem_unmap(uc_engine *uc, uint64_t address, uint64_t size) {
+    return uc_mem_unmap(uc, address, size);
+}
+
+uc_err el2_mem_protect(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms) {
+    return uc_mem_protect(uc, address, size, perms);
+}
+
+uc_err el2_mem_read(uc_engine *uc, uint64_t address, void *bytes, uint64_t size) {
+    return uc_mem_read(uc, address, bytes, size);
+}
+
+uc_err el2_mem_write(uc_engine *uc, uint64_t address, const void *bytes, uint64_t size) {
+    return uc_mem_write(uc, address, bytes, size);
+}
+
+uc_err el2_mmio_map(uc_engine *uc, uint64_t address, uint64_t size,
+                    uc_cb_mmio_read_t read_cb, void *user_data_read,
+                    uc_cb_mmio_write_t write_cb, void *user_data_write) {
+    return uc_mmio_map(uc, address, size, read_cb, user_data_read, write_cb, user_data_write);
+}
+
+uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, uint64_t count) {
+    return uc_emu_start(uc, begin, until, timeout, count);
+}

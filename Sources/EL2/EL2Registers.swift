@@ -2,100 +2,63 @@ import AArch64
 
 /// The EL2 register file. Unicorn cannot run EL2, so these registers live
 /// here; the hypervisor reaches them only through `Processor`'s counted
-/// `read`/`write`.
+/// `read`/`write`. Storage is a flat array indexed by a packed-encoding table.
 public struct EL2Registers: Sendable {
-    public var hcr = HCR.hostNVHE
-    public var sctlr: UInt64 = 0x30C5_0830   // SCTLR_EL2 RES1 bits
-    public var mdcr: UInt64 = 0
-    public var cptr: UInt64 = 0x33FF         // CPTR_EL2 RES1 bits (nVHE layout)
-    public var ttbr0: UInt64 = 0
-    public var ttbr1: UInt64 = 0
-    public var tcr: UInt64 = 0
-    public var vttbr: UInt64 = 0
-    public var vtcr: UInt64 = 0
-    public var spsr: UInt64 = 0
-    public var elr: UInt64 = 0
-    public var esr: UInt64 = 0
-    public var far: UInt64 = 0
-    public var hpfar: UInt64 = 0
-    public var mair: UInt64 = 0
-    public var vbar: UInt64 = 0
-    public var contextidr: UInt64 = 0
-    public var tpidr: UInt64 = 0
-    public var cnthctl: UInt64 = 0x3        // EL1PCTEN|EL1PCEN: EL1 may use the physical timer
-    public var cntvoff: UInt64 = 0
-    public var vpidr: UInt64 = 0x411F_D070  // Cortex-A57 r1p0
-    public var vmpidr: UInt64 = 0x8000_0000
-    public var spEL2: UInt64 = 0
-    /// Holds what an E2H-redirected *_EL1 access reaches when EL2 has no own copy.
-    public var afsr0: UInt64 = 0, afsr1: UInt64 = 0, amair: UInt64 = 0
+    static let registers: [SystemRegister] = [
+        .HCR_EL2, .SCTLR_EL2, .MDCR_EL2, .CPTR_EL2, .TTBR0_EL2, .TTBR1_EL2, .TCR_EL2, .VTTBR_EL2,
+        .VTCR_EL2, .SPSR_EL2, .ELR_EL2, .ESR_EL2, .FAR_EL2, .HPFAR_EL2, .MAIR_EL2, .VBAR_EL2,
+        .CONTEXTIDR_EL2, .TPIDR_EL2, .CNTHCTL_EL2, .CNTVOFF_EL2, .VPIDR_EL2, .VMPIDR_EL2,
+        AFSR0_EL2, AFSR1_EL2, AMAIR_EL2,
+    ]
+    var values = [UInt64](repeating: 0, count: EL2Registers.registers.count)
 
-    public init() {}
+    public init() {
+        hcr = HCR.hostNVHE
+        sctlr = 0x30C5_0830   // SCTLR_EL2 RES1 bits
+        cptr = 0x33FF         // CPTR_EL2 RES1 bits (nVHE layout)
+        cnthctl = 0x3         // EL1PCTEN|EL1PCEN: EL1 may use the physical timer
+        vpidr = 0x411F_D070   // Cortex-A57 r1p0
+        vmpidr = 0x8000_0000
+    }
+
+    static func key(_ r: SystemRegister) -> Int {
+        Int(r.op0 & 3) << 14 | Int(r.op1 & 7) << 11 | Int(r.crn & 15) << 7 | Int(r.crm & 15) << 3 | Int(r.op2 & 7)
+    }
+
+    static let slotTable: [Int8] = {
+        var t = [Int8](repeating: -1, count: 1 << 16)
+        for (i, r) in registers.enumerated() { t[key(r)] = Int8(i) }
+        return t
+    }()
 
     /// The register an EL2 access to `r` reaches, or nil if `r` is not an EL2 register.
     public subscript(r: SystemRegister) -> UInt64? {
         get {
-            switch r {
-            case .HCR_EL2: return hcr.rawValue
-            case .SCTLR_EL2: return sctlr
-            case .MDCR_EL2: return mdcr
-            case .CPTR_EL2: return cptr
-            case .TTBR0_EL2: return ttbr0
-            case .TTBR1_EL2: return ttbr1
-            case .TCR_EL2: return tcr
-            case .VTTBR_EL2: return vttbr
-            case .VTCR_EL2: return vtcr
-            case .SPSR_EL2: return spsr
-            case .ELR_EL2: return elr
-            case .ESR_EL2: return esr
-            case .FAR_EL2: return far
-            case .HPFAR_EL2: return hpfar
-            case .MAIR_EL2: return mair
-            case .VBAR_EL2: return vbar
-            case .CONTEXTIDR_EL2: return contextidr
-            case .TPIDR_EL2: return tpidr
-            case .CNTHCTL_EL2: return cnthctl
-            case .CNTVOFF_EL2: return cntvoff
-            case .VPIDR_EL2: return vpidr
-            case .VMPIDR_EL2: return vmpidr
-            case EL2Registers.AFSR0_EL2: return afsr0
-            case EL2Registers.AFSR1_EL2: return afsr1
-            case EL2Registers.AMAIR_EL2: return amair
-            default: return nil
-            }
+            let i = EL2Registers.slotTable[EL2Registers.key(r)]
+            return i < 0 ? nil : values[Int(i)]
         }
         set {
-            guard let v = newValue else { return }
-            switch r {
-            case .HCR_EL2: hcr = HCR(rawValue: v)
-            case .SCTLR_EL2: sctlr = v
-            case .MDCR_EL2: mdcr = v
-            case .CPTR_EL2: cptr = v
-            case .TTBR0_EL2: ttbr0 = v
-            case .TTBR1_EL2: ttbr1 = v
-            case .TCR_EL2: tcr = v
-            case .VTTBR_EL2: vttbr = v
-            case .VTCR_EL2: vtcr = v
-            case .SPSR_EL2: spsr = v
-            case .ELR_EL2: elr = v
-            case .ESR_EL2: esr = v
-            case .FAR_EL2: far = v
-            case .HPFAR_EL2: hpfar = v
-            case .MAIR_EL2: mair = v
-            case .VBAR_EL2: vbar = v
-            case .CONTEXTIDR_EL2: contextidr = v
-            case .TPIDR_EL2: tpidr = v
-            case .CNTHCTL_EL2: cnthctl = v
-            case .CNTVOFF_EL2: cntvoff = v
-            case .VPIDR_EL2: vpidr = v
-            case .VMPIDR_EL2: vmpidr = v
-            case EL2Registers.AFSR0_EL2: afsr0 = v
-            case EL2Registers.AFSR1_EL2: afsr1 = v
-            case EL2Registers.AMAIR_EL2: amair = v
-            default: break
-            }
+            let i = EL2Registers.slotTable[EL2Registers.key(r)]
+            if i >= 0, let v = newValue { values[Int(i)] = v }
         }
     }
+
+    public var hcr: HCR { get { HCR(rawValue: values[0]) } set { values[0] = newValue.rawValue } }
+    public var sctlr: UInt64 { get { values[1] } set { values[1] = newValue } }
+    public var mdcr: UInt64 { get { values[2] } set { values[2] = newValue } }
+    public var cptr: UInt64 { get { values[3] } set { values[3] = newValue } }
+    public var vttbr: UInt64 { get { values[7] } set { values[7] = newValue } }
+    public var vtcr: UInt64 { get { values[8] } set { values[8] = newValue } }
+    public var spsr: UInt64 { get { values[9] } set { values[9] = newValue } }
+    public var elr: UInt64 { get { values[10] } set { values[10] = newValue } }
+    public var esr: UInt64 { get { values[11] } set { values[11] = newValue } }
+    public var far: UInt64 { get { values[12] } set { values[12] = newValue } }
+    public var hpfar: UInt64 { get { values[13] } set { values[13] = newValue } }
+    public var vbar: UInt64 { get { values[15] } set { values[15] = newValue } }
+    public var cnthctl: UInt64 { get { values[18] } set { values[18] = newValue } }
+    public var cntvoff: UInt64 { get { values[19] } set { values[19] = newValue } }
+    public var vpidr: UInt64 { get { values[20] } set { values[20] = newValue } }
+    public var vmpidr: UInt64 { get { values[21] } set { values[21] = newValue } }
 
     static let AFSR0_EL2 = SystemRegister(3, 4, 5, 1, 0)
     static let AFSR1_EL2 = SystemRegister(3, 4, 5, 1, 1)
@@ -105,24 +68,20 @@ public struct EL2Registers: Sendable {
     /// register instead (Arm ARM D13.2 "Register redirection"; CPACR→CPTR,
     /// CNTKCTL→CNTHCTL). ELR/SPSR_EL1 encodings reach ELR/SPSR_EL2.
     public static func e2hRedirect(_ r: SystemRegister) -> SystemRegister? {
-        switch r {
-        case .SCTLR_EL1: return .SCTLR_EL2
-        case .CPACR_EL1: return .CPTR_EL2
-        case .TTBR0_EL1: return .TTBR0_EL2
-        case .TTBR1_EL1: return .TTBR1_EL2
-        case .TCR_EL1: return .TCR_EL2
-        case .AFSR0_EL1: return AFSR0_EL2
-        case .AFSR1_EL1: return AFSR1_EL2
-        case .ESR_EL1: return .ESR_EL2
-        case .FAR_EL1: return .FAR_EL2
-        case .MAIR_EL1: return .MAIR_EL2
-        case .AMAIR_EL1: return AMAIR_EL2
-        case .VBAR_EL1: return .VBAR_EL2
-        case .CONTEXTIDR_EL1: return .CONTEXTIDR_EL2
-        case .CNTKCTL_EL1: return .CNTHCTL_EL2
-        case .ELR_EL1: return .ELR_EL2
-        case .SPSR_EL1: return .SPSR_EL2
-        default: return nil
-        }
+        let i = redirectTable[key(r)]
+        return i < 0 ? nil : registers[Int(i)]
     }
+
+    static let redirects: [(SystemRegister, SystemRegister)] = [
+        (.SCTLR_EL1, .SCTLR_EL2), (.CPACR_EL1, .CPTR_EL2), (.TTBR0_EL1, .TTBR0_EL2), (.TTBR1_EL1, .TTBR1_EL2),
+        (.TCR_EL1, .TCR_EL2), (.AFSR0_EL1, AFSR0_EL2), (.AFSR1_EL1, AFSR1_EL2), (.ESR_EL1, .ESR_EL2),
+        (.FAR_EL1, .FAR_EL2), (.MAIR_EL1, .MAIR_EL2), (.AMAIR_EL1, AMAIR_EL2), (.VBAR_EL1, .VBAR_EL2),
+        (.CONTEXTIDR_EL1, .CONTEXTIDR_EL2), (.CNTKCTL_EL1, .CNTHCTL_EL2), (.ELR_EL1, .ELR_EL2), (.SPSR_EL1, .SPSR_EL2),
+    ]
+
+    static let redirectTable: [Int8] = {
+        var t = [Int8](repeating: -1, count: 1 << 16)
+        for (from, to) in redirects { t[key(from)] = slotTable[key(to)] }
+        return t
+    }()
 }

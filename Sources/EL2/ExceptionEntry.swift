@@ -60,7 +60,7 @@ extension Processor {
         }
         if el2.spsr != pstateAtEntry {
             let old = ProcessorState(raw: pstateAtEntry).daif, new = spsr.daif
-            engine.write(.pstate, el2.spsr)
+            setPSTATE(el2.spsr)
             if old != new { onEvent?(.daif(pc: el2.elr, old: old, new: new, cause: "ERET from EL2")) }
         }
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
@@ -87,7 +87,7 @@ extension Processor {
         engine.write(SystemRegisterID(.SPSR_EL1), pstate.raw)
         if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }
         if let far { engine.write(SystemRegisterID(.FAR_EL1), far) }
-        engine.write(.pstate, ProcessorState.entry(to: .el1h).raw)
+        setPSTATE(ProcessorState.entry(to: .el1h).raw)
         engine.write(.pc, vector)
         let kindName = ["sync", "irq", "fiq", "serror"][Int(kind >> 7) & 3]
         onEvent?(.guestException(pc: returnPC, vector: vector, kind: kindName, esr: esr))

@@ -110,10 +110,14 @@ public struct OperationCounts: Equatable, Sendable {
     public var isEmpty: Bool { !table.contains { $0 != 0 } }
 
     public mutating func clear() {
-        for i in table.indices { table[i] = 0 }
+        table.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     public static func += (a: inout OperationCounts, b: OperationCounts) {
-        for i in a.table.indices { a.table[i] &+= b.table[i] }
+        a.table.withUnsafeMutableBufferPointer { x in
+            b.table.withUnsafeBufferPointer { y in
+                for i in 0..<min(x.count, y.count) { x[i] &+= y[i] }
+            }
+        }
     }
 }

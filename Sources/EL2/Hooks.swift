@@ -107,7 +107,9 @@ extension Processor {
     /// Each translation block: retire its instructions on virtual time, check
     /// limits and timer deadlines, and instrument new blocks once.
     func block(_ address: UInt64, _ size: UInt32) {
-        if !scannedBlocks.contains(address) {
+        // A small direct-mapped cache in front of the set keeps the common case cheap.
+        let slot = Int(truncatingIfNeeded: (address >> 2) & 4095)
+        if recentBlocks[slot] != address, !scannedBlocks.contains(address) {
             scannedBlocks.insert(address)
             if instrument(address, size) {
                 // Re-translate with the new hooks and start the block again.
@@ -116,6 +118,7 @@ extension Processor {
                 return
             }
         }
+        recentBlocks[slot] = address
         clock.retire(instructions: UInt64(size >> 2))
         if clock.instructions >= maxInstructions {
             requestStop(.instructionLimit(maxInstructions))

@@ -35,7 +35,7 @@ extension Processor {
         if old != new { onEvent?(.daif(pc: pc, old: old, new: new, cause: cause)) }
         if pendingInterruptKind(for: new) != nil {
             pstate.daif = new
-            engine.write(.pstate, pstate.raw)
+            setPSTATE(pstate.raw)
             deliverPendingInterrupts(returnPC: pc &+ 4)
         }
     }
@@ -47,7 +47,7 @@ extension Processor {
         let old = ProcessorState(raw: engine.read(.pstate)).daif
         if old != spsr.daif { onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET")) }
         if spsr.exceptionLevel <= 1, !spsr.isAArch32, pendingInterruptKind(for: spsr.daif) != nil {
-            engine.write(.pstate, spsr.raw)
+            setPSTATE(spsr.raw)
             deliverPendingInterrupts(returnPC: elr)
         }
     }

@@ -37,6 +37,7 @@ public final class Processor {
     var pstateAtEntry: UInt64 = 0
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
+    var recentBlocks = [UInt64](repeating: .max, count: 4096)
     var blockCheckCounter = 0
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
@@ -105,6 +106,13 @@ public final class Processor {
         if countingEnabled { counts.add(op, phase, n) }
     }
 
+    /// Lends the counts since the last take to `body`, then clears them.
+    public func withCounts<R>(_ body: (OperationCounts) -> R) -> R {
+        let r = body(counts)
+        counts.clear()
+        return r
+    }
+
     /// Takes the counts since the last call (the ledger's per-exit record).
     public func takeCounts() -> OperationCounts {
         let c = counts
@@ -126,12 +134,13 @@ public final class Processor {
     public func saveGPRs(into regs: inout [UInt64]) {
         count(.gprSave, 31)
         if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
-        for i in 0..<31 { regs[i] = engine.read(.x(i)) }
+        regs.withUnsafeMutableBufferPointer { engine.readGeneralPurposeRegisters(into: $0.baseAddress!) }
     }
 
     public func restoreGPRs(_ regs: [UInt64]) {
         count(.gprRestore, 31)
-        for i in 0..<min(31, regs.count) { engine.write(.x(i), regs[i]) }
+        guard regs.count == 31 else { return }
+        regs.withUnsafeBufferPointer { engine.writeGeneralPurposeRegisters($0.baseAddress!) }
     }
 
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
@@ -144,6 +153,7 @@ public final class Processor {
             return el2[reg] ?? 0
         case .el1(let reg):
             count(.sysregReadEL1)
+            if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
             return engine.read(SystemRegisterID(reg)) ?? 0
         case .gic(let reg):
             count(.listRegisterRead)
@@ -167,6 +177,7 @@ public final class Processor {
             if reg == .HCR_EL2 || reg == .VTTBR_EL2 || reg == .VTCR_EL2 { translationControlChanged(reg, old: old) }
         case .el1(let reg):
             count(.sysregWriteEL1)
+            if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }
             engine.write(SystemRegisterID(reg), v)
         case .gic(let reg):
             count(.listRegisterWrite)

@@ -14,7 +14,7 @@ public enum StopReason: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .guestExit(let s, let how): return "guest exited (\(how)) with status \(s)"
         case .instructionLimit(let n): return "stopped: instruction limit of \(n) reached (--max-insns)"
-        case .virtualTimeLimit(let n): return "stopped: virtual time limit of \(n) cycles reached"
+        case .virtualTimeLimit(let n): return "stopped: virtual time limit of \(n) cycles reached (--max-cycles)"
         case .wallClockTimeout(let s): return "stopped: host time limit of \(s) s reached (--timeout)"
         case .deadlock(let pc): return "stopped: WFI at 0x\(String(pc, radix: 16)) with no interrupt that can ever wake the vCPU"
         case .error(let m): return "error: \(m)"

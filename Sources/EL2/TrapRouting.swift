@@ -28,7 +28,8 @@ extension Processor {
     /// Does an EL1 system instruction (DC, IC, TLBI, AT) trap to EL2?
     func systemInstructionTrapsToEL2(_ r: SystemRegister) -> Bool {
         let hcr = el2.hcr
-        if r.op0 == 1 && r.crn == 8 && hcr.contains(.TTLB) { return true }
+        // TLBI ... at EL1 (op1=0); the op1=4 forms (TLBI ALLE1, IPAS2E1...) are EL2's, UNDEFINED at EL1.
+        if r.op0 == 1 && r.op1 == 0 && r.crn == 8 && hcr.contains(.TTLB) { return true }
         // DC ISW / CSW / CISW: op1=0, CRn=7, CRm=6/10/14, op2=2.
         if r.op0 == 1 && r.op1 == 0 && r.crn == 7 && (r.crm == 6 || r.crm == 10 || r.crm == 14) && r.op2 == 2 && hcr.contains(.TSW) { return true }
         return false

@@ -56,6 +56,50 @@ public struct FirmwareBuilder {
         return out
     }
 
+    /// Builds a standalone assembly file from `Firmware/peers/` (its own
+    /// start-up code, no guest library) with `-D` definitions, for peers like QEMU.
+    public func buildPeer(_ name: String, defines: [String: String] = [:]) throws -> URL {
+        let fm = FileManager.default
+        let source = firmwareDirectory.appendingPathComponent("peers/\(name).S")
+        guard fm.fileExists(atPath: source.path) else { throw BuildError(description: "no peer firmware \(source.path)") }
+        let linker = firmwareDirectory.appendingPathComponent("common/link.ld")
+        let suffix = defines.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+        let out = outputDirectory.appendingPathComponent("\(name)\(suffix.isEmpty ? "" : "-" + suffix).elf")
+        try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
+        if let built = modified(out), [source, linker].allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return out }
+        let args = ["--target=aarch64-none-elf", "-march=armv8.1-a", "-nostdlib", "-static", "-fuse-ld=lld",
+                    "-Wl,--build-id=none", "-Wl,-T," + linker.path, "-o", out.path, source.path]
+            + defines.map { "-D\($0.key)=\($0.value)" }
+        try run(clang(), args)
+        return out
+    }
+
+    /// Builds guest `name` and converts the ELF to a flat binary with
+    /// `llvm-objcopy -O binary`: a raw arm64 `Image` when the guest starts with
+    /// the Image header (Firmware/guests/image.S). Returns the binary's path.
+    public func buildImage(_ name: String) throws -> URL {
+        let fm = FileManager.default
+        let elf = try build(name)
+        let out = outputDirectory.appendingPathComponent(name + ".bin")
+        if let built = modified(out), let source = modified(elf), source < built { return out }
+        let tmp = outputDirectory.appendingPathComponent("\(name).bin.\(ProcessInfo.processInfo.processIdentifier).tmp")
+        try run(objcopy(), ["-O", "binary", elf.path, tmp.path])
+        _ = try? fm.removeItem(at: out)
+        try fm.moveItem(at: tmp, to: out)
+        return out
+    }
+
+    /// llvm-objcopy from `EL2EMU_OBJCOPY`, else the one beside the clang in use.
+    func objcopy() -> String {
+        if let o = ProcessInfo.processInfo.environment["EL2EMU_OBJCOPY"] { return o }
+        let c = clang()
+        if c.hasPrefix("/") {
+            let beside = URL(fileURLWithPath: c).deletingLastPathComponent().appendingPathComponent("llvm-objcopy").path
+            if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        }
+        return "llvm-objcopy"
+    }
+
     private func modified(_ u: URL) -> Date? {
         (try? FileManager.default.attributesOfItem(atPath: u.path))?[.modificationDate] as? Date
     }

@@ -8,8 +8,11 @@ public struct CPUContext: Sendable {
     public var spEL0: UInt64 = 0
     public var pc: UInt64 = 0
     public var pstate: UInt64 = ProcessorState.el1hMasked.raw
-    /// The EL1 registers of `SystemRegisterSaveRestore.el1State`, in that order.
-    public var sysregs: [SystemRegister: UInt64] = [:]
+    /// The saved system registers, in the fixed slots of `CPUContext.slots`
+    /// (a flat array: the world switch touches them on every exit).
+    var sysregs = [UInt64](repeating: 0, count: CPUContext.slots.count)
+    /// Any other register a handler keeps for the vCPU.
+    var otherSysregs: [SystemRegister: UInt64] = [:]
     public var timer = TimerState()
     public var vgic = VGICState()
 
@@ -30,7 +33,31 @@ public struct CPUContext: Sendable {
     public init() {}
 
     public subscript(r: SystemRegister) -> UInt64 {
-        get { sysregs[r] ?? 0 }
-        set { sysregs[r] = newValue }
+        get {
+            if let i = CPUContext.slot(r) { return sysregs[i] }
+            return otherSysregs[r] ?? 0
+        }
+        set {
+            if let i = CPUContext.slot(r) { sysregs[i] = newValue } else { otherSysregs[r] = newValue }
+        }
     }
+
+    /// The registers with a fixed slot: KVM's EL1 set, then the common state.
+    static let slots: [SystemRegister] = SystemRegister.el1Context
+        + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0, .ACTLR_EL1, .CSSELR_EL1]
+
+    /// The slot of `r`, found without hashing (the encoding packed into 16 bits).
+    static func slot(_ r: SystemRegister) -> Int? {
+        let key = Int(r.op0) << 14 | Int(r.op1) << 11 | Int(r.crn) << 7 | Int(r.crm) << 3 | Int(r.op2)
+        let i = slotTable[key & 0xFFFF]
+        return i < 0 ? nil : Int(i)
+    }
+
+    private static let slotTable: [Int8] = {
+        var t = [Int8](repeating: -1, count: 1 << 16)
+        for (i, r) in slots.enumerated() {
+            t[Int(r.op0) << 14 | Int(r.op1) << 11 | Int(r.crn) << 7 | Int(r.crm) << 3 | Int(r.op2)] = Int8(i)
+        }
+        return t
+    }()
 }

@@ -25,11 +25,27 @@ struct DeviceBus {
             devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
         }
         for vcpu in vm.vcpus {
+            let index = vcpu.index
             for d in devices {
                 try vcpu.cpu.mapDevice(address: d.base, size: d.size,
-                                       read: { [unowned d] off, size in d.read(offset: off, size: size) },
-                                       write: { [unowned d] off, size, v in d.write(offset: off, size: size, value: v) })
+                                       read: { [unowned d, unowned vm] off, size in
+                                           let v = d.read(offset: off, size: size)
+                                           vm.traceMMIO(index, d, offset: off, size: size, isWrite: false, value: v)
+                                           return v
+                                       },
+                                       write: { [unowned d, unowned vm] off, size, v in
+                                           vm.traceMMIO(index, d, offset: off, size: size, isWrite: true, value: v)
+                                           d.write(offset: off, size: size, value: v)
+                                       })
             }
         }
+    }
+}
+
+extension VirtualMachine {
+    /// An access a device served, for `--trace-events mmio`.
+    func traceMMIO(_ vcpu: Int, _ d: Device, offset: UInt64, size: Int, isWrite: Bool, value: UInt64) {
+        guard events.isActive else { return }
+        events.emit(.mmio(vcpu: vcpu, time: events.time(), address: d.base &+ offset, size: size, isWrite: isWrite, value: value, device: d.name))
     }
 }

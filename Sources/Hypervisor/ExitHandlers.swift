@@ -12,6 +12,11 @@ struct ExitHandlers {
         .smc64: { vm, vcpu in
             // A trapped SMC returns to the SMC itself (kvm_handle_smc skips it).
             vcpu.advancePC()
+            // SMCs with a non-zero immediate are reserved (SMCCC, DEN0028 "SMC and HVC immediate value").
+            if vcpu.esr.imm16 != 0 {
+                vcpu.setGPR(0, PSCIReturn.notSupported.register)
+                return (.resume, "SMC #0x\(String(vcpu.esr.imm16, radix: 16)): reserved immediate, NOT_SUPPORTED")
+            }
             return vm.handleHypercall(vcpu, conduit: "SMC")
         },
         .sys64: { vm, vcpu in vm.handleSystemRegister(vcpu) },

@@ -20,7 +20,10 @@ struct GICState {
     init(cpus: Int) {
         spiEnabled = Array(repeating: false, count: spis)
         spiPriority = Array(repeating: 0, count: spis)
-        privateEnabled = Array(repeating: 0, count: cpus)
+        // GICR_ISENABLER0's reset value is UNKNOWN (GICv3 spec): here every SGI
+        // and PPI starts enabled, so a guest that never programs its
+        // redistributor still gets its timer and IPIs (as KVM enables SGIs).
+        privateEnabled = Array(repeating: 0xFFFF_FFFF, count: cpus)
         privatePriority = Array(repeating: Array(repeating: 0, count: 32), count: cpus)
         privateGroup = Array(repeating: 0, count: cpus)
         asleep = Array(repeating: true, count: cpus)

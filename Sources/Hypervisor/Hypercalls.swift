@@ -10,6 +10,7 @@ extension VirtualMachine {
             return (.resume, "\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED")
         }
         let name = "\(conduit) \(fn)"
+        if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name)) }
         switch fn {
         case .smcccVersion:
             vcpu.setGPR(0, 0x1_0001)   // SMCCC 1.1

@@ -17,6 +17,8 @@ public struct ExitRecord: Sendable {
     public var counts: OperationCounts
     /// Modelled cycles per phase (Phase.rawValue order).
     public var phaseCycles: [UInt64]
+    /// For stage-2 aborts (DABT_LOW/IABT_LOW): the faulting IPA (HPFAR_EL2 and FAR_EL2).
+    public var ipa: UInt64?
     public var cycles: UInt64 { phaseCycles.reduce(0, &+) }
 }
 
@@ -34,20 +36,37 @@ public final class Ledger {
     public private(set) var byKind: [String: ExitStatistics] = [:]
     public private(set) var exits = 0
     public private(set) var totalCycles: UInt64 = 0
+    private var phaseScratch = [UInt64](repeating: 0, count: Phase.allCases.count)
 
     init(profile: CostProfile) { self.profile = profile }
 
-    func record(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, counts: OperationCounts) -> ExitRecord {
-        let phases = profile.price(counts)
-        let rec = ExitRecord(sequence: exits, vcpu: vcpu, time: time, pc: pc, esr: esr, kind: kind, detail: detail, counts: counts, phaseCycles: phases)
-        exits += 1
-        var s = byKind[kind] ?? ExitStatistics()
-        s.count += 1
-        s.cycles &+= rec.cycles
-        for i in phases.indices { s.phaseCycles[i] &+= phases[i] }
-        s.counts += counts
-        byKind[kind] = s
-        totalCycles &+= rec.cycles
-        return rec
+    /// Prices one exit's counts and adds them to the totals; returns its cycles.
+    /// The per-exit record is only built when someone traces (`makeRecord`).
+    func account(kind: String, counts: OperationCounts) -> UInt64 {
+        let w = OperationCounts.width
+        var total: UInt64 = 0
+        exits &+= 1
+        counts.table.withUnsafeBufferPointer { t in
+            profile.cyclesPerOperation.withUnsafeBufferPointer { price in
+                for p in 0..<phaseScratch.count {
+                    var sum = 0
+                    for o in 0..<w { sum &+= t[p &* w &+ o] &* price[o] }
+                    phaseScratch[p] = UInt64(max(0, sum))
+                    total &+= phaseScratch[p]
+                }
+            }
+        }
+        if byKind[kind] == nil { byKind[kind] = ExitStatistics() }
+        byKind[kind]!.count &+= 1
+        byKind[kind]!.cycles &+= total
+        for i in 0..<phaseScratch.count { byKind[kind]!.phaseCycles[i] &+= phaseScratch[i] }
+        byKind[kind]!.counts += counts
+        totalCycles &+= total
+        return total
+    }
+
+    func makeRecord(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, counts: OperationCounts) -> ExitRecord {
+        ExitRecord(sequence: exits - 1, vcpu: vcpu, time: time, pc: pc, esr: esr, kind: kind, detail: detail,
+                   counts: counts, phaseCycles: phaseScratch)
     }
 }

@@ -14,6 +14,8 @@ extension VirtualMachine {
     /// CPU_ON: the target starts at `entry` (EL1h, DAIF masked, MMU off) with
     /// the context id in x0, at the caller's virtual time.
     func cpuOn(_ caller: VCPU, target: UInt64, entry: UInt64, contextID: UInt64) -> PSCIReturn {
+        // A uniprocessor VM offers no CPU_ON (as the trap tests pin).
+        guard vcpus.count > 1 else { return .notSupported }
         guard let t = vcpu(mpidr: target) else { return .invalidParameters }
         guard t.powerState == .off else { return .alreadyOn }
         guard ramOffset(entry, count: 4) != nil, entry & 3 == 0 else { return .invalidAddress }

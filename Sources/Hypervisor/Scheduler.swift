@@ -127,8 +127,11 @@ extension VirtualMachine {
         cpu.advanceClock(to: time)
         let blocked = HypervisorEvent.blocked(vcpu: vcpu.index, time: vcpu.blockedSince, pc: vcpu.blockedPC,
                                               cycles: cpu.clock.cycles &- vcpu.blockedSince, woken: reason)
-        // The trace shows the WFI exit, then the blocked time, then what followed.
-        if events.isActive { events.hold() }
+        // The trace shows the blocked time, the WFI exit, then what followed.
+        if events.isActive {
+            events.emit(blocked)
+            events.hold()
+        }
         defer { events.release() }
         cpu.unpark()
         cpu.phase = .handler
@@ -142,19 +145,13 @@ extension VirtualMachine {
         let held = events.held ?? []
         events.held = nil
         recordDeferredExit(vcpu)
-        if events.isActive {
-            events.emit(blocked)
-            for e in held { events.emit(e) }
-        }
+        for e in held { events.emit(e) }
     }
 
     /// The blocking exit goes into the ledger once it is complete (entry to re-entry).
     func recordDeferredExit(_ vcpu: VCPU) {
         guard let e = vcpu.deferredExit else { return }
         vcpu.deferredExit = nil
-        let record = ledger.record(vcpu: vcpu.index, time: e.time, pc: e.pc, esr: vcpu.esr, kind: e.kind, detail: e.detail,
-                                   counts: vcpu.cpu.takeCounts())
-        vcpu.cpu.advanceClock(cycles: record.cycles)
-        if events.isActive { events.emit(.exit(record)) }
+        recordExit(vcpu, time: e.time, pc: e.pc, esr: vcpu.esr, kind: e.kind, detail: e.detail)
     }
 }

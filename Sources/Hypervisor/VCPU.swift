@@ -5,7 +5,7 @@ import EL2
 /// processor (hardware thread) it runs on.
 public final class VCPU {
     public let index: Int
-    let cpu: Processor
+    public let cpu: Processor
     unowned let vm: VirtualMachine
     var context = CPUContext()
     /// The guest's HCR_EL2 (KVM's vcpu->arch.hcr_el2).

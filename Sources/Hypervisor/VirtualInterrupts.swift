@@ -21,7 +21,7 @@ extension VirtualMachine {
             // guest deactivates the virtual one, so it cannot exit again meanwhile.
             cpu.write(.ICC_EOIR1_EL1, UInt64(intid))
             queue(vcpu, intid: intid, hw: true)
-            return (.resume, "IRQ: timer PPI \(intid) -> virtual PPI \(intid)")
+            return (.resume, intid == GenericTimer.virtualPPI ? "virtual timer: PPI 27 injected" : "physical timer: PPI 30 injected")
         case 25:
             cpu.write(.ICC_EOIR1_EL1, 25)
             cpu.write(.ICC_DIR_EL1, 25)

@@ -45,6 +45,8 @@ public final class VirtualMachine {
             try cpu.mapDirect(address: configuration.ramBase, size: configuration.ramSize, hostPA: configuration.ramBase)
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            // The hardware's own events (guest exceptions, DAIF changes, WFI idling)
+            // reach the trace only while someone listens.
             cpu.onEvent = { [unowned self, unowned cpu] e in
                 if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
             }
@@ -73,16 +75,18 @@ public final class VirtualMachine {
         return off
     }
 
-    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0 = `x0` and runs to the end.
-    public func run(entry: UInt64, x0: UInt64 = 0) -> StopReason {
+    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0, x1 set and runs to the end.
+    public func run(entry: UInt64, x0: UInt64 = 0, x1: UInt64 = 0) -> StopReason {
         let boot = vcpus[0]
         boot.context.pc = entry
         boot.context.pstate = ProcessorState.el1hMasked.raw
         boot.context.x[0] = x0
+        boot.context.x[1] = x1
         boot.powerState = .on
         for v in vcpus { v.cpu.traceDAIF = events.isActive }
         if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }
         let reason = schedule()
+        for v in vcpus { recordDeferredExit(v) }   // a vCPU still blocked when the run ended
         flushConsole()
         events.emit(.stop(time: currentCPU.clock.cycles, reason))
         return reason
@@ -97,10 +101,6 @@ public final class VirtualMachine {
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
-        // Events during the exit (injections, the guest taking an interrupt at
-        // the ERET) are traced after the exit itself.
-        let holding = events.isActive && events.held == nil
-        if holding { events.hold() }
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
@@ -110,21 +110,27 @@ public final class VirtualMachine {
         if cpu.isParked && vcpu.runState == .blocked {
             // Blocked: the exit is recorded once the vCPU runs again.
             vcpu.deferredExit = (time, pc, kind, detail)
-            if holding { events.release() }
             return
         }
-        let counts = cpu.takeCounts()
-        let record = ledger.record(vcpu: vcpu.index, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr,
-                                   kind: kind, detail: detail, counts: counts)
-        cpu.advanceClock(cycles: record.cycles)
-        if holding {
-            let later = events.held ?? []
-            events.held = nil
-            events.emit(.exit(record))
-            for e in later { events.emit(e) }
-        } else if events.isActive {
-            events.emit(.exit(record))
+        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail)
+    }
+
+    /// Prices the exit's operations in the ledger, advances virtual time by
+    /// them and reports the exit to the observers.
+    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String) {
+        let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
+            let c = ledger.account(kind: kind, counts: counts)
+            if events.isActive {
+                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail, counts: counts)
+                if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
+                    // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
+                    record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
+                }
+                events.emit(.exit(record))
+            }
+            return c
         }
+        vcpu.cpu.advanceClock(cycles: cycles)
     }
 
     func finish(_ vcpu: VCPU, _ action: ExitAction) {

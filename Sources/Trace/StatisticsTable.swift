@@ -1,24 +1,29 @@
 import EL2
 import Hypervisor
 
-/// Per-exit-kind statistics in a table, like kvm_stat.
+/// The statistics as a table, like kvm_stat: exit kinds, then phases.
 public enum StatisticsTable {
-    public static func render(_ ledger: Ledger) -> String {
-        var lines = ["exit kind        count    total cycles   mean cycles   share"]
-        let total = max(ledger.totalCycles, 1)
-        for (kind, s) in ledger.byKind.sorted(by: { $0.value.cycles > $1.value.cycles || $0.value.cycles == $1.value.cycles && $0.key < $1.key }) {
-            let mean = s.count > 0 ? s.cycles / UInt64(s.count) : 0
-            let share = Double(s.cycles) * 100 / Double(total)
-            lines.append(pad(kind, 14) + lpad(String(s.count), 8) + lpad(String(s.cycles), 16) + lpad(String(mean), 14) + lpad(String(format1(share)) + "%", 8))
+    public static func render(_ ledger: Ledger, mode: String = "") -> String {
+        render(RunStatistics(ledger: ledger, mode: mode))
+    }
+
+    public static func render(_ s: RunStatistics) -> String {
+        var lines = ["exit kind        count    total cycles   mean cycles    share"]
+        for r in s.rows {
+            lines.append(pad(r.kind, 14) + lpad(String(r.count), 8) + lpad(String(r.cycles), 16) + lpad(String(r.meanCycles), 14)
+                         + lpad(JSONValue.fixedPoint(s.shareBasisPoints(r.cycles) / 10, scale: 1) + "%", 9))
         }
-        lines.append(pad("total", 14) + lpad(String(ledger.exits), 8) + lpad(String(ledger.totalCycles), 16))
+        lines.append(pad("total", 14) + lpad(String(s.exits), 8) + lpad(String(s.totalCycles), 16)
+                     + lpad(String(s.exits > 0 ? s.totalCycles / UInt64(s.exits) : 0), 14) + lpad(s.exits > 0 ? "100.0%" : "-", 9))
+        lines.append("")
+        lines.append("phase                total cycles    share")
+        for p in Phase.allCases {
+            let c = s.phaseTotals[p.rawValue]
+            lines.append(pad(p.description, 14) + lpad(String(c), 18) + lpad(JSONValue.fixedPoint(s.shareBasisPoints(c) / 10, scale: 1) + "%", 9))
+        }
         return lines.joined(separator: "\n")
     }
 
-    static func format1(_ d: Double) -> String {
-        let x = (d * 10).rounded() / 10
-        return String(x)
-    }
     static func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(1, n - s.count)) }
     static func lpad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(1, n - s.count)) + s }
 }

@@ -36,7 +36,7 @@ public final class Engine {
 
     public func write(_ r: Register, _ value: UInt64) {
         var v = value
-        if r == .pstate || r == .nzcv || r == .fpcr || r == .fpsr {
+        if r == .pstate || r == .nzcv || r == .fpcr || r == .fpsr || r == .cpacrEL1 {
             var w = UInt32(truncatingIfNeeded: value)
             _ = uc_reg_write(uc, r.id, &w)
             return
@@ -44,8 +44,28 @@ public final class Engine {
         _ = uc_reg_write(uc, r.id, &v)
     }
 
+    /// Reads X0...X30 in one call.
+    public func readGeneralPurposeRegisters(into values: UnsafeMutablePointer<UInt64>) {
+        var ids = Engine.gprIDs
+        var ptrs = (0..<31).map { UnsafeMutableRawPointer(values + $0) as UnsafeMutableRawPointer? }
+        _ = uc_reg_read_batch(uc, &ids, &ptrs, 31)
+    }
+
+    /// Writes X0...X30 in one call.
+    public func writeGeneralPurposeRegisters(_ values: UnsafePointer<UInt64>) {
+        var ids = Engine.gprIDs
+        let ptrs = (0..<31).map { UnsafeMutableRawPointer(mutating: values + $0) as UnsafeMutableRawPointer? }
+        ptrs.withUnsafeBufferPointer { p in
+            _ = uc_reg_write_batch(uc, &ids, p.baseAddress!, 31)
+        }
+    }
+
+    static let gprIDs: [Int32] = (0..<31).map { Register.x($0).id }
+
     /// Reads a system register by encoding; nil when the CPU has no such register.
+    /// Registers Unicorn names are read directly (no CP_REG hash lookup).
     public func read(_ s: SystemRegisterID) -> UInt64? {
+        if let named = s.named { return read(named) }
         var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: 0)
         let err = withUnsafeMutablePointer(to: &cp) { uc_reg_read(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
         return err == UC_ERR_OK ? cp.val : nil
@@ -54,6 +74,7 @@ public final class Engine {
     /// Writes a system register by encoding; false when the CPU has no such register.
     @discardableResult
     public func write(_ s: SystemRegisterID, _ value: UInt64) -> Bool {
+        if let named = s.named { write(named, value); return true }
         var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: value)
         let err = withUnsafeMutablePointer(to: &cp) { uc_reg_write(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
         return err == UC_ERR_OK
@@ -63,7 +84,7 @@ public final class Engine {
 
     /// Maps host memory at `pointer` as guest-physical [address, address+size).
     public func map(address: UInt64, size: UInt64, permissions: MemoryPermissions, pointer: UnsafeMutableRawPointer) throws {
-        try check(uc_mem_map_ptr(uc, address, Int(size), permissions.rawValue, pointer))
+        try check(el2_mem_map_ptr(uc, address, size, permissions.rawValue, pointer))
     }
 
     /// Maps MMIO callbacks over [address, address+size).
@@ -79,32 +100,32 @@ public final class Engine {
             Unmanaged<MMIOBox>.fromOpaque(ud!).takeUnretainedValue().write(off, Int(size), v)
         }
         let ud = Unmanaged.passUnretained(box).toOpaque()
-        try check(uc_mmio_map(uc, address, Int(size), rcb, ud, wcb, ud))
+        try check(el2_mmio_map(uc, address, size, rcb, ud, wcb, ud))
     }
 
     public func unmap(address: UInt64, size: UInt64) throws {
-        try check(uc_mem_unmap(uc, address, Int(size)))
+        try check(el2_mem_unmap(uc, address, size))
     }
 
     public func protect(address: UInt64, size: UInt64, permissions: MemoryPermissions) throws {
-        try check(uc_mem_protect(uc, address, Int(size), permissions.rawValue))
+        try check(el2_mem_protect(uc, address, size, permissions.rawValue))
     }
 
     /// Reads guest memory through Unicorn's map (the current translation regime).
     public func readMemory(address: UInt64, count: Int) -> [UInt8]? {
         var bytes = [UInt8](repeating: 0, count: count)
-        let err = bytes.withUnsafeMutableBytes { uc_mem_read(uc, address, $0.baseAddress, count) }
+        let err = bytes.withUnsafeMutableBytes { el2_mem_read(uc, address, $0.baseAddress, UInt64(count)) }
         return err == UC_ERR_OK ? bytes : nil
     }
 
     public func readWord(address: UInt64) -> UInt32? {
         var w: UInt32 = 0
-        return uc_mem_read(uc, address, &w, 4) == UC_ERR_OK ? UInt32(littleEndian: w) : nil
+        return el2_mem_read(uc, address, &w, 4) == UC_ERR_OK ? UInt32(littleEndian: w) : nil
     }
 
     @discardableResult
     public func writeMemory(address: UInt64, bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { uc_mem_write(uc, address, $0.baseAddress, bytes.count) } == UC_ERR_OK
+        bytes.withUnsafeBytes { el2_mem_write(uc, address, $0.baseAddress, UInt64(bytes.count)) } == UC_ERR_OK
     }
 
     // MARK: Running
@@ -112,7 +133,7 @@ public final class Engine {
     /// Runs from `address` until `stop()`, an unhandled fault, or WFI.
     /// `count` = 0 means no instruction limit.
     public func start(at address: UInt64, count: Int = 0) throws {
-        try check(uc_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, count))
+        try check(el2_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, UInt64(count)))
     }
 
     public func stop() { _ = uc_emu_stop(uc) }

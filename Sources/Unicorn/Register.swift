@@ -19,6 +19,8 @@ public struct Register: Hashable, Sendable {
     public static let spEL1 = Register(UC_ARM64_REG_SP_EL1)
     public static let elrEL1 = Register(UC_ARM64_REG_ELR_EL1)
     public static let fpcr = Register(UC_ARM64_REG_FPCR)
+    public static let spEL2 = Register(UC_ARM64_REG_SP_EL2)
+    static let cpacrEL1 = Register(UC_ARM64_REG_CPACR_EL1)
     public static let fpsr = Register(UC_ARM64_REG_FPSR)
 
     /// The Unicorn id of the general-purpose register Xn that a hook reports.
@@ -37,5 +39,30 @@ public struct SystemRegisterID: Hashable, Sendable {
     public var op0, op1, crn, crm, op2: UInt32
     public init(op0: UInt32, op1: UInt32, crn: UInt32, crm: UInt32, op2: UInt32) {
         self.op0 = op0; self.op1 = op1; self.crn = crn; self.crm = crm; self.op2 = op2
+    }
+}
+
+extension SystemRegisterID {
+    /// The Unicorn register id for encodings Unicorn exposes directly
+    /// (field reads, much cheaper than a CP_REG lookup). SP_EL0/SP_EL1 are
+    /// the banked copies: the live SP is `Register.sp`.
+    var named: Register? {
+        switch (op0, op1, crn, crm, op2) {
+        case (3, 0, 4, 0, 1): return .elrEL1
+        case (3, 0, 4, 1, 0): return .spEL0
+        case (3, 4, 4, 1, 0): return .spEL1
+        case (3, 0, 5, 2, 0): return Register(UC_ARM64_REG_ESR_EL1)
+        case (3, 0, 6, 0, 0): return Register(UC_ARM64_REG_FAR_EL1)
+        case (3, 0, 12, 0, 0): return Register(UC_ARM64_REG_VBAR_EL1)
+        case (3, 0, 1, 0, 2): return .cpacrEL1
+        case (3, 3, 13, 0, 2): return Register(UC_ARM64_REG_TPIDR_EL0)
+        case (3, 3, 13, 0, 3): return Register(UC_ARM64_REG_TPIDRRO_EL0)
+        case (3, 0, 13, 0, 4): return Register(UC_ARM64_REG_TPIDR_EL1)
+        case (3, 0, 2, 0, 0): return Register(UC_ARM64_REG_TTBR0_EL1)
+        case (3, 0, 2, 0, 1): return Register(UC_ARM64_REG_TTBR1_EL1)
+        case (3, 0, 7, 4, 0): return Register(UC_ARM64_REG_PAR_EL1)
+        case (3, 0, 10, 2, 0): return Register(UC_ARM64_REG_MAIR_EL1)
+        default: return nil
+        }
     }
 }

@@ -5,7 +5,7 @@ struct EL2Emu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "el2emu",
         abstract: "Run AArch64 guests under an emulated EL2, in split-mode (nVHE) or VHE, with every exit explained.",
-        subcommands: [Run.self, Firmware.self],
+        subcommands: [Run.self, Stats.self, Compare.self, DTB.self, Firmware.self],
         defaultSubcommand: Run.self)
 }
 

@@ -13,4 +13,14 @@ uc_err el2_hook_add_insn(uc_engine *uc, uc_hook *hh, void *callback,
 uc_err el2_ctl_set_cpu_model(uc_engine *uc, int model);
 uc_err el2_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
 uc_err el2_ctl_flush_tb(uc_engine *uc);
+// Sizes are size_t in 2.0 and uint64_t in 2.1: one signature for Swift.
+uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr);
+uc_err el2_mem_unmap(uc_engine *uc, uint64_t address, uint64_t size);
+uc_err el2_mem_protect(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms);
+uc_err el2_mem_read(uc_engine *uc, uint64_t address, void *bytes, uint64_t size);
+uc_err el2_mem_write(uc_engine *uc, uint64_t address, const void *bytes, uint64_t size);
+uc_err el2_mmio_map(uc_engine *uc, uint64_t address, uint64_t size,
+                    uc_cb_mmio_read_t read_cb, void *user_data_read,
+                    uc_cb_mmio_write_t write_cb, void *user_data_write);
+uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, uint64_t count);
 #endif

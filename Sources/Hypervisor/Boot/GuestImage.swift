@@ -21,7 +21,9 @@ public struct GuestImage: Sendable {
     /// Reads and parses `path`: an ELF64 AArch64 executable, or a Linux arm64
     /// `Image` (magic "ARM\x64" at 0x38), or (with `.binary`) a flat binary.
     public static func load(path: String, ramBase: UInt64, ramSize: UInt64, format: Format? = nil) throws -> GuestImage {
-        guard FileManager.default.fileExists(atPath: path) else { throw LoadError(description: "\(path): no such file") }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw LoadError(description: "\(path): no such file") }
+        guard !isDirectory.boolValue else { throw LoadError(description: "\(path): is a directory, not an image file") }
         guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(description: "\(path): cannot read the file") }
         return try parse([UInt8](data), name: path, ramBase: ramBase, ramSize: ramSize, format: format)
     }

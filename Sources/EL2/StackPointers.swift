@@ -1,0 +1,33 @@
+import AArch64
+import Unicorn
+
+/// SP_EL0 and SP_EL1 as the architecture shows them. Unicorn (QEMU) keeps
+/// the stack pointer in use in its SP register and only the other one in its
+/// banked slot, and its raw PSTATE write does not swap them: the model does.
+extension Processor {
+    /// Which banked SP register PSTATE selects: SP_EL1 at EL1h, else SP_EL0.
+    func selectedSP(_ pstate: ProcessorState) -> Register {
+        pstate.mode == .el1h ? .spEL1 : .spEL0
+    }
+
+    func readBankedSP(_ r: SystemRegister) -> UInt64 {
+        let want: Register = r == .SP_EL1 ? .spEL1 : .spEL0
+        return want == selectedSP(ProcessorState(raw: engine.read(.pstate))) ? engine.read(.sp) : engine.read(want)
+    }
+
+    func writeBankedSP(_ r: SystemRegister, _ v: UInt64) {
+        let want: Register = r == .SP_EL1 ? .spEL1 : .spEL0
+        if want == selectedSP(ProcessorState(raw: engine.read(.pstate))) { engine.write(.sp, v) } else { engine.write(want, v) }
+    }
+
+    /// Writes PSTATE, moving the live SP between the banks when the selection changes.
+    func setPSTATE(_ new: UInt64) {
+        let old = ProcessorState(raw: engine.read(.pstate))
+        let from = selectedSP(old), to = selectedSP(ProcessorState(raw: new))
+        if from != to {
+            engine.write(from, engine.read(.sp))
+            engine.write(.sp, engine.read(to))
+        }
+        engine.write(.pstate, new)
+    }
+}

@@ -1,0 +1,159 @@
+/// The GDB remote stub: serves one debugger on a connection while the
+/// target is stopped. The emulator calls `stopped` from its instruction hook
+/// and continues as the returned action says, so the guest never runs while
+/// the debugger inspects it.
+public final class GDBServer {
+    let target: DebugTarget
+    public private(set) var connection: Connection?
+    var decoder = PacketDecoder()
+    var noAck = false
+    /// The debugger sent c/s and waits for a stop reply.
+    var awaitingStop = false
+    var lastSignal = StopSignal.trap
+    var pending: [PacketDecoder.Unit] = []
+    /// The last packet sent, for a retransmission on `-`.
+    var lastReply: [UInt8]?
+    /// Protocol chatter, for `--gdb` diagnostics (nil: quiet).
+    public var log: ((String) -> Void)?
+
+    public init(target: DebugTarget, connection: Connection) {
+        self.target = target
+        self.connection = connection
+    }
+
+    public var isConnected: Bool { connection?.isOpen ?? false }
+
+    /// The target stopped with `signal`: tells a waiting debugger and serves
+    /// its requests until it resumes, kills or leaves.
+    public func stopped(_ signal: StopSignal) -> ResumeAction {
+        lastSignal = signal
+        if awaitingStop { reply(signal.reply); awaitingStop = false }
+        while let unit = nextUnit() {
+            guard case .packet(let p) = unit else {
+                if unit == .corrupt { connection?.send([UInt8(ascii: "-")]) }
+                if unit == .nack, let last = lastReply { connection?.send(last) }  // the debugger asks for it again
+                continue
+            }
+            if !noAck { connection?.send([UInt8(ascii: "+")]) }
+            log?("gdb <- \(p.prefix(80))")
+            if let action = handle(p) { return action }
+        }
+        return .detach
+    }
+
+    /// While the target runs: has the debugger sent Ctrl-C? (polls, never blocks)
+    public func interruptRequested() -> Bool {
+        guard let c = connection, c.isOpen else { return false }
+        guard let bytes = c.receive(blocking: false) else { return false }
+        for u in decoder.feed(bytes) {
+            if u == .interrupt { return true }
+            pending.append(u)
+        }
+        return false
+    }
+
+    /// The target has finished (exited or was stopped): tells the debugger and closes.
+    public func finished(_ signal: StopSignal) {
+        if awaitingStop { reply(signal.reply) }
+        awaitingStop = false
+        connection?.shutdown()
+    }
+
+    func nextUnit() -> PacketDecoder.Unit? {
+        while pending.isEmpty {
+            guard let c = connection, let bytes = c.receive(blocking: true) else { return nil }
+            pending += decoder.feed(bytes)
+        }
+        return pending.removeFirst()
+    }
+
+    func reply(_ s: String) {
+        log?("gdb -> \(s.prefix(80))")
+        send(Packet.frame(s))
+    }
+
+    func send(_ framed: [UInt8]) {
+        lastReply = framed
+        connection?.send(framed)
+    }
+
+    /// Answers one request; returns an action when the target should resume.
+    func handle(_ p: String) -> ResumeAction? {
+        switch Command(p) {
+        case .haltReason: reply(lastSignal.reply)
+        case .readRegisters:
+            reply((0..<AArch64RegisterLayout.count).map { Hex.littleEndian(target.readRegister($0), size: AArch64RegisterLayout.size($0)) }.joined())
+        case .writeRegisters(let bytes):
+            var off = 0
+            for n in 0..<AArch64RegisterLayout.count {
+                let size = AArch64RegisterLayout.size(n)
+                guard off + size <= bytes.count else { break }
+                _ = target.writeRegister(n, Hex.fromLittleEndian(bytes[off..<off + size]))
+                off += size
+            }
+            reply("OK")
+        case .readRegister(let n):
+            if n >= 0 && n < AArch64RegisterLayout.count {
+                reply(Hex.littleEndian(target.readRegister(n), size: AArch64RegisterLayout.size(n)))
+            } else { reply("E00") }
+        case .writeRegister(let n, let bytes):
+            if n >= 0 && n < AArch64RegisterLayout.count && bytes.count == AArch64RegisterLayout.size(n),
+               target.writeRegister(n, Hex.fromLittleEndian(bytes[...])) {
+                reply("OK")
+            } else { reply("E00") }
+        case .readMemory(let a, let l):
+            if let bytes = target.readMemory(address: a, length: l) { reply(Hex.encode(bytes)) } else { reply("E14") }
+        case .writeMemory(let a, let bytes):
+            reply(target.writeMemory(address: a, bytes: bytes) ? "OK" : "E14")
+        case .insertBreakpoint(let a): reply(target.insertBreakpoint(a) ? "OK" : "E01")
+        case .removeBreakpoint(let a): reply(target.removeBreakpoint(a) ? "OK" : "E01")
+        case .continueExecution(let a):
+            if let a { _ = target.writeRegister(AArch64RegisterLayout.pc, a) }
+            awaitingStop = true
+            return .proceed
+        case .step(let a):
+            if let a { _ = target.writeRegister(AArch64RegisterLayout.pc, a) }
+            awaitingStop = true
+            return .step
+        case .vCont(let step):
+            awaitingStop = true
+            return step ? .step : .proceed
+        case .vContQuery: reply("vCont;c;C;s;S")
+        case .kill:
+            connection?.shutdown()
+            return .kill
+        case .detach:
+            reply("OK")
+            connection?.shutdown()
+            return .detach
+        case .setThread, .threadAlive: reply("OK")
+        case .query(let name, let args): query(name, args)
+        case .unsupported: reply("")
+        }
+        return nil
+    }
+
+    func query(_ name: String, _ args: String) {
+        switch name {
+        case "Supported": reply("PacketSize=4000;qXfer:features:read+;swbreak+;QStartNoAckMode+;vContSupported+")
+        case "StartNoAckMode": reply("OK"); noAck = true
+        case "Attached": reply("1")
+        case "C": reply("QC1")
+        case "fThreadInfo": reply("m1")
+        case "sThreadInfo": reply("l")
+        case "Symbol": reply("OK")
+        case "Xfer":
+            // features:read:target.xml:offset,length
+            let parts = args.split(separator: ":")
+            guard parts.count == 4, parts[0] == "features", parts[1] == "read", parts[2] == "target.xml" else { reply("E00"); return }
+            let range = parts[3].split(separator: ",")
+            guard range.count == 2, let off = Hex.number(range[0]), let len = Hex.number(range[1]) else { reply("E00"); return }
+            let xml = Array(AArch64RegisterLayout.targetXML.utf8)
+            let start = Int(min(off, UInt64(xml.count)))
+            let end = Int(min(UInt64(start) + len, UInt64(xml.count)))
+            let chunk = Array(xml[start..<end])
+            send(Packet.frame([UInt8(ascii: end >= xml.count ? "l" : "m")] + chunk))
+        default: reply("")
+        }
+    }
+}

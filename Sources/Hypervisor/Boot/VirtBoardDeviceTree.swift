@@ -1,0 +1,80 @@
+/// The device tree of what el2emu emulates, laid out as QEMU's `virt`
+/// board describes itself: memory, PSCI over HVC, cpus, GICv3, the generic
+/// timer, PL011 with its clock, PL031, and /chosen.
+public enum VirtBoardDeviceTree {
+    static let gicPhandle: UInt32 = 1
+    static let clockPhandle: UInt32 = 2
+    // GIC interrupt specifiers: <type number flags>; type 0 SPI, 1 PPI; flags 4 = level high.
+    static func ppi(_ intid: UInt32) -> [UInt32] { [1, intid - 16, 4] }
+    static func spi(_ intid: UInt32) -> [UInt32] { [0, intid - 32, 4] }
+
+    public static func make(_ c: Configuration, bootargs: String = "") -> FlattenedDeviceTree {
+        var fdt = FlattenedDeviceTree()
+        fdt.bootCPU = 0
+        let root = fdt.root
+        root.set("compatible", .string("linux,dummy-virt"))
+            .set("model", .string("el2emu virt"))
+            .set("#address-cells", .cells([2])).set("#size-cells", .cells([2]))
+            .set("interrupt-parent", .cells([gicPhandle]))
+
+        root.add(.init("psci"))
+            .set("compatible", .strings(["arm,psci-1.0", "arm,psci-0.2", "arm,psci"]))
+            .set("method", .string("hvc"))
+
+        root.add(.init("memory@\(hex(c.ramBase))"))
+            .set("device_type", .string("memory"))
+            .set("reg", .u64([c.ramBase, c.ramSize]))
+
+        let cpus = root.add(.init("cpus")).set("#address-cells", .cells([1])).set("#size-cells", .cells([0]))
+        for i in 0..<c.cpus {
+            cpus.add(.init("cpu@\(i)"))
+                .set("device_type", .string("cpu"))
+                .set("compatible", .string("arm,cortex-a57"))
+                .set("reg", .cells([UInt32(i)]))
+                .set("enable-method", .string("psci"))
+        }
+
+        root.add(.init("intc@8000000"))
+            .set("compatible", .string("arm,gic-v3"))
+            .set("#interrupt-cells", .cells([3]))
+            .set("interrupt-controller", .empty)
+            .set("#address-cells", .cells([2])).set("#size-cells", .cells([2]))
+            .set("ranges", .empty)
+            .set("#redistributor-regions", .cells([1]))
+            .set("reg", .u64([0x0800_0000, 0x1_0000, 0x080A_0000, UInt64(c.cpus) * 0x2_0000]))
+            .set("interrupts", .cells(ppi(25)))
+            .set("phandle", .cells([gicPhandle]))
+
+        root.add(.init("timer"))
+            .set("compatible", .strings(["arm,armv8-timer", "arm,armv7-timer"]))
+            .set("interrupts", .cells(ppi(29) + ppi(30) + ppi(27) + ppi(26)))
+            .set("always-on", .empty)
+
+        root.add(.init("apb-pclk"))
+            .set("compatible", .string("fixed-clock"))
+            .set("#clock-cells", .cells([0]))
+            .set("clock-frequency", .cells([24_000_000]))
+            .set("clock-output-names", .string("clk24mhz"))
+            .set("phandle", .cells([clockPhandle]))
+
+        root.add(.init("pl011@9000000"))
+            .set("compatible", .strings(["arm,pl011", "arm,primecell"]))
+            .set("reg", .u64([0x0900_0000, 0x1000]))
+            .set("interrupts", .cells(spi(33)))
+            .set("clocks", .cells([clockPhandle, clockPhandle]))
+            .set("clock-names", .strings(["uartclk", "apb_pclk"]))
+
+        root.add(.init("pl031@9010000"))
+            .set("compatible", .strings(["arm,pl031", "arm,primecell"]))
+            .set("reg", .u64([0x0901_0000, 0x1000]))
+            .set("interrupts", .cells(spi(34)))
+            .set("clocks", .cells([clockPhandle]))
+            .set("clock-names", .string("apb_pclk"))
+
+        let chosen = root.add(.init("chosen")).set("stdout-path", .string("/pl011@9000000"))
+        if !bootargs.isEmpty { chosen.set("bootargs", .string(bootargs)) }
+        return fdt
+    }
+
+    static func hex(_ v: UInt64) -> String { String(v, radix: 16) }
+}

@@ -1,0 +1,104 @@
+import AArch64
+import EL2
+
+/// The micro-benchmarks `el2emu compare` runs in both designs, with the
+/// published cycle counts beside them (USENIX ATC 2017 Table 2, AMD Seattle;
+/// Virtual EOI from ISCA 2016: 71 cycles, no trap with a hardware vGIC).
+public enum MicroBenchmark: Int, CaseIterable, Sendable {
+    case hypercall = 1, ioKernel = 2, ioUser = 3, virtualIPI = 4, virtualEOI = 5
+
+    public var title: String {
+        switch self {
+        case .hypercall: return "Hypercall"
+        case .ioKernel: return "I/O Kernel"
+        case .ioUser: return "I/O User"
+        case .virtualIPI: return "Virtual IPI"
+        case .virtualEOI: return "Virtual EOI"
+        }
+    }
+
+    public func published(_ mode: VirtualizationMode) -> Int {
+        switch (self, mode) {
+        case (.hypercall, .nvhe): return 6_413
+        case (.hypercall, .vhe): return 752
+        case (.ioKernel, .nvhe): return 8_034
+        case (.ioKernel, .vhe): return 1_604
+        case (.ioUser, .nvhe): return 10_012
+        case (.ioUser, .vhe): return 7_630
+        case (.virtualIPI, .nvhe): return 13_121
+        case (.virtualIPI, .vhe): return 2_526
+        case (.virtualEOI, _): return 71
+        }
+    }
+
+    /// Iterations the micro-benchmark guest times (plus one warm-up).
+    public static let iterations = 1024
+    /// The vCPUs a benchmark needs.
+    public var cpus: Int { self == .virtualIPI ? 2 : 1 }
+}
+
+/// One design's measurement of one micro-benchmark.
+public struct BenchmarkMeasurement: Sendable {
+    public var cyclesPerOperation: Double
+    public var phaseCyclesPerOperation: [Double]              // Phase.rawValue order
+    public var operationsPerOperation: [HardwareOperation: Double]
+    public var exitsPerOperation: Double
+    /// What the guest itself measured on CNTVCT, converted to cycles, per operation.
+    public var guestCyclesPerOperation: Double?
+}
+
+/// A row of the comparison: both designs, and the published figures.
+public struct ComparisonRow: Sendable {
+    public var benchmark: MicroBenchmark
+    public var results: [VirtualizationMode: Result<BenchmarkMeasurement, ComparisonFailure>]
+}
+
+public struct ComparisonFailure: Error, Sendable, CustomStringConvertible {
+    public let description: String
+}
+
+/// Runs the micro-benchmark guest in each design and prices what each exit did.
+public enum Comparison {
+    public static func run(image: GuestImage, base: Configuration, benchmarks: [MicroBenchmark] = MicroBenchmark.allCases) -> [ComparisonRow] {
+        benchmarks.map { b in
+            var results: [VirtualizationMode: Result<BenchmarkMeasurement, ComparisonFailure>] = [:]
+            for mode in VirtualizationMode.allCases {
+                results[mode] = measure(b, mode: mode, image: image, base: base)
+            }
+            return ComparisonRow(benchmark: b, results: results)
+        }
+    }
+
+    static func measure(_ b: MicroBenchmark, mode: VirtualizationMode, image: GuestImage, base: Configuration) -> Result<BenchmarkMeasurement, ComparisonFailure> {
+        var config = base
+        config.mode = mode
+        config.cpus = max(config.cpus, b.cpus)
+        do {
+            let vm = try VirtualMachine(config)
+            try vm.load(image)
+            let reason = vm.run(entry: image.entry, x0: UInt64(b.rawValue))
+            guard case .guestExit(0, _) = reason else {
+                return .failure(ComparisonFailure(description: "\(b.title) in \(mode.title): \(reason)"))
+            }
+            let n = Double(MicroBenchmark.iterations + 1)
+            var phases = [Double](repeating: 0, count: Phase.allCases.count)
+            var ops: [HardwareOperation: Double] = [:]
+            for s in vm.ledger.byKind.values {
+                for p in Phase.allCases { phases[p.rawValue] += Double(s.phaseCycles[p.rawValue]) / n }
+                for op in HardwareOperation.allCases { ops[op, default: 0] += Double(s.counts.total(op)) / n }
+            }
+            let guestTicks = vm.output.split(separator: "\n").compactMap { line -> Double? in
+                guard let r = line.range(of: "ticks/op=") else { return nil }
+                return Double(line[r.upperBound...].prefix { $0.isNumber })
+            }.first
+            let ratio = Double(vm.vcpus[0].cpu.clock.cpuHz / max(vm.vcpus[0].cpu.clock.counterHz, 1))
+            return .success(BenchmarkMeasurement(cyclesPerOperation: Double(vm.ledger.totalCycles) / n,
+                                        phaseCyclesPerOperation: phases,
+                                        operationsPerOperation: ops.filter { $0.value > 0 },
+                                        exitsPerOperation: Double(vm.ledger.exits) / n,
+                                        guestCyclesPerOperation: guestTicks.map { $0 * ratio }))
+        } catch {
+            return .failure(ComparisonFailure(description: "\(b.title) in \(mode.title): \(error)"))
+        }
+    }
+}

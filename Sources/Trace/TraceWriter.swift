@@ -1,0 +1,98 @@
+import Foundation
+import Hypervisor
+
+/// `--trace-format`: one line of text per event, one JSON object per line,
+/// or Chrome trace-event JSON for Perfetto.
+public enum TraceFormat: String, CaseIterable, Sendable {
+    case text, jsonl, perfetto
+}
+
+public struct TraceError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension TraceCategory {
+    /// `--trace-events exits,stage2,...`: the classes to trace (notes and the final stop are always traced).
+    public static func parseList(_ s: String) throws -> Set<TraceCategory> {
+        var set = Set<TraceCategory>()
+        for item in s.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = item.trimmingCharacters(in: .whitespaces).lowercased()
+            guard let c = TraceCategory(rawValue: name) else {
+                throw TraceError("unknown trace event '\(name)' in --trace-events: use a comma-separated list of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            set.insert(c)
+        }
+        return set
+    }
+}
+
+/// Writes the events of a run to a sink in one format, keeping only the
+/// selected classes. Output is buffered and depends only on the events, so
+/// the same run gives the same bytes.
+public final class TraceWriter {
+    public let format: TraceFormat
+    public let categories: Set<TraceCategory>
+    let sink: (String) throws -> Void
+    let close: () -> Void
+    var buffer = ""
+    var chrome: ChromeTraceFormatter?
+    public private(set) var finished = false
+    public private(set) var eventsWritten = 0
+    /// The first failed write (disk full...): the trace stops there.
+    public private(set) var writeError: String?
+
+    public init(format: TraceFormat, categories: Set<TraceCategory> = Set(TraceCategory.allCases),
+                profile: String = "", mode: String = "", sink: @escaping (String) throws -> Void, close: @escaping () -> Void = {}) {
+        self.format = format
+        self.categories = categories
+        self.sink = sink
+        self.close = close
+        if format == .perfetto {
+            let c = ChromeTraceFormatter()
+            chrome = c
+            buffer = c.header(profile: profile, mode: mode)
+        }
+    }
+
+    /// A writer to the file at `path` (created or truncated now, so a bad path fails before the run).
+    public convenience init(path: String, format: TraceFormat, categories: Set<TraceCategory> = Set(TraceCategory.allCases),
+                            profile: String = "", mode: String = "") throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw TraceError("cannot write the trace file '\(path)': \(String(cString: strerror(errno)))")
+        }
+        let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
+        self.init(format: format, categories: categories, profile: profile, mode: mode,
+                  sink: { try h.write(contentsOf: Data($0.utf8)) }, close: { try? h.close() })
+    }
+
+    public func record(_ event: HypervisorEvent) {
+        guard !finished else { return }
+        let e = TraceEvent(event)
+        guard e.categories.isEmpty || !e.categories.isDisjoint(with: categories) else { return }
+        eventsWritten += 1
+        switch format {
+        case .text: buffer += TextFormatter.line(e) + "\n"
+        case .jsonl: e.json.write(into: &buffer); buffer += "\n"
+        case .perfetto:
+            for j in chrome!.events(event) { buffer += ",\n"; j.write(into: &buffer) }
+        }
+        if buffer.utf8.count >= 1 << 16 { flush() }
+    }
+
+    func flush() {
+        guard !buffer.isEmpty, writeError == nil else { buffer = ""; return }
+        do { try sink(buffer) } catch { writeError = "\(error.localizedDescription)" }
+        buffer = ""
+    }
+
+    /// Completes the file (the Chrome JSON's closing brackets) and closes it.
+    public func finish() {
+        guard !finished else { return }
+        if let chrome { buffer += chrome.footer }
+        flush()
+        finished = true
+        close()
+    }
+}

@@ -1,0 +1,6 @@
+import Unicorn
+
+func Unicorn_version() -> String {
+    let v = Engine.version
+    return "\(v.major).\(v.minor).\(v.patch)"
+}

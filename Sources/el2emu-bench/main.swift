@@ -1,0 +1,117 @@
+import AArch64
+import EL2
+import Foundation
+import GuestBuild
+import Hypervisor
+
+// el2emu-bench: host-time figures, each a ratio measured in one run.
+// swift run -c release el2emu-bench [--quick]
+
+let quick = CommandLine.arguments.contains("--quick")
+let builder = FirmwareBuilder()
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    var a = timespec(), b = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &a)
+    try body()
+    clock_gettime(CLOCK_MONOTONIC, &b)
+    return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) / 1e9
+}
+
+func runGuest(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true) throws -> Double {
+    var c = Configuration()
+    c.mode = mode
+    c.ledger = ledger
+    let image = try GuestImage.load(path: builder.build(name).path, ramBase: c.ramBase, ramSize: c.ramSize)
+    let vm = try VirtualMachine(c)
+    try vm.load(image)
+    var reason: StopReason = .error("not run")
+    let t = seconds { reason = vm.run(entry: image.entry, x0: x0, x1: x1) }
+    guard case .guestExit(0, _) = reason else { throw BenchError(description: "\(name): \(reason)") }
+    return t
+}
+
+struct BenchError: Error, CustomStringConvertible { let description: String }
+
+/// Host nanoseconds per hypercall exit: the difference of a long and a short run.
+func nsPerHypercall(_ mode: VirtualizationMode, ledger: Bool) throws -> Double {
+    let n: UInt64 = quick ? 20_000 : 200_000
+    let long = try runGuest("microbench", mode: mode, x0: 1, x1: n, ledger: ledger)
+    let short = try runGuest("microbench", mode: mode, x0: 1, x1: 1, ledger: ledger)
+    return (long - short) * 1e9 / Double(n)
+}
+
+func qemuRoundTripNanoseconds() throws -> Double? {
+    let qemu = "/usr/bin/qemu-system-aarch64"
+    guard FileManager.default.isExecutableFile(atPath: qemu) else { return nil }
+    let n = quick ? 200_000 : 2_000_000
+    func time(_ iterations: Int) throws -> Double {
+        let elf = try builder.buildPeer("qemu_hvc_loop", defines: ["ITERATIONS": String(iterations)])
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: qemu)
+        p.arguments = ["-M", "virt,virtualization=on", "-cpu", "max", "-semihosting", "-nographic",
+                       "-monitor", "none", "-serial", "none", "-kernel", elf.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        return try seconds {
+            try p.run()
+            p.waitUntilExit()
+        }
+    }
+    let long = try time(n), short = try time(0)
+    return (long - short) * 1e9 / Double(n)
+}
+
+func peakRSSMiB(mem: String) throws -> Double {
+    let me = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("el2emu")
+    let p = Process()
+    p.executableURL = me
+    p.arguments = ["run", "--guest", "hello", "--mem", mem, "--report-rss"]
+    let err = Pipe()
+    p.standardError = err
+    p.standardOutput = FileHandle.nullDevice
+    try p.run()
+    let data = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let line = text.split(separator: "\n").first(where: { $0.contains("peak RSS") }),
+          let kb = Double(line.split(separator: " ").first { Double($0) != nil } ?? "") else {
+        throw BenchError(description: "no RSS report from el2emu run: \(text)")
+    }
+    return kb / 1024
+}
+
+// `--only-hypercall vhe|nvhe`: just that loop, long, for a profiler.
+if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
+   let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
+    let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
+    let t = try runGuest("microbench", mode: mode, x0: 1, x1: n)
+    print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
+    exit(0)
+}
+
+do {
+    print("el2emu-bench (Unicorn \(Unicorn_version()))\n")
+    let qemu = try qemuRoundTripNanoseconds()
+    for mode in VirtualizationMode.allCases {
+        let on = try nsPerHypercall(mode, ledger: true)
+        let off = try nsPerHypercall(mode, ledger: false)
+        var line = "hypercall exit, \(mode.title): \(Int(on)) ns with the ledger, \(Int(off)) ns without (ledger \(Int((on - off) * 100 / max(on, 1)))% of an exit)"
+        if let qemu { line += String(format: "; %.2fx QEMU's EL2 round trip (%d ns)", on / qemu, Int(qemu)) }
+        print(line)
+    }
+    if qemu == nil { print("QEMU: qemu-system-aarch64 not installed, no comparison") }
+
+    let loops: UInt64 = quick ? 2_000_000 : 20_000_000
+    let loopImage = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let bare = try seconds { try BareUnicorn.run(loopImage, x1: loops) }
+    let el2 = try runGuest("loop", mode: .nvhe, x0: 0, x1: loops)
+    print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare))
+
+    for mem in ["128M", "2G"] {
+        print(String(format: "peak resident memory, %@ guest booting 'hello': %.1f MiB", mem, try peakRSSMiB(mem: mem)))
+    }
+} catch {
+    FileHandle.standardError.write(Data("el2emu-bench: \(error)\n".utf8))
+    exit(1)
+}

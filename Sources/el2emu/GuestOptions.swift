@@ -1,0 +1,113 @@
+import AArch64
+import ArgumentParser
+import Foundation
+import GuestBuild
+import Hypervisor
+
+/// The options that say which guest to run and how: shared by `run`, `stats` and `compare`.
+struct GuestOptions: ParsableArguments {
+    @Argument(help: "The guest image (ELF64 AArch64 or Linux arm64 Image). Default: the built-in 'hello' firmware guest.")
+    var image: String?
+
+    @Option(help: "Run a guest from Firmware/guests by name (built from source first).")
+    var guest: String?
+
+    @Option(help: "Guest RAM size, e.g. 128M, 2G.")
+    var mem: String = "128M"
+
+    @Option(help: "Image format: elf, image or binary (default: detected).")
+    var format: String?
+
+    // Unconditional: the value may start with '-' ("-TVM").
+    @Option(parsing: .unconditional, help: "HCR_EL2 trap bits to force on/off for the guest, e.g. +TWI,-TVM.")
+    var hcr: String?
+
+    @Option(help: "Cost profile: a57, xgene, or a JSON file.")
+    var profile: String = "a57"
+
+    @Option(name: .customLong("max-insns"), help: "Stop after this many guest instructions.")
+    var maxInstructions: UInt64?
+
+    @Option(name: .customLong("max-cycles"), help: "Stop after this much virtual time (cycles).")
+    var maxCycles: UInt64?
+
+    @Option(help: "Stop after this many seconds of host time.")
+    var timeout: Double?
+
+    @Option(help: "Pass this device tree blob in x0 instead of the generated one.")
+    var dtb: String?
+
+    @Option(help: "Kernel command line for the generated device tree's /chosen/bootargs.")
+    var append: String = ""
+
+    @Option(help: "Number of vCPUs (1 to 8).")
+    var cpus: Int = 1
+
+    /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
+    func configuration(mode: VirtualizationMode) throws -> Configuration {
+        var config = Configuration()
+        config.mode = mode
+        config.ramSize = try parseSize(mem)
+        if let hcr { (config.hcrSet, config.hcrClear) = try parseHCR(hcr) }
+        do {
+            config.profile = try CostProfile.named(profile)
+        } catch let e as CostProfile.LoadError {
+            throw ValidationError("--profile: \(e.description)")
+        }
+        if let maxInstructions { config.maxInstructions = maxInstructions }
+        if let maxCycles { config.maxCycles = maxCycles }
+        if let timeout { config.timeoutSeconds = timeout }
+        guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be 1 to 8, not \(cpus)") }
+        config.cpus = cpus
+        if let format, GuestImage.Format(rawValue: format) == nil {
+            throw ValidationError("--format must be elf, image or binary, not '\(format)'")
+        }
+        return config
+    }
+
+    /// The image's path (building the firmware guest if none is given).
+    func imagePath() throws -> String {
+        if let image { return image }
+        return try FirmwareBuilder().build(guest ?? "hello").path
+    }
+
+    /// The device tree for x0: `--dtb FILE`, or the generated virt-board tree.
+    func deviceTree(_ config: Configuration) throws -> [UInt8] {
+        guard let dtb else { return VirtBoardDeviceTree.make(config, bootargs: append).encode() }
+        guard let d = FileManager.default.contents(atPath: dtb) else { throw ValidationError("cannot read the device tree '\(dtb)'") }
+        return [UInt8](d)
+    }
+
+    func load(_ path: String, _ config: Configuration) throws -> GuestImage {
+        try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
+                            format: format.flatMap { GuestImage.Format(rawValue: $0) })
+    }
+}
+
+func parseMode(_ mode: String) throws -> VirtualizationMode {
+    guard let m = VirtualizationMode(rawValue: mode) else { throw ValidationError("--mode must be nvhe or vhe, not '\(mode)'") }
+    return m
+}
+
+func parseSize(_ s: String) throws -> UInt64 {
+    let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    var digits = s.uppercased()
+    var scale: UInt64 = 1
+    if let last = digits.last, let u = units[last] { scale = u; digits.removeLast() }
+    guard let n = UInt64(digits), n > 0 else { throw ValidationError("bad size '\(s)': use e.g. 128M or 2G") }
+    let (v, o) = n.multipliedReportingOverflow(by: scale)
+    guard !o, v <= Configuration.maxRAM else { throw ValidationError("--mem \(s) is more than the \(Configuration.maxRAM >> 30) GiB el2emu allows") }
+    return v
+}
+
+func parseHCR(_ s: String) throws -> (HCR, HCR) {
+    var set: HCR = [], clear: HCR = []
+    for item in s.split(separator: ",", omittingEmptySubsequences: false) {
+        let t = item.trimmingCharacters(in: .whitespaces)
+        guard let sign = t.first, sign == "+" || sign == "-", let bit = HCR.named(String(t.dropFirst())) else {
+            throw ValidationError("bad --hcr entry '\(t)': use +NAME or -NAME with NAME one of \(HCR.named.map(\.0).joined(separator: ", "))")
+        }
+        if sign == "+" { set.insert(bit) } else { clear.insert(bit) }
+    }
+    return (set, clear)
+}

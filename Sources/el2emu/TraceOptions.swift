@@ -1,0 +1,31 @@
+import ArgumentParser
+import Hypervisor
+import Trace
+
+/// `--trace FILE --trace-format text|jsonl|perfetto --trace-events exits,...`
+struct TraceOptions: ParsableArguments {
+    @Option(help: "Write a trace of the run's events to this file.")
+    var trace: String?
+
+    @Option(name: .customLong("trace-format"), help: "Trace format: text, jsonl or perfetto (Chrome trace-event JSON).")
+    var traceFormat: String = "text"
+
+    @Option(name: .customLong("trace-events"), help: "Trace only these events: a comma-separated list of exits, stage2, daif, irq, wfi, psci, mmio.")
+    var traceEvents: String?
+
+    /// Checks the options and opens the trace file (nil without --trace).
+    func openWriter(config: Configuration) throws -> TraceWriter? {
+        guard let format = TraceFormat(rawValue: traceFormat) else {
+            throw ValidationError("--trace-format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(traceFormat)'")
+        }
+        let categories = try traceEvents.map { s in
+            do { return try TraceCategory.parseList(s) } catch let e as TraceError { throw ValidationError(e.description) }
+        } ?? Set(TraceCategory.allCases)
+        guard let trace else { return nil }
+        do {
+            return try TraceWriter(path: trace, format: format, categories: categories, profile: config.profile.name, mode: config.mode.rawValue)
+        } catch let e as TraceError {
+            throw ValidationError(e.description)
+        }
+    }
+}

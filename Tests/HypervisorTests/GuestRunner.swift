@@ -1,0 +1,28 @@
+import AArch64
+import EL2
+import GuestBuild
+@testable import Hypervisor
+import XCTest
+
+/// Boots a firmware guest in a fresh VM and collects what happened.
+struct GuestRun {
+    let vm: VirtualMachine
+    let reason: StopReason
+    let exits: [ExitRecord]
+    var output: String { vm.output }
+
+    init(_ guest: String, mode: VirtualizationMode = .nvhe, x0: UInt64 = 0, configure: (inout Configuration) -> Void = { _ in }) throws {
+        var c = Configuration()
+        c.mode = mode
+        c.maxInstructions = 100_000_000
+        configure(&c)
+        let vm = try VirtualMachine(c)
+        let image = try GuestImage.load(path: FirmwareBuilder().build(guest).path, ramBase: c.ramBase, ramSize: c.ramSize)
+        try vm.load(image)
+        var exits: [ExitRecord] = []
+        vm.events.observers.append { e in if case .exit(let r) = e { exits.append(r) } }
+        reason = vm.run(entry: image.entry, x0: x0)
+        self.vm = vm
+        self.exits = exits
+    }
+}

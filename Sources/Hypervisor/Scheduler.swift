@@ -9,8 +9,9 @@ import EL2
 /// is not later than that: its timer deadline or an interrupt sent to it.
 /// Ties go to the lowest vCPU index, so the same guest gives the same run.
 extension VirtualMachine {
-    /// A slice of virtual time (cycles) when more than one vCPU is on.
-    static let quantum: UInt64 = 20_000
+    /// How far (cycles) a vCPU may run ahead of the next runnable one: the
+    /// bound on how early one vCPU can see another's memory writes.
+    static let quantum: UInt64 = 5_000
 
     func schedule() -> StopReason {
         let boot = vcpus[0]
@@ -40,7 +41,11 @@ extension VirtualMachine {
                 return .deadlock(pc: pc)
             }
             if r.needsFirstEntry { enterFirstTime(r) }
-            var until: UInt64 = on.count > 1 ? r.cpu.clock.cycles &+ VirtualMachine.quantum : .max
+            // Run until just past the next runnable vCPU's clock, or a sleeper's wake-up.
+            var until: UInt64 = .max
+            if let next = on.filter({ $0.runState == .runnable && $0 !== r }).map({ $0.cpu.clock.cycles }).min() {
+                until = max(next, r.cpu.clock.cycles) &+ VirtualMachine.quantum
+            }
             if let s = sleeper { until = min(until, s.time) }
             running = r
             switch r.cpu.run(until: until) {

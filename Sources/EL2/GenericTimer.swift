@@ -1,8 +1,9 @@
 import AArch64
 
-/// The generic timer's EL1-visible part: the virtual timer (CNTV_*, counting
-/// CNTVCT = CNTPCT - CNTVOFF_EL2) and the EL1 physical timer (CNTP_*), on
-/// virtual time. CTL: ENABLE[0] IMASK[1] ISTATUS[2] (read-only, computed).
+/// The generic timer: the virtual timer (CNTV_*, counting CNTVCT = CNTPCT -
+/// CNTVOFF_EL2), the EL1 physical timer (CNTP_*) and the EL2 physical timer
+/// (CNTHP_*, the host's tick), on virtual time. CTL: ENABLE[0] IMASK[1]
+/// ISTATUS[2] (read-only, computed).
 public final class GenericTimer {
     public struct Channel: Sendable {
         public var ctl: UInt64 = 0
@@ -17,9 +18,11 @@ public final class GenericTimer {
 
     public var virtual = Channel()
     public var physical = Channel()
+    public var hypervisor = Channel()
     /// PPI INTIDs (QEMU virt / GICv3 convention).
     public static let virtualPPI = 27
     public static let physicalPPI = 30
+    public static let hypervisorPPI = 26
 
     public init() {}
 
@@ -37,6 +40,9 @@ public final class GenericTimer {
         case .CNTP_CTL_EL0: return physical.ctl & 3 | (physical.condition(count: pc) ? 4 : 0)
         case .CNTP_CVAL_EL0: return physical.cval
         case .CNTP_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: physical.cval &- pc))
+        case .CNTHP_CTL_EL2: return hypervisor.ctl & 3 | (hypervisor.condition(count: pc) ? 4 : 0)
+        case .CNTHP_CVAL_EL2: return hypervisor.cval
+        case .CNTHP_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisor.cval &- pc))
         default: return 0
         }
     }
@@ -50,6 +56,9 @@ public final class GenericTimer {
         case .CNTP_CTL_EL0: physical.ctl = v & 3
         case .CNTP_CVAL_EL0: physical.cval = v
         case .CNTP_TVAL_EL0: physical.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTHP_CTL_EL2: hypervisor.ctl = v & 3
+        case .CNTHP_CVAL_EL2: hypervisor.cval = v
+        case .CNTHP_TVAL_EL2: hypervisor.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         default: break
         }
     }
@@ -68,6 +77,7 @@ public final class GenericTimer {
         }
         if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: el2.cntvoff) }
         if activePPIs & (1 << UInt32(GenericTimer.physicalPPI)) == 0 { consider(physical, counterOffset: 0) }
+        if activePPIs & (1 << UInt32(GenericTimer.hypervisorPPI)) == 0 { consider(hypervisor, counterOffset: 0) }
         return best
     }
 }

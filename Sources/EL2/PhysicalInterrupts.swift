@@ -27,7 +27,7 @@ extension Processor {
     /// The highest-priority physical interrupt this PE would take now, if any
     /// (all at one priority: the lowest INTID wins). Level-sensitive sources
     /// (the timers, maintenance) are sampled, not latched.
-    func highestPendingPhysical() -> Int? {
+    func highestPendingPhysical(excluding excluded: UInt32 = 0) -> Int? {
         if physical.nextArrival <= clock.cycles {
             for i in 0..<16 where physical.sgiArrival[i] <= clock.cycles {
                 physical.sgiArrival[i] = .max
@@ -38,8 +38,9 @@ extension Processor {
         let vc = timer.virtualCount(clock, el2)
         if timer.virtual.asserted(count: vc) { level |= 1 << UInt32(GenericTimer.virtualPPI) }
         if timer.physical.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.physicalPPI) }
+        if timer.hypervisor.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorPPI) }
         if vgic.hcr & 1 != 0 && vgic.misr != 0 { level |= 1 << UInt32(PhysicalRedistributor.maintenancePPI) }
-        let candidates = level & ~physical.active
+        let candidates = level & ~physical.active & ~excluded
         return candidates == 0 ? nil : candidates.trailingZeroBitCount
     }
 
@@ -61,17 +62,18 @@ extension Processor {
         updateVirtualInterruptLines()
     }
 
-    /// The next physical interrupt that will reach this PE on its own, if any:
-    /// when (cycles) and what (a timer PPI, an SGI in flight).
+    /// The next physical interrupt for the guest that will reach this PE on
+    /// its own, if any: when (cycles) and what (a timer PPI, an SGI in flight).
+    /// The host's own tick (PPI 26) is left out: it wakes nothing the guest waits for.
     public var nextPhysicalEvent: (time: UInt64, what: String)? {
-        if highestPendingPhysical() != nil { return (clock.cycles, "physical interrupt pending") }
+        if highestPendingPhysical(excluding: 1 << UInt32(GenericTimer.hypervisorPPI)) != nil { return (clock.cycles, "physical interrupt pending") }
         var best: (time: UInt64, what: String)?
         func consider(_ t: UInt64?, _ what: String) {
             guard let t, t != .max, best == nil || t < best!.time else { return }
             best = (t, what)
         }
-        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.physicalPPI)), "virtual timer (PPI 27)")
-        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.virtualPPI)), "physical timer (PPI 30)")
+        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.physicalPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "virtual timer (PPI 27)")
+        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.virtualPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "physical timer (PPI 30)")
         for i in 0..<16 { consider(physical.sgiArrival[i], "physical SGI \(i) (kick)") }
         return best
     }

@@ -201,6 +201,7 @@ public final class Processor {
         if r.op0 == 3 && r.crn == 12 && (r.op1 == 4 && r.crm >= 8 || r.op1 == 0 && r.crm >= 8) { return .gic(r) }
         if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 5) && r.crm >= 2 { return .timer(r.op1 == 5 ? SystemRegister(3, 3, 14, r.crm, r.op2) : r) }
         if r == .CNTVOFF_EL2 { return .el2(r) }
+        if r.op0 == 3 && r.op1 == 4 && r.crn == 14 && r.crm == 2 { return .timer(r) }   // CNTHP_*_EL2
         if r == .SP_EL1 { return .el1(r) }
         if r.isEL12Alias { return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2)) }
         if r.isEL2 { return .el2(r) }

@@ -14,6 +14,9 @@ public struct Configuration: Sendable {
     public var maxInstructions: UInt64 = .max
     public var maxCycles: UInt64 = .max
     public var timeoutSeconds: Double = 0
+    /// The host's scheduler tick (Hz) on the EL2 physical timer: each tick
+    /// that lands while a guest runs is an IRQ exit. 0: no tick.
+    public var hostTickHz: UInt64 = 0
     /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
     public var ledger = true
 

@@ -66,6 +66,7 @@ extension VirtualMachine {
         cpu.beginAtEL2(hcr: worldSwitch.hostHCR)
         // Each vCPU's MPIDR: Aff0 = its index (KVM's reset_mpidr).
         cpu.write(.VMPIDR_EL2, 0x8000_0000 | UInt64(vcpu.index))
+        armHostTick(vcpu)
         worldSwitch.firstEntry(vcpu)
         _ = cpu.takeCounts()
     }

@@ -22,6 +22,12 @@ extension VirtualMachine {
             cpu.write(.ICC_EOIR1_EL1, UInt64(intid))
             queue(vcpu, intid: intid, hw: true)
             return (.resume, intid == GenericTimer.virtualPPI ? "virtual timer: PPI 27 injected" : "physical timer: PPI 30 injected")
+        case GenericTimer.hypervisorPPI:
+            // The host's own tick: end it and arm the next one.
+            cpu.write(.ICC_EOIR1_EL1, UInt64(intid))
+            cpu.write(.ICC_DIR_EL1, UInt64(intid))
+            armHostTick(vcpu)
+            return (.resume, "host timer tick (PPI 26)")
         case 25:
             cpu.write(.ICC_EOIR1_EL1, 25)
             cpu.write(.ICC_DIR_EL1, 25)
@@ -34,6 +40,16 @@ extension VirtualMachine {
         default:
             return (.resume, "IRQ: spurious")
         }
+    }
+
+    /// Arms the host's tick on the EL2 physical timer for the next period boundary after now.
+    func armHostTick(_ vcpu: VCPU) {
+        let hz = configuration.hostTickHz
+        guard hz > 0 else { return }
+        let period = max(1, vcpu.cpu.clock.counterHz / hz)
+        let now = vcpu.cpu.clock.counter
+        vcpu.cpu.write(.CNTHP_CVAL_EL2, (now / period &+ 1) &* period)
+        vcpu.cpu.write(.CNTHP_CTL_EL2, 1)
     }
 
     /// Queues virtual interrupt `intid` for `vcpu` (vgic_queue_irq_unlock).

@@ -193,6 +193,4 @@ extension VirtualMachine: ExceptionVectors {
     public func semihostingCall(_ cpu: Processor) {
         semihosting(cpu)
     }
-
-    public func nextEvent(_ cpu: Processor) -> UInt64? { nil }
 }

@@ -23,7 +23,6 @@ final class VirtualInterruptLineTests: XCTestCase {
         }
         func irqFromLowerEL(_ cpu: Processor) { vm.irqFromLowerEL(cpu) }
         func semihostingCall(_ cpu: Processor) { vm.semihostingCall(cpu) }
-        func nextEvent(_ cpu: Processor) -> UInt64? { nil }
     }
 
     func testHCRVIAndVSERaiseVirtualInterruptsTakenWhenUnmasked() throws {

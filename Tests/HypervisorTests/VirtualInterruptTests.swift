@@ -215,3 +215,37 @@ extension VirtualInterruptTests {
         XCTAssertTrue(r.exits.contains { $0.kind == "IRQ" && $0.detail == "IRQ: kick (SGI 0)" })
     }
 }
+
+extension VirtualInterruptTests {
+    func testHostTimerTickExitsTheRunningGuestAsAnIRQAndIsInvisibleToIt() throws {
+        for mode in VirtualizationMode.allCases {
+            var c = Configuration()
+            c.mode = mode
+            c.hostTickHz = 10_000   // every 200,000 cycles
+            c.maxInstructions = 3_000_000
+            let vm = try VirtualMachine(c)
+            let img = try GuestImage.load(path: FirmwareBuilder().build("daifloop").path, ramBase: c.ramBase, ramSize: c.ramSize)
+            try vm.load(img)
+            var ticks: [UInt64] = []
+            vm.events.observers.append { e in
+                if case .exit(let r) = e, r.kind == "IRQ" { XCTAssertEqual(r.detail, "host timer tick (PPI 26)"); ticks.append(r.time) }
+            }
+            XCTAssertEqual(vm.run(entry: img.entry), .instructionLimit(3_000_000))
+            let end = vm.vcpus[0].cpu.clock.cycles
+            // One tick per period of virtual time, taken at the first block boundary after it.
+            XCTAssertEqual(UInt64(ticks.count), end / 200_000, "\(mode)")
+            for (i, t) in ticks.enumerated() {
+                XCTAssertGreaterThanOrEqual(t, UInt64(i + 1) * 200_000)
+                XCTAssertLessThan(t, UInt64(i + 1) * 200_000 + 20_000)
+            }
+        }
+        // A guest waiting for its own timer still sees only its own interrupts.
+        var c = Configuration()
+        c.hostTickHz = 10_000
+        let vm = try VirtualMachine(c)
+        let img = try GuestImage.load(path: FirmwareBuilder().build("vtimer").path, ramBase: c.ramBase, ramSize: c.ramSize)
+        try vm.load(img)
+        XCTAssertEqual(vm.run(entry: img.entry), .guestExit(status: 0, how: "semihosting SYS_EXIT"))
+        XCTAssertFalse(vm.output.contains("FAIL"), vm.output)
+    }
+}

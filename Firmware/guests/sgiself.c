@@ -42,6 +42,15 @@ int main(void) {
     __asm__ volatile("msr S3_0_C4_C6_0, %0\n.global after_pmr\nafter_pmr:\n nop" :: "r"(0xffull) : "memory");
     check(count == 3 && order[2] == 5, "taken once PMR lets it through");
     check(elrs[2] == (uint64_t)after_pmr, "right after the ICC_PMR_EL1 write");
+
+    // A disabled SGI stays pending in the distributor until it is enabled.
+    uint64_t sgi_frame = GICR_BASE + 0x10000;
+    *(volatile uint32_t *)(sgi_frame + 0x180) = 1u << 6;   // GICR_ICENABLER0: SGI 6
+    gic_send_sgi(0, 6);
+    check(count == 3, "a disabled SGI is not delivered");
+    *(volatile uint32_t *)(sgi_frame + 0x100) = 1u << 6;   // GICR_ISENABLER0
+    ISB();
+    check(count == 4 && order[3] == 6, "delivered once GICR_ISENABLER0 enables it");
     check(last_exception.count == 0, "no unexpected exception");
     return failures;
 }

@@ -193,13 +193,15 @@ extension VirtualInterruptTests {
         for mode in VirtualizationMode.allCases {
             for clear: HCR in [[], .TWI] {
                 let r = try run("sgiself", mode: mode, hcrClear: clear)
-                assertGuestPassed(r, checks: 9)
+                assertGuestPassed(r, checks: 11)
                 let sgis = r.exits.filter { $0.detail.hasPrefix("SYS64 MSR ICC_SGI1R_EL1") }
-                XCTAssertEqual(sgis.count, 3)
-                // Only SGI generation exits: ICC_PMR/IAR/EOIR/HPPIR are served by the vGIC.
-                XCTAssertEqual(r.exits.count, 3, "\(r.exits.map(\.detail))")
+                XCTAssertEqual(sgis.count, 4)
+                // Only SGI generation exits, and the kick that flushes the SGI the
+                // redistributor enabled: ICC_PMR/IAR/EOIR/HPPIR are served by the vGIC.
+                XCTAssertEqual(r.exits.map(\.kind), ["SYS64", "SYS64", "SYS64", "SYS64", "IRQ"], "\(r.exits.map(\.detail))")
+                XCTAssertEqual(r.exits.last?.detail, "IRQ: kick (SGI 0)")
                 let pending = r.hardware.compactMap { if case .virtualInterrupt(let id, true) = $0.event { return id } else { return nil } }
-                XCTAssertEqual(pending, [3, 4, 5])
+                XCTAssertEqual(pending, [3, 4, 5, 6])
             }
         }
     }

@@ -33,7 +33,8 @@ extension Processor {
         while true {
             switch run(until: .max) {
             case .stopped(let r): return r
-            case .sliceEnded, .parked: continue
+            case .sliceEnded: continue
+            case .parked: return .error("the EL2 software blocked the only vCPU with nothing to resume it")
             case .waitingForInterrupt(let pc):
                 guard let wake = nextPhysicalEvent else {
                     requestStop(.deadlock(pc: pc))

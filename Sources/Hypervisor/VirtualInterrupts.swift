@@ -7,8 +7,6 @@ import EL2
 extension VirtualMachine {
     /// The physical SGI the host sends a vCPU's PE to make it exit (Linux's IPI_RESCHEDULE).
     static let kickSGI = 0
-    /// The priority a virtual interrupt gets when the guest never set one.
-    static let defaultPriority: UInt64 = 0xA0
 
     /// An IRQ exit: acknowledge the physical interrupt and act on it.
     func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {

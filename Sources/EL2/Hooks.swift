@@ -41,7 +41,8 @@ extension Processor {
             let word = engine.readWord(address: pc)
             if let word, case .hlt(let imm) = Instruction(word), imm == SemihostingOperation.hltImmediate {
                 software?.semihostingCall(self)
-                if stopReason == nil { engine.write(.pc, pc &+ 4) }
+                // Always step past the HLT: Unicorn honours a stop only at the next block.
+                engine.write(.pc, pc &+ 4)
             } else {
                 undefinedToEL1(pc: pc)
             }
@@ -107,6 +108,12 @@ extension Processor {
     /// Each translation block: retire its instructions on virtual time, check
     /// limits and timer deadlines, and instrument new blocks once.
     func block(_ address: UInt64, _ size: UInt32) {
+        // A stop requested in a hook that also moved the PC (semihosting's
+        // SYS_EXIT) can be lost by Unicorn: ask again until it is honoured.
+        if stopReason != nil || parked {
+            engine.stop()
+            return
+        }
         // A small direct-mapped cache in front of the set keeps the common case cheap.
         let slot = Int(truncatingIfNeeded: (address >> 2) & 4095)
         if recentBlocks[slot] != address, !scannedBlocks.contains(address) {

@@ -19,6 +19,8 @@ public struct ExitRecord: Sendable {
     public var phaseCycles: [UInt64]
     /// For stage-2 aborts (DABT_LOW/IABT_LOW): the faulting IPA (HPFAR_EL2 and FAR_EL2).
     public var ipa: UInt64?
+    /// Where the exit's ERET returned the guest to (nil when the run stopped in the exit).
+    public var returnPC: UInt64?
     public var cycles: UInt64 { phaseCycles.reduce(0, &+) }
 }
 

@@ -155,9 +155,10 @@ extension VirtualMachine {
     }
 
     /// The blocking exit goes into the ledger once it is complete (entry to re-entry).
-    func recordDeferredExit(_ vcpu: VCPU) {
+    func recordDeferredExit(_ vcpu: VCPU, resumed: Bool = true) {
         guard let e = vcpu.deferredExit else { return }
         vcpu.deferredExit = nil
-        recordExit(vcpu, time: e.time, pc: e.pc, esr: vcpu.esr, kind: e.kind, detail: e.detail)
+        recordExit(vcpu, time: e.time, pc: e.pc, esr: vcpu.esr, kind: e.kind, detail: e.detail,
+                   returnPC: resumed ? vcpu.context.pc : nil)
     }
 }

@@ -58,6 +58,11 @@ public final class VirtualMachine {
         events.currentVCPU = { [unowned self] in self.running?.index ?? 0 }
     }
 
+    /// Ends the run from outside the guest (a trace limit, a debugger's kill).
+    public func requestStop(_ reason: StopReason) {
+        currentCPU.requestStop(reason)
+    }
+
     var currentCPU: Processor { (running ?? vcpus[0]).cpu }
 
     /// Copies `bytes` into guest RAM at guest-physical `address`.
@@ -86,7 +91,7 @@ public final class VirtualMachine {
         for v in vcpus { v.cpu.traceDAIF = events.isActive }
         if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }
         let reason = schedule()
-        for v in vcpus { recordDeferredExit(v) }   // a vCPU still blocked when the run ended
+        for v in vcpus { recordDeferredExit(v, resumed: false) }   // a vCPU still blocked when the run ended
         flushConsole()
         events.emit(.stop(time: currentCPU.clock.cycles, reason))
         return reason
@@ -101,10 +106,12 @@ public final class VirtualMachine {
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
+        var resumes = true
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
             flush(vcpu)   // kvm_vgic_flush_hwstate: queued interrupts into the list registers
+            if case .stop = action { resumes = false }
             return action
         }
         if cpu.isParked && vcpu.runState == .blocked {
@@ -112,12 +119,14 @@ public final class VirtualMachine {
             vcpu.deferredExit = (time, pc, kind, detail)
             return
         }
-        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail)
+        // Both world switches ERET to the context's PC (ELR_EL2 is restored from it).
+        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail,
+                   returnPC: resumes && !cpu.isParked ? vcpu.context.pc : nil)
     }
 
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
-    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String) {
+    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, returnPC: UInt64? = nil) {
         let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
             let c = ledger.account(kind: kind, counts: counts)
             if events.isActive {
@@ -126,6 +135,7 @@ public final class VirtualMachine {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
                 }
+                record.returnPC = returnPC
                 events.emit(.exit(record))
             }
             return c

@@ -35,13 +35,18 @@ public struct TraceEvent {
                 summary += " ipa=" + hex(ipa)
             }
             let phases = Phase.allCases.map { ($0.description, r.phaseCycles.indices.contains($0.rawValue) ? r.phaseCycles[$0.rawValue] : 0) }
-            // The handler's own words when they already say what the syndrome says.
-            let said = r.detail.hasPrefix(summary) ? r.detail : r.detail.isEmpty ? summary : "\(summary): \(r.detail)"
-            text = "\(said) cycles=\(r.cycles) [" + phases.filter { $0.1 > 0 }.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "]"
+            // The kind and what the handler did (as the ledger names it), then
+            // the decoded syndrome where the handler's words do not already say it.
+            var said = r.detail.hasPrefix(r.kind) ? r.detail : r.detail.isEmpty ? r.kind : "\(r.kind) \(r.detail)"
+            let decoded = summary.hasPrefix(r.kind + " ") ? String(summary.dropFirst(r.kind.count + 1)) : summary == r.kind ? "" : summary
+            if !decoded.isEmpty && !said.contains(decoded) { said += " (\(summary))" }
+            if let ret = r.returnPC { said += " -> " + hex(ret) }
+            text = said + " cycles=\(r.cycles) [" + phases.filter { $0.1 > 0 }.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "]"
             fields = [("seq", .int(Int64(r.sequence))), ("kind", .string(r.kind))]
             if let esr = r.esr { fields += [("esr", .hex(esr.raw)), ("syndrome", .object(SyndromeDecoder.fields(esr)))] }
             if let ipa = r.ipa { fields.append(("ipa", .hex(ipa))) }
-            fields += [("summary", .string(summary)), ("detail", .string(r.detail)), ("cycles", .uint(r.cycles)),
+            fields += [("summary", .string(summary)), ("detail", .string(r.detail)), ("return_pc", r.returnPC.map(JSONValue.hex) ?? .null),
+                       ("cycles", .uint(r.cycles)),
                        ("phases", .object(phases.map { ($0.0, .uint($0.1)) }))]
         case .hardware(let v, let t, let ev):
             time = t; vcpu = v

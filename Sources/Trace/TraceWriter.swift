@@ -39,6 +39,9 @@ public final class TraceWriter {
     var chrome: ChromeTraceFormatter?
     public private(set) var finished = false
     public private(set) var eventsWritten = 0
+    /// `--trace-limit`: after this many events `onLimit` runs (the run is stopped there).
+    public var limit: Int?
+    public var onLimit: (() -> Void)?
     /// The first failed write (disk full...): the trace stops there.
     public private(set) var writeError: String?
 
@@ -71,6 +74,13 @@ public final class TraceWriter {
         guard !finished else { return }
         let e = TraceEvent(event)
         guard e.categories.isEmpty || !e.categories.isDisjoint(with: categories) else { return }
+        if let limit, eventsWritten >= limit {
+            if case .stop = event {} else {
+                onLimit?()
+                onLimit = nil
+                return
+            }
+        }
         eventsWritten += 1
         switch format {
         case .text: buffer += TextFormatter.line(e) + "\n"

@@ -24,7 +24,10 @@ struct GuestRun {
             let loaded = try options.load(path, config)
             let vm = try VirtualMachine(config)
             vm.console = console
-            if let writer { vm.events.observers.append(writer.record) }
+            if let writer {
+                vm.events.observers.append(writer.record)
+                writer.onLimit = { [unowned vm, unowned writer] in vm.requestStop(.traceLimit(writer.limit ?? 0)) }
+            }
             try vm.load(loaded)
             let dtbAddress = try vm.placeDeviceTree(options.deviceTree(config), avoiding: loaded)
             try prepare(vm)

@@ -83,7 +83,7 @@ final class RandomGuestFuzzTests: XCTestCase {
             case .guestExit: key = "guest exit"
             case .instructionLimit: key = "instruction limit"
             case .virtualTimeLimit: key = "virtual time limit"
-            case .wallClockTimeout: key = "timeout"
+            case .wallClockTimeout, .traceLimit: key = "timeout"
             case .deadlock: key = "deadlock"
             case .error(let m): key = "error: " + String(m.prefix(30))
             }

@@ -59,13 +59,19 @@ final class CompareReportTests: XCTestCase {
         XCTAssertTrue(dom.contains("data-rendered-bars=\"\(expected)\""))
     }
 
-    func testCompareCommandWritesTheReport() throws {
+    func testCompareCommandWritesTheReportOfItsMeasurement() throws {
         let dir = try temporaryDirectory("compare-cli")
         let r = try el2emu(["compare", "--report", dir.path])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("Hypercall"))
+        XCTAssertTrue(r.stdout.contains("report: " + dir.appendingPathComponent("index.html").path))
         let html = try String(contentsOfFile: dir.appendingPathComponent("index.html").path, encoding: .utf8)
         XCTAssertTrue(html.contains("id=\"cost-chart\"") && html.contains("id=\"phase-chart\""))
+        // Every micro-benchmark has a row with its published figures; the hypercall is measured in both designs.
+        for (name, split, vhe) in [("Hypercall", 6413, 752), ("I/O Kernel", 8034, 1604), ("I/O User", 10012, 7630), ("Virtual IPI", 13121, 2526)] {
+            XCTAssertTrue(html.contains("<td>\(name)</td>") && html.contains("<td>\(split)</td><td>\(vhe)</td></tr>"), name)
+        }
+        XCTAssertTrue(html.range(of: #"<tr><td>Hypercall</td><td>\d+</td><td>\d+</td>"#, options: .regularExpression) != nil)
     }
 
     func testUnwritableReportDirectoryIsRefused() throws {

@@ -33,6 +33,16 @@ final class JSONLinesTraceTests: XCTestCase {
         XCTAssertTrue((exit["pc"] as? String)?.hasPrefix("0x4008") ?? false)
     }
 
+    func testEachExitSaysWhereItsERETReturnedTheGuest() throws {
+        let exits = try objects("tracing").filter { $0["event"] as? String == "exit" }
+        func address(_ v: Any?) -> UInt64? { (v as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } }
+        let byKind = Dictionary(exits.map { ($0["kind"] as! String, $0) }, uniquingKeysWith: { a, _ in a })
+        // A trapped MSR is skipped; ELR_EL2 of an HVC is already past it; a trapped WFI completes.
+        XCTAssertEqual(address(byKind["SYS64"]?["return_pc"]), address(byKind["SYS64"]?["pc"]).map { $0 + 4 })
+        XCTAssertEqual(address(byKind["HVC64"]?["return_pc"]), address(byKind["HVC64"]?["pc"]))
+        XCTAssertEqual(address(byKind["WFx"]?["return_pc"]), address(byKind["WFx"]?["pc"]).map { $0 + 4 })
+    }
+
     func testDAIFAndStopEventsHaveTheirFields() throws {
         let events = try objects("tracing")
         let daif = events.filter { $0["event"] as? String == "daif" }

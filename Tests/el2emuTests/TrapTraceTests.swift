@@ -20,9 +20,9 @@ final class TrapTraceTests: XCTestCase {
         Case(bit: "TACR", site: "tacr_write", exit: "MSR ACTLR_EL1, x12"),
         Case(bit: "TSW", site: "tsw_dc_isw", exit: "SYS S1_0_C7_C6_2, x4"),
         Case(bit: "TTLB", site: "ttlb_vae1", exit: "SYS S1_0_C8_C7_1, x6", byDefault: false),
-        Case(bit: "TWE", site: "twe_wfe", exit: "WFx WFE: WFE: yield"),
-        Case(bit: "TWI", site: "twi_wfi", exit: "WFx WFI: WFI: block vCPU"),
-        Case(bit: "TSC", site: "tsc_smc", exit: "SMC64 #0x0: SMC PSCI_VERSION"),
+        Case(bit: "TWE", site: "twe_wfe", exit: "WFx WFE: yield"),
+        Case(bit: "TWI", site: "twi_wfi", exit: "WFx WFI: block vCPU"),
+        Case(bit: "TSC", site: "tsc_smc", exit: "SMC64 SMC PSCI_VERSION (SMC64 #0x0)"),
         // Trapped but not emulated: the hypervisor injects an UNDEF, and says so.
         Case(bit: "TIDCP", site: "undef_impdef", exit: "MRS x5, S3_0_C15_C0_0: UNDEF injected"),
     ]

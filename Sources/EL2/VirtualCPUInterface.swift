@@ -65,7 +65,13 @@ public final class VirtualCPUInterface {
         for (i, l) in lr.enumerated() where l & VirtualCPUInterface.stateMask == VirtualCPUInterface.statePending {
             let prio = (l >> 48) & 0xFF
             guard prio < pmr, prio < running else { continue }
-            if best == nil || prio < (lr[best!] >> 48) & 0xFF { best = i }
+            // Equal priorities: the lowest INTID first (as GIC distributors choose).
+            if let b = best {
+                let bp = (lr[b] >> 48) & 0xFF
+                if prio < bp || prio == bp && l & 0xFFFF_FFFF < lr[b] & 0xFFFF_FFFF { best = i }
+            } else {
+                best = i
+            }
         }
         return best
     }

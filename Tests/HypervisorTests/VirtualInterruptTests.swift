@@ -251,3 +251,19 @@ extension VirtualInterruptTests {
         XCTAssertFalse(vm.output.contains("FAIL"), vm.output)
     }
 }
+
+extension VirtualInterruptTests {
+    func testMoreInterruptsThanListRegistersUseTheUnderflowMaintenanceInterrupt() throws {
+        for mode in VirtualizationMode.allCases {
+            let r = try run("sgimany", mode: mode)
+            assertGuestPassed(r, checks: 4)
+            XCTAssertEqual(VirtualCPUInterface.listRegisterCount, 4)
+            // Six SGI exits, then one maintenance IRQ exit once the LRs drain
+            // (ICH_HCR_EL2.UIE), which puts the last two in.
+            XCTAssertEqual(r.exits.map(\.kind), Array(repeating: "SYS64", count: 6) + ["IRQ"], "\(mode)")
+            XCTAssertEqual(r.exits.last?.detail, "IRQ: vGIC maintenance")
+            let taken = r.hardware.filter { if case .guestException(_, _, "irq", _) = $0.event { return true } else { return false } }
+            XCTAssertEqual(taken.count, 6)
+        }
+    }
+}

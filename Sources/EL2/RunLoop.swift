@@ -22,7 +22,7 @@ extension Processor {
         /// The scheduler's time slice ended; the PE can continue later.
         case sliceEnded
         /// An untrapped WFI with nothing pending: the PE waits in low-power
-        /// state for an interrupt (`wake(at:)`); `timerDeadline` says when its own timer fires.
+        /// state for an interrupt (`wakeFromWFI`); `nextPhysicalEvent` says when one comes.
         case waitingForInterrupt(pc: UInt64)
         /// The EL2 software blocked the vCPU without returning to it (`park`).
         case parked
@@ -151,9 +151,9 @@ extension Processor {
         if cycles > clock.cycles { clock.advance(cycles: cycles - clock.cycles) }
     }
 
-    /// The cycle at which a physical interrupt (the guest's timer) next reaches this PE, if ever.
+    /// The cycle at which a physical interrupt (a timer, an SGI) next reaches this PE, if ever.
     public var timerDeadline: UInt64? { nextDeadline == .max ? nil : nextDeadline }
 
-    /// The PE's current time and state for a scheduler.
+    /// Is the PE idle in an untrapped WFI?
     public var isWaitingForInterrupt: Bool { waitingPC != nil }
 }

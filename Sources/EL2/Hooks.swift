@@ -108,8 +108,8 @@ extension Processor {
     /// Each translation block: retire its instructions on virtual time, check
     /// limits and timer deadlines, and instrument new blocks once.
     func block(_ address: UInt64, _ size: UInt32) {
-        // A stop requested in a hook that also moved the PC (semihosting's
-        // SYS_EXIT) can be lost by Unicorn: ask again until it is honoured.
+        // A stop asked for inside an exception hook is not always honoured by
+        // Unicorn; asking again from a block hook is. So is a parked PE's.
         if stopReason != nil || parked {
             engine.stop()
             return

@@ -32,6 +32,6 @@ public enum PSCIFunction: UInt32, Sendable, CustomStringConvertible {
 
 public enum PSCIReturn: Int64, Sendable {
     case success = 0, notSupported = -1, invalidParameters = -2, denied = -3
-    case alreadyOn = -4, onPending = -5, internalFailure = -6, notPresent = -7, disabled = -8
+    case alreadyOn = -4, onPending = -5, internalFailure = -6, notPresent = -7, disabled = -8, invalidAddress = -9
     public var register: UInt64 { UInt64(bitPattern: rawValue) }
 }

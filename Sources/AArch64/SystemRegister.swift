@@ -88,6 +88,10 @@ extension SystemRegister {
     public static let TPIDR_EL2 = SystemRegister(3, 4, 13, 0, 2)
     public static let CNTHCTL_EL2 = SystemRegister(3, 4, 14, 1, 0)
     public static let CNTVOFF_EL2 = SystemRegister(3, 4, 14, 0, 3)
+    /// The EL2 physical timer (the host's own tick), PPI 26.
+    public static let CNTHP_TVAL_EL2 = SystemRegister(3, 4, 14, 2, 0)
+    public static let CNTHP_CTL_EL2 = SystemRegister(3, 4, 14, 2, 1)
+    public static let CNTHP_CVAL_EL2 = SystemRegister(3, 4, 14, 2, 2)
     public static let SCR_EL3 = SystemRegister(3, 6, 1, 1, 0)
 
     // Generic timer.
@@ -165,6 +169,7 @@ extension SystemRegister {
             ELR_EL2: "ELR_EL2", ESR_EL2: "ESR_EL2", FAR_EL2: "FAR_EL2", HPFAR_EL2: "HPFAR_EL2",
             MAIR_EL2: "MAIR_EL2", VBAR_EL2: "VBAR_EL2", CONTEXTIDR_EL2: "CONTEXTIDR_EL2",
             TPIDR_EL2: "TPIDR_EL2", CNTHCTL_EL2: "CNTHCTL_EL2", CNTVOFF_EL2: "CNTVOFF_EL2",
+            CNTHP_TVAL_EL2: "CNTHP_TVAL_EL2", CNTHP_CTL_EL2: "CNTHP_CTL_EL2", CNTHP_CVAL_EL2: "CNTHP_CVAL_EL2",
             SCR_EL3: "SCR_EL3",
             CNTFRQ_EL0: "CNTFRQ_EL0", CNTPCT_EL0: "CNTPCT_EL0", CNTVCT_EL0: "CNTVCT_EL0",
             CNTP_TVAL_EL0: "CNTP_TVAL_EL0", CNTP_CTL_EL0: "CNTP_CTL_EL0", CNTP_CVAL_EL0: "CNTP_CVAL_EL0",

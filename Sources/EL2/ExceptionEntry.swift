@@ -18,6 +18,9 @@ extension Processor {
 
     /// Takes a physical IRQ to EL2 (HCR_EL2.IMO), at VBAR_EL2 + 0x480.
     func takeIRQToEL2() {
+        // The redistributor latches the interrupt it signalled: the host's world
+        // switch may mask the timer before the handler acknowledges it.
+        if let intid = highestPendingPhysical() { physical.pending |= 1 << UInt32(intid) }
         let pc = engine.read(.pc)
         enterEL2(elr: pc, resumePC: pc)
         software?.irqFromLowerEL(self)
@@ -35,7 +38,7 @@ extension Processor {
     }
 
     private func finishEL2() {
-        if currentEL == 2 {
+        if currentEL == 2 && !parked {
             // The software returned without ERET: that is a model bug, not a guest's.
             requestStop(.error("EL2 software returned from a vector without ERET"))
             currentEL = 1

@@ -11,7 +11,4 @@ public protocol ExceptionVectors: AnyObject {
     func irqFromLowerEL(_ cpu: Processor)
     /// A semihosting call (HLT #0xF000): the debugger's service, no EL2 entry.
     func semihostingCall(_ cpu: Processor)
-    /// The guest executed WFI without a trap and the model needs the software's
-    /// view of the next event: the virtual time (cycles) of the next wake-up, if any.
-    func nextEvent(_ cpu: Processor) -> UInt64?
 }

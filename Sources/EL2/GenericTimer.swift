@@ -1,8 +1,9 @@
 import AArch64
 
-/// The generic timer's EL1-visible part: the virtual timer (CNTV_*, counting
-/// CNTVCT = CNTPCT - CNTVOFF_EL2) and the EL1 physical timer (CNTP_*), on
-/// virtual time. CTL: ENABLE[0] IMASK[1] ISTATUS[2] (read-only, computed).
+/// The generic timer: the virtual timer (CNTV_*, counting CNTVCT = CNTPCT -
+/// CNTVOFF_EL2), the EL1 physical timer (CNTP_*) and the EL2 physical timer
+/// (CNTHP_*, the host's tick), on virtual time. CTL: ENABLE[0] IMASK[1]
+/// ISTATUS[2] (read-only, computed).
 public final class GenericTimer {
     public struct Channel: Sendable {
         public var ctl: UInt64 = 0
@@ -17,9 +18,11 @@ public final class GenericTimer {
 
     public var virtual = Channel()
     public var physical = Channel()
+    public var hypervisor = Channel()
     /// PPI INTIDs (QEMU virt / GICv3 convention).
     public static let virtualPPI = 27
     public static let physicalPPI = 30
+    public static let hypervisorPPI = 26
 
     public init() {}
 
@@ -37,6 +40,9 @@ public final class GenericTimer {
         case .CNTP_CTL_EL0: return physical.ctl & 3 | (physical.condition(count: pc) ? 4 : 0)
         case .CNTP_CVAL_EL0: return physical.cval
         case .CNTP_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: physical.cval &- pc))
+        case .CNTHP_CTL_EL2: return hypervisor.ctl & 3 | (hypervisor.condition(count: pc) ? 4 : 0)
+        case .CNTHP_CVAL_EL2: return hypervisor.cval
+        case .CNTHP_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisor.cval &- pc))
         default: return 0
         }
     }
@@ -50,13 +56,17 @@ public final class GenericTimer {
         case .CNTP_CTL_EL0: physical.ctl = v & 3
         case .CNTP_CVAL_EL0: physical.cval = v
         case .CNTP_TVAL_EL0: physical.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTHP_CTL_EL2: hypervisor.ctl = v & 3
+        case .CNTHP_CVAL_EL2: hypervisor.cval = v
+        case .CNTHP_TVAL_EL2: hypervisor.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         default: break
         }
     }
 
     /// The virtual time (cycles) at which an enabled, unmasked channel next
     /// asserts its interrupt, if ever.
-    func nextDeadline(clock: VirtualClock, el2: EL2Registers) -> UInt64? {
+    /// A channel whose PPI is active in `activePPIs` is not signalled again until deactivated.
+    func nextDeadline(clock: VirtualClock, el2: EL2Registers, activePPIs: UInt32 = 0) -> UInt64? {
         var best: UInt64?
         func consider(_ ch: Channel, counterOffset: UInt64) {
             guard ch.enabled, !ch.masked else { return }
@@ -65,8 +75,9 @@ public final class GenericTimer {
             let cycles = physicalTicks < ch.cval && counterOffset != 0 ? UInt64.max : clock.ticksToCycles(physicalTicks)
             best = min(best ?? .max, cycles)
         }
-        consider(virtual, counterOffset: el2.cntvoff)
-        consider(physical, counterOffset: 0)
+        if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: el2.cntvoff) }
+        if activePPIs & (1 << UInt32(GenericTimer.physicalPPI)) == 0 { consider(physical, counterOffset: 0) }
+        if activePPIs & (1 << UInt32(GenericTimer.hypervisorPPI)) == 0 { consider(hypervisor, counterOffset: 0) }
         return best
     }
 }

@@ -76,24 +76,25 @@ extension Processor {
             if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
             return true
         }
+        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
+        // accesses are UNDEF there), so a served access must step the PC itself.
+        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         if isRead, let v = hardwareRead(r) {
             if n < 31 { engine.write(rt, v) }
-            stepPastUnallocated(r, pc: pc)
+            if isGIC { engine.write(.pc, pc &+ 4) }
             return true
         }
         if !isRead && hardwareWrite(r, n < 31 ? value : 0) {
-            stepPastUnallocated(r, pc: pc)
+            // An EOI, DIR or PMR write can let a pending virtual interrupt through:
+            // it is taken right after the instruction.
+            if isGIC && pendingInterruptKind(for: ProcessorState(raw: engine.read(.pstate)).daif) != nil {
+                deliverPendingInterrupts(returnPC: pc &+ 4)
+            } else if isGIC {
+                engine.write(.pc, pc &+ 4)
+            }
             return true
         }
         return false
-    }
-
-    /// Unicorn's CPU has no GIC CPU interface, so its ICC_* encodings are
-    /// unallocated there: a hook that serves one must step past it itself,
-    /// or returning true re-runs the same instruction forever.
-    private func stepPastUnallocated(_ r: SystemRegister, pc: UInt64) {
-        let isGICCPUInterface = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
-        if isGICCPUInterface && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
@@ -109,8 +110,8 @@ extension Processor {
     /// limits and timer deadlines, and instrument new blocks once.
     func block(_ address: UInt64, _ size: UInt32) {
         // A stop asked for inside an exception hook is not always honoured by
-        // Unicorn; asking again from a block hook is.
-        if stopReason != nil {
+        // Unicorn; asking again from a block hook is. So is a parked PE's.
+        if stopReason != nil || parked {
             engine.stop()
             return
         }
@@ -135,7 +136,11 @@ extension Processor {
             requestStop(.virtualTimeLimit(maxCycles))
             return
         }
-        if clock.cycles >= nextDeadline { timerDeadlineReached() }
+        if clock.cycles >= nextDeadline && interruptChecking { physicalInterruptCheck() }
+        if clock.cycles >= sliceEnd && stopReason == nil {
+            sliceExpired = true
+            engine.stop()
+        }
         blockCheckCounter &+= 1
         if blockCheckCounter & 0xFFF == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
             requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))
@@ -155,7 +160,8 @@ extension Processor {
             let wanted: Bool
             switch insn {
             case .wfe: wanted = true
-            default: wanted = insn.writesDAIF
+            case .msrDAIFSet: wanted = interruptChecking && traceDAIF
+            default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumented[at] == nil {
                 instrumented[at] = insn

@@ -13,9 +13,17 @@ extension Processor {
 
     var virtualFIQLine: Bool { el2.hcr.contains(.FMO) && el2.hcr.contains(.VF) }
 
-    /// Recomputes the next timer deadline after a timer, GIC or HCR change.
+    /// A virtual SError (HCR_EL2.VSE with AMO), masked by PSTATE.A.
+    var virtualSErrorLine: Bool { el2.hcr.contains(.AMO) && el2.hcr.contains(.VSE) }
+
+    /// Recomputes when a physical interrupt next reaches this PE after a
+    /// timer, GIC or HCR change: now (0) if one is pending, else the timer deadline.
     func updateVirtualInterruptLines() {
-        nextDeadline = timer.nextDeadline(clock: clock, el2: el2) ?? .max
+        if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
+            nextDeadline = 0
+        } else {
+            nextDeadline = min(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active) ?? .max, physical.nextArrival)
+        }
     }
 
     /// A DAIF write by the guest at `pc`. If it unmasks a pending virtual
@@ -48,6 +56,7 @@ extension Processor {
     /// with mask `daif` would take now, if any.
     func pendingInterruptKind(for daif: InterruptMask) -> UInt64? {
         guard currentEL == 1 else { return nil }
+        if virtualSErrorLine && !daif.contains(.a) { return 0x180 }
         if virtualFIQLine && !daif.contains(.f) { return 0x100 }
         if virtualIRQLine && !daif.contains(.i) { return 0x80 }
         return nil
@@ -58,15 +67,27 @@ extension Processor {
         let pstate = ProcessorState(raw: engine.read(.pstate))
         guard let kind = pendingInterruptKind(for: pstate.daif) else { return }
         let ret = returnPC ?? (currentEL == 1 && el2.elr == naturalPC ? naturalPC : engine.read(.pc))
+        if kind == 0x180 {
+            // Taking the virtual SError clears HCR_EL2.VSE; ESR_EL1 is an SError
+            // syndrome (uncategorized: no RAS, so no VSESR_EL2).
+            el2.hcr.remove(.VSE)
+            enterEL1(kind: kind, esr: ExceptionSyndrome(ec: .serror, iss: 0), returnPC: ret)
+            return
+        }
         enterEL1(kind: kind, esr: nil, returnPC: ret)
     }
 
-    /// The timer's deadline passed while the guest ran: its PPI is a physical
-    /// interrupt, routed to EL2 with IMO (KVM then injects the virtual one).
-    func timerDeadlineReached() {
-        nextDeadline = .max
+    /// A physical interrupt may be pending (the timer deadline passed, an SGI
+    /// arrived): with IMO it is taken to EL2 (KVM then injects the virtual one).
+    func physicalInterruptCheck() {
+        guard highestPendingPhysical() != nil else {
+            updateVirtualInterruptLines()
+            return
+        }
         if el2.hcr.contains(.IMO) && currentEL == 1 {
             takeIRQToEL2()
+        } else {
+            nextDeadline = .max   // not routed to EL2: nothing in this model takes it
         }
     }
 }

@@ -53,8 +53,26 @@ public final class Processor {
     var scannedBlocks = Set<UInt64>()
     var recentBlocks = [UInt64](repeating: .max, count: 4096)
     var blockCheckCounter = 0
+    /// The virtual time at which a physical interrupt next becomes pending
+    /// (timer deadline), 0 when one is pending now; checked once per block.
     var nextDeadline: UInt64 = .max
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
+    /// The physical redistributor's SGI/PPI state for this PE.
+    var physical = PhysicalRedistributor()
+    /// End of the scheduler's current time slice (virtual cycles).
+    var sliceEnd: UInt64 = .max
+    var sliceExpired = false
+    /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
+    var parked = false
+    /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
+    var waitingPC: UInt64?
+    /// Checking for virtual interrupts where the guest can take one (DAIF
+    /// writes, ERET) and for timer deadlines at each block. Off only to
+    /// measure what the checking costs; interrupts are then not delivered.
+    public var interruptChecking = true
+    /// Trace every DAIF change. Without it, MSR DAIFSet (which can only mask,
+    /// never let an interrupt in) is not instrumented: one code hook less.
+    public var traceDAIF = true
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
 
@@ -69,6 +87,7 @@ public final class Processor {
         engine.write(SystemRegisterID(.HCR_EL2), HCR.RW.rawValue)
         engine.write(.pstate, ProcessorState.el1hMasked.raw)
         try installHooks()
+        vgic.onDeactivatePhysical = { [unowned self] intid in self.deactivatePhysical(intid) }
     }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
@@ -186,6 +205,9 @@ public final class Processor {
         case .timer(let reg):
             count(.sysregReadTimer)
             return timer.read(reg, clock: clock, el2: el2)
+        case .physicalGIC(let reg):
+            count(.sysregReadEL2)
+            return physicalCPUInterfaceRead(reg)
         }
     }
 
@@ -209,15 +231,21 @@ public final class Processor {
             count(.sysregWriteTimer)
             timer.write(reg, v, clock: clock, el2: el2)
             updateVirtualInterruptLines()
+        case .physicalGIC(let reg):
+            count(.sysregWriteEL2)
+            physicalCPUInterfaceWrite(reg, v)
         }
     }
 
-    enum Target { case el1(SystemRegister), el2(SystemRegister), gic(SystemRegister), timer(SystemRegister) }
+    enum Target { case el1(SystemRegister), el2(SystemRegister), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
 
     func resolve(_ r: SystemRegister) -> Target {
+        // At EL2 the ICC_* encodings reach the physical CPU interface, not the virtual one.
+        if currentEL == 2 && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 { return .physicalGIC(r) }
         if r.op0 == 3 && r.crn == 12 && (r.op1 == 4 && r.crm >= 8 || r.op1 == 0 && r.crm >= 8) { return .gic(r) }
         if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 5) && r.crm >= 2 { return .timer(r.op1 == 5 ? SystemRegister(3, 3, 14, r.crm, r.op2) : r) }
         if r == .CNTVOFF_EL2 { return .el2(r) }
+        if r.op0 == 3 && r.op1 == 4 && r.crn == 14 && r.crm == 2 { return .timer(r) }   // CNTHP_*_EL2
         if r == .SP_EL1 { return .el1(r) }
         if r.isEL12Alias { return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2)) }
         if r.isEL2 { return .el2(r) }

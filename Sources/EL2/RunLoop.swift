@@ -15,12 +15,47 @@ extension Processor {
         hostDeadline = seconds > 0 ? monotonicNanoseconds() &+ UInt64(seconds * 1e9) : .max
     }
 
+    /// Why `run(until:)` returned.
+    public enum RunResult: Equatable, Sendable {
+        /// The run is over (the guest exited, a limit, an error).
+        case stopped(StopReason)
+        /// The scheduler's time slice ended; the PE can continue later.
+        case sliceEnded
+        /// An untrapped WFI with nothing pending: the PE waits in low-power
+        /// state for an interrupt (`wakeFromWFI`); `nextPhysicalEvent` says when one comes.
+        case waitingForInterrupt(pc: UInt64)
+        /// The EL2 software blocked the vCPU without returning to it (`park`).
+        case parked
+    }
+
     /// Runs the guest until it exits, a limit is reached or an error stops it.
+    public func run() -> StopReason {
+        while true {
+            switch run(until: .max) {
+            case .stopped(let r): return r
+            case .sliceEnded: continue
+            case .parked: return .error("the EL2 software blocked the only vCPU with nothing to resume it")
+            case .waitingForInterrupt(let pc):
+                guard let wake = nextPhysicalEvent else {
+                    requestStop(.deadlock(pc: pc))
+                    return stopReason ?? .deadlock(pc: pc)
+                }
+                wakeFromWFI(at: wake.time, reason: wake.what)
+            }
+        }
+    }
+
+    /// Runs the guest until virtual time reaches `cycles` (a scheduler slice),
+    /// it waits for an interrupt, the EL2 software parks it, or the run ends.
     /// Exits are handled in Unicorn's hooks; `uc_emu_start` returns only for
     /// WFI (Unicorn's behaviour) and stops.
-    public func run() -> StopReason {
+    public func run(until cycles: UInt64) -> RunResult {
+        sliceEnd = cycles
+        sliceExpired = false
         var idleReturns = 0
         while stopReason == nil {
+            if parked { return .parked }
+            if clock.cycles >= sliceEnd { return .sliceEnded }
             let pc = engine.read(.pc)
             do {
                 try engine.start(at: pc)
@@ -32,39 +67,80 @@ extension Processor {
                 }
             }
             if stopReason != nil { break }
+            if parked { return .parked }
+            if sliceExpired { sliceExpired = false; return .sliceEnded }
             let now = engine.read(.pc)
             if let w = engine.readWord(address: now &- 4), Instruction(w) == .wfi {
                 idleReturns = 0
-                waitForInterrupt(at: now &- 4)
+                if let pc = waitForInterrupt(at: now &- 4) { return .waitingForInterrupt(pc: pc) }
             } else {
                 idleReturns += 1
                 if idleReturns > 1000 { requestStop(.error("the CPU keeps stopping at pc 0x\(String(now, radix: 16))")) }
             }
         }
-        return stopReason ?? .error("stopped")
+        return .stopped(stopReason ?? .error("stopped"))
     }
 
-    /// WFI: trapped to EL2 with TWI; otherwise the vCPU idles until the next
-    /// event on virtual time, or the run ends if nothing can ever wake it.
-    func waitForInterrupt(at pc: UInt64) {
+    /// WFI: trapped to EL2 with TWI; otherwise completes at once if an
+    /// interrupt is pending, else the PE waits (returns the WFI's PC).
+    func waitForInterrupt(at pc: UInt64) -> UInt64? {
         if el2.hcr.contains(.TWI) {
             takeSynchronousToEL2(.wfx(isWFE: false), elr: pc, resumePC: pc &+ 4)
-            return
+            return nil
         }
-        if virtualIRQLine || virtualFIQLine {
+        if virtualIRQLine || virtualFIQLine || virtualSErrorLine {
+            // WFI wakes on a pending interrupt even when PSTATE masks it (Arm ARM D1.6.2).
+            onEvent?(.idle(pc: pc, cycles: 0, woken: "interrupt already pending"))
             deliverPendingInterrupts(returnPC: pc &+ 4)
-            return
+            return nil
         }
-        let softwareEvent = software?.nextEvent(self) ?? .max
-        let wake = min(nextDeadline, softwareEvent)
-        guard wake != .max else {
-            requestStop(.deadlock(pc: pc))
-            return
+        if physicalInterruptPending {
+            onEvent?(.idle(pc: pc, cycles: 0, woken: "physical interrupt pending"))
+            physicalInterruptCheck()
+            return nil
         }
+        waitingPC = pc
+        return pc
+    }
+
+    /// Ends an untrapped WFI at virtual time `cycles` (never earlier than
+    /// now): idle time is traced, then the interrupt that woke the PE is
+    /// taken (a physical one exits to EL2 first).
+    public func wakeFromWFI(at cycles: UInt64, reason: String) {
+        let pc = waitingPC ?? (engine.read(.pc) &- 4)
+        waitingPC = nil
         let start = clock.cycles
-        if wake > start { clock.advance(cycles: wake - start) }
-        onEvent?(.idle(pc: pc, cycles: clock.cycles &- start, woken: wake == nextDeadline ? "timer" : "event"))
-        if wake == nextDeadline { timerDeadlineReached() } else { deliverPendingInterrupts(returnPC: pc &+ 4) }
+        advanceClock(to: cycles)
+        onEvent?(.idle(pc: pc, cycles: clock.cycles &- start, woken: reason))
+        if physicalInterruptPending {
+            physicalInterruptCheck()
+        } else {
+            deliverPendingInterrupts(returnPC: pc &+ 4)
+        }
+    }
+
+    /// The EL2 software blocks the vCPU: it leaves the vector without ERET and
+    /// the PE stops running the guest until `unpark()` and an `eret()`.
+    public func park() {
+        parked = true
+        engine.stop()
+    }
+
+    /// The EL2 software is about to resume a parked vCPU (it ends with `eret()`).
+    public func unpark() {
+        parked = false
+        phase = .restore
+    }
+
+    public var isParked: Bool { parked }
+    /// Why the run ended, once it has.
+    public var finalStopReason: StopReason? { stopReason }
+    /// The PC of the untrapped WFI the PE idles in, if it does.
+    public var waitingAt: UInt64? { waitingPC }
+
+    /// Ends the slice at the next block boundary (another vCPU must run first).
+    public func endSlice() {
+        sliceEnd = 0
     }
 
     /// Advances virtual time by the modelled cycles of an exit (the ledger's price).
@@ -79,6 +155,9 @@ extension Processor {
         if cycles > clock.cycles { clock.advance(cycles: cycles - clock.cycles) }
     }
 
-    /// The cycle at which the guest's timer next fires, if armed.
+    /// The cycle at which a physical interrupt (a timer, an SGI) next reaches this PE, if ever.
     public var timerDeadline: UInt64? { nextDeadline == .max ? nil : nextDeadline }
+
+    /// Is the PE idle in an untrapped WFI?
+    public var isWaitingForInterrupt: Bool { waitingPC != nil }
 }

@@ -38,6 +38,20 @@ public final class VirtualCPUInterface {
         return v
     }
     var eoiMaintenance = false
+    /// The hardware link of HW=1 list registers: deactivating the virtual
+    /// interrupt deactivates the physical one (pINTID).
+    var onDeactivatePhysical: ((Int) -> Void)?
+
+    /// Deactivates LR `i`; with HW=1 also the physical interrupt it forwards.
+    func deactivate(_ i: Int) {
+        let l = lr[i]
+        lr[i] &= ~VirtualCPUInterface.stateActive
+        if l & (1 << 61) != 0 {
+            onDeactivatePhysical?(Int((l >> 32) & 0x1FFF))
+        } else if l & (1 << 41) != 0 {
+            eoiMaintenance = true
+        }
+    }
 
     /// Does the interface signal a virtual IRQ to the PE (enabled, group 1 on,
     /// a pending LR with priority above the priority mask and the running priority)?
@@ -51,7 +65,13 @@ public final class VirtualCPUInterface {
         for (i, l) in lr.enumerated() where l & VirtualCPUInterface.stateMask == VirtualCPUInterface.statePending {
             let prio = (l >> 48) & 0xFF
             guard prio < pmr, prio < running else { continue }
-            if best == nil || prio < (lr[best!] >> 48) & 0xFF { best = i }
+            // Equal priorities: the lowest INTID first (as GIC distributors choose).
+            if let b = best {
+                let bp = (lr[b] >> 48) & 0xFF
+                if prio < bp || prio == bp && l & 0xFFFF_FFFF < lr[b] & 0xFFFF_FFFF { best = i }
+            } else {
+                best = i
+            }
         }
         return best
     }
@@ -100,8 +120,8 @@ public final class VirtualCPUInterface {
     /// ICC_EOIR1_EL1 (EOImode 0: drop priority and deactivate).
     func endOfInterrupt(_ intid: UInt64) {
         if let i = lr.firstIndex(where: { $0 & 0xFFFF_FFFF == intid & 0xFF_FFFF && $0 & VirtualCPUInterface.stateActive != 0 }) {
-            if lr[i] & (1 << 41) != 0 && lr[i] & (1 << 61) == 0 { eoiMaintenance = true }
-            lr[i] &= ~VirtualCPUInterface.stateActive
+            // EOImode 1 (ICC_CTLR_EL1.EOImode): EOIR only drops priority; ICC_DIR deactivates.
+            if ctlr & 2 == 0 { deactivate(i) }
         } else {
             hcr = hcr &+ (1 << 27)   // EOIcount: an EOI with no matching LR
         }
@@ -123,7 +143,8 @@ public final class VirtualCPUInterface {
     func guestWrite(_ r: SystemRegister, _ v: UInt64) {
         switch r {
         case .ICC_EOIR1_EL1: endOfInterrupt(v)
-        case .ICC_DIR_EL1: if let i = lr.firstIndex(where: { $0 & 0xFFFF_FFFF == v & 0xFF_FFFF }) { lr[i] &= ~VirtualCPUInterface.stateActive }
+        case .ICC_DIR_EL1:
+            if let i = lr.firstIndex(where: { $0 & 0xFFFF_FFFF == v & 0xFF_FFFF && $0 & VirtualCPUInterface.stateActive != 0 }) { deactivate(i) }
         case .ICC_PMR_EL1: vmcr = vmcr & ~(0xFF << 24) | (v & 0xFF) << 24
         case .ICC_BPR1_EL1: vmcr = vmcr & ~(7 << 18) | (v & 7) << 18
         case .ICC_IGRPEN1_EL1: vmcr = vmcr & ~2 | (v & 1) << 1

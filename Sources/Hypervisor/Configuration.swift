@@ -22,6 +22,9 @@ public struct Configuration: Sendable {
     public var ramHostRegions = 2
     /// Map guest RAM at stage 2 only when the guest first touches a page.
     public var demandPaging = false
+    /// The host's scheduler tick (Hz) on the EL2 physical timer: each tick
+    /// that lands while a guest runs is an IRQ exit. 0: no tick.
+    public var hostTickHz: UInt64 = 0
     /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
     public var ledger = true
 

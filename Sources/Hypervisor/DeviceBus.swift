@@ -27,6 +27,10 @@ struct DeviceBus {
         devices.append(PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) })
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
         devices.append(TestDevice(base: 0x0A00_0000))
+        devices.append(GICv3Distributor(vm: vm))
+        for i in 0..<vm.vcpus.count {
+            devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
+        }
         // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.
         for vcpu in vm.vcpus {
             let index = vcpu.index

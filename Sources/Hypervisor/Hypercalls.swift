@@ -38,7 +38,9 @@ extension VirtualMachine {
         case .cpuOff:
             return cpuOff(vcpu)
         case .affinityInfo, .affinityInfo32:
-            vcpu.setGPR(0, affinityInfo(vcpu.gpr(1)).register)
+            let r = affinityInfo(vcpu.gpr(1), level: vcpu.gpr(2))
+            vcpu.setGPR(0, r)
+            return (.resume, "\(name) cpu\(vcpu.gpr(1) & 0xFF) -> \(Int64(bitPattern: r))")
         case .cpuSuspend, .cpuSuspend32:
             vcpu.setGPR(0, PSCIReturn.notSupported.register)
         }

@@ -20,8 +20,21 @@ public final class EventSink {
     var currentVCPU: () -> Int = { 0 }
     public var isActive: Bool { !observers.isEmpty }
 
+    /// While set, events are kept back (`hold`/`release`) so a record made
+    /// later (a blocked vCPU's exit) can still come first in the trace.
+    var held: [HypervisorEvent]?
+
     public func emit(_ e: HypervisorEvent) {
+        if held != nil { held!.append(e); return }
         for o in observers { o(e) }
+    }
+
+    func hold() { if held == nil { held = [] } }
+
+    func release() {
+        guard let h = held else { return }
+        held = nil
+        for e in h { emit(e) }
     }
 
     func note(_ s: String) {

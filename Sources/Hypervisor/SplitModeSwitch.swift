@@ -46,11 +46,16 @@ final class SplitModeSwitch: WorldSwitch {
         cpu.count(.eretToHost)
         cpu.phase = .handler
         let action = handle()
-        vcpu.finish(action)
-        // ... and calls the lowvisor again with HVC (kvm_call_hyp(__kvm_vcpu_run)).
+        // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
+        guard vcpu.finish(action) else { return }
+        reenter(vcpu)
+    }
+
+    /// The highvisor calls the lowvisor again with HVC (kvm_call_hyp(__kvm_vcpu_run)).
+    func reenter(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
         cpu.phase = .highvisor
         cpu.count(.hvcToEL2)
-        if case .stop = action { return }
         cpu.phase = .restore
         switchToGuest(vcpu)
     }

@@ -56,7 +56,7 @@ extension VirtualMachine {
         }
         if r == .ACTLR_EL1 { return true }   // writes ignored, as KVM does
         if r == .ICC_SGI1R_EL1 || r == SystemRegister(3, 0, 12, 11, 6) {
-            sendSGI(from: vcpu, value: v)
+            _ = sendSGI(from: vcpu, value: v)
             return true
         }
         return false

@@ -15,10 +15,33 @@ public final class VCPU {
     var far: UInt64 = 0
     var hpfar: UInt64 = 0
     public internal(set) var powerState = PowerState.off
-    /// Virtual time at which a blocked (WFI) vCPU wakes, if known.
-    var blockedUntil: UInt64?
+    /// Where the scheduler finds the vCPU (Scheduler.swift).
+    var runState = RunState.off
+    /// An event that wakes a blocked or waiting vCPU: virtual time and what it is.
+    var wake: (time: UInt64, reason: String)?
+    /// Virtual interrupts for this vCPU not yet in a list register (KVM's ap_list):
+    /// INTID, whether it forwards a physical interrupt (HW=1), when it was sent.
+    var pendingInterrupts: [PendingInterrupt] = []
+    typealias PendingInterrupt = (intid: Int, hw: Bool, at: UInt64)
+    /// A blocked vCPU: when it blocked and at which WFI.
+    var blockedSince: UInt64 = 0
+    var blockedPC: UInt64 = 0
+    /// The exit that blocked the vCPU, recorded in the ledger when it resumes.
+    var deferredExit: (time: UInt64, pc: UInt64, kind: String, detail: String)?
+    /// CPU_ON was accepted: the first entry happens when the scheduler picks the vCPU.
+    var needsFirstEntry = false
 
     public enum PowerState: Sendable { case on, off }
+
+    enum RunState: Sendable {
+        case off
+        /// Loaded on its PE, running the guest.
+        case runnable
+        /// Loaded, idle in an untrapped WFI until an interrupt reaches its PE.
+        case waiting
+        /// Blocked by the host in a trapped WFI (kvm_vcpu_block), not loaded.
+        case blocked
+    }
 
     /// The addresses of the hypervisor's EL2 vectors (they live in host memory the guest cannot see).
     static let hypVectors: UInt64 = 0xFFFF_8000_1008_0000
@@ -40,9 +63,12 @@ public final class VCPU {
         hpfar = cpu.read(.HPFAR_EL2)
     }
 
-    /// Called by the world switch once the host has handled the exit.
-    func finish(_ action: ExitAction) {
+    /// Called by the world switch once the host has handled the exit: true
+    /// when the guest is entered again now (not stopped, blocked or off).
+    func finish(_ action: ExitAction) -> Bool {
         vm.finish(self, action)
+        if case .stop = action { return false }
+        return !cpu.isParked
     }
 
     // MARK: The vCPU's registers as exit handlers see them

@@ -55,10 +55,13 @@ final class VHESwitch: WorldSwitch {
 
         cpu.phase = .handler
         let action = handle()
-        vcpu.finish(action)
-        if case .stop = action { return }
+        // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
+        guard vcpu.finish(action) else { return }
+        reenter(vcpu)
+    }
 
-        cpu.phase = .restore
+    func reenter(_ vcpu: VCPU) {
+        vcpu.cpu.phase = .restore
         enterGuest(vcpu)
     }
 

@@ -20,6 +20,8 @@ public final class VirtualMachine {
     /// The status SYSTEM_OFF reports: 0, or a kvm-unit-tests `EXIT: STATUS=n` line's n>>1.
     var exitStatusAtPowerOff: Int32 = 0
     var running: VCPU?
+    /// The emulated distributor and redistributors' state (GICv3.swift).
+    var gic = GICState(cpus: 1)
     var pendingLine = ""
     /// Every stage-2 abort the hypervisor handled, in order (GuestAbort.swift).
     public internal(set) var guestAborts: [GuestAbortRecord] = []
@@ -55,6 +57,7 @@ public final class VirtualMachine {
             cpu.innerShareablePeers = { [unowned self] in self.vcpus.map(\.cpu) }
             vcpus.append(vcpu)
         }
+        gic = GICState(cpus: configuration.cpus)
         try devices.attachDefaults(to: self)
         events.time = { [unowned self] in self.currentCPU.clock.cycles }
         events.currentVCPU = { [unowned self] in self.running?.index ?? 0 }
@@ -93,22 +96,13 @@ public final class VirtualMachine {
         boot.context.x[0] = x0
         boot.context.x[1] = x1
         boot.powerState = .on
+        for v in vcpus { v.cpu.traceDAIF = events.isActive }
         if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }
         let reason = schedule()
+        for v in vcpus { recordDeferredExit(v, resumed: false) }   // a vCPU still blocked when the run ended
         flushConsole()
         events.emit(.stop(time: currentCPU.clock.cycles, reason))
         return reason
-    }
-
-    /// Runs the vCPUs; with one vCPU, until it stops.
-    func schedule() -> StopReason {
-        let vcpu = vcpus[0]
-        running = vcpu
-        vcpu.cpu.beginAtEL2(hcr: worldSwitch.hostHCR)
-        programStage2(vcpu.cpu)
-        worldSwitch.firstEntry(vcpu)
-        _ = vcpu.cpu.takeCounts()
-        return vcpu.cpu.run()
     }
 
     // MARK: Exits
@@ -124,12 +118,18 @@ public final class VirtualMachine {
         worldSwitch.exit(vcpu) {
             let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
+            flush(vcpu)   // kvm_vgic_flush_hwstate: queued interrupts into the list registers
             if case .stop = action { resumes = false }
             return action
         }
+        if cpu.isParked && vcpu.runState == .blocked {
+            // Blocked: the exit is recorded once the vCPU runs again.
+            vcpu.deferredExit = (time, pc, kind, detail)
+            return
+        }
         // Both world switches ERET to the context's PC (ELR_EL2 is restored from it).
         recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail,
-                   returnPC: resumes ? vcpu.context.pc : nil)
+                   returnPC: resumes && !cpu.isParked ? vcpu.context.pc : nil)
     }
 
     /// Prices the exit's operations in the ledger, advances virtual time by
@@ -165,18 +165,10 @@ public final class VirtualMachine {
 
     func handleWFx(_ vcpu: VCPU) -> (ExitAction, String) {
         vcpu.advancePC()
-        return vcpu.esr.wfxIsWFE ? (.resume, "WFE: yield") : (.block, "WFI: block vCPU")
-    }
-
-    func handleIRQ(_ vcpu: VCPU) -> (ExitAction, String) {
-        // The physical IRQ is the guest's virtual timer firing while it ran
-        // (kvm_arch_timer_handler): its PPI becomes pending in the vGIC, so a
-        // guest idling in an untrapped WFI is woken by the interrupt it waits for.
-        if virtualTimerAsserted(vcpu) {
-            injectInterrupt(vcpu, intid: GenericTimer.virtualPPI)
-            return (.resume, "virtual timer: PPI 27 injected")
-        }
-        return (.resume, "IRQ")
+        guard vcpu.esr.wfxIsWFE else { return (.block, "WFI: block vCPU") }
+        // kvm_vcpu_on_spin: a trapped WFE gives the other vCPUs a turn.
+        vcpu.cpu.endSlice()
+        return (.resume, "WFE: yield")
     }
 
     // MARK: Output
@@ -219,6 +211,4 @@ extension VirtualMachine: ExceptionVectors {
     public func semihostingCall(_ cpu: Processor) {
         semihosting(cpu)
     }
-
-    public func nextEvent(_ cpu: Processor) -> UInt64? { nil }
 }

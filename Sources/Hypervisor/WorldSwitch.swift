@@ -17,6 +17,9 @@ protocol WorldSwitch: AnyObject {
     /// An exception from the guest has been taken to EL2: switch to the host,
     /// run `handle` there, switch back and ERET into the guest.
     func exit(_ vcpu: VCPU, handle: () -> ExitAction)
+    /// Enters the guest again after an exit the host finished later (a vCPU
+    /// that blocked in WFI and was woken): the second half of `exit`.
+    func reenter(_ vcpu: VCPU)
 }
 
 /// Which design a run uses (`--mode nvhe|vhe`).

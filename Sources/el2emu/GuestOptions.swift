@@ -43,6 +43,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Number of vCPUs (1 to 8).")
     var cpus: Int = 1
 
+    @Option(name: .customLong("host-tick"), help: "The host's timer tick in Hz (IRQ exits while a guest runs); 0: none.")
+    var hostTick: UInt64 = 0
+
     /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
     func configuration(mode: VirtualizationMode) throws -> Configuration {
         var config = Configuration()
@@ -59,6 +62,8 @@ struct GuestOptions: ParsableArguments {
         if let timeout { config.timeoutSeconds = timeout }
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be 1 to 8, not \(cpus)") }
         config.cpus = cpus
+        guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }
+        config.hostTickHz = hostTick
         if let format, GuestImage.Format(rawValue: format) == nil {
             throw ValidationError("--format must be elf, image or binary, not '\(format)'")
         }

@@ -10,6 +10,9 @@ struct GuestRun {
     let reason: StopReason
     let exits: [ExitRecord]
     var output: String { vm.output }
+    /// The exits other than device accesses (a guest's GIC and UART set-up
+    /// goes through stage-2 data aborts).
+    var exitsExceptMMIO: [ExitRecord] { exits.filter { $0.kind != "DABT_LOW" } }
 
     init(_ guest: String, mode: VirtualizationMode = .nvhe, x0: UInt64 = 0, configure: (inout Configuration) -> Void = { _ in }) throws {
         var c = Configuration()

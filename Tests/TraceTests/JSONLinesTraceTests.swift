@@ -14,7 +14,7 @@ final class JSONLinesTraceTests: XCTestCase {
             XCTAssertTrue(e.keys.contains("vcpu"))
         }
         XCTAssertEqual(events.map { $0["event"] as! String }.filter { $0 != "mmio" },
-                       ["exit", "daif", "daif", "psci", "exit", "exception", "wfi-block", "exit", "exit", "stop"])
+                       ["exit", "daif", "daif", "psci", "exit", "exception", "wfi-block", "exit", "virq", "stop"])
     }
 
     func testTrappedMSRExitCarriesTheDecodedSyndrome() throws {

@@ -1,0 +1,40 @@
+// More pending interrupts than list registers: six self-SGIs queued while
+// IRQs are masked. Four fit in the LRs; the hypervisor asks for the
+// underflow maintenance interrupt (ICH_HCR_EL2.UIE) and adds the rest once
+// the guest has drained the LRs. All six arrive, in INTID order.
+#include "guest.h"
+#include "gic.h"
+
+#define N 6
+static volatile uint64_t order[16], count;
+
+uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
+    (void)esr; (void)frame;
+    if (kind == 5) {
+        uint64_t intid = gic_ack();
+        if (intid != SPURIOUS) {
+            if (count < 16) order[count] = intid;
+            count++;
+            gic_eoi(intid);
+        }
+        return elr;
+    }
+    last_exception.count++;
+    return (kind & 3) == 0 ? elr + 4 : elr;
+}
+
+int main(void) {
+    gic_init_distributor();
+    gic_init_cpu(0);
+    IRQ_MASK();
+    for (unsigned i = 1; i <= N; i++) gic_send_sgi(0, i);
+    check(count == 0, "masked: all six wait");
+    IRQ_UNMASK();
+    for (volatile int i = 0; i < 100; i++) {}
+    check(count == N, "all six taken");
+    int in_order = 1;
+    for (unsigned i = 0; i < N; i++) if (order[i] != i + 1) in_order = 0;
+    check(in_order, "in INTID order");
+    check(last_exception.count == 0, "no unexpected exception");
+    return failures;
+}

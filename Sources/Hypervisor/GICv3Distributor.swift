@@ -1,0 +1,65 @@
+/// The GICv3 distributor (GICD_*, 64 KiB at 0x0800_0000 on QEMU virt),
+/// emulated for the guest (KVM's vgic-mmio-v3.c): enough for a guest's GIC
+/// initialisation: CTLR, TYPER, IIDR, the enable, priority and group
+/// registers of the SPIs, and the ID registers.
+final class GICv3Distributor: Device {
+    let name = "gicd"
+    let base: UInt64 = 0x0800_0000
+    let size: UInt64 = 0x1_0000
+    unowned let vm: VirtualMachine
+
+    init(vm: VirtualMachine) { self.vm = vm }
+
+    func read(offset: UInt64, size: Int) -> UInt64 {
+        let gic = vm.gic
+        switch offset {
+        case 0x0000: return UInt64(gic.distributorControl)
+        // TYPER: ITLinesNumber[4:0] = SPIs/32 (INTIDs up to 32*(N+1)-1), IDbits[23:19] = 15 (16 bits).
+        case 0x0004: return UInt64(gic.spis / 32) | 15 << 19
+        case 0x0008: return 0x0300_043B   // IIDR: Arm, GICv3 product
+        case 0x0080..<0x0100: return 0xFFFF_FFFF   // IGROUPR: all group 1
+        case 0x0100..<0x0180, 0x0180..<0x0200:
+            // ISENABLER/ICENABLER n: word 0 are the (banked) SGIs/PPIs, RAZ here with ARE.
+            let word = Int((offset & 0x7F) >> 2)
+            guard word >= 1 else { return 0 }
+            var v: UInt64 = 0
+            for bit in 0..<32 where spiIndex(word * 32 + bit).map({ gic.spiEnabled[$0] }) == true { v |= 1 << UInt64(bit) }
+            return v
+        case 0x0400..<0x0800:
+            var v: UInt64 = 0
+            for i in 0..<min(size, 4) {
+                if let n = spiIndex(Int(offset - 0x400) + i) { v |= UInt64(gic.spiPriority[n]) << UInt64(8 * i) }
+            }
+            return v
+        case 0xFFE8: return 0x3B          // PIDR2: ArchRev 3
+        default: return 0
+        }
+    }
+
+    func write(offset: UInt64, size: Int, value: UInt64) {
+        switch offset {
+        case 0x0000: vm.gic.distributorControl = UInt32(truncatingIfNeeded: value) & 0x3 | 0x10
+        case 0x0100..<0x0180, 0x0180..<0x0200:
+            let enable = offset < 0x180
+            let word = Int((offset & 0x7F) >> 2)
+            guard word >= 1 else { return }
+            for bit in 0..<32 where value & (1 << UInt64(bit)) != 0 {
+                if let n = spiIndex(word * 32 + bit) { vm.gic.spiEnabled[n] = enable }
+            }
+        case 0x0400..<0x0800:
+            for i in 0..<min(size, 4) {
+                if let n = spiIndex(Int(offset - 0x400) + i) { vm.gic.spiPriority[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) }
+            }
+        default: break
+        }
+    }
+
+    /// The SPI index of INTID `intid`, if it is an SPI this distributor has.
+    func spiIndex(_ intid: Int) -> Int? {
+        let n = intid - 32
+        return n >= 0 && n < vm.gic.spis ? n : nil
+    }
+
+    /// KVM's vGIC: emulated in the host kernel ("I/O Kernel").
+    func servedInKernel(offset: UInt64) -> Bool { true }
+}

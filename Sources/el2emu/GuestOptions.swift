@@ -43,6 +43,12 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Number of vCPUs (1 to 8).")
     var cpus: Int = 1
 
+    @Flag(name: .customLong("demand-paging"), help: "Map guest RAM at stage 2 only on first touch (the trace shows the stage-2 faults).")
+    var demandPaging = false
+
+    @Option(name: .customLong("ipa-bits"), help: "Stage-2 input size: 40 (KVM's, start level 1) or 32 (start level 2).")
+    var ipaBits: Int = 40
+
     @Option(name: .customLong("host-tick"), help: "The host's timer tick in Hz (IRQ exits while a guest runs); 0: none.")
     var hostTick: UInt64 = 0
 
@@ -64,6 +70,12 @@ struct GuestOptions: ParsableArguments {
         config.cpus = cpus
         guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }
         config.hostTickHz = hostTick
+        config.demandPaging = demandPaging
+        switch ipaBits {
+        case 40: config.vtcr = .kvm40BitIPA
+        case 32: config.vtcr = .ipa32BitLevel2
+        default: throw ValidationError("--ipa-bits must be 40 or 32, not \(ipaBits)")
+        }
         if let format, GuestImage.Format(rawValue: format) == nil {
             throw ValidationError("--format must be elf, image or binary, not '\(format)'")
         }

@@ -16,15 +16,7 @@ final class PL011: Device {
         switch offset {
         case 0x18: return 0x90          // TXFE | RXFE
         case 0x30: return control
-        case 0xFE0: return 0x11
-        case 0xFE4: return 0x10
-        case 0xFE8: return 0x14
-        case 0xFEC: return 0x00
-        case 0xFF0: return 0x0D
-        case 0xFF4: return 0xF0
-        case 0xFF8: return 0x05
-        case 0xFFC: return 0xB1
-        default: return 0
+        default: return PrimeCellID(part: 0x011, revision: 1).read(offset) ?? 0
         }
     }
 

@@ -38,15 +38,7 @@ final class PL031: Device {
         case 0x10: return UInt64(interruptMask)         // RTCIMSC
         case 0x14: updateMatch(); return UInt64(rawInterrupt)
         case 0x18: updateMatch(); return UInt64(rawInterrupt & interruptMask)
-        case 0xFE0: return 0x31
-        case 0xFE4: return 0x10
-        case 0xFE8: return 0x04
-        case 0xFEC: return 0x00
-        case 0xFF0: return 0x0D
-        case 0xFF4: return 0xF0
-        case 0xFF8: return 0x05
-        case 0xFFC: return 0xB1
-        default: return 0
+        default: return PrimeCellID(part: 0x031, revision: 0).read(offset) ?? 0
         }
     }
 

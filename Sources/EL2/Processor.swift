@@ -273,6 +273,12 @@ extension SystemRegister {
 }
 
 extension Processor {
+    /// The Unicorn library in use, as (major, minor).
+    public static var unicornVersion: (major: Int, minor: Int) {
+        let v = Engine.version
+        return (v.major, v.minor)
+    }
+
     /// The hypervisor is initialised at EL2 with `hcr` before the first entry.
     public func beginAtEL2(hcr: HCR) {
         currentEL = 2

@@ -240,6 +240,13 @@ final class Stage2Tests: XCTestCase {
 
     func testGuestStage1MappingWithVANotIPAStopsNamingUnicornVersion() throws {
         let r = try run("stage2_va_alias")
+        let v = Processor.unicornVersion
+        if v.major > 2 || v.major == 2 && v.minor >= 1 {
+            // Unicorn 2.1 translates by physical address: the alias just works.
+            XCTAssertEqual(r.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), r.output)
+            XCTAssertTrue(r.output.contains("PASS VA 0x80001000 reads IPA 0x40001000 through both stages"), r.output)
+            return
+        }
         guard case .error(let m) = r.reason else { return XCTFail("\(r.reason)") }
         XCTAssertTrue(m.contains("VA 0x80001000"), m)
         XCTAssertTrue(m.contains("IPA 0x40001000"), m)

@@ -9,7 +9,7 @@ final class BootProtocolTests: XCTestCase {
         guard FileManager.default.isExecutableFile(atPath: dtc) else { throw XCTSkip("dtc (device-tree-compiler) is not installed") }
         let out = NSTemporaryDirectory() + "el2emu-\(getpid()).dtb"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try CLI.run(["dtb", "--out", out, "--cpus", "2", "--append", "console=ttyAMA0"])
+        let r = try EL2EmuCommand.run(["dtb", "--out", out, "--cpus", "2", "--append", "console=ttyAMA0"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: dtc)
@@ -31,7 +31,7 @@ final class BootProtocolTests: XCTestCase {
     }
 
     func testGuestFindsItsPlatformThroughTheTreeInX0() throws {
-        let r = try CLI.run(["run", "--guest", "devicetree", "--append", "bench=none"])
+        let r = try EL2EmuCommand.run(["run", "--guest", "devicetree", "--append", "bench=none"])
         XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
         XCTAssertFalse(r.stdout.contains("FAIL"), r.stdout)
         XCTAssertTrue(r.stdout.contains("PASS PSCI conduit is hvc"))
@@ -42,13 +42,13 @@ final class BootProtocolTests: XCTestCase {
 
     func testExitStatusLineMapsToProcessStatusLikeQEMUsTestDevice() throws {
         // EXIT: STATUS=5 is (2 << 1) | 1: el2emu exits with 5 >> 1 = 2.
-        let r = try CLI.run(["run", "--guest", "devicetree", "--append", "status=5"])
+        let r = try EL2EmuCommand.run(["run", "--guest", "devicetree", "--append", "status=5"])
         XCTAssertTrue(r.stdout.contains("EXIT: STATUS=5"))
         XCTAssertEqual(r.status, 2)
     }
 
     func testFlatBinaryLoadsAtTextOffsetWithFormatBinary() throws {
-        let elf = try CLI.run(["firmware", "hello"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let elf = try EL2EmuCommand.run(["firmware", "hello"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let bin = NSTemporaryDirectory() + "hello-\(getpid()).bin"
         defer { try? FileManager.default.removeItem(atPath: bin) }
         let objcopy = URL(fileURLWithPath: CLI.clang).deletingLastPathComponent().appendingPathComponent("llvm-objcopy").path
@@ -58,10 +58,10 @@ final class BootProtocolTests: XCTestCase {
         try p.run()
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
-        let r = try CLI.run(["run", bin, "--format", "binary"])
+        let r = try EL2EmuCommand.run(["run", bin, "--format", "binary"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stdout.contains("PASS PSCI 1.0 over HVC"))
-        let undetected = try CLI.run(["run", bin])
+        let undetected = try EL2EmuCommand.run(["run", bin])
         XCTAssertNotEqual(undetected.status, 0)
         XCTAssertTrue(undetected.stderr.contains("not an ELF file or a Linux arm64 Image"), undetected.stderr)
     }

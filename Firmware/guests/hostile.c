@@ -9,6 +9,7 @@
 //   4 timer extremes: CVAL 0 and UINT64_MAX, negative TVAL, IMASK
 //   5 VBAR_EL1 pointing nowhere, then an UNDEF (ends in the exception-storm error)
 //   6 the guest's own stage-1 tables: loops, output beyond RAM, reserved encodings
+//   7 loads and stores without a syndrome, and fetches, on devices and holes
 #include "guest.h"
 #include "gic.h"
 
@@ -395,6 +396,55 @@ static void variant_tables(void) {
     print("MMU off\n");
 }
 
+
+// ---- 7: accesses KVM cannot emulate ---------------------------------------------------
+
+static void variant_odd_accesses(void) {
+    uint64_t before, v = 0, st = 0, p;
+    before = last_exception.count;
+    __asm__ volatile("ldxr %0, [%1]" : "=r"(v) : "r"(TESTDEV + 0x100) : "memory");
+    check(external_abort(before), "LDXR on the test device: external abort");
+    before = last_exception.count;
+    __asm__ volatile("stxr %w0, %1, [%2]" : "=&r"(st) : "r"(v), "r"(TESTDEV + 0x100) : "memory");
+    // A store-exclusive with no monitor may fail without accessing memory (IMPLEMENTATION DEFINED).
+    check(external_abort(before) || (last_exception.count == before && st == 1), "STXR on the test device: external abort, or fails with status 1");
+    before = last_exception.count;
+    p = TESTDEV + 0x100;
+    __asm__ volatile("ldr %0, [%1, #8]!" : "=r"(v), "+r"(p) :: "memory");
+    check(external_abort(before), "LDR with writeback on the test device: external abort");
+    before = last_exception.count;
+    WRITE_SYSREG(cpacr_el1, READ_SYSREG(cpacr_el1) | (3ul << 20));   // FPEN: SIMD allowed
+    ISB();
+    register uint64_t x8 __asm__("x8") = TESTDEV + 0x100;
+    __asm__ volatile(".inst 0x3dc00100" :: "r"(x8) : "memory");     // ldr q0, [x8]
+    check(external_abort(before), "LDR Q0 on the test device: external abort");
+    before = last_exception.count;
+    __asm__ volatile("stp %0, %0, [%1]" :: "r"(v), "r"(0x10000000ul) : "memory");
+    check(external_abort(before), "STP to a hole: external abort");
+    before = last_exception.count;
+    __asm__ volatile("dc zva, %0" :: "r"(0x10000000ul) : "memory");
+    check(external_abort(before), "DC ZVA on a hole: external abort");
+    before = last_exception.count;
+    __asm__ volatile("dc zva, %0" :: "r"(TESTDEV + 0x100) : "memory");
+    check(external_abort(before), "DC ZVA on the test device: external abort");
+    before = last_exception.count;
+    __asm__ volatile("dc civac, %0" :: "r"(0x10000000ul) : "memory");
+    check(last_exception.count == before, "DC CIVAC on a hole: no abort");
+    before = last_exception.count;
+    ((void (*)(void))TESTDEV)();
+    check(last_exception.count == before + 1 && EC(last_exception.esr) == 0x21 && FSC(last_exception.esr) == 0x10,
+          "fetch from the test device: instruction abort, external");
+    before = last_exception.count;
+    ((void (*)(void))0x10000000ul)();
+    check(last_exception.count == before + 1 && EC(last_exception.esr) == 0x21 && FSC(last_exception.esr) == 0x10,
+          "fetch from a hole: instruction abort, external");
+    before = last_exception.count;
+    (void)*(volatile uint32_t *)(RAM_END - 2);
+    check(external_abort(before), "a load across the end of RAM: external abort");
+    wr(TESTDEV + 0x100, 8, 0x1122334455667788ull);
+    check(rd(TESTDEV + 0x100, 8) == 0x1122334455667788ull, "the test device still answers");
+}
+
 int main(uint64_t x0) {
     uint64_t variant = x0 >= 16 ? 0 : x0;
     print("hostile variant "); print_dec(variant); print("\n");
@@ -406,6 +456,7 @@ int main(uint64_t x0) {
     case 4: variant_timer(); break;
     case 5: variant_vbar(); break;
     case 6: variant_tables(); break;
+    case 7: variant_odd_accesses(); break;
     default: print("no such variant\n"); return 99;
     }
     return failures;

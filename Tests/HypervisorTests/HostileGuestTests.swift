@@ -11,7 +11,7 @@ import XCTest
 /// guest checks what it sees (PASS/FAIL lines) and the test checks what the
 /// hypervisor recorded (exits, guest aborts, events).
 final class HostileGuestTests: XCTestCase {
-    enum Variant: UInt64 { case mmio = 0, psci, semihosting, sgi, timer, vbar, tables }
+    enum Variant: UInt64 { case mmio = 0, psci, semihosting, sgi, timer, vbar, tables, oddAccesses }
 
     /// One run with every event kept.
     struct Run {
@@ -38,8 +38,9 @@ final class HostileGuestTests: XCTestCase {
         var passes: Int { output.split(separator: "\n").filter { $0.hasPrefix("PASS ") }.count }
     }
 
-    func run(_ variant: Variant, mode: VirtualizationMode, cpus: Int = 1) throws -> Run {
+    func run(_ variant: Variant, mode: VirtualizationMode, cpus: Int = 1, stage2: Bool = true) throws -> Run {
         var c = Configuration()
+        if !stage2 { c.hcrClear = [.VM] }
         c.mode = mode
         c.cpus = cpus
         c.maxInstructions = 20_000_000
@@ -204,6 +205,39 @@ final class HostileGuestTests: XCTestCase {
             let taken = r.guestExceptions.compactMap { $0.esr }.map { [$0.raw >> 26 & 0x3F, $0.raw & 0x3F] }
             XCTAssertEqual(taken, [[0x25, 0x07], [0x25, 0x0B], [0x25, 0x10], [0x25, 0x10], [0x25, 0x0B], [0x25, 0x06], [0x25, 0x05],
                                    [0x25, 0x10], [0x25, 0x10], [0x21, 0x05], [0x21, 0x10], [0x21, 0x07]], "\(mode)")
+        }
+    }
+
+    // MARK: 8. Accesses KVM cannot emulate
+
+    func testAccessesWithoutASyndromeAndFetchesFromDevicesTakeExternalAborts() throws {
+        for mode in VirtualizationMode.allCases {
+            let r = try run(.oddAccesses, mode: mode)
+            assertGuestPassed(r, passes: 12, "\(mode)")
+            XCTAssertEqual(r.externalAborts.filter { $0.reason == "MMIO without instruction syndrome (ISV=0)" }.map(\.ipa),
+                           [0x0A00_0100, 0x0A00_0108, 0x0A00_0100, 0x0A00_0100], "\(mode): LDXR, LDR writeback, LDR Q0, DC ZVA")
+            XCTAssertEqual(r.externalAborts.filter { $0.reason == "instruction fetch outside RAM" }.map(\.ipa), [0x0A00_0000, 0x1000_0000], "\(mode)")
+            XCTAssertEqual(r.externalAborts.filter { $0.reason == "no RAM or device at the IPA" }.map(\.ipa), [0x1000_0000, 0x1000_0000, 0x4800_0000], "\(mode): STP, DC ZVA, the load across the end of RAM")
+        }
+    }
+
+    // MARK: Stage 2 off
+
+    /// With `--hcr -VM` the guest reaches the physical map directly (devices
+    /// through Unicorn's MMIO callbacks, no KVM emulation limits): the answers
+    /// differ, but every variant still ends as it should.
+    func testEveryVariantEndsWithStage2Off() throws {
+        for mode in VirtualizationMode.allCases {
+            for v in [Variant.mmio, .psci, .semihosting, .sgi, .timer, .vbar, .tables, .oddAccesses] {
+                let r = try run(v, mode: mode, cpus: v == .psci ? 2 : 1, stage2: false)
+                switch (v, r.reason) {
+                case (.vbar, .error(let m)): XCTAssertTrue(m.hasPrefix("exception storm"), "\(mode) \(v): \(m)")
+                case (.semihosting, .guestExit(1, "semihosting SYS_EXIT")): break
+                case (_, .guestExit(_, "semihosting SYS_EXIT")) where v != .vbar && v != .semihosting: break
+                default: XCTFail("\(mode) \(v): \(r.reason)\n\(r.output)")
+                }
+                if case .stop(_, let last)? = r.events.last { XCTAssertEqual(last, r.reason, "\(mode) \(v)") } else { XCTFail("\(mode) \(v): no stop event") }
+            }
         }
     }
 }

@@ -122,6 +122,9 @@ public final class VCPU {
         context.pc = sysreg(.VBAR_EL1) &+ offset
         cpu.count(.memoryAccess, 2)
         cpu.noteGuestExceptionEntry(vector: context.pc)
+        // Traced like an exception the hardware takes, so a trace shows what the guest's vector saw.
+        cpu.onEvent?(.guestException(pc: sysreg(.ELR_EL1), vector: context.pc, kind: "sync", esr: esr))
+        if pstate.daif != .all { cpu.onEvent?(.daif(pc: sysreg(.ELR_EL1), old: pstate.daif, new: .all, cause: "exception entry (sync, injected)")) }
     }
 
     /// UNDEF into the guest (kvm_inject_undefined).

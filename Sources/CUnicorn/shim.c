@@ -63,3 +63,17 @@ uc_err el2_mmio_map(uc_engine *uc, uint64_t address, uint64_t size,
 uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t timeout, uint64_t count) {
     return uc_emu_start(uc, begin, until, timeout, count);
 }
+
+static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    el2_block_gate *g = user;
+    uint64_t n = g->instructions + (size >> 2);
+    if (!g->stop && n < g->threshold && g->recent[(address >> 2) & 4095] == address) {
+        g->instructions = n;
+        return;
+    }
+    g->slow(uc, address, size, g->user);
+}
+
+uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
+    return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_block_gate_hook, gate, 1, 0);
+}

@@ -103,6 +103,7 @@ extension Processor {
 
     public func requestStop(_ reason: StopReason) {
         if stopReason == nil { stopReason = reason }
+        gate?.stopPending = true
         engine.stop()
     }
 }

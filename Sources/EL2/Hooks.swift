@@ -15,7 +15,8 @@ extension Processor {
         try engine.onSystemInstruction(.mrs) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: true) }
         try engine.onSystemInstruction(.msr) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: false) }
         try engine.onSystemInstruction(.sys) { [unowned self] rt, id, _ in self.systemInstruction(rt, id) }
-        try engine.onBlock { [unowned self] address, size in self.block(address, size) }
+        gate = try engine.blockGate { [unowned self] address, size in self.block(address, size) }
+        updateGate()
         try engine.syncPCOnMemoryAccess()
         try engine.onInvalidMemory { [unowned self] access, address, size, value in
             self.invalidAccess(access, address: address, size: size, value: value)
@@ -115,9 +116,8 @@ extension Processor {
             engine.stop()
             return
         }
-        // A small direct-mapped cache in front of the set keeps the common case cheap.
-        let slot = Int(truncatingIfNeeded: (address >> 2) & 4095)
-        if recentBlocks[slot] != address, !scannedBlocks.contains(address) {
+        // The gate's cache of recent blocks (in C) keeps the common case out of here.
+        if !scannedBlocks.contains(address) {
             scannedBlocks.insert(address)
             if instrument(address, size) {
                 // Re-translate with the new hooks and start the block again.
@@ -126,8 +126,9 @@ extension Processor {
                 return
             }
         }
-        recentBlocks[slot] = address
-        clock.retire(instructions: UInt64(size >> 2))
+        gate?.remember(address)
+        gate?.instructions &+= UInt64(size >> 2)
+        defer { updateGate() }
         if clock.instructions >= maxInstructions {
             requestStop(.instructionLimit(maxInstructions))
             return
@@ -142,7 +143,7 @@ extension Processor {
             engine.stop()
         }
         blockCheckCounter &+= 1
-        if blockCheckCounter & 0xFFF == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
+        if blockCheckCounter & 0x3F == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
             requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))
         }
     }

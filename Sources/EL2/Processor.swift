@@ -14,7 +14,15 @@ public final class Processor {
 
     /// The EL2 register file. Internal: software goes through `read`/`write`.
     var el2 = EL2Registers()
-    public internal(set) var clock = VirtualClock()
+    /// Virtual time. Guest instructions are counted by the block gate in C and
+    /// folded in whenever the clock is read.
+    public internal(set) var clock: VirtualClock {
+        get { syncClock(); return storedClock }
+        set { storedClock = newValue; updateGate() }
+    }
+    var storedClock = VirtualClock()
+    var syncedInstructions: UInt64 = 0
+    var gate: BlockGate?
     /// Operations performed since the software last took them (`takeCounts`).
     public internal(set) var counts = OperationCounts()
     /// The phase that new operations are booked to.
@@ -26,8 +34,8 @@ public final class Processor {
     public internal(set) var currentEL = 1
 
     /// Limits: the run stops cleanly when one is reached.
-    public var maxInstructions: UInt64 = .max
-    public var maxCycles: UInt64 = .max
+    public var maxInstructions: UInt64 = .max { didSet { updateGate() } }
+    public var maxCycles: UInt64 = .max { didSet { updateGate() } }
     public var hostDeadline: UInt64 = .max  // host monotonic ns
     var hostTimeoutSeconds: Double = 0
 
@@ -51,19 +59,18 @@ public final class Processor {
     var pstateAtEntry: UInt64 = 0
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
-    var recentBlocks = [UInt64](repeating: .max, count: 4096)
     var blockCheckCounter = 0
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
-    var nextDeadline: UInt64 = .max
+    var nextDeadline: UInt64 = .max { didSet { updateGate() } }
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).
-    var sliceEnd: UInt64 = .max
+    var sliceEnd: UInt64 = .max { didSet { updateGate() } }
     var sliceExpired = false
     /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
-    var parked = false
+    var parked = false { didSet { updateGate() } }
     /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
     var waitingPC: UInt64?
     /// Checking for virtual interrupts where the guest can take one (DAIF

@@ -4,7 +4,7 @@ import CUnicorn
 /// calls Unicorn's C API. Everything above sees registers, memory and hooks.
 public final class Engine {
     let uc: OpaquePointer
-    private var boxes: [AnyObject] = []
+    var boxes: [AnyObject] = []
 
     /// Unicorn's AArch64 CPU models (`UC_CPU_ARM64_*`).
     public enum CPUModel: Int32, Sendable { case a57 = 0, a53 = 1, a72 = 2, max = 3 }

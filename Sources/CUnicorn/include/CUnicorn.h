@@ -26,4 +26,17 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
 // An empty UC_HOOK_MEM_READ|WRITE hook: its only effect is that Unicorn keeps
 // the PC exact at every load/store it covers (see Engine.syncPCOnMemoryAccess).
 uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t end);
+
+// The block hook's fast path, in C: count the block's instructions and only
+// call the Swift slow path for a block not seen recently, at the instruction
+// threshold (limits, timer deadlines, time slices) or when a stop is pending.
+typedef struct el2_block_gate {
+    uint64_t instructions;
+    uint64_t threshold;
+    uint32_t stop;
+    void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
+    void *user;
+    uint64_t recent[4096];
+} el2_block_gate;
+uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
 #endif

@@ -1,0 +1,30 @@
+import Unicorn
+
+/// When the block hook's Swift slow path must run next: at the instruction
+/// limit, the virtual-time limit, the next timer deadline or the end of the
+/// scheduler's slice (one instruction is one cycle), and at least every 4096
+/// instructions so the host-time limit is checked. Between those, blocks are
+/// only counted, in C.
+extension Processor {
+    func syncClock() {
+        guard let gate else { return }
+        let n = gate.instructions
+        if n != syncedInstructions {
+            storedClock.retire(instructions: n &- syncedInstructions)
+            syncedInstructions = n
+        }
+    }
+
+    func updateGate() {
+        guard let gate else { return }
+        syncClock()
+        gate.stopPending = stopReason != nil || parked
+        let instructions = storedClock.instructions, cycles = storedClock.cycles
+        var distance: UInt64 = 4096
+        if maxInstructions != .max { distance = min(distance, maxInstructions > instructions ? maxInstructions - instructions : 0) }
+        for t in [nextDeadline, maxCycles, sliceEnd] where t != .max {
+            distance = min(distance, t > cycles ? t - cycles : 0)
+        }
+        gate.threshold = instructions &+ distance
+    }
+}

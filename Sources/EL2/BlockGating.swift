@@ -22,9 +22,11 @@ extension Processor {
         let instructions = storedClock.instructions, cycles = storedClock.cycles
         var distance: UInt64 = 4096
         if maxInstructions != .max { distance = min(distance, maxInstructions > instructions ? maxInstructions - instructions : 0) }
-        for t in [nextDeadline, maxCycles, sliceEnd] where t != .max {
-            distance = min(distance, t > cycles ? t - cycles : 0)
-        }
+        // No array here: this runs after every exit.
+        func limit(_ t: UInt64) { if t != .max { distance = min(distance, t > cycles ? t - cycles : 0) } }
+        limit(nextDeadline)
+        limit(maxCycles)
+        limit(sliceEnd)
         gate.threshold = instructions &+ distance
     }
 }

@@ -31,7 +31,8 @@ public final class VirtualCPUInterface {
     /// (no pending LR with NPIE); EOI[0] when an LR with EOI was deactivated.
     public var misr: UInt64 {
         var v: UInt64 = 0
-        let valid = lr.filter { $0 & VirtualCPUInterface.stateMask != 0 }.count
+        var valid = 0
+        for l in lr where l & VirtualCPUInterface.stateMask != 0 { valid += 1 }
         if hcr & 2 != 0 && valid <= 1 { v |= 2 }
         if hcr & 8 != 0 && !lr.contains(where: { $0 & VirtualCPUInterface.stateMask == VirtualCPUInterface.statePending }) { v |= 8 }
         if eoiMaintenance { v |= 1 }
@@ -77,7 +78,9 @@ public final class VirtualCPUInterface {
     }
 
     var runningPriority: UInt64 {
-        lr.filter { $0 & VirtualCPUInterface.stateActive != 0 }.map { ($0 >> 48) & 0xFF }.min() ?? 0x100
+        var running: UInt64 = 0x100
+        for l in lr where l & VirtualCPUInterface.stateActive != 0 { running = min(running, (l >> 48) & 0xFF) }
+        return running
     }
 
     func read(_ r: SystemRegister) -> UInt64 {

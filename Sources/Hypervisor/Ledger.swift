@@ -58,13 +58,17 @@ public final class Ledger {
                 }
             }
         }
-        if byKind[kind] == nil { byKind[kind] = ExitStatistics() }
-        byKind[kind]!.count &+= 1
-        byKind[kind]!.cycles &+= total
-        for i in 0..<phaseScratch.count { byKind[kind]!.phaseCycles[i] &+= phaseScratch[i] }
-        byKind[kind]!.counts += counts
+        add(to: &byKind[kind, default: ExitStatistics()], total: total, counts: counts)
         totalCycles &+= total
         return total
+    }
+
+    /// One dictionary access per exit: the statistics are updated in place.
+    private func add(to s: inout ExitStatistics, total: UInt64, counts: OperationCounts) {
+        s.count &+= 1
+        s.cycles &+= total
+        for i in 0..<phaseScratch.count { s.phaseCycles[i] &+= phaseScratch[i] }
+        s.counts += counts
     }
 
     func makeRecord(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, counts: OperationCounts) -> ExitRecord {

@@ -197,7 +197,7 @@ final class HostileGuestTests: XCTestCase {
             XCTAssertTrue(r.output.hasSuffix("MMU off\n"), "\(mode)")
             // What went through the hypervisor: output addresses and a table beyond RAM, a table in MMIO.
             XCTAssertEqual(r.externalAborts.map(\.ipa), [0x8000_0010, 0x8000_0020, 0x2_0000_0000, 0x0A00_0000, 0x8000_0000], "\(mode)")
-            XCTAssertEqual(r.externalAborts.map(\.reason), ["no RAM or device at the IPA", "no RAM or device at the IPA", "no RAM or device at the IPA",
+            XCTAssertEqual(r.externalAborts.map(\.reason), ["no RAM or device at the IPA", "no RAM or device at the IPA", "stage-1 table outside RAM",
                                                              "stage-1 table in MMIO", "instruction fetch outside RAM"], "\(mode)")
             let walks = r.vm.guestAborts.filter { $0.esr.s1ptw }.map(\.ipa)
             XCTAssertEqual(walks, [0x2_0000_0000, 0x0A00_0000], "\(mode): the table reads are S1PTW aborts")
@@ -251,6 +251,7 @@ final class HostileGuestTests: XCTestCase {
             guard case .error(let m) = ttbr.reason else { return XCTFail("\(mode): \(ttbr.reason)") }
             XCTAssertTrue(m.hasPrefix("exception storm: 256 exceptions in a row at vector 0x40082200"), "\(mode): \(m)")
             XCTAssertTrue(ttbr.vm.guestAborts.allSatisfy { $0.esr.s1ptw && HPFAR.pageIPA($0.hpfar) == 0x2_0000_0000 }, "\(mode): S1PTW on the table")
+            XCTAssertTrue(ttbr.externalAborts.allSatisfy { $0.reason == "stage-1 table outside RAM" }, "\(mode)")
             XCTAssertGreaterThanOrEqual(ttbr.vm.guestAborts.count, 255, "\(mode)")
             XCTAssertTrue(ttbr.guestExceptions.allSatisfy { $0.esr?.ec == .instructionAbortCurrentEL }, "\(mode)")
             // A 64 KiB granule over 4 KiB tables: Unicorn walks it as such, the vector

@@ -10,6 +10,8 @@
 //   5 VBAR_EL1 pointing nowhere, then an UNDEF (ends in the exception-storm error)
 //   6 the guest's own stage-1 tables: loops, output beyond RAM, reserved encodings
 //   7 loads and stores without a syndrome, and fetches, on devices and holes
+//   8 stage 1 with a 64 KiB granule (el2emu walks 4 KiB tables only: a clear error)
+//   9 TTBR0_EL1 beyond RAM, then the MMU on (every fetch faults: the exception storm)
 #include "guest.h"
 #include "gic.h"
 
@@ -445,6 +447,28 @@ static void variant_odd_accesses(void) {
     check(rd(TESTDEV + 0x100, 8) == 0x1122334455667788ull, "the test device still answers");
 }
 
+
+// ---- 8, 9: MMU set-ups the model cannot or the guest will not survive -------------------
+
+static void variant_granule(void) {
+    mmu_on();                                                        // valid 4 KiB tables ...
+    WRITE_SYSREG(tcr_el1, READ_SYSREG(tcr_el1) | (1ul << 14));       // ... then TG0 = 64 KiB
+    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
+    (void)*(volatile uint64_t *)0x80000000ul;                        // a fault the model must walk
+    print("FAIL the 64 KiB granule went unnoticed\n");
+}
+
+static void variant_ttbr(void) {
+    print("TTBR0_EL1 -> 0x200000000, MMU on\n");
+    WRITE_SYSREG(mair_el1, 0x04ffull);
+    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
+    WRITE_SYSREG(ttbr0_el1, 0x200000000ul);
+    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
+    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | 1);
+    ISB();
+    print("FAIL running with the tables beyond RAM\n");
+}
+
 int main(uint64_t x0) {
     uint64_t variant = x0 >= 16 ? 0 : x0;
     print("hostile variant "); print_dec(variant); print("\n");
@@ -457,6 +481,8 @@ int main(uint64_t x0) {
     case 5: variant_vbar(); break;
     case 6: variant_tables(); break;
     case 7: variant_odd_accesses(); break;
+    case 8: variant_granule(); break;
+    case 9: variant_ttbr(); break;
     default: print("no such variant\n"); return 99;
     }
     return failures;

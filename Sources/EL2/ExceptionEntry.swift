@@ -90,7 +90,7 @@ extension Processor {
         if let far { engine.write(SystemRegisterID(.FAR_EL1), far) }
         setPSTATE(ProcessorState.entry(to: .el1h).raw)
         engine.write(.pc, vector)
-        noteGuestExceptionEntry(vector: vector)
+        noteGuestExceptionEntry(vector: vector, from: returnPC)
         let kindName = ["sync", "irq", "fiq", "serror"][Int(kind >> 7) & 3]
         onEvent?(.guestException(pc: returnPC, vector: vector, kind: kindName, esr: esr))
         if pstate.daif != .all { onEvent?(.daif(pc: returnPC, old: pstate.daif, new: .all, cause: "exception entry (\(kindName))")) }

@@ -64,7 +64,8 @@ extension VirtualMachine {
         }
 
         guard !isInstruction, let device = devices.device(at: ipa) else {
-            return injectExternalAbort(vcpu, &record, why: isInstruction ? "instruction fetch outside RAM" : "no RAM or device at the IPA")
+            let why = esr.s1ptw ? "stage-1 table outside RAM" : isInstruction ? "instruction fetch outside RAM" : "no RAM or device at the IPA"
+            return injectExternalAbort(vcpu, &record, why: why)
         }
         // MMIO needs the instruction syndrome; without it (load pair, writeback,
         // SIMD...) KVM cannot emulate the access and injects an external abort.

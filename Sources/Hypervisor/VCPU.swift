@@ -121,7 +121,7 @@ public final class VCPU {
         context.pstate = ProcessorState.entry(to: .el1h).raw
         context.pc = sysreg(.VBAR_EL1) &+ offset
         cpu.count(.memoryAccess, 2)
-        cpu.noteGuestExceptionEntry(vector: context.pc)
+        cpu.noteGuestExceptionEntry(vector: context.pc, from: sysreg(.ELR_EL1))
         // Traced like an exception the hardware takes, so a trace shows what the guest's vector saw.
         cpu.onEvent?(.guestException(pc: sysreg(.ELR_EL1), vector: context.pc, kind: "sync", esr: esr))
         if pstate.daif != .all { cpu.onEvent?(.daif(pc: sysreg(.ELR_EL1), old: pstate.daif, new: .all, cause: "exception entry (sync, injected)")) }

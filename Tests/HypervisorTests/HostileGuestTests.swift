@@ -11,7 +11,7 @@ import XCTest
 /// guest checks what it sees (PASS/FAIL lines) and the test checks what the
 /// hypervisor recorded (exits, guest aborts, events).
 final class HostileGuestTests: XCTestCase {
-    enum Variant: UInt64 { case mmio = 0, psci, semihosting, sgi, timer, vbar, tables, oddAccesses }
+    enum Variant: UInt64 { case mmio = 0, psci, semihosting, sgi, timer, vbar, tables, oddAccesses, granule64K, ttbrBeyondRAM }
 
     /// One run with every event kept.
     struct Run {
@@ -197,7 +197,7 @@ final class HostileGuestTests: XCTestCase {
             XCTAssertTrue(r.output.hasSuffix("MMU off\n"), "\(mode)")
             // What went through the hypervisor: output addresses and a table beyond RAM, a table in MMIO.
             XCTAssertEqual(r.externalAborts.map(\.ipa), [0x8000_0010, 0x8000_0020, 0x2_0000_0000, 0x0A00_0000, 0x8000_0000], "\(mode)")
-            XCTAssertEqual(r.externalAborts.map(\.reason), ["no RAM or device at the IPA", "no RAM or device at the IPA", "no RAM or device at the IPA",
+            XCTAssertEqual(r.externalAborts.map(\.reason), ["no RAM or device at the IPA", "no RAM or device at the IPA", "stage-1 table outside RAM",
                                                              "stage-1 table in MMIO", "instruction fetch outside RAM"], "\(mode)")
             let walks = r.vm.guestAborts.filter { $0.esr.s1ptw }.map(\.ipa)
             XCTAssertEqual(walks, [0x2_0000_0000, 0x0A00_0000], "\(mode): the table reads are S1PTW aborts")
@@ -238,6 +238,28 @@ final class HostileGuestTests: XCTestCase {
                 }
                 if case .stop(_, let last)? = r.events.last { XCTAssertEqual(last, r.reason, "\(mode) \(v)") } else { XCTFail("\(mode) \(v): no stop event") }
             }
+        }
+    }
+
+    // MARK: 9. MMU set-ups nothing survives
+
+    /// The exception storm ends both, and the trace holds what led to it.
+    func testBrokenStage1SetUpsEndInTheExceptionStormError() throws {
+        for mode in VirtualizationMode.allCases {
+            // TTBR0_EL1 beyond RAM: every fetch's walk takes a stage-2 abort, each becomes an injected external abort.
+            let ttbr = try run(.ttbrBeyondRAM, mode: mode)
+            guard case .error(let m) = ttbr.reason else { return XCTFail("\(mode): \(ttbr.reason)") }
+            XCTAssertTrue(m.hasPrefix("exception storm: 256 exceptions in a row at vector 0x40082200"), "\(mode): \(m)")
+            XCTAssertTrue(ttbr.vm.guestAborts.allSatisfy { $0.esr.s1ptw && HPFAR.pageIPA($0.hpfar) == 0x2_0000_0000 }, "\(mode): S1PTW on the table")
+            XCTAssertTrue(ttbr.externalAborts.allSatisfy { $0.reason == "stage-1 table outside RAM" }, "\(mode)")
+            XCTAssertGreaterThanOrEqual(ttbr.vm.guestAborts.count, 255, "\(mode)")
+            XCTAssertTrue(ttbr.guestExceptions.allSatisfy { $0.esr?.ec == .instructionAbortCurrentEL }, "\(mode)")
+            // A 64 KiB granule over 4 KiB tables: Unicorn walks it as such, the vector
+            // decodes as UNDEF at its own first instruction, again and again.
+            let granule = try run(.granule64K, mode: mode)
+            guard case .error(let g) = granule.reason else { return XCTFail("\(mode): \(granule.reason)") }
+            XCTAssertTrue(g.hasPrefix("exception storm: 256 exceptions in a row at vector 0x40082200"), "\(mode): \(g)")
+            XCTAssertTrue(granule.guestExceptions.suffix(255).allSatisfy { $0.esr?.ec == .unknown && $0.vector == 0x4008_2200 }, "\(mode)")
         }
     }
 }

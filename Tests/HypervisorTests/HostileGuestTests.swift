@@ -254,12 +254,17 @@ final class HostileGuestTests: XCTestCase {
             XCTAssertTrue(ttbr.externalAborts.allSatisfy { $0.reason == "stage-1 table outside RAM" }, "\(mode)")
             XCTAssertGreaterThanOrEqual(ttbr.vm.guestAborts.count, 255, "\(mode)")
             XCTAssertTrue(ttbr.guestExceptions.allSatisfy { $0.esr?.ec == .instructionAbortCurrentEL }, "\(mode)")
-            // A 64 KiB granule over 4 KiB tables: Unicorn walks it as such, the vector
-            // decodes as UNDEF at its own first instruction, again and again.
+            // A 64 KiB granule over 4 KiB tables: the run stops with the walker's
+            // message when a fault reaches it, or, if Unicorn walks the tables
+            // itself first, when the vector decodes as UNDEF again and again.
             let granule = try run(.granule64K, mode: mode)
             guard case .error(let g) = granule.reason else { return XCTFail("\(mode): \(granule.reason)") }
-            XCTAssertTrue(g.hasPrefix("exception storm: 256 exceptions in a row at vector 0x40082200"), "\(mode): \(g)")
-            XCTAssertTrue(granule.guestExceptions.suffix(255).allSatisfy { $0.esr?.ec == .unknown && $0.vector == 0x4008_2200 }, "\(mode)")
+            if g.hasPrefix("exception storm") {
+                XCTAssertTrue(g.hasPrefix("exception storm: 256 exceptions in a row at vector 0x40082200"), "\(mode): \(g)")
+                XCTAssertTrue(granule.guestExceptions.suffix(255).allSatisfy { $0.esr?.ec == .unknown && $0.vector == 0x4008_2200 }, "\(mode)")
+            } else {
+                XCTAssertEqual(g, "the guest's stage 1 uses a 16/64 KiB granule; el2emu walks 4 KiB tables only", "\(mode)")
+            }
         }
     }
 }

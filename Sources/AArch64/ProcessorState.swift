@@ -26,6 +26,17 @@ public struct ProcessorState: Hashable, Sendable {
         set { raw = raw & ~0x3C0 | UInt64(newValue.rawValue) << 6 }
     }
 
+    /// The offset from VBAR_EL1 of the vector group an exception taken to EL1
+    /// from this PSTATE uses: current EL with SP_EL0 / SP_ELx, lower EL
+    /// AArch64 / AArch32 (Arm ARM D1.10.2). Add 0x80/0x100/0x180 for IRQ/FIQ/SError.
+    public var el1VectorOffset: UInt64 {
+        switch mode {
+        case .el1t: return 0x000
+        case .el1h: return 0x200
+        default: return isAArch32 ? 0x600 : 0x400
+        }
+    }
+
     /// PSTATE after reset or Linux boot entry: EL1h, DAIF all masked.
     public static let el1hMasked = ProcessorState(raw: 0x3C5)
     public static func entry(to mode: Mode) -> ProcessorState {

@@ -68,22 +68,13 @@ extension Processor {
         deliverPendingInterrupts()
     }
 
-    /// The vector offset for an exception taken to EL1 from the current PSTATE.
-    func el1VectorOffset(from pstate: ProcessorState) -> UInt64 {
-        switch pstate.mode {
-        case .el1t: return 0x000
-        case .el1h: return 0x200
-        default: return pstate.isAArch32 ? 0x600 : 0x400
-        }
-    }
-
     /// Exception entry to EL1 done by the hardware itself (an UNDEF, SVC or a
     /// virtual interrupt the guest takes): ELR/SPSR/ESR(/FAR)_EL1, PSTATE =
     /// EL1h with DAIF masked, PC = VBAR_EL1 + offset. Not an EL2 operation.
     func enterEL1(kind: UInt64, esr: ExceptionSyndrome?, returnPC: UInt64, far: UInt64? = nil) {
         let pstate = ProcessorState(raw: engine.read(.pstate))
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
-        let vector = vbar &+ el1VectorOffset(from: pstate) &+ kind
+        let vector = vbar &+ pstate.el1VectorOffset &+ kind
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
         engine.write(SystemRegisterID(.SPSR_EL1), pstate.raw)
         if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }

@@ -108,18 +108,12 @@ public final class VCPU {
     /// guest's ELR/SPSR/ESR(/FAR)_EL1 are set and it resumes at VBAR_EL1.
     func injectException(esr: ExceptionSyndrome, far: UInt64? = nil) {
         let pstate = ProcessorState(raw: context.pstate)
-        let offset: UInt64
-        switch pstate.mode {
-        case .el1t: offset = 0x000
-        case .el1h: offset = 0x200
-        default: offset = 0x400
-        }
         setSysreg(.ELR_EL1, context.pc)
         setSysreg(.SPSR_EL1, context.pstate)
         setSysreg(.ESR_EL1, esr.raw)
         if let far { setSysreg(.FAR_EL1, far) }
         context.pstate = ProcessorState.entry(to: .el1h).raw
-        context.pc = sysreg(.VBAR_EL1) &+ offset
+        context.pc = sysreg(.VBAR_EL1) &+ pstate.el1VectorOffset
         cpu.count(.memoryAccess, 2)
         cpu.noteGuestExceptionEntry(vector: context.pc, from: sysreg(.ELR_EL1))
         // Traced like an exception the hardware takes, so a trace shows what the guest's vector saw.

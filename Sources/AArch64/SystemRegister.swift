@@ -1,8 +1,12 @@
 /// A system register, named by its MSR/MRS encoding (op0, op1, CRn, CRm, op2)
-/// as the Arm ARM lists it.
+/// as the Arm ARM lists it. The names are computed constants, not stored
+/// statics: the world switch names registers on every exit, and a stored
+/// static costs a lazy-initialisation check at each use.
+@frozen
 public struct SystemRegister: Hashable, Sendable, CustomStringConvertible {
     public let op0, op1, crn, crm, op2: UInt8
 
+    @inlinable
     public init(_ op0: UInt8, _ op1: UInt8, _ crn: UInt8, _ crm: UInt8, _ op2: UInt8) {
         self.op0 = op0; self.op1 = op1; self.crn = crn; self.crm = crm; self.op2 = op2
     }
@@ -20,107 +24,108 @@ public struct SystemRegister: Hashable, Sendable, CustomStringConvertible {
 
 extension SystemRegister {
     // EL1 context (KVM's sysreg-sr.h set).
-    public static let SCTLR_EL1 = SystemRegister(3, 0, 1, 0, 0)
-    public static let ACTLR_EL1 = SystemRegister(3, 0, 1, 0, 1)
-    public static let CPACR_EL1 = SystemRegister(3, 0, 1, 0, 2)
-    public static let TTBR0_EL1 = SystemRegister(3, 0, 2, 0, 0)
-    public static let TTBR1_EL1 = SystemRegister(3, 0, 2, 0, 1)
-    public static let TCR_EL1 = SystemRegister(3, 0, 2, 0, 2)
-    public static let SPSR_EL1 = SystemRegister(3, 0, 4, 0, 0)
-    public static let ELR_EL1 = SystemRegister(3, 0, 4, 0, 1)
-    public static let SP_EL0 = SystemRegister(3, 0, 4, 1, 0)
-    public static let SP_EL1 = SystemRegister(3, 4, 4, 1, 0)
-    public static let AFSR0_EL1 = SystemRegister(3, 0, 5, 1, 0)
-    public static let AFSR1_EL1 = SystemRegister(3, 0, 5, 1, 1)
-    public static let ESR_EL1 = SystemRegister(3, 0, 5, 2, 0)
-    public static let FAR_EL1 = SystemRegister(3, 0, 6, 0, 0)
-    public static let PAR_EL1 = SystemRegister(3, 0, 7, 4, 0)
-    public static let MAIR_EL1 = SystemRegister(3, 0, 10, 2, 0)
-    public static let AMAIR_EL1 = SystemRegister(3, 0, 10, 3, 0)
-    public static let VBAR_EL1 = SystemRegister(3, 0, 12, 0, 0)
-    public static let CONTEXTIDR_EL1 = SystemRegister(3, 0, 13, 0, 1)
-    public static let TPIDR_EL1 = SystemRegister(3, 0, 13, 0, 4)
-    public static let CNTKCTL_EL1 = SystemRegister(3, 0, 14, 1, 0)
-    public static let MDSCR_EL1 = SystemRegister(2, 0, 0, 2, 2)
-    public static let TPIDR_EL0 = SystemRegister(3, 3, 13, 0, 2)
-    public static let TPIDRRO_EL0 = SystemRegister(3, 3, 13, 0, 3)
-    public static let CURRENTEL = SystemRegister(3, 0, 4, 2, 2)
-    public static let DAIF = SystemRegister(3, 3, 4, 2, 1)
-    public static let NZCV = SystemRegister(3, 3, 4, 2, 0)
+    @inlinable public static var SCTLR_EL1: SystemRegister { SystemRegister(3, 0, 1, 0, 0) }
+    @inlinable public static var ACTLR_EL1: SystemRegister { SystemRegister(3, 0, 1, 0, 1) }
+    @inlinable public static var CPACR_EL1: SystemRegister { SystemRegister(3, 0, 1, 0, 2) }
+    @inlinable public static var TTBR0_EL1: SystemRegister { SystemRegister(3, 0, 2, 0, 0) }
+    @inlinable public static var TTBR1_EL1: SystemRegister { SystemRegister(3, 0, 2, 0, 1) }
+    @inlinable public static var TCR_EL1: SystemRegister { SystemRegister(3, 0, 2, 0, 2) }
+    @inlinable public static var SPSR_EL1: SystemRegister { SystemRegister(3, 0, 4, 0, 0) }
+    @inlinable public static var ELR_EL1: SystemRegister { SystemRegister(3, 0, 4, 0, 1) }
+    @inlinable public static var SP_EL0: SystemRegister { SystemRegister(3, 0, 4, 1, 0) }
+    @inlinable public static var SP_EL1: SystemRegister { SystemRegister(3, 4, 4, 1, 0) }
+    @inlinable public static var AFSR0_EL1: SystemRegister { SystemRegister(3, 0, 5, 1, 0) }
+    @inlinable public static var AFSR1_EL1: SystemRegister { SystemRegister(3, 0, 5, 1, 1) }
+    @inlinable public static var ESR_EL1: SystemRegister { SystemRegister(3, 0, 5, 2, 0) }
+    @inlinable public static var FAR_EL1: SystemRegister { SystemRegister(3, 0, 6, 0, 0) }
+    @inlinable public static var PAR_EL1: SystemRegister { SystemRegister(3, 0, 7, 4, 0) }
+    @inlinable public static var MAIR_EL1: SystemRegister { SystemRegister(3, 0, 10, 2, 0) }
+    @inlinable public static var AMAIR_EL1: SystemRegister { SystemRegister(3, 0, 10, 3, 0) }
+    @inlinable public static var VBAR_EL1: SystemRegister { SystemRegister(3, 0, 12, 0, 0) }
+    @inlinable public static var CONTEXTIDR_EL1: SystemRegister { SystemRegister(3, 0, 13, 0, 1) }
+    @inlinable public static var TPIDR_EL1: SystemRegister { SystemRegister(3, 0, 13, 0, 4) }
+    @inlinable public static var CNTKCTL_EL1: SystemRegister { SystemRegister(3, 0, 14, 1, 0) }
+    @inlinable public static var MDSCR_EL1: SystemRegister { SystemRegister(2, 0, 0, 2, 2) }
+    @inlinable public static var TPIDR_EL0: SystemRegister { SystemRegister(3, 3, 13, 0, 2) }
+    @inlinable public static var TPIDRRO_EL0: SystemRegister { SystemRegister(3, 3, 13, 0, 3) }
+    @inlinable public static var CURRENTEL: SystemRegister { SystemRegister(3, 0, 4, 2, 2) }
+    @inlinable public static var DAIF: SystemRegister { SystemRegister(3, 3, 4, 2, 1) }
+    @inlinable public static var NZCV: SystemRegister { SystemRegister(3, 3, 4, 2, 0) }
 
     // Identification registers (TID1/TID3 groups).
-    public static let MIDR_EL1 = SystemRegister(3, 0, 0, 0, 0)
-    public static let MPIDR_EL1 = SystemRegister(3, 0, 0, 0, 5)
-    public static let REVIDR_EL1 = SystemRegister(3, 0, 0, 0, 6)
-    public static let ID_AA64PFR0_EL1 = SystemRegister(3, 0, 0, 4, 0)
-    public static let ID_AA64PFR1_EL1 = SystemRegister(3, 0, 0, 4, 1)
-    public static let ID_AA64DFR0_EL1 = SystemRegister(3, 0, 0, 5, 0)
-    public static let ID_AA64ISAR0_EL1 = SystemRegister(3, 0, 0, 6, 0)
-    public static let ID_AA64ISAR1_EL1 = SystemRegister(3, 0, 0, 6, 1)
-    public static let ID_AA64MMFR0_EL1 = SystemRegister(3, 0, 0, 7, 0)
-    public static let ID_AA64MMFR1_EL1 = SystemRegister(3, 0, 0, 7, 1)
-    public static let ID_AA64MMFR2_EL1 = SystemRegister(3, 0, 0, 7, 2)
-    public static let CTR_EL0 = SystemRegister(3, 3, 0, 0, 1)
-    public static let CCSIDR_EL1 = SystemRegister(3, 1, 0, 0, 0)
-    public static let CLIDR_EL1 = SystemRegister(3, 1, 0, 0, 1)
-    public static let CSSELR_EL1 = SystemRegister(3, 2, 0, 0, 0)
+    @inlinable public static var MIDR_EL1: SystemRegister { SystemRegister(3, 0, 0, 0, 0) }
+    @inlinable public static var MPIDR_EL1: SystemRegister { SystemRegister(3, 0, 0, 0, 5) }
+    @inlinable public static var REVIDR_EL1: SystemRegister { SystemRegister(3, 0, 0, 0, 6) }
+    @inlinable public static var ID_AA64PFR0_EL1: SystemRegister { SystemRegister(3, 0, 0, 4, 0) }
+    @inlinable public static var ID_AA64PFR1_EL1: SystemRegister { SystemRegister(3, 0, 0, 4, 1) }
+    @inlinable public static var ID_AA64DFR0_EL1: SystemRegister { SystemRegister(3, 0, 0, 5, 0) }
+    @inlinable public static var ID_AA64ISAR0_EL1: SystemRegister { SystemRegister(3, 0, 0, 6, 0) }
+    @inlinable public static var ID_AA64ISAR1_EL1: SystemRegister { SystemRegister(3, 0, 0, 6, 1) }
+    @inlinable public static var ID_AA64MMFR0_EL1: SystemRegister { SystemRegister(3, 0, 0, 7, 0) }
+    @inlinable public static var ID_AA64MMFR1_EL1: SystemRegister { SystemRegister(3, 0, 0, 7, 1) }
+    @inlinable public static var ID_AA64MMFR2_EL1: SystemRegister { SystemRegister(3, 0, 0, 7, 2) }
+    @inlinable public static var CTR_EL0: SystemRegister { SystemRegister(3, 3, 0, 0, 1) }
+    @inlinable public static var CCSIDR_EL1: SystemRegister { SystemRegister(3, 1, 0, 0, 0) }
+    @inlinable public static var CLIDR_EL1: SystemRegister { SystemRegister(3, 1, 0, 0, 1) }
+    @inlinable public static var CSSELR_EL1: SystemRegister { SystemRegister(3, 2, 0, 0, 0) }
 
     // EL2.
-    public static let VPIDR_EL2 = SystemRegister(3, 4, 0, 0, 0)
-    public static let VMPIDR_EL2 = SystemRegister(3, 4, 0, 0, 5)
-    public static let SCTLR_EL2 = SystemRegister(3, 4, 1, 0, 0)
-    public static let HCR_EL2 = SystemRegister(3, 4, 1, 1, 0)
-    public static let MDCR_EL2 = SystemRegister(3, 4, 1, 1, 1)
-    public static let CPTR_EL2 = SystemRegister(3, 4, 1, 1, 2)
-    public static let TTBR0_EL2 = SystemRegister(3, 4, 2, 0, 0)
-    public static let TTBR1_EL2 = SystemRegister(3, 4, 2, 0, 1)
-    public static let TCR_EL2 = SystemRegister(3, 4, 2, 0, 2)
-    public static let VTTBR_EL2 = SystemRegister(3, 4, 2, 1, 0)
-    public static let VTCR_EL2 = SystemRegister(3, 4, 2, 1, 2)
-    public static let SPSR_EL2 = SystemRegister(3, 4, 4, 0, 0)
-    public static let ELR_EL2 = SystemRegister(3, 4, 4, 0, 1)
-    public static let ESR_EL2 = SystemRegister(3, 4, 5, 2, 0)
-    public static let FAR_EL2 = SystemRegister(3, 4, 6, 0, 0)
-    public static let HPFAR_EL2 = SystemRegister(3, 4, 6, 0, 4)
-    public static let MAIR_EL2 = SystemRegister(3, 4, 10, 2, 0)
-    public static let VBAR_EL2 = SystemRegister(3, 4, 12, 0, 0)
-    public static let CONTEXTIDR_EL2 = SystemRegister(3, 4, 13, 0, 1)
-    public static let TPIDR_EL2 = SystemRegister(3, 4, 13, 0, 2)
-    public static let CNTHCTL_EL2 = SystemRegister(3, 4, 14, 1, 0)
-    public static let CNTVOFF_EL2 = SystemRegister(3, 4, 14, 0, 3)
+    @inlinable public static var VPIDR_EL2: SystemRegister { SystemRegister(3, 4, 0, 0, 0) }
+    @inlinable public static var VMPIDR_EL2: SystemRegister { SystemRegister(3, 4, 0, 0, 5) }
+    @inlinable public static var SCTLR_EL2: SystemRegister { SystemRegister(3, 4, 1, 0, 0) }
+    @inlinable public static var HCR_EL2: SystemRegister { SystemRegister(3, 4, 1, 1, 0) }
+    @inlinable public static var MDCR_EL2: SystemRegister { SystemRegister(3, 4, 1, 1, 1) }
+    @inlinable public static var CPTR_EL2: SystemRegister { SystemRegister(3, 4, 1, 1, 2) }
+    @inlinable public static var TTBR0_EL2: SystemRegister { SystemRegister(3, 4, 2, 0, 0) }
+    @inlinable public static var TTBR1_EL2: SystemRegister { SystemRegister(3, 4, 2, 0, 1) }
+    @inlinable public static var TCR_EL2: SystemRegister { SystemRegister(3, 4, 2, 0, 2) }
+    @inlinable public static var VTTBR_EL2: SystemRegister { SystemRegister(3, 4, 2, 1, 0) }
+    @inlinable public static var VTCR_EL2: SystemRegister { SystemRegister(3, 4, 2, 1, 2) }
+    @inlinable public static var SPSR_EL2: SystemRegister { SystemRegister(3, 4, 4, 0, 0) }
+    @inlinable public static var ELR_EL2: SystemRegister { SystemRegister(3, 4, 4, 0, 1) }
+    @inlinable public static var ESR_EL2: SystemRegister { SystemRegister(3, 4, 5, 2, 0) }
+    @inlinable public static var FAR_EL2: SystemRegister { SystemRegister(3, 4, 6, 0, 0) }
+    @inlinable public static var HPFAR_EL2: SystemRegister { SystemRegister(3, 4, 6, 0, 4) }
+    @inlinable public static var MAIR_EL2: SystemRegister { SystemRegister(3, 4, 10, 2, 0) }
+    @inlinable public static var VBAR_EL2: SystemRegister { SystemRegister(3, 4, 12, 0, 0) }
+    @inlinable public static var CONTEXTIDR_EL2: SystemRegister { SystemRegister(3, 4, 13, 0, 1) }
+    @inlinable public static var TPIDR_EL2: SystemRegister { SystemRegister(3, 4, 13, 0, 2) }
+    @inlinable public static var CNTHCTL_EL2: SystemRegister { SystemRegister(3, 4, 14, 1, 0) }
+    @inlinable public static var CNTVOFF_EL2: SystemRegister { SystemRegister(3, 4, 14, 0, 3) }
     /// The EL2 physical timer (the host's own tick), PPI 26.
-    public static let CNTHP_TVAL_EL2 = SystemRegister(3, 4, 14, 2, 0)
-    public static let CNTHP_CTL_EL2 = SystemRegister(3, 4, 14, 2, 1)
-    public static let CNTHP_CVAL_EL2 = SystemRegister(3, 4, 14, 2, 2)
-    public static let SCR_EL3 = SystemRegister(3, 6, 1, 1, 0)
+    @inlinable public static var CNTHP_TVAL_EL2: SystemRegister { SystemRegister(3, 4, 14, 2, 0) }
+    @inlinable public static var CNTHP_CTL_EL2: SystemRegister { SystemRegister(3, 4, 14, 2, 1) }
+    @inlinable public static var CNTHP_CVAL_EL2: SystemRegister { SystemRegister(3, 4, 14, 2, 2) }
+    @inlinable public static var SCR_EL3: SystemRegister { SystemRegister(3, 6, 1, 1, 0) }
 
     // Generic timer.
-    public static let CNTFRQ_EL0 = SystemRegister(3, 3, 14, 0, 0)
-    public static let CNTPCT_EL0 = SystemRegister(3, 3, 14, 0, 1)
-    public static let CNTVCT_EL0 = SystemRegister(3, 3, 14, 0, 2)
-    public static let CNTP_TVAL_EL0 = SystemRegister(3, 3, 14, 2, 0)
-    public static let CNTP_CTL_EL0 = SystemRegister(3, 3, 14, 2, 1)
-    public static let CNTP_CVAL_EL0 = SystemRegister(3, 3, 14, 2, 2)
-    public static let CNTV_TVAL_EL0 = SystemRegister(3, 3, 14, 3, 0)
-    public static let CNTV_CTL_EL0 = SystemRegister(3, 3, 14, 3, 1)
-    public static let CNTV_CVAL_EL0 = SystemRegister(3, 3, 14, 3, 2)
+    @inlinable public static var CNTFRQ_EL0: SystemRegister { SystemRegister(3, 3, 14, 0, 0) }
+    @inlinable public static var CNTPCT_EL0: SystemRegister { SystemRegister(3, 3, 14, 0, 1) }
+    @inlinable public static var CNTVCT_EL0: SystemRegister { SystemRegister(3, 3, 14, 0, 2) }
+    @inlinable public static var CNTP_TVAL_EL0: SystemRegister { SystemRegister(3, 3, 14, 2, 0) }
+    @inlinable public static var CNTP_CTL_EL0: SystemRegister { SystemRegister(3, 3, 14, 2, 1) }
+    @inlinable public static var CNTP_CVAL_EL0: SystemRegister { SystemRegister(3, 3, 14, 2, 2) }
+    @inlinable public static var CNTV_TVAL_EL0: SystemRegister { SystemRegister(3, 3, 14, 3, 0) }
+    @inlinable public static var CNTV_CTL_EL0: SystemRegister { SystemRegister(3, 3, 14, 3, 1) }
+    @inlinable public static var CNTV_CVAL_EL0: SystemRegister { SystemRegister(3, 3, 14, 3, 2) }
 
     // GICv3 CPU interface and its hypervisor control interface.
-    public static let ICC_PMR_EL1 = SystemRegister(3, 0, 4, 6, 0)
-    public static let ICC_IAR1_EL1 = SystemRegister(3, 0, 12, 12, 0)
-    public static let ICC_EOIR1_EL1 = SystemRegister(3, 0, 12, 12, 1)
-    public static let ICC_HPPIR1_EL1 = SystemRegister(3, 0, 12, 12, 2)
-    public static let ICC_BPR1_EL1 = SystemRegister(3, 0, 12, 12, 3)
-    public static let ICC_CTLR_EL1 = SystemRegister(3, 0, 12, 12, 4)
-    public static let ICC_SRE_EL1 = SystemRegister(3, 0, 12, 12, 5)
-    public static let ICC_IGRPEN1_EL1 = SystemRegister(3, 0, 12, 12, 7)
-    public static let ICC_DIR_EL1 = SystemRegister(3, 0, 12, 11, 1)
-    public static let ICC_SGI1R_EL1 = SystemRegister(3, 0, 12, 11, 5)
-    public static let ICH_HCR_EL2 = SystemRegister(3, 4, 12, 11, 0)
-    public static let ICH_VTR_EL2 = SystemRegister(3, 4, 12, 11, 1)
-    public static let ICH_MISR_EL2 = SystemRegister(3, 4, 12, 11, 2)
-    public static let ICH_ELRSR_EL2 = SystemRegister(3, 4, 12, 11, 5)
-    public static let ICH_VMCR_EL2 = SystemRegister(3, 4, 12, 11, 7)
+    @inlinable public static var ICC_PMR_EL1: SystemRegister { SystemRegister(3, 0, 4, 6, 0) }
+    @inlinable public static var ICC_IAR1_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 0) }
+    @inlinable public static var ICC_EOIR1_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 1) }
+    @inlinable public static var ICC_HPPIR1_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 2) }
+    @inlinable public static var ICC_BPR1_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 3) }
+    @inlinable public static var ICC_CTLR_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 4) }
+    @inlinable public static var ICC_SRE_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 5) }
+    @inlinable public static var ICC_IGRPEN1_EL1: SystemRegister { SystemRegister(3, 0, 12, 12, 7) }
+    @inlinable public static var ICC_DIR_EL1: SystemRegister { SystemRegister(3, 0, 12, 11, 1) }
+    @inlinable public static var ICC_SGI1R_EL1: SystemRegister { SystemRegister(3, 0, 12, 11, 5) }
+    @inlinable public static var ICH_HCR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 0) }
+    @inlinable public static var ICH_VTR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 1) }
+    @inlinable public static var ICH_MISR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 2) }
+    @inlinable public static var ICH_ELRSR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 5) }
+    @inlinable public static var ICH_VMCR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 7) }
+    @inlinable
     public static func ICH_LR_EL2(_ n: Int) -> SystemRegister {
         SystemRegister(3, 4, 12, UInt8(12 + (n >> 3)), UInt8(n & 7))
     }
@@ -139,11 +144,11 @@ extension SystemRegister {
     ]
 
     /// Is this an ID register in the TID3 group (op0=3, op1=0, CRn=0, CRm=1..7)?
-    public var isTID3Group: Bool { op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7 }
+    @inlinable public var isTID3Group: Bool { op0 == 3 && op1 == 0 && crn == 0 && crm >= 1 && crm <= 7 }
     /// Is this an EL2 register (op1 = 4), UNDEFINED from EL1?
-    public var isEL2: Bool { op1 == 4 && op0 == 3 }
+    @inlinable public var isEL2: Bool { op1 == 4 && op0 == 3 }
     /// Is this a *_EL12 / *_EL02 alias (op1 = 5)?
-    public var isEL12Alias: Bool { op1 == 5 && op0 == 3 }
+    @inlinable public var isEL12Alias: Bool { op1 == 5 && op0 == 3 }
 
     static let names: [SystemRegister: String] = {
         var n: [SystemRegister: String] = [

@@ -10,6 +10,7 @@ public struct EL2Registers: Sendable {
         .CONTEXTIDR_EL2, .TPIDR_EL2, .CNTHCTL_EL2, .CNTVOFF_EL2, .VPIDR_EL2, .VMPIDR_EL2,
         AFSR0_EL2, AFSR1_EL2, AMAIR_EL2,
     ]
+    static let hcrSlot = 0, vttbrSlot = 7, vtcrSlot = 8
     var values = [UInt64](repeating: 0, count: EL2Registers.registers.count)
 
     public init() {
@@ -60,9 +61,9 @@ public struct EL2Registers: Sendable {
     public var vpidr: UInt64 { get { values[20] } set { values[20] = newValue } }
     public var vmpidr: UInt64 { get { values[21] } set { values[21] = newValue } }
 
-    static let AFSR0_EL2 = SystemRegister(3, 4, 5, 1, 0)
-    static let AFSR1_EL2 = SystemRegister(3, 4, 5, 1, 1)
-    static let AMAIR_EL2 = SystemRegister(3, 4, 10, 3, 0)
+    static var AFSR0_EL2: SystemRegister { SystemRegister(3, 4, 5, 1, 0) }
+    static var AFSR1_EL2: SystemRegister { SystemRegister(3, 4, 5, 1, 1) }
+    static var AMAIR_EL2: SystemRegister { SystemRegister(3, 4, 10, 3, 0) }
 
     /// With HCR_EL2.E2H, an EL2 access to an *_EL1 encoding reaches this *_EL2
     /// register instead (Arm ARM D13.2 "Register redirection"; CPACR→CPTR,

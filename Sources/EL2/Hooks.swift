@@ -11,14 +11,14 @@ extension Processor {
     }
 
     func installHooks() throws {
-        try engine.onInterrupt { [unowned self] intno in self.interrupt(intno) }
-        try engine.onSystemInstruction(.mrs) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: true) }
-        try engine.onSystemInstruction(.msr) { [unowned self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: false) }
-        try engine.onSystemInstruction(.sys) { [unowned self] rt, id, _ in self.systemInstruction(rt, id) }
-        gate = try engine.blockGate { [unowned self] address, size in self.block(address, size) }
+        try engine.onInterrupt { [unowned(unsafe) self] intno in self.interrupt(intno) }
+        try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: true) }
+        try engine.onSystemInstruction(.msr) { [unowned(unsafe) self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: false) }
+        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.systemInstruction(rt, id) }
+        gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
         updateGate()
         try engine.syncPCOnMemoryAccess()
-        try engine.onInvalidMemory { [unowned self] access, address, size, value in
+        try engine.onInvalidMemory { [unowned(unsafe) self] access, address, size, value in
             self.invalidAccess(access, address: address, size: size, value: value)
         }
     }
@@ -166,7 +166,7 @@ extension Processor {
             }
             if wanted && instrumented[at] == nil {
                 instrumented[at] = insn
-                if (try? engine.onCode(begin: at, end: at, { [unowned self] a, _ in self.instrumentedInstruction(a) })) != nil { added = true }
+                if (try? engine.onCode(begin: at, end: at, { [unowned(unsafe) self] a, _ in self.instrumentedInstruction(a) })) != nil { added = true }
             }
             i += 4
         }

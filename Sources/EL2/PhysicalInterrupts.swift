@@ -16,8 +16,9 @@ struct PhysicalRedistributor: Sendable {
     /// Bit n: SGI/PPI n active.
     var active: UInt32 = 0
     /// Virtual time at which an SGI sent by another PE arrives (.max: none in flight).
-    var sgiArrival = [UInt64](repeating: .max, count: 16)
-    var nextArrival: UInt64 { sgiArrival.min() ?? .max }
+    /// Kept with `nextArrival`, their minimum, which every exit asks for.
+    var sgiArrival = [UInt64](repeating: .max, count: 16) { didSet { nextArrival = sgiArrival.min() ?? .max } }
+    private(set) var nextArrival: UInt64 = .max
 
     static let maintenancePPI = 25
     static let spurious = 1023

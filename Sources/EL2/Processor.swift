@@ -10,10 +10,14 @@ public final class Processor {
     let engine: Engine
     public let memory: HostMemory
     public let index: Int
-    public weak var software: ExceptionVectors?
+    /// unowned(unsafe): the software outlives its PEs, and a weak reference would put
+    /// the VM's reference counts in a side table, slowing every exit.
+    public unowned(unsafe) var software: ExceptionVectors?
 
     /// The EL2 register file. Internal: software goes through `read`/`write`.
     var el2 = EL2Registers()
+    /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
+    let routing = RegisterRouting.shared
     /// Virtual time. Guest instructions are counted by the block gate in C and
     /// folded in whenever the clock is read.
     public internal(set) var clock: VirtualClock {
@@ -94,7 +98,7 @@ public final class Processor {
         engine.write(SystemRegisterID(.HCR_EL2), HCR.RW.rawValue)
         engine.write(.pstate, ProcessorState.el1hMasked.raw)
         try installHooks()
-        vgic.onDeactivatePhysical = { [unowned self] intid in self.deactivatePhysical(intid) }
+        vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
@@ -197,11 +201,10 @@ public final class Processor {
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
     /// the way the hardware does, including E2H redirection.
     public func read(_ r: SystemRegister) -> UInt64 {
-        let target = resolve(r)
-        switch target {
-        case .el2(let reg):
+        switch resolve(r) {
+        case .el2(let slot):
             count(.sysregReadEL2)
-            return el2[reg] ?? 0
+            return slot >= 0 ? el2.values[slot] : 0
         case .el1(let reg):
             count(.sysregReadEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
@@ -219,13 +222,15 @@ public final class Processor {
     }
 
     public func write(_ r: SystemRegister, _ v: UInt64) {
-        let target = resolve(r)
-        switch target {
-        case .el2(let reg):
+        switch resolve(r) {
+        case .el2(let slot):
             count(.sysregWriteEL2)
-            let old = el2[reg] ?? 0
-            el2[reg] = v
-            if reg == .HCR_EL2 || reg == .VTTBR_EL2 || reg == .VTCR_EL2 { translationControlChanged(reg, old: old) }
+            guard slot >= 0 else { return }
+            let old = el2.values[slot]
+            el2.values[slot] = v
+            if slot == EL2Registers.hcrSlot || slot == EL2Registers.vttbrSlot || slot == EL2Registers.vtcrSlot {
+                translationControlChanged(EL2Registers.registers[slot], old: old)
+            }
         case .el1(let reg):
             count(.sysregWriteEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }
@@ -244,20 +249,25 @@ public final class Processor {
         }
     }
 
-    enum Target { case el1(SystemRegister), el2(SystemRegister), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
+    /// `el2` carries the register's slot in the EL2 register file.
+    enum Target { case el1(SystemRegister), el2(Int), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
 
+    @inline(__always)
     func resolve(_ r: SystemRegister) -> Target {
+        let e = routing.entries[RegisterRouting.key(r)]
+        switch e.kind {
+        case .el1: return .el1(r)
+        case .el1Redirected:
+            // With E2H, an EL2 access to an *_EL1 encoding reaches the *_EL2 register.
+            return el2.hcr.contains(.E2H) && currentEL == 2 ? .el2(Int(e.slot)) : .el1(r)
+        case .el2: return .el2(Int(e.slot))
+        case .el12Alias: return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2))
         // At EL2 the ICC_* encodings reach the physical CPU interface, not the virtual one.
-        if currentEL == 2 && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 { return .physicalGIC(r) }
-        if r.op0 == 3 && r.crn == 12 && (r.op1 == 4 && r.crm >= 8 || r.op1 == 0 && r.crm >= 8) { return .gic(r) }
-        if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 5) && r.crm >= 2 { return .timer(r.op1 == 5 ? SystemRegister(3, 3, 14, r.crm, r.op2) : r) }
-        if r == .CNTVOFF_EL2 { return .el2(r) }
-        if r.op0 == 3 && r.op1 == 4 && r.crn == 14 && r.crm == 2 { return .timer(r) }   // CNTHP_*_EL2
-        if r == .SP_EL1 { return .el1(r) }
-        if r.isEL12Alias { return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2)) }
-        if r.isEL2 { return .el2(r) }
-        if el2.hcr.contains(.E2H), currentEL == 2, let redirected = EL2Registers.e2hRedirect(r) { return .el2(redirected) }
-        return .el1(r)
+        case .icc: return currentEL == 2 ? .physicalGIC(r) : .gic(r)
+        case .ich: return .gic(r)
+        case .timer: return .timer(r)
+        case .timerEL02: return .timer(SystemRegister(3, 3, 14, r.crm, r.op2))
+        }
     }
 
     // MARK: Virtual interrupt hardware

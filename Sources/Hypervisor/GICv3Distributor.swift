@@ -6,7 +6,7 @@ final class GICv3Distributor: Device {
     let name = "gicd"
     let base: UInt64 = 0x0800_0000
     let size: UInt64 = 0x1_0000
-    unowned let vm: VirtualMachine
+    unowned(unsafe) let vm: VirtualMachine
 
     init(vm: VirtualMachine) { self.vm = vm }
 

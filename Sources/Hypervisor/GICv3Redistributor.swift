@@ -9,7 +9,7 @@ final class GICv3Redistributor: Device {
     let size: UInt64 = GICv3Redistributor.frameSize
     let cpu: Int
     let isLast: Bool
-    unowned let vm: VirtualMachine
+    unowned(unsafe) let vm: VirtualMachine
 
     static let regionBase: UInt64 = 0x080A_0000
     static let frameSize: UInt64 = 0x2_0000

@@ -6,7 +6,7 @@ import EL2
 public final class VCPU {
     public let index: Int
     public let cpu: Processor
-    unowned let vm: VirtualMachine
+    unowned(unsafe) let vm: VirtualMachine
     var context = CPUContext()
     /// The guest's HCR_EL2 (KVM's vcpu->arch.hcr_el2).
     var hcr: HCR

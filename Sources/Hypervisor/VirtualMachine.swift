@@ -51,7 +51,7 @@ public final class VirtualMachine {
             cpu.software = self
             // The hardware's own events (guest exceptions, DAIF changes, WFI idling)
             // reach the trace only while someone listens.
-            cpu.onEvent = { [unowned self, unowned cpu] e in
+            cpu.onEvent = { [unowned(unsafe) self, unowned(unsafe) cpu] e in
                 if self.events.isActive { self.events.emit(.hardware(vcpu: i, time: cpu.clock.cycles, e)) }
             }
             cpu.innerShareablePeers = { [unowned self] in self.vcpus.map(\.cpu) }

@@ -17,7 +17,10 @@ public final class Engine {
         try check(el2_ctl_set_cpu_model(uc, model.rawValue))
     }
 
-    deinit { uc_close(uc) }
+    deinit {
+        uc_close(uc)
+        gprIDs.deallocate(); gprValues.deallocate(); gprPointers.deallocate()
+    }
 
     /// Unicorn's version as (major, minor, patch).
     public static var version: (major: Int, minor: Int, patch: Int) {
@@ -46,21 +49,30 @@ public final class Engine {
 
     /// Reads X0...X30 in one call.
     public func readGeneralPurposeRegisters(into values: UnsafeMutablePointer<UInt64>) {
-        var ids = Engine.gprIDs
-        var ptrs = (0..<31).map { UnsafeMutableRawPointer(values + $0) as UnsafeMutableRawPointer? }
-        _ = uc_reg_read_batch(uc, &ids, &ptrs, 31)
+        _ = uc_reg_read_batch(uc, gprIDs, gprPointers, 31)
+        values.update(from: gprValues, count: 31)
     }
 
     /// Writes X0...X30 in one call.
     public func writeGeneralPurposeRegisters(_ values: UnsafePointer<UInt64>) {
-        var ids = Engine.gprIDs
-        let ptrs = (0..<31).map { UnsafeMutableRawPointer(mutating: values + $0) as UnsafeMutableRawPointer? }
-        ptrs.withUnsafeBufferPointer { p in
-            _ = uc_reg_write_batch(uc, &ids, p.baseAddress!, 31)
-        }
+        gprValues.update(from: values, count: 31)
+        _ = uc_reg_write_batch(uc, gprIDs, gprPointers, 31)
     }
 
-    static let gprIDs: [Int32] = (0..<31).map { Register.x($0).id }
+    /// The batch calls' argument arrays, built once: an exit reads and writes
+    /// all 31 GPRs, and building them per call was a good part of its cost.
+    private let gprIDs: UnsafeMutablePointer<Int32> = {
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 31)
+        for i in 0..<31 { p[i] = Register.x(i).id }
+        return p
+    }()
+    private let gprValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+    private lazy var gprPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?> = {
+        let p = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 31)
+        for i in 0..<31 { p[i] = UnsafeMutableRawPointer(gprValues + i) }
+        return p
+    }()
+
 
     /// Reads a system register by encoding; nil when the CPU has no such register.
     /// Registers Unicorn names are read directly (no CP_REG hash lookup).

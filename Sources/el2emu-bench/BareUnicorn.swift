@@ -2,19 +2,27 @@ import AArch64
 import Hypervisor
 import Unicorn
 
-/// The baseline: the same guest image on bare Unicorn, with no EL2 model,
-/// no hooks but the one that ends the run at the guest's semihosting exit.
+/// The baselines: the same guest image on bare Unicorn, with no EL2 model.
 enum BareUnicorn {
-    static func run(_ image: GuestImage, x1: UInt64) throws {
+    /// Runs `image` with x0/x1 set. An HVC is answered by `onHVC` (if given)
+    /// and execution goes on after it, as Unicorn does for a hooked
+    /// exception; any other exception (the semihosting exit's HLT) ends the run.
+    static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, onHVC: (() -> Void)? = nil) throws {
         let engine = try Engine(model: .a57)
         engine.write(SystemRegisterID(op0: 3, op1: 6, crn: 1, crm: 1, op2: 0), 0x501)
         let ram = UnsafeMutableRawPointer.allocate(byteCount: 128 << 20, alignment: 4096)
-        defer { ram.deallocate() }
+        let uart = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 4096)
+        defer { ram.deallocate(); uart.deallocate() }
         try engine.map(address: 0x4000_0000, size: 128 << 20, permissions: .all, pointer: ram)
+        // The PL011's page as plain memory: the guest's prints land there.
+        try engine.map(address: 0x0900_0000, size: 4096, permissions: .all, pointer: uart)
         for s in image.segments {
             engine.writeMemory(address: s.address, bytes: s.bytes)
         }
-        try engine.onInterrupt { [unowned engine] _ in engine.stop() }
+        try engine.onInterrupt { [unowned engine] intno in
+            if intno == 11, let onHVC { onHVC() } else { engine.stop() }
+        }
+        engine.write(.x(0), x0)
         engine.write(.x(1), x1)
         engine.write(.pstate, 0x3C5)
         try engine.start(at: image.entry)

@@ -36,8 +36,8 @@ struct BenchError: Error, CustomStringConvertible { let description: String }
 /// Host nanoseconds per hypercall exit: the difference of a long and a short run.
 func nsPerHypercall(_ mode: VirtualizationMode, ledger: Bool) throws -> Double {
     let n: UInt64 = quick ? 20_000 : 200_000
-    let long = try runGuest("microbench", mode: mode, x0: 1, x1: n, ledger: ledger)
-    let short = try runGuest("microbench", mode: mode, x0: 1, x1: 1, ledger: ledger)
+    let long = try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: ledger)
+    let short = try runGuest("hvcloop", mode: mode, x0: 0, x1: 1, ledger: ledger)
     return (long - short) * 1e9 / Double(n)
 }
 
@@ -59,6 +59,17 @@ func qemuRoundTripNanoseconds() throws -> Double? {
         }
     }
     let long = try time(n), short = try time(0)
+    return (long - short) * 1e9 / Double(n)
+}
+
+/// The floor under any el2emu exit: bare Unicorn taking the hvcloop guest's
+/// HVC to a hook that does nothing (the guest's loop and Unicorn's exception
+/// delivery, nothing else).
+func unicornExceptionFloorNanoseconds() throws -> Double {
+    let n: UInt64 = quick ? 20_000 : 200_000
+    let image = try GuestImage.load(path: builder.build("hvcloop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let long = try seconds { try BareUnicorn.run(image, x1: n, onHVC: {}) }
+    let short = try seconds { try BareUnicorn.run(image, x1: 1, onHVC: {}) }
     return (long - short) * 1e9 / Double(n)
 }
 
@@ -85,7 +96,7 @@ func peakRSSMiB(mem: String) throws -> Double {
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
     let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
-    let t = try runGuest("microbench", mode: mode, x0: 1, x1: n)
+    let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n)
     print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
     exit(0)
 }
@@ -101,6 +112,10 @@ do {
         print(line)
     }
     if qemu == nil { print("QEMU: qemu-system-aarch64 not installed, no comparison") }
+    let floor = try unicornExceptionFloorNanoseconds()
+    var line = "Unicorn's own exception path (HVC to an empty hook and on, no EL2 model): \(Int(floor)) ns"
+    if let qemu { line += String(format: ", %.2fx QEMU's EL2 round trip", floor / qemu) }
+    print(line)
 
     let loops: UInt64 = quick ? 2_000_000 : 20_000_000
     let loopImage = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)

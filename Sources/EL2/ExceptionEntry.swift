@@ -65,6 +65,7 @@ extension Processor {
         }
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
         syncTranslationRegime()
+        if interruptLinesStale { recomputeInterruptLines() }
         deliverPendingInterrupts()
     }
 

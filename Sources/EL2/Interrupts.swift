@@ -18,7 +18,15 @@ extension Processor {
 
     /// Recomputes when a physical interrupt next reaches this PE after a
     /// timer, GIC or HCR change: now (0) if one is pending, else the timer deadline.
+    /// While EL2 software runs, the lines are recomputed once, when it leaves
+    /// EL2 (ERET or parking the PE), not after each register it writes.
     func updateVirtualInterruptLines() {
+        if currentEL == 2 { interruptLinesStale = true; return }
+        recomputeInterruptLines()
+    }
+
+    func recomputeInterruptLines() {
+        interruptLinesStale = false
         if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
             nextDeadline = 0
         } else {

@@ -67,6 +67,8 @@ public final class Processor {
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
     var nextDeadline: UInt64 = .max { didSet { updateGate() } }
+    /// EL2 software changed interrupt state; `nextDeadline` is recomputed on leaving EL2.
+    var interruptLinesStale = false
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()

@@ -156,7 +156,10 @@ extension Processor {
     }
 
     /// The cycle at which a physical interrupt (a timer, an SGI) next reaches this PE, if ever.
-    public var timerDeadline: UInt64? { nextDeadline == .max ? nil : nextDeadline }
+    public var timerDeadline: UInt64? {
+        if interruptLinesStale { recomputeInterruptLines() }
+        return nextDeadline == .max ? nil : nextDeadline
+    }
 
     /// Is the PE idle in an untrapped WFI?
     public var isWaitingForInterrupt: Bool { waitingPC != nil }

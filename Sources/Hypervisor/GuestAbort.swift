@@ -36,7 +36,10 @@ extension VirtualMachine {
         let status = esr.faultStatus
         var record = GuestAbortRecord(pc: vcpu.context.pc, esr: esr, far: vcpu.far, hpfar: vcpu.hpfar, ipa: ipa,
                                       resolution: .mappedOnDemand)
-        defer { guestAborts.append(record) }
+        defer {
+            guestAbortCount += 1
+            if guestAborts.count < VirtualMachine.guestAbortRecordLimit { guestAborts.append(record) }
+        }
         let page = ipa & ~0xFFF
 
         if let slot = stage2.memslot(containing: ipa) {
@@ -50,7 +53,7 @@ extension VirtualMachine {
                 }
                 vcpu.cpu.count(.memoryAccess, 2)
                 if case .accessFlag? = status { record.resolution = .accessFlagSet } else { stage2.demandFaults += 1 }
-                return (.resume, "\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): RAM page mapped")
+                return (.resume, detail("\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): RAM page mapped"))
             case .permission?:
                 if let restore = stage2.protectedPages.removeValue(forKey: page) {
                     try? stage2.tables.setPermissions(page: page, restore)
@@ -103,8 +106,8 @@ extension VirtualMachine {
                               value: value, device: device.name))
         }
         let kernel = device.servedInKernel(offset: offset)
-        let detail = "MMIO \(esr.wnr ? "write" : "read") \(device.name)+0x\(String(offset, radix: 16)) size=\(size)\(kernel ? "" : " (user space)")"
-        return (kernel ? .resume : .resumeViaUserspace, detail)
+        let text = detail("MMIO \(esr.wnr ? "write" : "read") \(device.name)+0x\(String(offset, radix: 16)) size=\(size)\(kernel ? "" : " (user space)")")
+        return (kernel ? .resume : .resumeViaUserspace, text)
     }
 
     /// KVM's inject_abt64: an external abort at the guest's current EL, FAR_EL1 = the VA.

@@ -7,13 +7,13 @@ extension VirtualMachine {
         let id = UInt32(truncatingIfNeeded: vcpu.gpr(0))
         if id & 0xFFFF_0000 == 0xC600_0000, let hook = testHypercall {
             vcpu.setGPR(0, hook(UInt64(id), vcpu.gpr(1), vcpu.gpr(2), vcpu.gpr(3)))
-            return (.resume, "\(conduit) test call 0x\(String(id, radix: 16))")
+            return (.resume, detail("\(conduit) test call 0x\(String(id, radix: 16))"))
         }
         guard let fn = PSCIFunction(rawValue: id) else {
             vcpu.setGPR(0, PSCIReturn.notSupported.register)
-            return (.resume, "\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED")
+            return (.resume, detail("\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED"))
         }
-        let name = "\(conduit) \(fn)"
+        let name = detail("\(conduit) \(fn)")
         if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name)) }
         switch fn {
         case .smcccVersion:
@@ -34,13 +34,13 @@ extension VirtualMachine {
         case .cpuOn, .cpuOn32:
             let r = cpuOn(vcpu, target: vcpu.gpr(1), entry: vcpu.gpr(2), contextID: vcpu.gpr(3))
             vcpu.setGPR(0, r.register)
-            return (.resume, "\(name) -> \(r)")
+            return (.resume, detail("\(name) -> \(r)"))
         case .cpuOff:
             return cpuOff(vcpu)
         case .affinityInfo, .affinityInfo32:
             let r = affinityInfo(vcpu.gpr(1), level: vcpu.gpr(2))
             vcpu.setGPR(0, r)
-            return (.resume, "\(name) cpu\(vcpu.gpr(1) & 0xFF) -> \(Int64(bitPattern: r))")
+            return (.resume, detail("\(name) cpu\(vcpu.gpr(1) & 0xFF) -> \(Int64(bitPattern: r))"))
         case .cpuSuspend, .cpuSuspend32:
             vcpu.setGPR(0, PSCIReturn.notSupported.register)
         }

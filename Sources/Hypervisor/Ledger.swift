@@ -35,7 +35,14 @@ public struct ExitStatistics: Sendable {
 /// The ledger: every exit's operations, priced by one cost profile.
 public final class Ledger {
     public let profile: CostProfile
-    public private(set) var byKind: [String: ExitStatistics] = [:]
+    /// Totals by exit kind, indexed by `ExitKind.code` (no hashing on the exit path).
+    private var statistics = [ExitStatistics?](repeating: nil, count: ExitKind.count)
+    /// The totals by kind name, like kvm_stat's rows.
+    public var byKind: [String: ExitStatistics] {
+        var d: [String: ExitStatistics] = [:]
+        for (code, s) in statistics.enumerated() { if let s { d[ExitKind(code: code).name] = s } }
+        return d
+    }
     public private(set) var exits = 0
     public private(set) var totalCycles: UInt64 = 0
     private var phaseScratch = [UInt64](repeating: 0, count: Phase.allCases.count)
@@ -44,7 +51,7 @@ public final class Ledger {
 
     /// Prices one exit's counts and adds them to the totals; returns its cycles.
     /// The per-exit record is only built when someone traces (`makeRecord`).
-    func account(kind: String, counts: OperationCounts) -> UInt64 {
+    func account(kind: ExitKind, counts: OperationCounts) -> UInt64 {
         let w = OperationCounts.width
         var total: UInt64 = 0
         exits &+= 1
@@ -58,7 +65,8 @@ public final class Ledger {
                 }
             }
         }
-        add(to: &byKind[kind, default: ExitStatistics()], total: total, counts: counts)
+        if statistics[kind.code] == nil { statistics[kind.code] = ExitStatistics() }
+        add(to: &statistics[kind.code]!, total: total, counts: counts)
         totalCycles &+= total
         return total
     }
@@ -71,8 +79,8 @@ public final class Ledger {
         s.counts += counts
     }
 
-    func makeRecord(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, counts: OperationCounts) -> ExitRecord {
-        ExitRecord(sequence: exits - 1, vcpu: vcpu, time: time, pc: pc, esr: esr, kind: kind, detail: detail,
+    func makeRecord(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, counts: OperationCounts) -> ExitRecord {
+        ExitRecord(sequence: exits - 1, vcpu: vcpu, time: time, pc: pc, esr: esr, kind: kind.name, detail: detail,
                    counts: counts, phaseCycles: phaseScratch)
     }
 }

@@ -21,9 +21,9 @@ extension VirtualMachine {
     func handleSystemRegister(_ vcpu: VCPU) -> (ExitAction, String) {
         let esr = vcpu.esr
         let r = esr.sysRegister, rt = esr.sysRt
-        let text = r.op0 == 1
+        let text = detail(r.op0 == 1
             ? "SYS64 SYS \(r), x\(rt)"
-            : (esr.sysIsRead ? "SYS64 MRS x\(rt), \(r)" : "SYS64 MSR \(r), x\(rt)")
+            : (esr.sysIsRead ? "SYS64 MRS x\(rt), \(r)" : "SYS64 MSR \(r), x\(rt)"))
         if r.op0 == 1 {
             handleSystemInstruction(vcpu, r, rt)
         } else if esr.sysIsRead {

@@ -27,7 +27,7 @@ public final class VCPU {
     var blockedSince: UInt64 = 0
     var blockedPC: UInt64 = 0
     /// The exit that blocked the vCPU, recorded in the ledger when it resumes.
-    var deferredExit: (time: UInt64, pc: UInt64, kind: String, detail: String)?
+    var deferredExit: (time: UInt64, pc: UInt64, kind: ExitKind, detail: String)?
     /// CPU_ON was accepted: the first entry happens when the scheduler picks the vCPU.
     var needsFirstEntry = false
 

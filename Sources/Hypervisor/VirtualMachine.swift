@@ -23,8 +23,12 @@ public final class VirtualMachine {
     /// The emulated distributor and redistributors' state (GICv3.swift).
     var gic = GICState(cpus: 1)
     var pendingLine = ""
-    /// Every stage-2 abort the hypervisor handled, in order (GuestAbort.swift).
+    /// The stage-2 aborts the hypervisor handled, in order (GuestAbort.swift):
+    /// the first `guestAbortRecordLimit` of them, so an MMIO loop cannot grow memory without bound.
     public internal(set) var guestAborts: [GuestAbortRecord] = []
+    /// How many stage-2 aborts the hypervisor handled in all.
+    public internal(set) var guestAbortCount = 0
+    static let guestAbortRecordLimit = 1 << 16
     /// A test-only hypercall: HVC/SMC function ids 0xC600_xxxx (SMCCC vendor
     /// hypervisor service range) call it with x0...x3; its result goes to x0.
     public var testHypercall: ((_ function: UInt64, _ x1: UInt64, _ x2: UInt64, _ x3: UInt64) -> UInt64)?
@@ -109,14 +113,14 @@ public final class VirtualMachine {
 
     func vcpu(for cpu: Processor) -> VCPU { vcpus[cpu.index] }
 
-    func handleExit(_ cpu: Processor, kind: String) {
+    func handleExit(_ cpu: Processor, kind: ExitKind) {
         let vcpu = vcpu(for: cpu)
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
         var resumes = true
         worldSwitch.exit(vcpu) {
-            let (action, text) = kind == "IRQ" ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
+            let (action, text) = kind == .irq ? handleIRQ(vcpu) : ExitHandlers.handle(self, vcpu)
             detail = text
             flush(vcpu)   // kvm_vgic_flush_hwstate: queued interrupts into the list registers
             if case .stop = action { resumes = false }
@@ -128,13 +132,13 @@ public final class VirtualMachine {
             return
         }
         // Both world switches ERET to the context's PC (ELR_EL2 is restored from it).
-        recordExit(vcpu, time: time, pc: pc, esr: kind == "IRQ" ? nil : vcpu.esr, kind: kind, detail: detail,
+        recordExit(vcpu, time: time, pc: pc, esr: kind == .irq ? nil : vcpu.esr, kind: kind, detail: detail,
                    returnPC: resumes && !cpu.isParked ? vcpu.context.pc : nil)
     }
 
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
-    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String, returnPC: UInt64? = nil) {
+    func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
         let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
             let c = ledger.account(kind: kind, counts: counts)
             if events.isActive {
@@ -171,6 +175,12 @@ public final class VirtualMachine {
         return (.resume, "WFE: yield")
     }
 
+    /// An exit's description for the trace, made only while someone listens:
+    /// building strings on every exit was a good part of an exit's host time.
+    func detail(_ text: @autoclosure () -> String) -> String {
+        events.isActive ? text() : ""
+    }
+
     // MARK: Output
 
     func emit(bytes: [UInt8]) {
@@ -200,12 +210,11 @@ public final class VirtualMachine {
 
 extension VirtualMachine: ExceptionVectors {
     public func synchronousFromLowerEL(_ cpu: Processor) {
-        let esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
-        handleExit(cpu, kind: esr.ec?.description ?? "EC_0x\(String(esr.ecRaw, radix: 16))")
+        handleExit(cpu, kind: ExitKind(ExceptionSyndrome(raw: cpu.read(.ESR_EL2))))
     }
 
     public func irqFromLowerEL(_ cpu: Processor) {
-        handleExit(cpu, kind: "IRQ")
+        handleExit(cpu, kind: .irq)
     }
 
     public func semihostingCall(_ cpu: Processor) {

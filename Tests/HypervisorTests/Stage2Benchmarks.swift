@@ -47,7 +47,7 @@ final class Stage2Benchmarks: XCTestCase {
             print(String(format: "stage2-bench: %@ hypercalls: %.0f exits/s host", mode.rawValue, Double(exitLoop) / hvc.seconds))
             let kernel = try measure(1, scale: exitLoop) { $0.mode = mode }
             let user = try measure(2, scale: exitLoop) { $0.mode = mode }
-            let kExits = kernel.vm.guestAborts.count, uExits = user.vm.guestAborts.count
+            let kExits = kernel.vm.guestAbortCount, uExits = user.vm.guestAbortCount
             XCTAssertGreaterThanOrEqual(kExits, Int(exitLoop))
             XCTAssertEqual(uExits, kExits, "one exit per read, in kernel or not")
             let kCycles = kernel.vm.ledger.byKind["DABT_LOW"].map { Double($0.cycles) / Double($0.count) } ?? 0

@@ -50,6 +50,7 @@ extension Processor {
     public func eret() {
         phase = .eret
         count(.eret)
+        el1KnownMask = 0
         let spsr = ProcessorState(raw: el2.spsr)
         let target = spsr.mode ?? .el1h
         currentEL = 1
@@ -76,6 +77,7 @@ extension Processor {
         let pstate = ProcessorState(raw: engine.read(.pstate))
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
+        el1KnownMask = 0
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
         engine.write(SystemRegisterID(.SPSR_EL1), pstate.raw)
         if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }

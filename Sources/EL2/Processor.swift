@@ -18,6 +18,12 @@ public final class Processor {
     var el2 = EL2Registers()
     /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
     let routing = RegisterRouting.shared
+    /// What EL2 software last read from or wrote to the EL1 registers of
+    /// `RegisterRouting.knownEL1` (bit n of the mask: slot n is known). No
+    /// guest instruction runs while EL2 software does, so these are what the
+    /// CPU holds; the knowledge ends when the PE leaves EL2 (`eret`).
+    var el1Known = [UInt64](repeating: 0, count: 32)
+    var el1KnownMask: UInt32 = 0
     /// Virtual time. Guest instructions are counted by the block gate in C and
     /// folded in whenever the clock is read.
     public internal(set) var clock: VirtualClock {
@@ -207,10 +213,13 @@ public final class Processor {
         case .el2(let slot):
             count(.sysregReadEL2)
             return slot >= 0 ? el2.values[slot] : 0
-        case .el1(let reg):
+        case .el1(let reg, let known):
             count(.sysregReadEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
-            return engine.read(SystemRegisterID(reg)) ?? 0
+            if known >= 0 && el1KnownMask & (1 << UInt32(known)) != 0 { return el1Known[known] }
+            let v = engine.read(SystemRegisterID(reg)) ?? 0
+            if known >= 0 { el1Known[known] = v; el1KnownMask |= 1 << UInt32(known) }
+            return v
         case .gic(let reg):
             count(.listRegisterRead)
             return vgic.read(reg)
@@ -233,9 +242,16 @@ public final class Processor {
             if slot == EL2Registers.hcrSlot || slot == EL2Registers.vttbrSlot || slot == EL2Registers.vtcrSlot {
                 translationControlChanged(EL2Registers.registers[slot], old: old)
             }
-        case .el1(let reg):
+        case .el1(let reg, let known):
             count(.sysregWriteEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }
+            if known >= 0 {
+                // Writing what the register already holds changes nothing (and
+                // spares Unicorn's CP_REG write, with its TLB flush for some).
+                if el1KnownMask & (1 << UInt32(known)) != 0 && el1Known[known] == v { return }
+                el1Known[known] = v
+                el1KnownMask |= 1 << UInt32(known)
+            }
             engine.write(SystemRegisterID(reg), v)
         case .gic(let reg):
             count(.listRegisterWrite)
@@ -251,19 +267,19 @@ public final class Processor {
         }
     }
 
-    /// `el2` carries the register's slot in the EL2 register file.
-    enum Target { case el1(SystemRegister), el2(Int), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
+    /// `el2` carries the register's slot in the EL2 register file; `el1` its slot in `el1Known` (or -1).
+    enum Target { case el1(SystemRegister, known: Int), el2(Int), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
 
     @inline(__always)
     func resolve(_ r: SystemRegister) -> Target {
         let e = routing.entries[RegisterRouting.key(r)]
         switch e.kind {
-        case .el1: return .el1(r)
+        case .el1: return .el1(r, known: Int(e.knownSlot))
         case .el1Redirected:
             // With E2H, an EL2 access to an *_EL1 encoding reaches the *_EL2 register.
-            return el2.hcr.contains(.E2H) && currentEL == 2 ? .el2(Int(e.slot)) : .el1(r)
-        case .el2: return .el2(Int(e.slot))
-        case .el12Alias: return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2))
+            return el2.hcr.contains(.E2H) && currentEL == 2 ? .el2(Int(e.el2Slot)) : .el1(r, known: Int(e.knownSlot))
+        case .el2: return .el2(Int(e.el2Slot))
+        case .el12Alias: return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2), known: Int(e.knownSlot))
         // At EL2 the ICC_* encodings reach the physical CPU interface, not the virtual one.
         case .icc: return currentEL == 2 ? .physicalGIC(r) : .gic(r)
         case .ich: return .gic(r)

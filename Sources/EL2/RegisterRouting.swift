@@ -16,16 +16,28 @@ struct RegisterRouting {
         case timerEL02      // CNTP_*_EL02/CNTV_*_EL02: the EL0 timer registers
     }
 
-    /// One entry per packed encoding: the kind, and for `el2` and
-    /// `el1Redirected` the EL2 register's slot in `EL2Registers.values`.
-    let entries: [(kind: Kind, slot: Int8)]
+    struct Entry {
+        var kind: Kind
+        /// For `el2` and `el1Redirected`: the EL2 register's slot in `EL2Registers.values`.
+        var el2Slot: Int8 = -1
+        /// For EL1 registers (reached directly, redirected-when-E2H-is-clear, or
+        /// through an *_EL12 alias): the slot in `Processor.el1Known`, or -1.
+        var knownSlot: Int8 = -1
+    }
+
+    let entries: [Entry]
 
     static func key(_ r: SystemRegister) -> Int { EL2Registers.key(r) }
 
     static let shared = RegisterRouting()
 
+    /// The EL1 registers whose content `Processor` keeps track of while EL2
+    /// software runs: the world switch's set, except SP_EL1 (banked with the live SP).
+    static let knownEL1: [SystemRegister] = SystemRegister.el1Context.filter { $0 != .SP_EL1 }
+        + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .ACTLR_EL1]
+
     private init() {
-        var e = [(kind: Kind, slot: Int8)](repeating: (.el1, -1), count: 1 << 16)
+        var e = [Entry](repeating: Entry(kind: .el1), count: 1 << 16)
         for k in 0..<(1 << 16) {
             let r = SystemRegister(UInt8(k >> 14), UInt8(k >> 11 & 7), UInt8(k >> 7 & 15), UInt8(k >> 3 & 15), UInt8(k & 7))
             e[k] = RegisterRouting.classify(r)
@@ -33,19 +45,23 @@ struct RegisterRouting {
         entries = e
     }
 
-    private static func classify(_ r: SystemRegister) -> (kind: Kind, slot: Int8) {
+    private static func classify(_ r: SystemRegister) -> Entry {
         let el2Slot = EL2Registers.slotTable[key(r)]
-        if r.op0 == 3 && r.crn == 12 && r.crm >= 8 && r.op1 == 0 { return (.icc, -1) }
-        if r.op0 == 3 && r.crn == 12 && r.crm >= 8 && r.op1 == 4 { return (.ich, -1) }
-        if r.op0 == 3 && r.crn == 14 && r.op1 == 3 && r.crm >= 2 { return (.timer, -1) }
-        if r.op0 == 3 && r.crn == 14 && r.op1 == 5 && r.crm >= 2 { return (.timerEL02, -1) }
-        if r == .CNTVOFF_EL2 { return (.el2, el2Slot) }
-        if r.op0 == 3 && r.op1 == 4 && r.crn == 14 && r.crm == 2 { return (.timer, -1) }   // CNTHP_*_EL2
-        if r == .SP_EL1 { return (.el1, -1) }
-        if r.isEL12Alias { return (.el12Alias, -1) }
-        if r.isEL2 { return (.el2, el2Slot) }
+        if r.op0 == 3 && r.crn == 12 && r.crm >= 8 && r.op1 == 0 { return Entry(kind: .icc) }
+        if r.op0 == 3 && r.crn == 12 && r.crm >= 8 && r.op1 == 4 { return Entry(kind: .ich) }
+        if r.op0 == 3 && r.crn == 14 && r.op1 == 3 && r.crm >= 2 { return Entry(kind: .timer) }
+        if r.op0 == 3 && r.crn == 14 && r.op1 == 5 && r.crm >= 2 { return Entry(kind: .timerEL02) }
+        if r == .CNTVOFF_EL2 { return Entry(kind: .el2, el2Slot: el2Slot) }
+        if r.op0 == 3 && r.op1 == 4 && r.crn == 14 && r.crm == 2 { return Entry(kind: .timer) }   // CNTHP_*_EL2
+        if r == .SP_EL1 { return Entry(kind: .el1) }
+        if r.isEL12Alias { return Entry(kind: .el12Alias, knownSlot: knownSlot(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2))) }
+        if r.isEL2 { return Entry(kind: .el2, el2Slot: el2Slot) }
         let redirect = EL2Registers.redirectTable[key(r)]
-        if redirect >= 0 { return (.el1Redirected, redirect) }
-        return (.el1, -1)
+        if redirect >= 0 { return Entry(kind: .el1Redirected, el2Slot: redirect, knownSlot: knownSlot(r)) }
+        return Entry(kind: .el1, knownSlot: knownSlot(r))
+    }
+
+    private static func knownSlot(_ r: SystemRegister) -> Int8 {
+        knownEL1.firstIndex(of: r).map { Int8($0) } ?? -1
     }
 }

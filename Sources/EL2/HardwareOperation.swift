@@ -90,9 +90,22 @@ public enum Phase: Int, CaseIterable, Sendable, CustomStringConvertible {
 /// Counts of operations by phase: a flat table, cheap to bump and to diff.
 public struct OperationCounts: Equatable, Sendable {
     public static let width = HardwareOperation.allCases.count
-    public var table: [Int] = Array(repeating: 0, count: Phase.allCases.count * OperationCounts.width)
+    public static let size = Phase.allCases.count * OperationCounts.width
+    public var table: [Int] = Array(repeating: 0, count: OperationCounts.size)
 
     public init() {}
+
+    public init(_ buffer: UnsafeBufferPointer<Int>) {
+        table = Array(buffer.prefix(OperationCounts.size))
+        if table.count < OperationCounts.size { table += Array(repeating: 0, count: OperationCounts.size - table.count) }
+    }
+
+    /// Adds a buffer laid out like `table`.
+    public mutating func add(_ buffer: UnsafeBufferPointer<Int>) {
+        table.withUnsafeMutableBufferPointer { x in
+            for i in 0..<min(x.count, buffer.count) { x[i] &+= buffer[i] }
+        }
+    }
 
     @inline(__always)
     public mutating func add(_ op: HardwareOperation, _ phase: Phase, _ n: Int = 1) {

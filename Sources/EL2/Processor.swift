@@ -33,8 +33,16 @@ public final class Processor {
     var storedClock = VirtualClock()
     var syncedInstructions: UInt64 = 0
     var gate: BlockGate?
-    /// Operations performed since the software last took them (`takeCounts`).
-    public internal(set) var counts = OperationCounts()
+    /// Operations performed since the software last took them (`takeCounts`),
+    /// phase-major like `OperationCounts.table`: a fixed buffer, bumped with
+    /// no checks, since every operation of every exit lands here.
+    let countTable: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: OperationCounts.size)
+        p.initialize(repeating: 0, count: OperationCounts.size)
+        return p
+    }()
+    /// The counts since the software last took them.
+    public var counts: OperationCounts { OperationCounts(UnsafeBufferPointer(start: countTable, count: OperationCounts.size)) }
     /// The phase that new operations are booked to.
     public var phase: Phase = .entry
     /// When false, operations are not counted (to measure the ledger's own cost).
@@ -109,6 +117,8 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
+    deinit { countTable.deallocate() }
+
     // MARK: Boot-time set-up (the boot loader's view, not counted)
 
     public func setBootState(pc: UInt64, pstate: ProcessorState = .el1hMasked, x0: UInt64 = 0, x1: UInt64 = 0, x2: UInt64 = 0, x3: UInt64 = 0) {
@@ -166,21 +176,20 @@ public final class Processor {
 
     @inline(__always)
     public func count(_ op: HardwareOperation, _ n: Int = 1) {
-        if countingEnabled { counts.add(op, phase, n) }
+        if countingEnabled { countTable[phase.rawValue &* OperationCounts.width &+ op.rawValue] &+= n }
     }
 
-    /// Lends the counts since the last take to `body`, then clears them.
-    public func withCounts<R>(_ body: (OperationCounts) -> R) -> R {
-        let r = body(counts)
-        counts.clear()
+    /// Lends the counts since the last take to `body` (laid out as
+    /// `OperationCounts.table`), then clears them.
+    public func withCounts<R>(_ body: (UnsafeBufferPointer<Int>) -> R) -> R {
+        let r = body(UnsafeBufferPointer(start: countTable, count: OperationCounts.size))
+        countTable.update(repeating: 0, count: OperationCounts.size)
         return r
     }
 
     /// Takes the counts since the last call (the ledger's per-exit record).
     public func takeCounts() -> OperationCounts {
-        let c = counts
-        counts.clear()
-        return c
+        withCounts { OperationCounts($0) }
     }
 
     public func readGPR(_ n: Int) -> UInt64 {

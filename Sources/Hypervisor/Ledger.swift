@@ -35,52 +35,83 @@ public struct ExitStatistics: Sendable {
 /// The ledger: every exit's operations, priced by one cost profile.
 public final class Ledger {
     public let profile: CostProfile
-    /// Totals by exit kind, indexed by `ExitKind.code` (no hashing on the exit path).
-    private var statistics = [ExitStatistics?](repeating: nil, count: ExitKind.count)
+    public private(set) var exits = 0
+    public private(set) var totalCycles: UInt64 = 0
+
+    // The totals by kind live in fixed buffers indexed by `ExitKind.code`:
+    // the exit path adds to them with no hashing, copying or checks.
+    private static let phases = Phase.allCases.count
+    private let prices: UnsafeMutablePointer<Int>
+    private let kindCounts: UnsafeMutablePointer<Int>          // [kind][OperationCounts.size]
+    private let kindPhaseCycles: UnsafeMutablePointer<UInt64>  // [kind][phase]
+    private var kindExits = [Int](repeating: 0, count: ExitKind.count)
+    private var kindCycles = [UInt64](repeating: 0, count: ExitKind.count)
+    /// The last exit's cycles per phase (for its record).
+    private let phaseScratch: UnsafeMutablePointer<UInt64>
+
+    init(profile: CostProfile) {
+        self.profile = profile
+        prices = .allocate(capacity: OperationCounts.width)
+        for o in 0..<OperationCounts.width {
+            prices[o] = o < profile.cyclesPerOperation.count ? profile.cyclesPerOperation[o] : 0
+        }
+        kindCounts = .allocate(capacity: ExitKind.count * OperationCounts.size)
+        kindCounts.initialize(repeating: 0, count: ExitKind.count * OperationCounts.size)
+        kindPhaseCycles = .allocate(capacity: ExitKind.count * Ledger.phases)
+        kindPhaseCycles.initialize(repeating: 0, count: ExitKind.count * Ledger.phases)
+        phaseScratch = .allocate(capacity: Ledger.phases)
+        phaseScratch.initialize(repeating: 0, count: Ledger.phases)
+    }
+
+    deinit {
+        prices.deallocate(); kindCounts.deallocate(); kindPhaseCycles.deallocate(); phaseScratch.deallocate()
+    }
+
     /// The totals by kind name, like kvm_stat's rows.
     public var byKind: [String: ExitStatistics] {
         var d: [String: ExitStatistics] = [:]
-        for (code, s) in statistics.enumerated() { if let s { d[ExitKind(code: code).name] = s } }
+        for code in 0..<ExitKind.count where kindExits[code] > 0 {
+            var s = ExitStatistics()
+            s.count = kindExits[code]
+            s.cycles = kindCycles[code]
+            s.phaseCycles = Array(UnsafeBufferPointer(start: kindPhaseCycles + code * Ledger.phases, count: Ledger.phases))
+            s.counts = OperationCounts(UnsafeBufferPointer(start: kindCounts + code * OperationCounts.size, count: OperationCounts.size))
+            d[ExitKind(code: code).name] = s
+        }
         return d
     }
-    public private(set) var exits = 0
-    public private(set) var totalCycles: UInt64 = 0
-    private var phaseScratch = [UInt64](repeating: 0, count: Phase.allCases.count)
 
-    init(profile: CostProfile) { self.profile = profile }
-
-    /// Prices one exit's counts and adds them to the totals; returns its cycles.
-    /// The per-exit record is only built when someone traces (`makeRecord`).
-    func account(kind: ExitKind, counts: OperationCounts) -> UInt64 {
-        let w = OperationCounts.width
+    /// Prices one exit's counts (laid out as `OperationCounts.table`) and adds
+    /// them to the totals; returns its cycles. The per-exit record is only
+    /// built when someone traces (`makeRecord`).
+    func account(kind: ExitKind, counts t: UnsafeBufferPointer<Int>) -> UInt64 {
+        guard let t = t.baseAddress else { return 0 }
+        let w = OperationCounts.width, k = kind.code
         var total: UInt64 = 0
-        exits &+= 1
-        counts.table.withUnsafeBufferPointer { t in
-            profile.cyclesPerOperation.withUnsafeBufferPointer { price in
-                for p in 0..<phaseScratch.count {
-                    var sum = 0
-                    for o in 0..<w { sum &+= t[p &* w &+ o] &* price[o] }
-                    phaseScratch[p] = UInt64(max(0, sum))
-                    total &+= phaseScratch[p]
-                }
+        let sums = kindCounts + k &* OperationCounts.size
+        let phaseSums = kindPhaseCycles + k &* Ledger.phases
+        for p in 0..<Ledger.phases {
+            var sum = 0
+            let row = p &* w
+            for o in 0..<w {
+                let n = t[row &+ o]
+                sum &+= n &* prices[o]
+                sums[row &+ o] &+= n
             }
+            let cycles = UInt64(max(0, sum))
+            phaseScratch[p] = cycles
+            phaseSums[p] &+= cycles
+            total &+= cycles
         }
-        if statistics[kind.code] == nil { statistics[kind.code] = ExitStatistics() }
-        add(to: &statistics[kind.code]!, total: total, counts: counts)
+        exits &+= 1
+        kindExits[k] &+= 1
+        kindCycles[k] &+= total
         totalCycles &+= total
         return total
     }
 
-    /// One dictionary access per exit: the statistics are updated in place.
-    private func add(to s: inout ExitStatistics, total: UInt64, counts: OperationCounts) {
-        s.count &+= 1
-        s.cycles &+= total
-        for i in 0..<phaseScratch.count { s.phaseCycles[i] &+= phaseScratch[i] }
-        s.counts += counts
-    }
-
     func makeRecord(vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, counts: OperationCounts) -> ExitRecord {
         ExitRecord(sequence: exits - 1, vcpu: vcpu, time: time, pc: pc, esr: esr, kind: kind.name, detail: detail,
-                   counts: counts, phaseCycles: phaseScratch)
+                   counts: counts, phaseCycles: Array(UnsafeBufferPointer(start: phaseScratch, count: Ledger.phases)))
     }
 }

@@ -19,7 +19,7 @@ final class SplitModeSwitch: WorldSwitch {
 
     func firstEntry(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: host)
+        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &host)
         cpu.phase = .restore
         switchToGuest(vcpu)
     }
@@ -37,8 +37,8 @@ final class SplitModeSwitch: WorldSwitch {
         VGICSaveRestore.save(cpu, into: &vcpu.context)
         deactivateTraps(cpu)
         cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: host) // host EL1 back in the registers
-        SystemRegisterSaveRestore.restoreCommonState(cpu, from: host)
+        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &host) // host EL1 back in the registers
+        SystemRegisterSaveRestore.restoreCommonState(cpu, from: &host)
         cpu.count(.gprRestore, SplitModeSwitch.hostCalleeSaved)
 
         // ERET to the highvisor at EL1, which handles the exit ...
@@ -68,11 +68,11 @@ final class SplitModeSwitch: WorldSwitch {
         SystemRegisterSaveRestore.saveCommonState(cpu, into: &host)
         activateTraps(cpu, vcpu)
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)                // __load_guest_stage2
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: vcpu.context)
-        SystemRegisterSaveRestore.restoreCommonState(cpu, from: vcpu.context)
-        TimerSaveRestore.restore(cpu, from: vcpu.context)
-        VGICSaveRestore.restore(cpu, from: vcpu.context)
-        SystemRegisterSaveRestore.restoreReturnState(cpu, from: vcpu.context)
+        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreCommonState(cpu, from: &vcpu.context)
+        TimerSaveRestore.restore(cpu, from: &vcpu.context)
+        VGICSaveRestore.restore(cpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreReturnState(cpu, from: &vcpu.context)
         cpu.restoreGPRs(vcpu.context.x)
         cpu.eret()
     }

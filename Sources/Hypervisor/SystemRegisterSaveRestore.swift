@@ -1,6 +1,9 @@
 import AArch64
 import EL2
 
+// Contexts are passed inout even to restore: in place, not copied (a copy
+// of a CPUContext retains and releases its arrays on every exit).
+
 /// Save and restore of EL1 state, shared by both designs (KVM's
 /// `include/hyp/sysreg-sr.h`). Every access is a counted hardware operation.
 enum SystemRegisterSaveRestore {
@@ -16,7 +19,7 @@ enum SystemRegisterSaveRestore {
         cpu.count(.memoryAccess, el1State.count)
     }
 
-    static func restoreEL1State(_ cpu: Processor, from ctx: CPUContext, viaEL12: Bool = false) {
+    static func restoreEL1State(_ cpu: Processor, from ctx: inout CPUContext, viaEL12: Bool = false) {
         cpu.count(.memoryAccess, el1State.count)
         for r in el1State {
             cpu.write(viaEL12 ? alias(r) : r, ctx[r])
@@ -28,7 +31,7 @@ enum SystemRegisterSaveRestore {
         cpu.count(.memoryAccess, commonState.count)
     }
 
-    static func restoreCommonState(_ cpu: Processor, from ctx: CPUContext) {
+    static func restoreCommonState(_ cpu: Processor, from ctx: inout CPUContext) {
         cpu.count(.memoryAccess, commonState.count)
         for r in commonState { cpu.write(r, ctx[r]) }
     }
@@ -46,7 +49,7 @@ enum SystemRegisterSaveRestore {
         cpu.count(.memoryAccess, 2)
     }
 
-    static func restoreReturnState(_ cpu: Processor, from ctx: CPUContext) {
+    static func restoreReturnState(_ cpu: Processor, from ctx: inout CPUContext) {
         cpu.count(.memoryAccess, 2)
         cpu.write(.ELR_EL2, ctx.pc)
         cpu.write(.SPSR_EL2, ctx.pstate)

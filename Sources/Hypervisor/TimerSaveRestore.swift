@@ -11,7 +11,7 @@ enum TimerSaveRestore {
         cpu.count(.memoryAccess, 2)
     }
 
-    static func restore(_ cpu: Processor, from ctx: CPUContext) {
+    static func restore(_ cpu: Processor, from ctx: inout CPUContext) {
         cpu.count(.memoryAccess, 3)
         cpu.write(.CNTVOFF_EL2, ctx.timer.cntvoff)
         cpu.write(.CNTV_CVAL_EL0, ctx.timer.cntvCval)

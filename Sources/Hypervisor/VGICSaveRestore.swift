@@ -16,7 +16,7 @@ enum VGICSaveRestore {
         cpu.count(.memoryAccess, ctx.vgic.usedLRs + 1)
     }
 
-    static func restore(_ cpu: Processor, from ctx: CPUContext) {
+    static func restore(_ cpu: Processor, from ctx: inout CPUContext) {
         cpu.count(.memoryAccess, ctx.vgic.usedLRs + 2)
         cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
         cpu.write(.ICH_VMCR_EL2, ctx.vgic.vmcr)

@@ -13,12 +13,12 @@ final class VHESwitch: WorldSwitch {
     /// kvm_vcpu_load_vhe + kvm_vcpu_load_sysregs_vhe: guest EL1 state through *_EL12.
     func vcpuLoad(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: vcpu.context, viaEL12: true)
+        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &vcpu.context, viaEL12: true)
         cpu.write(.TPIDR_EL0, vcpu.context[.TPIDR_EL0])
         cpu.write(.TPIDRRO_EL0, vcpu.context[.TPIDRRO_EL0])
         cpu.write(.SP_EL0, vcpu.context[.SP_EL0])
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)
-        TimerSaveRestore.restore(cpu, from: vcpu.context)
+        TimerSaveRestore.restore(cpu, from: &vcpu.context)
     }
 
     func vcpuPut(_ vcpu: VCPU) {
@@ -69,7 +69,7 @@ final class VHESwitch: WorldSwitch {
         let cpu = vcpu.cpu
         activateTraps(cpu, vcpu)
         cpu.write(.MDSCR_EL1, vcpu.context[.MDSCR_EL1])           // sysreg_restore_guest_state_vhe
-        VGICSaveRestore.restore(cpu, from: vcpu.context)
+        VGICSaveRestore.restore(cpu, from: &vcpu.context)
         cpu.count(.memoryAccess, 2)
         cpu.write(.ELR_EL1, vcpu.context.pc)
         cpu.write(.SPSR_EL1, vcpu.context.pstate)

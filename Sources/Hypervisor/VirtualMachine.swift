@@ -142,7 +142,8 @@ public final class VirtualMachine {
         let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
             let c = ledger.account(kind: kind, counts: counts)
             if events.isActive {
-                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail, counts: counts)
+                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail,
+                                               counts: OperationCounts(counts))
                 if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF

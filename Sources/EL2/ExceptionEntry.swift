@@ -51,6 +51,7 @@ extension Processor {
         phase = .eret
         count(.eret)
         el1KnownMask = 0
+        gprsKnown = false
         let spsr = ProcessorState(raw: el2.spsr)
         let target = spsr.mode ?? .el1h
         currentEL = 1
@@ -78,6 +79,7 @@ extension Processor {
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         el1KnownMask = 0
+        gprsKnown = false
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
         engine.write(SystemRegisterID(.SPSR_EL1), pstate.raw)
         if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }

@@ -81,7 +81,7 @@ extension Processor {
         // accesses are UNDEF there), so a served access must step the PC itself.
         let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         if isRead, let v = hardwareRead(r) {
-            if n < 31 { engine.write(rt, v) }
+            if n < 31 { engine.write(rt, v); gprsKnown = false }
             if isGIC { engine.write(.pc, pc &+ 4) }
             return true
         }

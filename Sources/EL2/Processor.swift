@@ -24,6 +24,9 @@ public final class Processor {
     /// CPU holds; the knowledge ends when the PE leaves EL2 (`eret`).
     var el1Known = [UInt64](repeating: 0, count: 32)
     var el1KnownMask: UInt32 = 0
+    /// The GPRs as the last `saveGPRs` read them, while no write came since.
+    let gprKnownValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+    var gprsKnown = false
     /// Virtual time. Guest instructions are counted by the block gate in C and
     /// folded in whenever the clock is read.
     public internal(set) var clock: VirtualClock {
@@ -117,7 +120,7 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { countTable.deallocate() }
+    deinit { countTable.deallocate(); gprKnownValues.deallocate() }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
 
@@ -199,6 +202,7 @@ public final class Processor {
 
     public func writeGPR(_ n: Int, _ v: UInt64) {
         count(.gprRestore)
+        gprsKnown = false
         if n >= 0 && n < 31 { engine.write(.x(n), v) }
     }
 
@@ -207,12 +211,21 @@ public final class Processor {
         count(.gprSave, 31)
         if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
         regs.withUnsafeMutableBufferPointer { engine.readGeneralPurposeRegisters(into: $0.baseAddress!) }
+        regs.withUnsafeBufferPointer { gprKnownValues.update(from: $0.baseAddress!, count: 31) }
+        gprsKnown = true
     }
 
+    /// Restores x0...x30 (31 GPR operations). Right after a save, only the
+    /// registers whose value differs from what the CPU holds reach Unicorn:
+    /// a hypercall changes x0-x3, not all 31.
     public func restoreGPRs(_ regs: [UInt64]) {
         count(.gprRestore, 31)
         guard regs.count == 31 else { return }
-        regs.withUnsafeBufferPointer { engine.writeGeneralPurposeRegisters($0.baseAddress!) }
+        regs.withUnsafeBufferPointer { r in
+            guard gprsKnown else { return engine.writeGeneralPurposeRegisters(r.baseAddress!) }
+            for i in 0..<31 where r[i] != gprKnownValues[i] { engine.write(.x(i), r[i]) }
+        }
+        gprsKnown = false
     }
 
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding

@@ -93,6 +93,13 @@ func peakRSSMiB(mem: String) throws -> Double {
 }
 
 // `--only-hypercall vhe|nvhe`: just that loop, long, for a profiler.
+if CommandLine.arguments.contains("--only-memory") {
+    let image = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let bare = try seconds { try BareUnicorn.run(image, x0: 8 << 8, x1: 0) }
+    let el2 = try runGuest("stage2_bench", mode: .nvhe, x0: 8 << 8, x1: 0)
+    print(String(format: "memory loop: el2emu %.3f s, bare Unicorn %.3f s (%.0f%%)", el2, bare, bare * 100 / el2))
+    exit(0)
+}
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
     let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
@@ -122,6 +129,13 @@ do {
     let bare = try seconds { try BareUnicorn.run(loopImage, x1: loops) }
     let el2 = try runGuest("loop", mode: .nvhe, x0: 0, x1: loops)
     print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare))
+
+    // The same with loads and stores: stage2_bench's compute-and-memory loop (mode 0), x0 = passes << 8.
+    let passes: UInt64 = quick ? 2 : 8
+    let memImage = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let bareMem = try seconds { try BareUnicorn.run(memImage, x0: passes << 8, x1: 0) }
+    let el2Mem = try runGuest("stage2_bench", mode: .nvhe, x0: passes << 8, x1: 0)
+    print(String(format: "guest with no exits, loads and stores: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bareMem * 100 / el2Mem, el2Mem, bareMem))
 
     for mem in ["128M", "2G"] {
         print(String(format: "peak resident memory, %@ guest booting 'hello': %.1f MiB", mem, try peakRSSMiB(mem: mem)))

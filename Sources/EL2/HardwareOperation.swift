@@ -87,10 +87,36 @@ public enum Phase: Int, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
+/// One exit's counts as the PE holds them: the table (laid out as
+/// `OperationCounts.table`) and which of its cells were counted, so that
+/// pricing an exit visits the dozen cells it used, not all of them.
+public struct CountsView {
+    public let table: UnsafeBufferPointer<Int>
+    @usableFromInline let counted: (UInt64, UInt64)
+
+    init(table: UnsafeBufferPointer<Int>, counted: (UInt64, UInt64)) {
+        self.table = table
+        self.counted = counted
+    }
+
+    /// Calls `body(cell, count)` for each counted cell (cell = phase * width + operation).
+    @inlinable
+    public func forEachCounted(_ body: (_ cell: Int, _ count: Int) -> Void) {
+        var m = counted.0
+        while m != 0 { let c = m.trailingZeroBitCount; body(c, table[c]); m &= m &- 1 }
+        m = counted.1
+        while m != 0 { let c = m.trailingZeroBitCount &+ 64; body(c, table[c]); m &= m &- 1 }
+    }
+}
+
 /// Counts of operations by phase: a flat table, cheap to bump and to diff.
 public struct OperationCounts: Equatable, Sendable {
-    public static let width = HardwareOperation.allCases.count
-    public static let size = Phase.allCases.count * OperationCounts.width
+    // Constants the compiler can fold (a stored static is checked for
+    // initialisation at every use, and every counted operation uses them).
+    // `barrier` and `eret` are the last cases of their enums.
+    @inlinable public static var width: Int { HardwareOperation.barrier.rawValue + 1 }
+    @inlinable public static var phases: Int { Phase.eret.rawValue + 1 }
+    @inlinable public static var size: Int { phases * width }
     public var table: [Int] = Array(repeating: 0, count: OperationCounts.size)
 
     public init() {}

@@ -44,6 +44,8 @@ public final class Processor {
         p.initialize(repeating: 0, count: OperationCounts.size)
         return p
     }()
+    /// Which cells of `countTable` are non-zero (bits 0-63, 64-127).
+    var countedCells: (UInt64, UInt64) = (0, 0)
     /// The counts since the software last took them.
     public var counts: OperationCounts { OperationCounts(UnsafeBufferPointer(start: countTable, count: OperationCounts.size)) }
     /// The phase that new operations are booked to.
@@ -179,20 +181,24 @@ public final class Processor {
 
     @inline(__always)
     public func count(_ op: HardwareOperation, _ n: Int = 1) {
-        if countingEnabled { countTable[phase.rawValue &* OperationCounts.width &+ op.rawValue] &+= n }
+        guard countingEnabled else { return }
+        let cell = phase.rawValue &* OperationCounts.width &+ op.rawValue
+        countTable[cell] &+= n
+        if cell < 64 { countedCells.0 |= 1 << UInt64(cell) } else { countedCells.1 |= 1 << UInt64(cell &- 64) }
     }
 
-    /// Lends the counts since the last take to `body` (laid out as
-    /// `OperationCounts.table`), then clears them.
-    public func withCounts<R>(_ body: (UnsafeBufferPointer<Int>) -> R) -> R {
-        let r = body(UnsafeBufferPointer(start: countTable, count: OperationCounts.size))
-        countTable.update(repeating: 0, count: OperationCounts.size)
+    /// Lends the counts since the last take to `body`, then clears them.
+    public func withCounts<R>(_ body: (CountsView) -> R) -> R {
+        let view = CountsView(table: UnsafeBufferPointer(start: countTable, count: OperationCounts.size), counted: countedCells)
+        let r = body(view)
+        view.forEachCounted { cell, _ in countTable[cell] = 0 }
+        countedCells = (0, 0)
         return r
     }
 
     /// Takes the counts since the last call (the ledger's per-exit record).
     public func takeCounts() -> OperationCounts {
-        withCounts { OperationCounts($0) }
+        withCounts { OperationCounts($0.table) }
     }
 
     public func readGPR(_ n: Int) -> UInt64 {

@@ -40,7 +40,7 @@ public final class Ledger {
 
     // The totals by kind live in fixed buffers indexed by `ExitKind.code`:
     // the exit path adds to them with no hashing, copying or checks.
-    private static let phases = Phase.allCases.count
+    private static var phases: Int { OperationCounts.phases }
     private let prices: UnsafeMutablePointer<Int>
     private let kindCounts: UnsafeMutablePointer<Int>          // [kind][OperationCounts.size]
     private let kindPhaseCycles: UnsafeMutablePointer<UInt64>  // [kind][phase]
@@ -84,24 +84,19 @@ public final class Ledger {
     /// Prices one exit's counts (laid out as `OperationCounts.table`) and adds
     /// them to the totals; returns its cycles. The per-exit record is only
     /// built when someone traces (`makeRecord`).
-    func account(kind: ExitKind, counts t: UnsafeBufferPointer<Int>) -> UInt64 {
-        guard let t = t.baseAddress else { return 0 }
+    func account(kind: ExitKind, counts: CountsView) -> UInt64 {
         let w = OperationCounts.width, k = kind.code
-        var total: UInt64 = 0
         let sums = kindCounts + k &* OperationCounts.size
         let phaseSums = kindPhaseCycles + k &* Ledger.phases
+        phaseScratch.update(repeating: 0, count: Ledger.phases)
+        counts.forEachCounted { cell, n in
+            sums[cell] &+= n
+            phaseScratch[cell / w] &+= UInt64(truncatingIfNeeded: max(0, n &* prices[cell % w]))
+        }
+        var total: UInt64 = 0
         for p in 0..<Ledger.phases {
-            var sum = 0
-            let row = p &* w
-            for o in 0..<w {
-                let n = t[row &+ o]
-                sum &+= n &* prices[o]
-                sums[row &+ o] &+= n
-            }
-            let cycles = UInt64(max(0, sum))
-            phaseScratch[p] = cycles
-            phaseSums[p] &+= cycles
-            total &+= cycles
+            phaseSums[p] &+= phaseScratch[p]
+            total &+= phaseScratch[p]
         }
         exits &+= 1
         kindExits[k] &+= 1

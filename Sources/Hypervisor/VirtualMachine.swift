@@ -143,7 +143,7 @@ public final class VirtualMachine {
             let c = ledger.account(kind: kind, counts: counts)
             if events.isActive {
                 var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail,
-                                               counts: OperationCounts(counts))
+                                               counts: OperationCounts(counts.table))
                 if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF

@@ -50,7 +50,6 @@ extension Processor {
     public func eret() {
         phase = .eret
         count(.eret)
-        el1KnownMask = 0
         gprsKnown = false
         let spsr = ProcessorState(raw: el2.spsr)
         let target = spsr.mode ?? .el1h
@@ -78,7 +77,7 @@ extension Processor {
         let pstate = ProcessorState(raw: engine.read(.pstate))
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
-        el1KnownMask = 0
+        forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
         gprsKnown = false
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
         engine.write(SystemRegisterID(.SPSR_EL1), pstate.raw)

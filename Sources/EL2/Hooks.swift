@@ -95,12 +95,16 @@ extension Processor {
             }
             return true
         }
+        if !isRead { forgetEL1(r) }   // Unicorn performs the write
         return false
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
         let r = SystemRegister(id)
-        guard systemInstructionTrapsToEL2(r) else { return false }
+        guard systemInstructionTrapsToEL2(r) else {
+            forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1
+            return false
+        }
         let pc = engine.read(.pc)
         takeSynchronousToEL2(.sys64(r, rt: rt.generalPurposeIndex ?? 31, isRead: false), elr: pc, resumePC: pc &+ 4)
         if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }

@@ -19,9 +19,11 @@ public final class Processor {
     /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
     let routing = RegisterRouting.shared
     /// What EL2 software last read from or wrote to the EL1 registers of
-    /// `RegisterRouting.knownEL1` (bit n of the mask: slot n is known). No
-    /// guest instruction runs while EL2 software does, so these are what the
-    /// CPU holds; the knowledge ends when the PE leaves EL2 (`eret`).
+    /// `RegisterRouting.knownEL1` (bit n of the mask: slot n is known), kept
+    /// while the guest runs: every guest MSR passes the model's hook, which
+    /// forgets the register it writes, and exception entry to EL1 forgets
+    /// ELR/SPSR/ESR/FAR (`forgetEL1`). So a split-mode exit reads only what
+    /// the guest changed, and writes only what differs.
     var el1Known = [UInt64](repeating: 0, count: 32)
     var el1KnownMask: UInt32 = 0
     /// The GPRs as the last `saveGPRs` read them, while no write came since.
@@ -314,6 +316,13 @@ public final class Processor {
         case .timer: return .timer(r)
         case .timerEL02: return .timer(SystemRegister(3, 3, 14, r.crm, r.op2))
         }
+    }
+
+    /// The guest (or the hardware) changed `r` behind EL2 software's back.
+    @inline(__always)
+    func forgetEL1(_ r: SystemRegister) {
+        let k = routing.entries[RegisterRouting.key(r)].knownSlot
+        if k >= 0 { el1KnownMask &= ~(1 << UInt32(k)) }
     }
 
     // MARK: Virtual interrupt hardware

@@ -7,6 +7,9 @@ import Unicorn
 /// the cache must be rebuilt, or EL1 code runs with EL0's privileges (its
 /// first MRS of an EL1 register is UNDEFINED) and EL0 code with EL1's.
 extension Processor {
+    /// Can the model move a guest between EL0 and EL1 (Unicorn 2.1 and newer)?
+    public static var canChangeGuestExceptionLevel: Bool { Engine.canRebuildCachedFlags }
+
     func exceptionLevelChanged(from old: Int) {
         if engine.rebuildCachedFlags() { return }
         let v = Engine.version

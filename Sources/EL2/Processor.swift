@@ -64,6 +64,8 @@ public final class Processor {
     /// (timer deadline), 0 when one is pending now; checked once per block.
     var nextDeadline: UInt64 = .max { didSet { updateGate() } }
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
+    /// Polling of the timer, fast-forwarded (SpinWait.swift).
+    var spinWait = SpinWait()
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).

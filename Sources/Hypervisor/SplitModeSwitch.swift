@@ -70,7 +70,7 @@ final class SplitModeSwitch: WorldSwitch {
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)                // __load_guest_stage2
         SystemRegisterSaveRestore.restoreEL1State(cpu, from: vcpu.context)
         SystemRegisterSaveRestore.restoreCommonState(cpu, from: vcpu.context)
-        TimerSaveRestore.restore(cpu, from: vcpu.context)
+        TimerSaveRestore.restore(cpu, from: &vcpu.context)
         VGICSaveRestore.restore(cpu, from: vcpu.context)
         SystemRegisterSaveRestore.restoreReturnState(cpu, from: vcpu.context)
         cpu.restoreGPRs(vcpu.context.x)

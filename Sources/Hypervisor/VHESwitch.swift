@@ -18,7 +18,7 @@ final class VHESwitch: WorldSwitch {
         cpu.write(.TPIDRRO_EL0, vcpu.context[.TPIDRRO_EL0])
         cpu.write(.SP_EL0, vcpu.context[.SP_EL0])
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)
-        TimerSaveRestore.restore(cpu, from: vcpu.context)
+        TimerSaveRestore.restore(cpu, from: &vcpu.context)
     }
 
     func vcpuPut(_ vcpu: VCPU) {

@@ -16,7 +16,10 @@ extension Processor {
     /// The VA of an access Unicorn 2.1 reported by its IPA: a fetch is at the
     /// PC's page (an A64 translation block never crosses a page), a load or
     /// store at the first or last byte's page of the address the instruction
-    /// computes; the one whose stage-1 output is the reported page.
+    /// computes; the one whose stage-1 output is the reported page. A
+    /// candidate whose walk does not end in an IPA (a walk the model cannot
+    /// do, a table outside RAM) is returned as it is: taking the access
+    /// again from its VA ends the same way, with the walk's own message.
     func virtualAddress(ofReported ipa: UInt64, _ kind: MemoryAccessKind, pc: UInt64, access: LoadStore?) -> UInt64? {
         guard guestMMUEnabled else { return ipa }
         var pages: [UInt64] = []
@@ -28,7 +31,8 @@ extension Processor {
         }
         for page in pages {
             let va = page & ~0xFFF | ipa & 0xFFF
-            if case (.ipa(let x), _) = uncountedStage1(va, kind), x == ipa { return va }
+            guard case (.ipa(let x), _) = uncountedStage1(va, kind) else { return va }
+            if x == ipa { return va }
         }
         return nil
     }

@@ -3,12 +3,14 @@ import EL2
 
 /// The timer PPIs are level-sensitive: the interrupt is pending while the
 /// timer's output is asserted (enabled, condition met, not masked), not
-/// because it once was. Like KVM (kvm_timer_should_fire, and the fold of a
-/// mapped level interrupt's list register), the host samples the line
-/// before it lists a forwarded timer interrupt and when it refills the
-/// list registers: one whose line has dropped (the guest disabled, masked
-/// or re-armed the timer) is withdrawn and its physical PPI deactivated,
-/// so the timer can fire again; it is never delivered late.
+/// because it once was. Like KVM (kvm_timer_should_fire; vgic_v3_fold_lr_state
+/// samples the line behind a mapped level interrupt the guest has not
+/// acknowledged, vgic_get_phys_line_level), the host samples the line before
+/// it lists a forwarded timer interrupt and when it refills the list
+/// registers: one whose line has dropped (the guest disabled, masked or
+/// re-armed the timer) is withdrawn and its physical PPI deactivated, "since
+/// we will otherwise never be told when the interrupt becomes asserted
+/// again"; it is never delivered late.
 extension VirtualMachine {
     /// Is the timer behind `intid` asserting its output now? nil: not a timer PPI.
     func timerLine(_ vcpu: VCPU, intid: Int) -> Bool? {

@@ -8,6 +8,7 @@
 //     registers and returns to EL0 (where EL1 registers are UNDEFINED again),
 //     an IRQ taken from EL0, and an SVC back to EL1.
 #include "guest.h"
+#include "mmu.h"
 #include "gic.h"
 
 #define EC(esr) (((esr) >> 26) & 0x3f)
@@ -129,12 +130,7 @@ static void mmu_on(void) {
     l1[1] = 0x40000000ul | (3ul << 8) | (1ul << 10) | 1;               // RAM, identity
     l1[2] = L2_TABLE | 3;                                              // VA 2 GiB ...
     l2[0] = RAM_END | (3ul << 8) | (1ul << 10) | 1;                    // ... -> the IPA past RAM
-    WRITE_SYSREG(mair_el1, 0x04ffull);
-    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
-    WRITE_SYSREG(ttbr0_el1, L1_TABLE);
-    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
-    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    mmu_enable(L1_TABLE);
 }
 
 static void variant_el1(void) {

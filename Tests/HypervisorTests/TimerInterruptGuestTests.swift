@@ -1,6 +1,5 @@
 import AArch64
 import EL2
-import GuestBuild
 @testable import Hypervisor
 import XCTest
 
@@ -23,33 +22,14 @@ final class TimerInterruptGuestTests: XCTestCase {
         "TVAL has counted past 0",
     ]
 
-    struct Run {
-        let vm: VirtualMachine
-        let reason: StopReason
-        let events: [HypervisorEvent]
-        var output: String { vm.output }
-        /// Timer interrupts the host withdrew because the timer's line had dropped.
-        var withdrawn: [Int] {
-            events.compactMap { if case .hardware(_, _, .virtualInterrupt(let i, false)) = $0 { return i }; return nil }
-        }
-    }
-
-    func run(mode: VirtualizationMode) throws -> Run {
-        var c = Configuration()
-        c.mode = mode
-        c.maxInstructions = 50_000_000
-        let vm = try VirtualMachine(c)
-        let image = try GuestImage.load(path: FirmwareBuilder().build("timer").path, ramBase: c.ramBase, ramSize: c.ramSize)
-        try vm.load(image)
-        var events: [HypervisorEvent] = []
-        vm.events.observers.append { events.append($0) }
-        let reason = vm.run(entry: image.entry)
-        return Run(vm: vm, reason: reason, events: events)
+    /// Timer interrupts the host withdrew because the timer's line had dropped.
+    func withdrawn(_ r: GuestRun) -> [Int] {
+        r.events.compactMap { if case .hardware(_, _, .virtualInterrupt(let i, false)) = $0 { return i }; return nil }
     }
 
     func testTimerInterruptsFollowTheTimerLineAndTheGICEnablesInBothDesigns() throws {
         for mode in VirtualizationMode.allCases {
-            let r = try run(mode: mode)
+            let r = try GuestRun("timer", mode: mode)
             XCTAssertEqual(r.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), "\(mode)\n\(r.output)")
             XCTAssertFalse(r.output.contains("FAIL"), "\(mode)\n\(r.output)")
             for timer in ["vtimer", "ptimer"] {
@@ -59,8 +39,8 @@ final class TimerInterruptGuestTests: XCTestCase {
             }
             // The timer fired while its PPI was disabled, then was disabled itself: the
             // host withdrew the queued interrupt instead of delivering it late.
-            XCTAssertTrue(r.withdrawn.contains(GenericTimer.virtualPPI), "\(mode): \(r.withdrawn)")
-            XCTAssertTrue(r.withdrawn.contains(GenericTimer.physicalPPI), "\(mode): \(r.withdrawn)")
+            XCTAssertTrue(withdrawn(r).contains(GenericTimer.virtualPPI), "\(mode): \(withdrawn(r))")
+            XCTAssertTrue(withdrawn(r).contains(GenericTimer.physicalPPI), "\(mode): \(withdrawn(r))")
         }
     }
 
@@ -68,7 +48,7 @@ final class TimerInterruptGuestTests: XCTestCase {
     /// moves virtual time on while the guest spins, and the delay still lasts
     /// what the guest asked for (the guest checks 100 ms to 150 ms on CNTVCT).
     func testDelayLoopsOnTheCounterAreFastForwardedOnVirtualTime() throws {
-        let r = try run(mode: .nvhe)
+        let r = try GuestRun("timer", mode: .nvhe)
         XCTAssertTrue(r.output.contains("PASS a 100 ms delay loop on CNTVCT waits 100 ms (to 150 ms)"), r.output)
         let cpu = r.vm.vcpus[0].cpu
         // Over half a second of virtual time (2 GHz), yet a few million instructions.

@@ -61,8 +61,10 @@ extension VirtualMachine {
         if events.isActive { events.emit(.hardware(vcpu: vcpu.index, time: currentCPU.clock.cycles, .virtualInterrupt(intid: intid, pending: true))) }
     }
 
-    /// vgic_flush_lr_state: moves the vCPU's queued, enabled interrupts into free
-    /// list registers of its saved vGIC state. Runs while the vCPU is not loaded.
+    /// vgic_flush_lr_state: moves the vCPU's queued interrupts that the GIC
+    /// lets through (enabled, their group enabled) into free list registers of
+    /// its saved vGIC state; a forwarded timer interrupt whose line has dropped
+    /// is withdrawn instead (TimerLine.swift). Runs while the vCPU is not loaded.
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
         guard !vcpu.pendingInterrupts.isEmpty else {

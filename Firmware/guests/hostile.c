@@ -13,6 +13,7 @@
 //   8 stage 1 with a 64 KiB granule (el2emu walks 4 KiB tables only: a clear error)
 //   9 TTBR0_EL1 beyond RAM, then the MMU on (every fetch faults: the exception storm)
 #include "guest.h"
+#include "mmu.h"
 #include "gic.h"
 
 #define EC(esr) (((esr) >> 26) & 0x3f)
@@ -335,12 +336,7 @@ static void mmu_on(void) {
     l1[4] = 0x100000000ul | ATTR(0) | AF | 2;
     l1[5] = 0x200000000ul | 3;
     l1[6] = TESTDEV | 3;
-    WRITE_SYSREG(mair_el1, 0x04ffull);
-    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
-    WRITE_SYSREG(ttbr0_el1, L1_TABLE);
-    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
-    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    mmu_enable(L1_TABLE);
 }
 
 static int faulted(uint64_t before, uint64_t ec, uint64_t fsc) {

@@ -3,6 +3,7 @@
 // el2emu must stop with a message naming the VA. Unicorn 2.1 runs it: the
 // guest reads through the alias the marker it wrote through the identity map.
 #include "guest.h"
+#include "mmu.h"
 
 #define L1_TABLE 0x45000000ul
 
@@ -13,12 +14,7 @@ int main(void) {
     l1[0] = 0x0ul | (1ul << 2) | (1ul << 10) | (3ul << 53) | 1;     // devices, identity
     l1[1] = 0x40000000ul | (3ul << 8) | (1ul << 10) | 1;              // RAM, identity
     l1[2] = 0x40000000ul | (3ul << 8) | (1ul << 10) | 1;              // alias: VA 2 GiB -> IPA 1 GiB
-    WRITE_SYSREG(mair_el1, 0x04ffull);
-    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
-    WRITE_SYSREG(ttbr0_el1, L1_TABLE);
-    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
-    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    mmu_enable(L1_TABLE);
     print("MMU on\n");
     uint64_t v = *(volatile uint64_t *)0x80001000ul;
     print_hex(v);

@@ -7,7 +7,7 @@ public enum Instruction: Equatable, Sendable {
     case svc(imm16: UInt16)
     case hlt(imm16: UInt16)
     case brk(imm16: UInt16)
-    case wfi, wfe, sev, sevl
+    case wfi, wfe, sev, sevl, yield
     case eret
     /// MSR DAIFSet / DAIFClr, #imm4.
     case msrDAIFSet(InterruptMask), msrDAIFClr(InterruptMask)
@@ -29,6 +29,7 @@ public enum Instruction: Equatable, Sendable {
         case 0xD503_205F: self = .wfe
         case 0xD503_209F: self = .sev
         case 0xD503_20BF: self = .sevl
+        case 0xD503_203F: self = .yield
         case 0xD69F_03E0: self = .eret
         case _ where w & 0xFFFF_F0FF == 0xD503_40DF: self = .msrDAIFSet(InterruptMask(rawValue: UInt8((w >> 8) & 0xF)))
         case _ where w & 0xFFFF_F0FF == 0xD503_40FF: self = .msrDAIFClr(InterruptMask(rawValue: UInt8((w >> 8) & 0xF)))

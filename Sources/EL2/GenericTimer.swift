@@ -70,14 +70,29 @@ public final class GenericTimer {
         var best: UInt64?
         func consider(_ ch: Channel, counterOffset: UInt64) {
             guard ch.enabled, !ch.masked else { return }
-            // cval is in the channel's count; physical count = cval + offset (wrapping).
-            let physicalTicks = ch.cval &+ counterOffset
-            let cycles = physicalTicks < ch.cval && counterOffset != 0 ? UInt64.max : clock.ticksToCycles(physicalTicks)
-            best = min(best ?? .max, cycles)
+            best = min(best ?? .max, conditionTime(ch, counterOffset: counterOffset, clock: clock))
         }
         if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: el2.cntvoff) }
         if activePPIs & (1 << UInt32(GenericTimer.physicalPPI)) == 0 { consider(physical, counterOffset: 0) }
         if activePPIs & (1 << UInt32(GenericTimer.hypervisorPPI)) == 0 { consider(hypervisor, counterOffset: 0) }
         return best
+    }
+
+    /// The first virtual time after `now` at which an enabled channel's
+    /// condition (ISTATUS) is met, masked or not, if any.
+    func nextConditionMet(after now: UInt64, clock: VirtualClock, el2: EL2Registers) -> UInt64? {
+        var best: UInt64?
+        for (ch, offset) in [(virtual, el2.cntvoff), (physical, 0), (hypervisor, 0)] where ch.enabled {
+            let t = conditionTime(ch, counterOffset: offset, clock: clock)
+            if t > now { best = min(best ?? .max, t) }
+        }
+        return best
+    }
+
+    /// When (cycles) the count reaches the channel's CVAL.
+    private func conditionTime(_ ch: Channel, counterOffset: UInt64, clock: VirtualClock) -> UInt64 {
+        // cval is in the channel's count; physical count = cval + offset (wrapping).
+        let physicalTicks = ch.cval &+ counterOffset
+        return physicalTicks < ch.cval && counterOffset != 0 ? UInt64.max : clock.ticksToCycles(physicalTicks)
     }
 }

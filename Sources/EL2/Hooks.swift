@@ -72,14 +72,20 @@ extension Processor {
             undefinedToEL1(pc: pc)
             return true
         }
-        if trapsToEL2(r, isRead: isRead) {
+        let trapped = trapsToEL2(r, isRead: isRead)
+        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
+        // accesses are UNDEF there), so a served access must step the PC itself.
+        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
+        // An EL1 register (op1 != 3) the model would trap or serve is UNDEFINED
+        // at EL0, before any EL2 trap: left to QEMU, which raises that.
+        if r.op1 != 3 && (trapped || isGIC || isRead && (r == .MIDR_EL1 || r == .MPIDR_EL1))
+            && ProcessorState(raw: engine.read(.pstate)).exceptionLevel == 0 { return false }
+        if trapped {
             takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
             if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
             return true
         }
-        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
-        // accesses are UNDEF there), so a served access must step the PC itself.
-        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
+        if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
         if isRead, let v = hardwareRead(r) {
             if n < 31 { engine.write(rt, v); gprsKnown = false }
             if isGIC { engine.write(.pc, pc &+ 4) }
@@ -101,7 +107,8 @@ extension Processor {
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
         let r = SystemRegister(id)
-        guard systemInstructionTrapsToEL2(r) else {
+        // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
+        guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {
             forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1
             return false
         }
@@ -153,7 +160,7 @@ extension Processor {
     }
 
     /// Decodes a new block and hooks the instructions the model must see
-    /// before they execute (WFE, DAIF writes, the guest's own ERET).
+    /// before they execute (WFE, YIELD, DAIF writes, the guest's own ERET).
     func instrument(_ address: UInt64, _ size: UInt32) -> Bool {
         guard size > 0, size <= 4096, let bytes = engine.readMemory(address: address, count: Int(size)) else { return false }
         var added = false
@@ -165,6 +172,7 @@ extension Processor {
             let wanted: Bool
             switch insn {
             case .wfe: wanted = true
+            case .yield: wanted = spinWait.enabled
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             default: wanted = interruptChecking && insn.writesDAIF
             }
@@ -185,6 +193,7 @@ extension Processor {
                 takeSynchronousToEL2(.wfx(isWFE: true), elr: pc, resumePC: pc)
             }
             // Untrapped WFE completes at once (an implementation may do so: Arm ARM D1.6.1).
+        case .yield: spinWaitPoll(at: pc)
         case .msrDAIFSet(let m): daifWrite(pc, { $0.union(m) }, "MSR DAIFSet")
         case .msrDAIFClr(let m): daifWrite(pc, { $0.subtracting(m) }, "MSR DAIFClr")
         case .systemRegister(let r, let rt, false) where r == .DAIF:

@@ -40,12 +40,21 @@ extension Processor {
         guard stopReason == nil, pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
         let pc = engine.read(.pc)
-        // Unicorn 2.0.1 reports the virtual address when the guest MMU is on. An
-        // access that crosses into the next page may be reported by its first
+        let decoded = kind == .fetch ? nil : engine.readWord(address: pc).flatMap(LoadStore.init)
+        // An access that crosses into the next page may be reported by its first
         // byte: if that page is already there, the miss is on the last byte's.
-        var va = address
-        if size > 1, tlbPermits(address, kind) { va = address &+ UInt64(size - 1) }
-        switch resolveAccess(kind, va: va, pc: pc, access: kind == .fetch ? nil : engine.readWord(address: pc).flatMap(LoadStore.init)) {
+        var reported = address
+        if size > 1, tlbPermits(address, kind) { reported = address &+ UInt64(size - 1) }
+        // Unicorn 2.0 reports the virtual address, 2.1 the physical one (the IPA).
+        var va = reported
+        if Engine.mapsPhysicalAddresses {
+            guard let v = virtualAddress(ofReported: reported, kind, pc: pc, access: decoded) else {
+                requestStop(.error("guest \(kind) at IPA 0x\(String(reported, radix: 16)) (pc 0x\(String(pc, radix: 16))): no virtual address of the instruction's access translates to it"))
+                return false
+            }
+            va = v
+        }
+        switch resolveAccess(kind, va: va, pc: pc, access: decoded) {
         case .filled:
             // A fill that does not satisfy Unicorn would repeat forever: stop instead.
             if (pc, va) == lastMiss.pc_va { lastMiss.repeats += 1 } else { lastMiss = ((pc, va), 0) }
@@ -77,10 +86,6 @@ extension Processor {
         switch s1 {
         case .ipa(let x):
             ipa = x
-            if x != va {
-                requestStop(.error("the guest's stage 1 maps VA 0x\(String(va, radix: 16)) to IPA 0x\(String(x, radix: 16)) (pc 0x\(String(pc, radix: 16))): Unicorn \(Engine.version.major).\(Engine.version.minor).\(Engine.version.patch) checks mappings by virtual address, so VA != IPA needs Unicorn 2.1 or newer"))
-                return .stopped
-            }
         case .fault(let f):
             return .abort(.toEL1(esr: stage1Syndrome(kind, f, pc: pc, access: access), pc: elr, far: va))
         case .walkFault(let tableIPA, let f):
@@ -96,6 +101,11 @@ extension Processor {
         countingEnabled = saved
         switch s2 {
         case .mapped(let m):
+            if ipa != va && !Engine.mapsPhysicalAddresses {
+                // An abort needs no TLB entry, so only a fill is out of reach.
+                requestStop(.error("the guest's stage 1 maps VA 0x\(String(va, radix: 16)) to IPA 0x\(String(ipa, radix: 16)) (pc 0x\(String(pc, radix: 16))): Unicorn \(Engine.version.major).\(Engine.version.minor).\(Engine.version.patch) checks mappings by virtual address, so VA != IPA needs Unicorn 2.1 or newer"))
+                return .stopped
+            }
             if tlbFill(m, for: ipa) { return .filled }
             // Nothing answers at that physical address (stage 2 off, or a table
             // pointing past host memory): a synchronous external abort, as the bus gives.
@@ -132,7 +142,7 @@ extension Processor {
         guard engine.readWord(address: pc) == word else { return }
         let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
         let kind: MemoryAccessKind = ls.isLoad ? .read : .write
-        if tlbPermits(va, kind) { return }
+        if let key = mapAddress(ofVA: va, kind), tlbPermits(key, kind) { return }
         switch resolveAccess(kind, va: va, pc: pc, access: ls) {
         case .filled, .stopped: return
         case .abort(let p):

@@ -91,6 +91,8 @@ public final class Processor {
     /// EL2 software changed interrupt state; `nextDeadline` is recomputed on leaving EL2.
     var interruptLinesStale = false
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
+    /// Polling of the timer, fast-forwarded (SpinWait.swift).
+    var spinWait = SpinWait()
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).

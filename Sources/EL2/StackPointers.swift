@@ -20,7 +20,8 @@ extension Processor {
         if want == selectedSP(ProcessorState(raw: engine.read(.pstate))) { engine.write(.sp, v) } else { engine.write(want, v) }
     }
 
-    /// Writes PSTATE, moving the live SP between the banks when the selection changes.
+    /// Writes PSTATE, moving the live SP between the banks when the selection
+    /// changes, and making QEMU's cached EL follow a change of exception level.
     func setPSTATE(_ new: UInt64) {
         let old = ProcessorState(raw: engine.read(.pstate))
         let from = selectedSP(old), to = selectedSP(ProcessorState(raw: new))
@@ -29,5 +30,6 @@ extension Processor {
             engine.write(.sp, engine.read(to))
         }
         engine.write(.pstate, new)
+        if old.exceptionLevel != ProcessorState(raw: new).exceptionLevel { exceptionLevelChanged(from: old.exceptionLevel) }
     }
 }

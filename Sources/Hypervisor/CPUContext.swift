@@ -20,6 +20,8 @@ public struct CPUContext: Sendable {
         public var cntvCtl: UInt64 = 0
         public var cntvCval: UInt64 = 0
         public var cntvoff: UInt64 = 0
+        /// The timer registers hold the state, not this copy (KVM's arch_timer_context.loaded).
+        public var loaded = false
     }
 
     public struct VGICState: Sendable {

@@ -3,9 +3,13 @@
 /// enable and priority of SGIs/PPIs (redistributor SGI frame), SPI enables
 /// and priorities (distributor), and the enable bits of GICD_CTLR. The list
 /// registers, not this state, deliver interrupts; queueing consults it.
+/// Single security state (GICD_CTLR.DS = 1), as KVM's vGIC.
 struct GICState {
-    /// GICD_CTLR: EnableGrp0[0] EnableGrp1NS[1] ARE_NS[4] (ARE is RAO/WI here).
-    var distributorControl: UInt32 = 0x10
+    /// GICD_CTLR: EnableGrp0[0] EnableGrp1[1] ARE[4] (ARE is RAO/WI here).
+    /// The enables reset to an UNKNOWN value (GICv3 spec): here Group 1 starts
+    /// enabled, like the private interrupts below, for guests that never program it.
+    var distributorControl: UInt32 = 0x12
+    static let enableGroup0: UInt32 = 1 << 0, enableGroup1: UInt32 = 1 << 1
     /// Number of SPIs (INTID 32...32+spis-1).
     let spis = 64
     var spiEnabled: [Bool]
@@ -25,7 +29,8 @@ struct GICState {
         // redistributor still gets its timer and IPIs (as KVM enables SGIs).
         privateEnabled = Array(repeating: 0xFFFF_FFFF, count: cpus)
         privatePriority = Array(repeating: Array(repeating: 0, count: 32), count: cpus)
-        privateGroup = Array(repeating: 0, count: cpus)
+        // Group 1, as KVM's vGIC resets every interrupt of a GICv3 guest.
+        privateGroup = Array(repeating: 0xFFFF_FFFF, count: cpus)
         asleep = Array(repeating: true, count: cpus)
     }
 
@@ -33,6 +38,19 @@ struct GICState {
         if intid < 32 { return cpu < privateEnabled.count && privateEnabled[cpu] & (1 << UInt32(intid)) != 0 }
         let n = intid - 32
         return n < spis && spiEnabled[n]
+    }
+
+    /// Group 1 (GICR_IGROUPR0; SPIs are all Group 1 here)?
+    func isGroup1(_ intid: Int, cpu: Int) -> Bool {
+        intid >= 32 || cpu < privateGroup.count && privateGroup[cpu] & (1 << UInt32(intid)) != 0
+    }
+
+    /// May a pending interrupt go to the vCPU's list registers (KVM's
+    /// vgic_target_oracle)? It must be enabled, and its group enabled in
+    /// GICD_CTLR. The virtual CPU interface here signals Group 1 (IRQ) only,
+    /// so a Group 0 interrupt stays pending in the distributor.
+    func canForward(_ intid: Int, cpu: Int) -> Bool {
+        isEnabled(intid, cpu: cpu) && isGroup1(intid, cpu: cpu) && distributorControl & GICState.enableGroup1 != 0
     }
 
     /// The priority a queued interrupt gets in its list register.

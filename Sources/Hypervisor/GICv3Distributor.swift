@@ -38,7 +38,9 @@ final class GICv3Distributor: Device {
 
     func write(offset: UInt64, size: Int, value: UInt64) {
         switch offset {
-        case 0x0000: vm.gic.distributorControl = UInt32(truncatingIfNeeded: value) & 0x3 | 0x10
+        case 0x0000:
+            vm.gic.distributorControl = UInt32(truncatingIfNeeded: value) & 0x3 | 0x10
+            for cpu in 0..<vm.vcpus.count { vm.enabledChanged(cpu: cpu) }
         case 0x0100..<0x0180, 0x0180..<0x0200:
             let enable = offset < 0x180
             let word = Int((offset & 0x7F) >> 2)

@@ -1,8 +1,9 @@
 /// One vCPU's GICv3 redistributor (GICR_*, 128 KiB per CPU from 0x080A_0000
 /// on QEMU virt): the RD_base frame (CTLR, IIDR, TYPER with the vCPU's
 /// affinity and the Last bit, WAKER) and the SGI_base frame at +64 KiB
-/// (IGROUPR0, ISENABLER0/ICENABLER0, IPRIORITYR0-7, ICFGR0/1) that enable
-/// and prioritise the vCPU's SGIs and PPIs (KVM's vgic-mmio-v3.c).
+/// (IGROUPR0, ISENABLER0/ICENABLER0, ISPENDR0/ICPENDR0, ISACTIVER0,
+/// IPRIORITYR0-7, ICFGR0/1) that enable, prioritise and show the state of
+/// the vCPU's SGIs and PPIs (KVM's vgic-mmio-v3.c).
 final class GICv3Redistributor: Device {
     let name: String
     let base: UInt64
@@ -40,6 +41,10 @@ final class GICv3Redistributor: Device {
         case GICv3Redistributor.sgiFrame + 0x0080: return UInt64(gic.privateGroup[cpu])
         case GICv3Redistributor.sgiFrame + 0x0100, GICv3Redistributor.sgiFrame + 0x0180:
             return UInt64(gic.privateEnabled[cpu])
+        case GICv3Redistributor.sgiFrame + 0x0200, GICv3Redistributor.sgiFrame + 0x0280:   // ISPENDR0, ICPENDR0
+            return UInt64(vm.pendingBits(cpu: cpu))
+        case GICv3Redistributor.sgiFrame + 0x0300, GICv3Redistributor.sgiFrame + 0x0380:   // ISACTIVER0, ICACTIVER0
+            return UInt64(vm.activeBits(cpu: cpu))
         case GICv3Redistributor.sgiFrame + 0x0400..<GICv3Redistributor.sgiFrame + 0x0420:
             let first = Int(offset - GICv3Redistributor.sgiFrame - 0x400)
             var v: UInt64 = 0
@@ -58,11 +63,14 @@ final class GICv3Redistributor: Device {
             vm.gic.asleep[cpu] = v32 & 0x2 != 0
         case GICv3Redistributor.sgiFrame + 0x0080:
             vm.gic.privateGroup[cpu] = v32
+            vm.enabledChanged(cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0100:
             vm.gic.privateEnabled[cpu] |= v32
             vm.enabledChanged(cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0180:
             vm.gic.privateEnabled[cpu] &= ~v32
+        case GICv3Redistributor.sgiFrame + 0x0200: vm.setPending(v32, cpu: cpu)
+        case GICv3Redistributor.sgiFrame + 0x0280: vm.clearPending(v32, cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0400..<GICv3Redistributor.sgiFrame + 0x0420:
             let first = Int(offset - GICv3Redistributor.sgiFrame - 0x400)
             for i in 0..<min(size, 4) where first + i < 32 {

@@ -80,7 +80,7 @@ extension VirtualMachine {
             if let t = timerDeadline(v), best == nil || t < best!.time { best = (t, "virtual timer (PPI 27)") }
             // What stays live on the PE while the vCPU is switched out (the EL1 physical timer).
             if let e = v.cpu.nextPhysicalEvent, best == nil || e.time < best!.time { best = (e.time, e.what) }
-            for p in v.pendingInterrupts where gic.isEnabled(p.intid, cpu: v.index) && (best == nil || p.at < best!.time) {
+            for p in v.pendingInterrupts where gic.canForward(p.intid, cpu: v.index) && (best == nil || p.at < best!.time) {
                 best = (p.at, "interrupt \(p.intid)")
             }
         case .waiting:
@@ -98,7 +98,7 @@ extension VirtualMachine {
         let cpu = vcpu.cpu
         let pc = vcpu.context.pc &- 4
         let now = cpu.clock.cycles
-        if hasPendingListRegister(vcpu) || vcpu.pendingInterrupts.contains(where: { gic.isEnabled($0.intid, cpu: vcpu.index) && $0.at <= now }) {
+        if hasPendingListRegister(vcpu) || vcpu.pendingInterrupts.contains(where: { gic.canForward($0.intid, cpu: vcpu.index) && $0.at <= now }) {
             if events.isActive {
                 events.emit(.blocked(vcpu: vcpu.index, time: cpu.clock.cycles, pc: pc, cycles: 0, woken: "interrupt already pending"))
             }

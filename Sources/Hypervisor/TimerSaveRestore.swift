@@ -9,10 +9,12 @@ enum TimerSaveRestore {
         ctx.timer.cntvCval = cpu.read(.CNTV_CVAL_EL0)
         cpu.write(.CNTV_CTL_EL0, 0)   // the host must not take the guest's timer
         cpu.count(.memoryAccess, 2)
+        ctx.timer.loaded = false
     }
 
     static func restore(_ cpu: Processor, from ctx: inout CPUContext) {
         cpu.count(.memoryAccess, 3)
+        ctx.timer.loaded = true
         cpu.write(.CNTVOFF_EL2, ctx.timer.cntvoff)
         cpu.write(.CNTV_CVAL_EL0, ctx.timer.cntvCval)
         cpu.write(.CNTV_CTL_EL0, ctx.timer.cntvCtl & 3)

@@ -61,9 +61,12 @@ extension VirtualMachine {
         if events.isActive { events.emit(.hardware(vcpu: vcpu.index, time: currentCPU.clock.cycles, .virtualInterrupt(intid: intid, pending: true))) }
     }
 
-    /// vgic_flush_lr_state: moves the vCPU's queued, enabled interrupts into free
-    /// list registers of its saved vGIC state. Runs while the vCPU is not loaded.
+    /// vgic_flush_lr_state: moves the vCPU's queued interrupts that the GIC
+    /// lets through (enabled, their group enabled) into free list registers of
+    /// its saved vGIC state; a forwarded timer interrupt whose line has dropped
+    /// is withdrawn instead (TimerLine.swift). Runs while the vCPU is not loaded.
     func flush(_ vcpu: VCPU) {
+        resampleTimerListRegisters(vcpu)
         guard !vcpu.pendingInterrupts.isEmpty else {
             vcpu.context.vgic.hcr &= ~2
             return
@@ -71,13 +74,17 @@ extension VirtualMachine {
         var kept: [VCPU.PendingInterrupt] = []
         let now = vcpu.cpu.clock.cycles
         for p in vcpu.pendingInterrupts {
-            guard gic.isEnabled(p.intid, cpu: vcpu.index), p.at <= now else { kept.append(p); continue }
+            if p.hw && timerLine(vcpu, intid: p.intid) == false {
+                withdrawTimerInterrupt(vcpu, intid: p.intid)
+                continue
+            }
+            guard gic.canForward(p.intid, cpu: vcpu.index), p.at <= now else { kept.append(p); continue }
             if !writeListRegister(vcpu, intid: p.intid, hw: p.hw, priority: gic.priority(p.intid, cpu: vcpu.index)) { kept.append(p) }
         }
         vcpu.pendingInterrupts = kept
         // More interrupts than list registers: ask for the underflow maintenance
         // interrupt (ICH_HCR_EL2.UIE) so the rest go in once LRs drain.
-        let waiting = kept.contains { gic.isEnabled($0.intid, cpu: vcpu.index) && $0.at <= now }
+        let waiting = kept.contains { gic.canForward($0.intid, cpu: vcpu.index) && $0.at <= now }
         if waiting { vcpu.context.vgic.hcr |= 2 } else { vcpu.context.vgic.hcr &= ~2 }
     }
 
@@ -148,7 +155,7 @@ extension VirtualMachine {
     func enabledChanged(cpu index: Int) {
         guard index < vcpus.count else { return }
         let v = vcpus[index]
-        guard v.pendingInterrupts.contains(where: { gic.isEnabled($0.intid, cpu: index) }) else { return }
+        guard v.pendingInterrupts.contains(where: { gic.canForward($0.intid, cpu: index) }) else { return }
         switch v.runState {
         case .runnable, .waiting: v.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: currentCPU.clock.cycles)
         case .blocked: if v.wake == nil { v.wake = (currentCPU.clock.cycles, "interrupt enabled") }

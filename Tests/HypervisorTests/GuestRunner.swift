@@ -8,7 +8,9 @@ import XCTest
 struct GuestRun {
     let vm: VirtualMachine
     let reason: StopReason
-    let exits: [ExitRecord]
+    /// Every event of the run, in order.
+    let events: [HypervisorEvent]
+    var exits: [ExitRecord] { events.compactMap { if case .exit(let r) = $0 { return r }; return nil } }
     var output: String { vm.output }
     /// The exits other than device accesses (a guest's GIC and UART set-up
     /// goes through stage-2 data aborts).
@@ -22,10 +24,10 @@ struct GuestRun {
         let vm = try VirtualMachine(c)
         let image = try GuestImage.load(path: FirmwareBuilder().build(guest).path, ramBase: c.ramBase, ramSize: c.ramSize)
         try vm.load(image)
-        var exits: [ExitRecord] = []
-        vm.events.observers.append { e in if case .exit(let r) = e { exits.append(r) } }
+        var events: [HypervisorEvent] = []
+        vm.events.observers.append { events.append($0) }
         reason = vm.run(entry: image.entry, x0: x0)
         self.vm = vm
-        self.exits = exits
+        self.events = events
     }
 }

@@ -304,7 +304,7 @@ public final class Processor {
 
     @inline(__always)
     func resolve(_ r: SystemRegister) -> Target {
-        let e = routing.entries[RegisterRouting.key(r)]
+        let e = routing.entry(r)
         switch e.kind {
         case .el1: return .el1(r, known: Int(e.knownSlot))
         case .el1Redirected:
@@ -323,7 +323,7 @@ public final class Processor {
     /// The guest (or the hardware) changed `r` behind EL2 software's back.
     @inline(__always)
     func forgetEL1(_ r: SystemRegister) {
-        let k = routing.entries[RegisterRouting.key(r)].knownSlot
+        let k = routing.entry(r).knownSlot
         if k >= 0 { el1KnownMask &= ~(1 << UInt32(k)) }
     }
 

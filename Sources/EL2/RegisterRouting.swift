@@ -1,9 +1,12 @@
 import AArch64
 
 /// Where an MRS/MSR encoding issued by EL2 software goes, decided once per
-/// encoding (a 64K-entry table) so that the world switch pays one load per
-/// access, not a chain of comparisons. The parts that depend on state
-/// (CurrentEL, HCR_EL2.E2H) are left to `Processor.resolve`.
+/// encoding so that the world switch pays two loads per access, not a chain
+/// of comparisons. The table is two-level, indexed by (op0, op1, CRn) and
+/// then (CRm, op2), with one shared page for the encodings that are plain
+/// EL1 registers: a few KiB that stay in the cache between exits (a flat
+/// 64K-entry table missed it on most accesses). The parts that depend on
+/// state (CurrentEL, HCR_EL2.E2H) are left to `Processor.resolve`.
 struct RegisterRouting {
     enum Kind: UInt8 {
         case el1            // an EL1/EL0 register in Unicorn's CPU
@@ -16,7 +19,7 @@ struct RegisterRouting {
         case timerEL02      // CNTP_*_EL02/CNTV_*_EL02: the EL0 timer registers
     }
 
-    struct Entry {
+    struct Entry: Equatable {
         var kind: Kind
         /// For `el2` and `el1Redirected`: the EL2 register's slot in `EL2Registers.values`.
         var el2Slot: Int8 = -1
@@ -25,7 +28,16 @@ struct RegisterRouting {
         var knownSlot: Int8 = -1
     }
 
-    let entries: [Entry]
+    /// The page of each (op0, op1, CRn); page 0 holds only plain EL1 registers.
+    private let pageOf: [UInt8]
+    /// Pages of 128 entries, indexed by (CRm, op2).
+    private let pages: [Entry]
+
+    @inline(__always)
+    func entry(_ r: SystemRegister) -> Entry {
+        let hi = Int(r.op0 & 3) << 7 | Int(r.op1 & 7) << 4 | Int(r.crn & 15)
+        return pages[Int(pageOf[hi]) << 7 | Int(r.crm & 15) << 3 | Int(r.op2 & 7)]
+    }
 
     static func key(_ r: SystemRegister) -> Int { EL2Registers.key(r) }
 
@@ -37,12 +49,20 @@ struct RegisterRouting {
         + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .ACTLR_EL1]
 
     private init() {
-        var e = [Entry](repeating: Entry(kind: .el1), count: 1 << 16)
-        for k in 0..<(1 << 16) {
-            let r = SystemRegister(UInt8(k >> 14), UInt8(k >> 11 & 7), UInt8(k >> 7 & 15), UInt8(k >> 3 & 15), UInt8(k & 7))
-            e[k] = RegisterRouting.classify(r)
+        let plain = [Entry](repeating: Entry(kind: .el1), count: 128)
+        var pageOf = [UInt8](repeating: 0, count: 512)
+        var pages = plain
+        for hi in 0..<512 {
+            let page = (0..<128).map { lo in
+                RegisterRouting.classify(SystemRegister(UInt8(hi >> 7), UInt8(hi >> 4 & 7), UInt8(hi & 15), UInt8(lo >> 3), UInt8(lo & 7)))
+            }
+            guard page != plain else { continue }
+            pageOf[hi] = UInt8(pages.count / 128)
+            pages += page
         }
-        entries = e
+        precondition(pages.count / 128 <= 256, "register routing: more pages than a byte indexes")
+        self.pageOf = pageOf
+        self.pages = pages
     }
 
     private static func classify(_ r: SystemRegister) -> Entry {

@@ -48,6 +48,13 @@ public struct CPUContext: Sendable {
     static let slots: [SystemRegister] = SystemRegister.el1Context
         + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0, .ACTLR_EL1, .CSSELR_EL1]
 
+    /// The first slot of `regs`, which must sit in consecutive slots in order.
+    static func slotRange(_ regs: [SystemRegister]) -> Int {
+        let base = slot(regs[0]) ?? -1
+        precondition(base >= 0 && regs.indices.allSatisfy { slot(regs[$0]) == base + $0 }, "registers not in consecutive context slots")
+        return base
+    }
+
     /// The slot of `r`, found without hashing (the encoding packed into 16 bits).
     static func slot(_ r: SystemRegister) -> Int? {
         let key = Int(r.op0) << 14 | Int(r.op1) << 11 | Int(r.crn) << 7 | Int(r.crm) << 3 | Int(r.op2)

@@ -11,29 +11,35 @@ enum SystemRegisterSaveRestore {
     static let el1State: [SystemRegister] = SystemRegister.el1Context
     static let commonState: [SystemRegister] = [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0]
 
+    /// The context slots of the two sets (`CPUContext.slots` lists them first, in
+    /// this order): the loops index the slots, with no lookup per register.
+    static let el1Slot = CPUContext.slotRange(el1State)
+    static let commonSlot = CPUContext.slotRange(commonState)
+    static let el1StateEL12: [SystemRegister] = el1State.map(alias)
+
     /// Reads the EL1 state out of the CPU. `viaEL12`: from EL2 with E2H, through the *_EL12 aliases.
     static func saveEL1State(_ cpu: Processor, into ctx: inout CPUContext, viaEL12: Bool = false) {
-        for r in el1State {
-            ctx[r] = cpu.read(viaEL12 ? alias(r) : r)
-        }
-        cpu.count(.memoryAccess, el1State.count)
+        let regs = viaEL12 ? el1StateEL12 : el1State, base = el1Slot
+        for i in 0..<regs.count { ctx.sysregs[base &+ i] = cpu.read(regs[i]) }
+        cpu.count(.memoryAccess, regs.count)
     }
 
     static func restoreEL1State(_ cpu: Processor, from ctx: inout CPUContext, viaEL12: Bool = false) {
-        cpu.count(.memoryAccess, el1State.count)
-        for r in el1State {
-            cpu.write(viaEL12 ? alias(r) : r, ctx[r])
-        }
+        let regs = viaEL12 ? el1StateEL12 : el1State, base = el1Slot
+        cpu.count(.memoryAccess, regs.count)
+        for i in 0..<regs.count { cpu.write(regs[i], ctx.sysregs[base &+ i]) }
     }
 
     static func saveCommonState(_ cpu: Processor, into ctx: inout CPUContext) {
-        for r in commonState { ctx[r] = cpu.read(r) }
+        let base = commonSlot
+        for i in 0..<commonState.count { ctx.sysregs[base &+ i] = cpu.read(commonState[i]) }
         cpu.count(.memoryAccess, commonState.count)
     }
 
     static func restoreCommonState(_ cpu: Processor, from ctx: inout CPUContext) {
+        let base = commonSlot
         cpu.count(.memoryAccess, commonState.count)
-        for r in commonState { cpu.write(r, ctx[r]) }
+        for i in 0..<commonState.count { cpu.write(commonState[i], ctx.sysregs[base &+ i]) }
     }
 
     /// SP_EL1, ELR_EL1 and SPSR_EL1 have no *_EL12 form that E2H needs: SP_EL1 is

@@ -1,41 +1,42 @@
 /// HCR_EL2, the Hypervisor Configuration Register (Linux kvm_arm.h names).
+/// The bits are computed constants: the exit path tests them constantly.
 public struct HCR: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public let rawValue: UInt64
-    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-    public static let VM = HCR(rawValue: 1 << 0)
-    public static let SWIO = HCR(rawValue: 1 << 1)
-    public static let PTW = HCR(rawValue: 1 << 2)
-    public static let FMO = HCR(rawValue: 1 << 3)
-    public static let IMO = HCR(rawValue: 1 << 4)
-    public static let AMO = HCR(rawValue: 1 << 5)
-    public static let VF = HCR(rawValue: 1 << 6)
-    public static let VI = HCR(rawValue: 1 << 7)
-    public static let VSE = HCR(rawValue: 1 << 8)
-    public static let FB = HCR(rawValue: 1 << 9)
-    public static let BSU_IS = HCR(rawValue: 1 << 10)
-    public static let DC = HCR(rawValue: 1 << 12)
-    public static let TWI = HCR(rawValue: 1 << 13)
-    public static let TWE = HCR(rawValue: 1 << 14)
-    public static let TID0 = HCR(rawValue: 1 << 15)
-    public static let TID1 = HCR(rawValue: 1 << 16)
-    public static let TID2 = HCR(rawValue: 1 << 17)
-    public static let TID3 = HCR(rawValue: 1 << 18)
-    public static let TSC = HCR(rawValue: 1 << 19)
-    public static let TIDCP = HCR(rawValue: 1 << 20)
-    public static let TACR = HCR(rawValue: 1 << 21)
-    public static let TSW = HCR(rawValue: 1 << 22)
-    public static let TPCP = HCR(rawValue: 1 << 23)
-    public static let TPU = HCR(rawValue: 1 << 24)
-    public static let TTLB = HCR(rawValue: 1 << 25)
-    public static let TVM = HCR(rawValue: 1 << 26)
-    public static let TGE = HCR(rawValue: 1 << 27)
-    public static let TDZ = HCR(rawValue: 1 << 28)
-    public static let HCD = HCR(rawValue: 1 << 29)
-    public static let TRVM = HCR(rawValue: 1 << 30)
-    public static let RW = HCR(rawValue: 1 << 31)
-    public static let E2H = HCR(rawValue: 1 << 34)
-    public static let TLOR = HCR(rawValue: 1 << 35)
+    @inlinable public static var VM: HCR { HCR(rawValue: 1 << 0) }
+    @inlinable public static var SWIO: HCR { HCR(rawValue: 1 << 1) }
+    @inlinable public static var PTW: HCR { HCR(rawValue: 1 << 2) }
+    @inlinable public static var FMO: HCR { HCR(rawValue: 1 << 3) }
+    @inlinable public static var IMO: HCR { HCR(rawValue: 1 << 4) }
+    @inlinable public static var AMO: HCR { HCR(rawValue: 1 << 5) }
+    @inlinable public static var VF: HCR { HCR(rawValue: 1 << 6) }
+    @inlinable public static var VI: HCR { HCR(rawValue: 1 << 7) }
+    @inlinable public static var VSE: HCR { HCR(rawValue: 1 << 8) }
+    @inlinable public static var FB: HCR { HCR(rawValue: 1 << 9) }
+    @inlinable public static var BSU_IS: HCR { HCR(rawValue: 1 << 10) }
+    @inlinable public static var DC: HCR { HCR(rawValue: 1 << 12) }
+    @inlinable public static var TWI: HCR { HCR(rawValue: 1 << 13) }
+    @inlinable public static var TWE: HCR { HCR(rawValue: 1 << 14) }
+    @inlinable public static var TID0: HCR { HCR(rawValue: 1 << 15) }
+    @inlinable public static var TID1: HCR { HCR(rawValue: 1 << 16) }
+    @inlinable public static var TID2: HCR { HCR(rawValue: 1 << 17) }
+    @inlinable public static var TID3: HCR { HCR(rawValue: 1 << 18) }
+    @inlinable public static var TSC: HCR { HCR(rawValue: 1 << 19) }
+    @inlinable public static var TIDCP: HCR { HCR(rawValue: 1 << 20) }
+    @inlinable public static var TACR: HCR { HCR(rawValue: 1 << 21) }
+    @inlinable public static var TSW: HCR { HCR(rawValue: 1 << 22) }
+    @inlinable public static var TPCP: HCR { HCR(rawValue: 1 << 23) }
+    @inlinable public static var TPU: HCR { HCR(rawValue: 1 << 24) }
+    @inlinable public static var TTLB: HCR { HCR(rawValue: 1 << 25) }
+    @inlinable public static var TVM: HCR { HCR(rawValue: 1 << 26) }
+    @inlinable public static var TGE: HCR { HCR(rawValue: 1 << 27) }
+    @inlinable public static var TDZ: HCR { HCR(rawValue: 1 << 28) }
+    @inlinable public static var HCD: HCR { HCR(rawValue: 1 << 29) }
+    @inlinable public static var TRVM: HCR { HCR(rawValue: 1 << 30) }
+    @inlinable public static var RW: HCR { HCR(rawValue: 1 << 31) }
+    @inlinable public static var E2H: HCR { HCR(rawValue: 1 << 34) }
+    @inlinable public static var TLOR: HCR { HCR(rawValue: 1 << 35) }
 
     /// Bit names, for `--hcr +TWI,-TVM` and for traces.
     public static let named: [(String, HCR)] = [

@@ -24,7 +24,11 @@ public final class Processor {
     /// forgets the register it writes, and exception entry to EL1 forgets
     /// ELR/SPSR/ESR/FAR (`forgetEL1`). So a split-mode exit reads only what
     /// the guest changed, and writes only what differs.
-    var el1Known = [UInt64](repeating: 0, count: 32)
+    let el1Known: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
+        p.initialize(repeating: 0, count: 32)
+        return p
+    }()
     var el1KnownMask: UInt32 = 0
     /// The GPRs as the last `saveGPRs` read them, while no write came since.
     let gprKnownValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
@@ -126,7 +130,7 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { countTable.deallocate(); gprKnownValues.deallocate() }
+    deinit { countTable.deallocate(); gprKnownValues.deallocate(); el1Known.deallocate() }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
 

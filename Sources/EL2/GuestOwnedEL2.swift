@@ -159,7 +159,7 @@ extension Processor {
             return done(timer.read(r, clock: clock, el2: el2), true)
         }
         if r.crn == 12 && r.crm >= 8 {
-            unsupportedAtEL2("the GICv3 virtual CPU interface (\(r) at pc 0x\(String(pc, radix: 16))), for a guest of the guest's own,")
+            unsupportedAtEL2("the GICv3 virtual CPU interface for a guest of its own (\(r) at pc 0x\(String(pc, radix: 16)))")
             return true
         }
         // With E2H the *_EL2 registers that have an EL1 counterpart are the ones Unicorn's EL1 holds.
@@ -180,7 +180,7 @@ extension Processor {
         if r == .HCR_EL2 {
             let hcr = HCR(rawValue: v)
             if hcr.contains(.VM) {
-                unsupportedAtEL2("stage 2 for a guest of the guest's own (HCR_EL2.VM = 1 at pc 0x\(String(pc, radix: 16)))")
+                unsupportedAtEL2("stage 2 for a guest of its own (HCR_EL2.VM = 1 at pc 0x\(String(pc, radix: 16)))")
                 return true
             }
             if hcr.contains(.E2H) && !g.offersVHE {
@@ -396,7 +396,7 @@ extension Processor {
     /// HVC while the guest owns EL2: from its EL2 code (with E2H) it is taken to EL2 itself.
     func guestHVC(_ g: GuestOwnedEL2, pc: UInt64, imm: UInt16) {
         guard runsGuestEL2Code else {
-            unsupportedAtEL2("an HVC #\(imm) from EL1 to the guest's own EL2 (pc 0x\(String(pc &- 4, radix: 16))): the vectors of non-VHE EL2 code are not modelled")
+            unsupportedAtEL2("an HVC #\(imm) from EL1 to the guest's own EL2 vectors (pc 0x\(String(pc &- 4, radix: 16)))")
             return
         }
         enterEL1(kind: 0, esr: .hvc(imm16: imm), returnPC: pc)

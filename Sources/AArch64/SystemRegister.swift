@@ -96,6 +96,10 @@ extension SystemRegister {
     @inlinable public static var CNTHP_TVAL_EL2: SystemRegister { SystemRegister(3, 4, 14, 2, 0) }
     @inlinable public static var CNTHP_CTL_EL2: SystemRegister { SystemRegister(3, 4, 14, 2, 1) }
     @inlinable public static var CNTHP_CVAL_EL2: SystemRegister { SystemRegister(3, 4, 14, 2, 2) }
+    /// The EL2 virtual timer (FEAT_VHE), PPI 28.
+    @inlinable public static var CNTHV_TVAL_EL2: SystemRegister { SystemRegister(3, 4, 14, 3, 0) }
+    @inlinable public static var CNTHV_CTL_EL2: SystemRegister { SystemRegister(3, 4, 14, 3, 1) }
+    @inlinable public static var CNTHV_CVAL_EL2: SystemRegister { SystemRegister(3, 4, 14, 3, 2) }
     @inlinable public static var SCR_EL3: SystemRegister { SystemRegister(3, 6, 1, 1, 0) }
 
     // Generic timer.
@@ -175,6 +179,7 @@ extension SystemRegister {
             MAIR_EL2: "MAIR_EL2", VBAR_EL2: "VBAR_EL2", CONTEXTIDR_EL2: "CONTEXTIDR_EL2",
             TPIDR_EL2: "TPIDR_EL2", CNTHCTL_EL2: "CNTHCTL_EL2", CNTVOFF_EL2: "CNTVOFF_EL2",
             CNTHP_TVAL_EL2: "CNTHP_TVAL_EL2", CNTHP_CTL_EL2: "CNTHP_CTL_EL2", CNTHP_CVAL_EL2: "CNTHP_CVAL_EL2",
+            CNTHV_TVAL_EL2: "CNTHV_TVAL_EL2", CNTHV_CTL_EL2: "CNTHV_CTL_EL2", CNTHV_CVAL_EL2: "CNTHV_CVAL_EL2",
             SCR_EL3: "SCR_EL3",
             CNTFRQ_EL0: "CNTFRQ_EL0", CNTPCT_EL0: "CNTPCT_EL0", CNTVCT_EL0: "CNTVCT_EL0",
             CNTP_TVAL_EL0: "CNTP_TVAL_EL0", CNTP_CTL_EL0: "CNTP_CTL_EL0", CNTP_CVAL_EL0: "CNTP_CVAL_EL0",

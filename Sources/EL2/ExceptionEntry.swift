@@ -8,6 +8,10 @@ extension Processor {
     /// and HPFAR_EL2 where defined, then runs the EL2 software's vector.
     /// `resumePC` is where Unicorn continues if the software ERETs to it unchanged.
     func takeSynchronousToEL2(_ esr: ExceptionSyndrome, elr: UInt64, resumePC: UInt64, far: UInt64? = nil, hpfar: UInt64? = nil) {
+        if ownEL2 != nil {
+            unsupportedAtEL2("an exception from EL1 to the guest's own EL2 (EC 0x\(String(esr.raw >> 26 & 0x3F, radix: 16)), ISS 0x\(String(esr.iss, radix: 16)), pc 0x\(String(elr, radix: 16)))")
+            return
+        }
         enterEL2(elr: elr, resumePC: resumePC)
         el2.esr = esr.raw
         if let far { el2.far = far }
@@ -18,6 +22,7 @@ extension Processor {
 
     /// Takes a physical IRQ to EL2 (HCR_EL2.IMO), at VBAR_EL2 + 0x480.
     func takeIRQToEL2() {
+        if ownEL2 != nil { guestPhysicalInterruptCheck(); return }
         // The redistributor latches the interrupt it signalled: the host's world
         // switch may mask the timer before the handler acknowledges it.
         if let intid = highestPendingPhysical() { physical.pending |= 1 << UInt32(intid) }
@@ -75,18 +80,23 @@ extension Processor {
     /// EL1h with DAIF masked, PC = VBAR_EL1 + offset. Not an EL2 operation.
     func enterEL1(kind: UInt64, esr: ExceptionSyndrome?, returnPC: UInt64, far: UInt64? = nil) {
         let pstate = ProcessorState(raw: engine.read(.pstate))
+        let toEL2 = ownEL2?.el1IsEL2 == true
+        if toEL2 && !el2.hcr.contains(.E2H) {
+            unsupportedAtEL2("an exception taken at EL2 without HCR_EL2.E2H (to VBAR_EL2, from pc 0x\(String(returnPC, radix: 16)))")
+            return
+        }
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
         gprsKnown = false
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
-        engine.write(SystemRegisterID(.SPSR_EL1), pstate.raw)
+        engine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate))
         if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }
         if let far { engine.write(SystemRegisterID(.FAR_EL1), far) }
         setPSTATE(ProcessorState.entry(to: .el1h).raw)
         engine.write(.pc, vector)
         noteGuestExceptionEntry(vector: vector, from: returnPC)
-        let kindName = ["sync", "irq", "fiq", "serror"][Int(kind >> 7) & 3]
+        let kindName = (toEL2 ? "EL2 " : "") + ["sync", "irq", "fiq", "serror"][Int(kind >> 7) & 3]
         onEvent?(.guestException(pc: returnPC, vector: vector, kind: kindName, esr: esr))
         if pstate.daif != .all { onEvent?(.daif(pc: returnPC, old: pstate.daif, new: .all, cause: "exception entry (\(kindName))")) }
     }

@@ -2,7 +2,8 @@ import AArch64
 
 /// The generic timer: the virtual timer (CNTV_*, counting CNTVCT = CNTPCT -
 /// CNTVOFF_EL2), the EL1 physical timer (CNTP_*) and the EL2 physical timer
-/// (CNTHP_*, the host's tick), on virtual time. CTL: ENABLE[0] IMASK[1]
+/// (CNTHP_*, the host's tick), and the EL2 virtual timer (CNTHV_*, a guest
+/// that owns EL2 under E2H: its count has no offset), on virtual time. CTL: ENABLE[0] IMASK[1]
 /// ISTATUS[2] (read-only, computed).
 public final class GenericTimer {
     public struct Channel: Sendable {
@@ -19,10 +20,12 @@ public final class GenericTimer {
     public var virtual = Channel()
     public var physical = Channel()
     public var hypervisor = Channel()
+    public var hypervisorVirtual = Channel()
     /// PPI INTIDs (QEMU virt / GICv3 convention).
     public static let virtualPPI = 27
     public static let physicalPPI = 30
     public static let hypervisorPPI = 26
+    public static let hypervisorVirtualPPI = 28
 
     public init() {}
 
@@ -43,6 +46,9 @@ public final class GenericTimer {
         case .CNTHP_CTL_EL2: return hypervisor.ctl & 3 | (hypervisor.condition(count: pc) ? 4 : 0)
         case .CNTHP_CVAL_EL2: return hypervisor.cval
         case .CNTHP_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisor.cval &- pc))
+        case .CNTHV_CTL_EL2: return hypervisorVirtual.ctl & 3 | (hypervisorVirtual.condition(count: pc) ? 4 : 0)
+        case .CNTHV_CVAL_EL2: return hypervisorVirtual.cval
+        case .CNTHV_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisorVirtual.cval &- pc))
         default: return 0
         }
     }
@@ -59,6 +65,9 @@ public final class GenericTimer {
         case .CNTHP_CTL_EL2: hypervisor.ctl = v & 3
         case .CNTHP_CVAL_EL2: hypervisor.cval = v
         case .CNTHP_TVAL_EL2: hypervisor.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTHV_CTL_EL2: hypervisorVirtual.ctl = v & 3
+        case .CNTHV_CVAL_EL2: hypervisorVirtual.cval = v
+        case .CNTHV_TVAL_EL2: hypervisorVirtual.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         default: break
         }
     }
@@ -75,6 +84,7 @@ public final class GenericTimer {
         if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: el2.cntvoff) }
         if activePPIs & (1 << UInt32(GenericTimer.physicalPPI)) == 0 { consider(physical, counterOffset: 0) }
         if activePPIs & (1 << UInt32(GenericTimer.hypervisorPPI)) == 0 { consider(hypervisor, counterOffset: 0) }
+        if activePPIs & (1 << UInt32(GenericTimer.hypervisorVirtualPPI)) == 0 { consider(hypervisorVirtual, counterOffset: 0) }
         return best
     }
 
@@ -82,7 +92,7 @@ public final class GenericTimer {
     /// condition (ISTATUS) is met, masked or not, if any.
     func nextConditionMet(after now: UInt64, clock: VirtualClock, el2: EL2Registers) -> UInt64? {
         var best: UInt64?
-        for (ch, offset) in [(virtual, el2.cntvoff), (physical, 0), (hypervisor, 0)] where ch.enabled {
+        for (ch, offset) in [(virtual, el2.cntvoff), (physical, 0), (hypervisor, 0), (hypervisorVirtual, 0)] where ch.enabled {
             let t = conditionTime(ch, counterOffset: offset, clock: clock)
             if t > now { best = min(best ?? .max, t) }
         }

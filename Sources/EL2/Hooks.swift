@@ -29,9 +29,11 @@ extension Processor {
         case .hvc:
             // PC is past the HVC; ELR_EL2 is the next instruction.
             let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            if let g = ownEL2 { guestHVC(g, pc: pc, imm: imm); return }
             takeSynchronousToEL2(.hvc(imm16: imm), elr: pc, resumePC: pc)
         case .smc:
             let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            if let g = ownEL2 { guestSMC(g, pc: pc, imm: imm); return }
             if el2.hcr.contains(.TSC) {
                 // A trapped SMC returns to the SMC itself; the handler adds 4.
                 takeSynchronousToEL2(.smc(imm16: imm), elr: pc &- 4, resumePC: pc)
@@ -67,6 +69,7 @@ extension Processor {
         let r = SystemRegister(id)
         let pc = engine.read(.pc)
         let n = rt.generalPurposeIndex ?? 31
+        if let g = ownEL2, let handled = guestEL2Access(g, r, rt, n, value, isRead: isRead, pc: pc) { return handled }
         // EL2/EL3 registers and the *_EL12 aliases are UNDEFINED at EL1.
         if r.op0 == 3 && r.op1 >= 4 {
             undefinedToEL1(pc: pc)
@@ -174,6 +177,7 @@ extension Processor {
             case .wfe: wanted = true
             case .yield: wanted = spinWait.enabled
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
+            case .eret where ownEL2 != nil: wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumented[at] == nil {

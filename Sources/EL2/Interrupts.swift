@@ -27,6 +27,11 @@ extension Processor {
 
     func recomputeInterruptLines() {
         interruptLinesStale = false
+        if let g = ownEL2 {
+            nextDeadline = highestPendingPhysical() != nil ? 0
+                : min(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | guestSilencedPPIs(g)) ?? .max, physical.nextArrival)
+            return
+        }
         if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
             nextDeadline = 0
         } else {
@@ -50,6 +55,7 @@ extension Processor {
 
     /// The guest's own ERET at EL1: PSTATE from SPSR_EL1, PC from ELR_EL1.
     func guestERET(_ pc: UInt64) {
+        if let g = ownEL2, guestEL2ERET(g, pc) { return }
         let spsr = ProcessorState(raw: engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0)
         let elr = engine.read(SystemRegisterID(.ELR_EL1)) ?? 0
         let old = ProcessorState(raw: engine.read(.pstate)).daif
@@ -64,6 +70,7 @@ extension Processor {
     /// with mask `daif` would take now, if any.
     func pendingInterruptKind(for daif: InterruptMask) -> UInt64? {
         guard currentEL == 1 else { return nil }
+        if ownEL2 != nil && !daif.contains(.i) && highestPendingPhysical() != nil { return 0x80 }
         if virtualSErrorLine && !daif.contains(.a) { return 0x180 }
         if virtualFIQLine && !daif.contains(.f) { return 0x100 }
         if virtualIRQLine && !daif.contains(.i) { return 0x80 }
@@ -88,6 +95,7 @@ extension Processor {
     /// A physical interrupt may be pending (the timer deadline passed, an SGI
     /// arrived): with IMO it is taken to EL2 (KVM then injects the virtual one).
     func physicalInterruptCheck() {
+        if ownEL2 != nil { guestPhysicalInterruptCheck(); return }
         guard highestPendingPhysical() != nil else {
             updateVirtualInterruptLines()
             return

@@ -40,6 +40,8 @@ extension Processor {
         if timer.virtual.asserted(count: vc) { level |= 1 << UInt32(GenericTimer.virtualPPI) }
         if timer.physical.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.physicalPPI) }
         if timer.hypervisor.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorPPI) }
+        if timer.hypervisorVirtual.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorVirtualPPI) }
+        if let g = ownEL2 { return guestSignalled(g, level & ~physical.active & ~excluded) }
         if vgic.hcr & 1 != 0 && vgic.misr != 0 { level |= 1 << UInt32(PhysicalRedistributor.maintenancePPI) }
         let candidates = level & ~physical.active & ~excluded
         return candidates == 0 ? nil : candidates.trailingZeroBitCount
@@ -67,6 +69,7 @@ extension Processor {
     /// its own, if any: when (cycles) and what (a timer PPI, an SGI in flight).
     /// The host's own tick (PPI 26) is left out: it wakes nothing the guest waits for.
     public var nextPhysicalEvent: (time: UInt64, what: String)? {
+        if let g = ownEL2 { return guestNextPhysicalEvent(g) }
         if highestPendingPhysical(excluding: 1 << UInt32(GenericTimer.hypervisorPPI)) != nil { return (clock.cycles, "physical interrupt pending") }
         var best: (time: UInt64, what: String)?
         func consider(_ t: UInt64?, _ what: String) {

@@ -113,6 +113,8 @@ public final class Processor {
     /// Trace every DAIF change. Without it, MSR DAIFSet (which can only mask,
     /// never let an interrupt in) is not instrumented: one code hook less.
     public var traceDAIF = true
+    /// Entry at EL2: the guest owns EL2 and no EL2 software of el2emu runs (GuestOwnedEL2.swift).
+    public internal(set) var ownEL2: GuestOwnedEL2?
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
 

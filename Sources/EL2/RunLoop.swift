@@ -84,7 +84,7 @@ extension Processor {
     /// WFI: trapped to EL2 with TWI; otherwise completes at once if an
     /// interrupt is pending, else the PE waits (returns the WFI's PC).
     func waitForInterrupt(at pc: UInt64) -> UInt64? {
-        if el2.hcr.contains(.TWI) {
+        if el2.hcr.contains(.TWI) && !runsGuestEL2Code {
             takeSynchronousToEL2(.wfx(isWFE: false), elr: pc, resumePC: pc &+ 4)
             return nil
         }

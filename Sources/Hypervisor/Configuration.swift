@@ -27,6 +27,10 @@ public struct Configuration: Sendable {
     public var hostTickHz: UInt64 = 0
     /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
     public var ledger = true
+    /// The exception level the guest starts at: 1 (under el2emu's hypervisor,
+    /// `mode` chooses its design) or 2 (the guest owns EL2 and el2emu plays the
+    /// hardware and the EL3 firmware; `mode` vhe offers VHE, nvhe does not).
+    public var entryEL = 1
 
     /// The largest guest RAM el2emu accepts.
     public static let maxRAM: UInt64 = 16 << 30

@@ -69,6 +69,9 @@ final class GICv3Redistributor: Device {
             vm.enabledChanged(cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0180:
             vm.gic.privateEnabled[cpu] &= ~v32
+            vm.physicalGICChanged(cpu: cpu)
+        case GICv3Redistributor.sgiFrame + 0x0300, GICv3Redistributor.sgiFrame + 0x0380:   // ISACTIVER0, ICACTIVER0
+            vm.setActive(v32, offset == GICv3Redistributor.sgiFrame + 0x0300, cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0200: vm.setPending(v32, cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0280: vm.clearPending(v32, cpu: cpu)
         case GICv3Redistributor.sgiFrame + 0x0400..<GICv3Redistributor.sgiFrame + 0x0420:
@@ -76,6 +79,7 @@ final class GICv3Redistributor: Device {
             for i in 0..<min(size, 4) where first + i < 32 {
                 vm.gic.privatePriority[cpu][first + i] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i))
             }
+            vm.physicalGICChanged(cpu: cpu)
         default: break
         }
     }

@@ -11,6 +11,7 @@ import EL2
 extension VirtualMachine {
     func pendingBits(cpu: Int) -> UInt32 {
         guard cpu < vcpus.count else { return 0 }
+        if configuration.entryEL == 2 { return vcpus[cpu].cpu.physicalPendingBits }
         let v = vcpus[cpu]
         var bits: UInt32 = 0
         for p in v.pendingInterrupts where p.intid < 32 && (!p.hw || timerLine(v, intid: p.intid) != false) {
@@ -25,6 +26,7 @@ extension VirtualMachine {
 
     func activeBits(cpu: Int) -> UInt32 {
         guard cpu < vcpus.count else { return 0 }
+        if configuration.entryEL == 2 { return vcpus[cpu].cpu.physicalActiveBits }
         var bits: UInt32 = 0
         for lr in vcpus[cpu].context.vgic.lr where lr & (1 << 63) != 0 && lr & 0xFFFF_FFFF < 32 { bits |= 1 << UInt32(lr & 31) }
         return bits
@@ -33,6 +35,7 @@ extension VirtualMachine {
     /// GICR_ISPENDR0: latches each SGI/PPI in `bits` pending.
     func setPending(_ bits: UInt32, cpu: Int) {
         guard cpu < vcpus.count, bits != 0 else { return }
+        if configuration.entryEL == 2 { vcpus[cpu].cpu.setPhysicalPending(bits, true); return }
         for intid in 0..<32 where bits & (1 << UInt32(intid)) != 0 { queue(vcpus[cpu], intid: intid) }
         enabledChanged(cpu: cpu)
     }
@@ -41,6 +44,7 @@ extension VirtualMachine {
     /// `bits`; a timer's line, if still asserted, keeps it pending.
     func clearPending(_ bits: UInt32, cpu: Int) {
         guard cpu < vcpus.count, bits != 0 else { return }
+        if configuration.entryEL == 2 { vcpus[cpu].cpu.setPhysicalPending(bits, false); return }
         let v = vcpus[cpu]
         v.pendingInterrupts.removeAll { $0.intid < 32 && !$0.hw && bits & (1 << UInt32($0.intid)) != 0 }
         for i in v.context.vgic.lr.indices {

@@ -63,6 +63,7 @@ extension VirtualMachine {
         running = vcpu
         let cpu = vcpu.cpu
         if cpu.isParked { cpu.unpark() }   // restarted after CPU_OFF
+        if configuration.entryEL == 2 { enterAtEL2(vcpu); return }
         cpu.beginAtEL2(hcr: worldSwitch.hostHCR)
         // Each vCPU's MPIDR: Aff0 = its index (KVM's reset_mpidr).
         cpu.write(.VMPIDR_EL2, 0x8000_0000 | UInt64(vcpu.index))

@@ -34,7 +34,7 @@ final class Stage2 {
         // Guest RAM: `ramHostRegions` host regions, 4 GiB apart in host PA. A guest
         // run without stage 2 (`--hcr -VM`) sees host PAs: its RAM must be where it expects it.
         var c = c
-        if !c.guestHCR.contains(.VM) { c.ramHostBase = c.ramBase; c.ramHostRegions = 1 }
+        if !c.guestHCR.contains(.VM) || c.entryEL == 2 { c.ramHostBase = c.ramBase; c.ramHostRegions = 1 }
         var slots: [Memslot] = []
         let n = c.ramSize >= UInt64(c.ramHostRegions) << 21 ? max(1, c.ramHostRegions) : 1
         let chunk = n == 1 ? c.ramSize : (c.ramSize / UInt64(n)) & ~((1 << 21) - 1)

@@ -154,6 +154,7 @@ extension VirtualMachine {
     /// A vCPU's own redistributor enabled an interrupt it has queued: kick it.
     func enabledChanged(cpu index: Int) {
         guard index < vcpus.count else { return }
+        if configuration.entryEL == 2 { vcpus[index].cpu.physicalGICChanged(); return }
         let v = vcpus[index]
         guard v.pendingInterrupts.contains(where: { gic.canForward($0.intid, cpu: index) }) else { return }
         switch v.runState {

@@ -43,6 +43,9 @@ public final class VirtualMachine {
         guard (1...8).contains(configuration.cpus) else {
             throw SetupError(description: "--cpus \(configuration.cpus): el2emu runs 1 to 8 vCPUs")
         }
+        guard configuration.entryEL == 1 || configuration.entryEL == 2 else {
+            throw SetupError(description: "entry exception level \(configuration.entryEL): el2emu starts guests at EL1 or EL2")
+        }
         ledger = Ledger(profile: configuration.profile)
         worldSwitch = configuration.mode == .vhe ? VHESwitch() : SplitModeSwitch()
         stage2 = try Stage2(memory: memory, configuration: configuration)

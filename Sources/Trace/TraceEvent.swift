@@ -57,7 +57,8 @@ public struct TraceEvent {
                 fields = [("old", .string(old.description)), ("new", .string(new.description)), ("cause", .string(cause))]
             case .guestException(let p, let vector, let kind, let esr):
                 name = "exception"; categories = [.irq]; pc = p
-                text = "\(kind) taken at EL1 -> vector \(hex(vector))" + (esr.map { " (\(SyndromeDecoder.summary($0)))" } ?? "")
+                // Entry at EL2: the guest's own EL2 takes "EL2 sync", "EL2 irq"...
+                text = (kind.hasPrefix("EL2 ") ? "\(kind.dropFirst(4)) taken at EL2" : "\(kind) taken at EL1") + " -> vector \(hex(vector))" + (esr.map { " (\(SyndromeDecoder.summary($0)))" } ?? "")
                 fields = [("kind", .string(kind)), ("vector", .hex(vector))]
                 if let esr { fields += [("esr", .hex(esr.raw)), ("syndrome", .object(SyndromeDecoder.fields(esr)))] }
             case .virtualInterrupt(let intid, let pending):

@@ -20,6 +20,10 @@ struct Compare: ParsableCommand {
     @Option(help: "Write an HTML report with SVG charts into this directory (index.html).")
     var report: String?
 
+    func validate() throws {
+        if guest.entryEL != 1 { throw ValidationError("compare measures el2emu's hypervisor designs: the guest must enter at EL1, not --entry-el \(guest.entryEL)") }
+    }
+
     func run() throws {
         let input: CompareReportInput
         if guest.image == nil && guest.guest == nil {

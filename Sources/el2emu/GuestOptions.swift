@@ -52,6 +52,9 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("host-tick"), help: "The host's timer tick in Hz (IRQ exits while a guest runs); 0: none.")
     var hostTick: UInt64 = 0
 
+    @Option(name: .customLong("entry-el"), help: "Start the guest at EL1 (under el2emu's hypervisor) or EL2 (it owns EL2; el2emu plays the hardware and the EL3 firmware, PSCI over SMC; --mode vhe offers VHE, nvhe does not).")
+    var entryEL: Int = 1
+
     /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
     func configuration(mode: VirtualizationMode) throws -> Configuration {
         var config = Configuration()
@@ -71,6 +74,8 @@ struct GuestOptions: ParsableArguments {
         guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }
         config.hostTickHz = hostTick
         config.demandPaging = demandPaging
+        guard entryEL == 1 || entryEL == 2 else { throw ValidationError("--entry-el must be 1 or 2, not \(entryEL)") }
+        config.entryEL = entryEL
         switch ipaBits {
         case 40: config.vtcr = .kvm40BitIPA
         case 32: config.vtcr = .ipa32BitLevel2

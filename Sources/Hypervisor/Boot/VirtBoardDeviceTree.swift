@@ -19,7 +19,8 @@ public enum VirtBoardDeviceTree {
 
         root.add(.init("psci"))
             .set("compatible", .strings(["arm,psci-1.0", "arm,psci-0.2", "arm,psci"]))
-            .set("method", .string("hvc"))
+            // Entry at EL2: the guest owns the HVC conduit; PSCI is EL3 firmware's, over SMC (as QEMU with virtualization=on).
+            .set("method", .string(c.entryEL == 2 ? "smc" : "hvc"))
 
         root.add(.init("memory@\(hex(c.ramBase))"))
             .set("device_type", .string("memory"))
@@ -47,7 +48,8 @@ public enum VirtBoardDeviceTree {
 
         root.add(.init("timer"))
             .set("compatible", .strings(["arm,armv8-timer", "arm,armv7-timer"]))
-            .set("interrupts", .cells(ppi(29) + ppi(30) + ppi(27) + ppi(26)))
+            // Secure, non-secure physical, virtual, EL2 physical; and the EL2 virtual timer for a guest that owns EL2.
+            .set("interrupts", .cells(ppi(29) + ppi(30) + ppi(27) + ppi(26) + (c.entryEL == 2 ? ppi(28) : [])))
             .set("always-on", .empty)
 
         root.add(.init("apb-pclk"))

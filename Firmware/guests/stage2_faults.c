@@ -5,6 +5,7 @@
 // remapped at stage 2 that the guest sees only after the TLBI.
 // The hypervisor's side is the test hypercall service (0xC600_00xx).
 #include "guest.h"
+#include "mmu.h"
 
 #define TEST_PROTECT 0xC6000001u   // x1 IPA, x2 writable, x3 executable
 #define TEST_REMAP   0xC6000002u   // x1 IPA, x2 fill byte of the new page, x3 invalidate
@@ -41,12 +42,7 @@ static void mmu_on(void) {
     for (uint64_t i = 0; i < 512; i++) l2[i] = (0x40000000ul + (i << 21)) | ATTR(0) | SH_INNER | AF | 1;
     l2[(PAGE_REMAP - 0x40000000ul) >> 21] = L3_TABLE | 3;      // ... and one 2 MiB range in pages
     for (uint64_t i = 0; i < 512; i++) l3[i] = (PAGE_REMAP + (i << 12)) | ATTR(0) | SH_INNER | AF | 3;
-    WRITE_SYSREG(mair_el1, 0x04ffull);                         // Attr0 normal WB, Attr1 Device-nGnRE
-    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
-    WRITE_SYSREG(ttbr0_el1, L1_TABLE);
-    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
-    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | 1 | (1 << 2) | (1 << 12));
-    ISB();
+    mmu_enable(L1_TABLE);
 }
 
 static void flush_stage1(void) { __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory"); }

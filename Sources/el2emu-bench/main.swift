@@ -92,7 +92,7 @@ func peakRSSMiB(mem: String) throws -> Double {
     return kb / 1024
 }
 
-// `--only-hypercall vhe|nvhe`: just that loop, long, for a profiler.
+// `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
 if CommandLine.arguments.contains("--only-memory") {
     let image = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let bare = try seconds { try BareUnicorn.run(image, x0: 8 << 8, x1: 0) }
@@ -103,7 +103,7 @@ if CommandLine.arguments.contains("--only-memory") {
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
     let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
-    let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n)
+    let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: !CommandLine.arguments.contains("--no-ledger"))
     print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
     exit(0)
 }

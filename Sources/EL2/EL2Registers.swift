@@ -65,14 +65,9 @@ public struct EL2Registers: Sendable {
     static var AFSR1_EL2: SystemRegister { SystemRegister(3, 4, 5, 1, 1) }
     static var AMAIR_EL2: SystemRegister { SystemRegister(3, 4, 10, 3, 0) }
 
-    /// With HCR_EL2.E2H, an EL2 access to an *_EL1 encoding reaches this *_EL2
+    /// With HCR_EL2.E2H, an EL2 access to an *_EL1 encoding reaches the *_EL2
     /// register instead (Arm ARM D13.2 "Register redirection"; CPACR→CPTR,
-    /// CNTKCTL→CNTHCTL). ELR/SPSR_EL1 encodings reach ELR/SPSR_EL2.
-    public static func e2hRedirect(_ r: SystemRegister) -> SystemRegister? {
-        let i = redirectTable[key(r)]
-        return i < 0 ? nil : registers[Int(i)]
-    }
-
+    /// CNTKCTL→CNTHCTL; ELR/SPSR_EL1 reach ELR/SPSR_EL2). `RegisterRouting` routes by it.
     static let redirects: [(SystemRegister, SystemRegister)] = [
         (.SCTLR_EL1, .SCTLR_EL2), (.CPACR_EL1, .CPTR_EL2), (.TTBR0_EL1, .TTBR0_EL2), (.TTBR1_EL1, .TTBR1_EL2),
         (.TCR_EL1, .TCR_EL2), (.AFSR0_EL1, AFSR0_EL2), (.AFSR1_EL1, AFSR1_EL2), (.ESR_EL1, .ESR_EL2),

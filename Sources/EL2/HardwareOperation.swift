@@ -126,18 +126,6 @@ public struct OperationCounts: Equatable, Sendable {
         if table.count < OperationCounts.size { table += Array(repeating: 0, count: OperationCounts.size - table.count) }
     }
 
-    /// Adds a buffer laid out like `table`.
-    public mutating func add(_ buffer: UnsafeBufferPointer<Int>) {
-        table.withUnsafeMutableBufferPointer { x in
-            for i in 0..<min(x.count, buffer.count) { x[i] &+= buffer[i] }
-        }
-    }
-
-    @inline(__always)
-    public mutating func add(_ op: HardwareOperation, _ phase: Phase, _ n: Int = 1) {
-        table[phase.rawValue &* OperationCounts.width &+ op.rawValue] &+= n
-    }
-
     public subscript(op: HardwareOperation, phase: Phase) -> Int {
         table[phase.rawValue * OperationCounts.width + op.rawValue]
     }
@@ -147,10 +135,6 @@ public struct OperationCounts: Equatable, Sendable {
     }
 
     public var isEmpty: Bool { !table.contains { $0 != 0 } }
-
-    public mutating func clear() {
-        table.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-    }
 
     public static func += (a: inout OperationCounts, b: OperationCounts) {
         a.table.withUnsafeMutableBufferPointer { x in

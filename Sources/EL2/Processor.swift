@@ -42,7 +42,7 @@ public final class Processor {
     var storedClock = VirtualClock()
     var syncedInstructions: UInt64 = 0
     var gate: BlockGate?
-    /// Operations performed since the software last took them (`takeCounts`),
+    /// Operations performed since the software last took them (`withCounts`),
     /// phase-major like `OperationCounts.table`: a fixed buffer, bumped with
     /// no checks, since every operation of every exit lands here.
     let countTable: UnsafeMutablePointer<Int> = {
@@ -206,9 +206,9 @@ public final class Processor {
         return r
     }
 
-    /// Takes the counts since the last call (the ledger's per-exit record).
-    public func takeCounts() -> OperationCounts {
-        withCounts { OperationCounts($0.table) }
+    /// Drops the counts since the last take (set-up work no exit pays for).
+    public func discardCounts() {
+        withCounts { _ in }
     }
 
     public func readGPR(_ n: Int) -> UInt64 {

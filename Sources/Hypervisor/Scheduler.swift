@@ -70,7 +70,7 @@ extension VirtualMachine {
         programStage2(cpu)
         armHostTick(vcpu)
         worldSwitch.firstEntry(vcpu)
-        _ = cpu.takeCounts()
+        cpu.discardCounts()
     }
 
     /// When and why a sleeping vCPU wakes, if anything can wake it.

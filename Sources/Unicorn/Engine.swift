@@ -10,6 +10,7 @@ public final class Engine {
     public enum CPUModel: Int32, Sendable { case a57 = 0, a53 = 1, a72 = 2, max = 3 }
 
     public init(model: CPUModel = .a57) throws {
+        (gprValues, gprPointers) = Engine.gprBuffers()
         var handle: OpaquePointer?
         try check(uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &handle))
         guard let handle else { throw UnicornError(UC_ERR_HANDLE) }
@@ -66,12 +67,17 @@ public final class Engine {
         for i in 0..<31 { p[i] = Register.x(i).id }
         return p
     }()
-    private let gprValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-    private lazy var gprPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?> = {
-        let p = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 31)
-        for i in 0..<31 { p[i] = UnsafeMutableRawPointer(gprValues + i) }
-        return p
-    }()
+    private let gprValues: UnsafeMutablePointer<UInt64>
+    /// Pointers into `gprValues` (a stored constant: a lazy one was created by deinit if never used).
+    private let gprPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+
+    private static func gprBuffers() -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
+        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+        values.initialize(repeating: 0, count: 31)
+        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 31)
+        for i in 0..<31 { pointers[i] = UnsafeMutableRawPointer(values + i) }
+        return (values, pointers)
+    }
 
 
     /// Reads a system register by encoding; nil when the CPU has no such register.

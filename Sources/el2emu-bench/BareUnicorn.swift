@@ -7,7 +7,10 @@ enum BareUnicorn {
     /// Runs `image` with x0/x1 set. An HVC is answered by `onHVC` (if given)
     /// and execution goes on after it, as Unicorn does for a hooked
     /// exception; any other exception (the semihosting exit's HLT) ends the run.
-    static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, onHVC: (() -> Void)? = nil) throws {
+    /// `countingBlocks` adds the one thing virtual time needs: a block hook
+    /// (the same C gate el2emu uses) that counts each block's instructions.
+    static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, countingBlocks: Bool = false,
+                    onHVC: (() -> Void)? = nil) throws {
         let engine = try Engine(model: .a57)
         engine.write(SystemRegisterID(op0: 3, op1: 6, crn: 1, crm: 1, op2: 0), 0x501)
         let ram = UnsafeMutableRawPointer.allocate(byteCount: 128 << 20, alignment: 4096)
@@ -22,6 +25,12 @@ enum BareUnicorn {
         try engine.onInterrupt { [unowned engine] intno in
             if intno == 11, let onHVC { onHVC() } else { engine.stop() }
         }
+        var gate: BlockGate?
+        if countingBlocks {
+            gate = try engine.blockGate { address, _ in gate?.remember(address) }
+            gate?.threshold = .max
+        }
+        defer { gate = nil }
         engine.write(.x(0), x0)
         engine.write(.x(1), x1)
         engine.write(.pstate, 0x3C5)

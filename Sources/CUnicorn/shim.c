@@ -77,3 +77,60 @@ static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, 
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
     return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_block_gate_hook, gate, 1, 0);
 }
+
+// Gathers the selected entries' ids and value pointers; CP_REG entries get
+// a copy of their encoding in `cp` (the batch itself is never written, so
+// PEs on other threads may share it). A failed batch (an encoding this CPU
+// lacks) is redone one register at a time, so one bad entry reads as 0 or
+// is dropped without losing the others.
+static int el2_reg_batch_gather(const el2_reg_batch *b, uint32_t mask, uint64_t *values,
+                                int *ids, void **ptrs, int *index, uc_arm64_cp_reg *cp) {
+    int n = 0;
+    for (; mask != 0; mask &= mask - 1) {
+        int i = __builtin_ctz(mask);
+        if (i >= b->count) break;
+        ids[n] = b->ids[i];
+        if (b->ids[i] == UC_ARM64_REG_CP_REG) {
+            cp[n] = b->cp[i];
+            cp[n].val = values[i];
+            ptrs[n] = &cp[n];
+        } else {
+            ptrs[n] = &values[i];
+        }
+        index[n++] = i;
+    }
+    return n;
+}
+
+void el2_reg_batch_read(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, uint64_t *values) {
+    int ids[32], index[32];
+    void *ptrs[32];
+    uc_arm64_cp_reg cp[32];
+    for (uint32_t m = mask; m != 0; m &= m - 1) values[__builtin_ctz(m)] = 0;
+    int n = el2_reg_batch_gather(b, mask, values, ids, ptrs, index, cp);
+    if (n == 0) return;
+    if (uc_reg_read_batch(uc, ids, ptrs, n) != UC_ERR_OK) {
+        for (int k = 0; k < n; k++) {
+            if (uc_reg_read(uc, ids[k], ptrs[k]) != UC_ERR_OK) {
+                values[index[k]] = 0;
+                cp[k].val = 0;
+            }
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (ids[k] == UC_ARM64_REG_CP_REG) values[index[k]] = cp[k].val;
+    }
+}
+
+void el2_reg_batch_write(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, const uint64_t *values) {
+    int ids[32], index[32];
+    void *ptrs[32];
+    uc_arm64_cp_reg cp[32];
+    uint64_t copy[32];
+    for (int i = 0; i < b->count && i < 32; i++) copy[i] = (mask >> i & 1) ? values[i] : 0;
+    int n = el2_reg_batch_gather(b, mask, copy, ids, ptrs, index, cp);
+    if (n == 0) return;
+    if (uc_reg_write_batch(uc, ids, ptrs, n) != UC_ERR_OK) {
+        for (int k = 0; k < n; k++) uc_reg_write(uc, ids[k], ptrs[k]);
+    }
+}

@@ -85,6 +85,8 @@ public final class Processor {
     public var innerShareablePeers: () -> [Processor] = { [] }
     /// PC at which the current hook's instruction would naturally continue.
     var naturalPC: UInt64 = 0
+    /// PSTATE as the guest left it on entry to EL2; while EL2 software runs,
+    /// always what Unicorn's PSTATE holds (see `livePSTATE`).
     var pstateAtEntry: UInt64 = 0
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()

@@ -12,13 +12,17 @@ extension Processor {
 
     func readBankedSP(_ r: SystemRegister) -> UInt64 {
         let want: Register = r == .SP_EL1 ? .spEL1 : .spEL0
-        return want == selectedSP(ProcessorState(raw: engine.read(.pstate))) ? engine.read(.sp) : engine.read(want)
+        return want == selectedSP(ProcessorState(raw: livePSTATE)) ? engine.read(.sp) : engine.read(want)
     }
 
     func writeBankedSP(_ r: SystemRegister, _ v: UInt64) {
         let want: Register = r == .SP_EL1 ? .spEL1 : .spEL0
-        if want == selectedSP(ProcessorState(raw: engine.read(.pstate))) { engine.write(.sp, v) } else { engine.write(want, v) }
+        if want == selectedSP(ProcessorState(raw: livePSTATE)) { engine.write(.sp, v) } else { engine.write(want, v) }
     }
+
+    /// Unicorn's PSTATE (the guest's): while EL2 software runs it is
+    /// `pstateAtEntry`, which every PSTATE write at EL2 keeps current.
+    var livePSTATE: UInt64 { currentEL == 2 ? pstateAtEntry : engine.read(.pstate) }
 
     /// Writes PSTATE, moving the live SP between the banks when the selection
     /// changes, and making QEMU's cached EL follow a change of exception level.
@@ -30,6 +34,7 @@ extension Processor {
             engine.write(.sp, engine.read(to))
         }
         engine.write(.pstate, new)
+        if currentEL == 2 { pstateAtEntry = new }
         if old.exceptionLevel != ProcessorState(raw: new).exceptionLevel { exceptionLevelChanged(from: old.exceptionLevel) }
     }
 }

@@ -16,30 +16,38 @@ enum SystemRegisterSaveRestore {
     static let el1Slot = CPUContext.slotRange(el1State)
     static let commonSlot = CPUContext.slotRange(commonState)
     static let el1StateEL12: [SystemRegister] = el1State.map(alias)
+    /// The sets routed once, for the processor's list save/restore (one Unicorn call each).
+    static let el1List = EL1RegisterList(el1State)
+    static let el1ListEL12 = EL1RegisterList(el1StateEL12)
+    static let commonList = EL1RegisterList(commonState)
 
     /// Reads the EL1 state out of the CPU. `viaEL12`: from EL2 with E2H, through the *_EL12 aliases.
     static func saveEL1State(_ cpu: Processor, into ctx: inout CPUContext, viaEL12: Bool = false) {
-        let regs = viaEL12 ? el1StateEL12 : el1State, base = el1Slot
-        for i in 0..<regs.count { ctx.sysregs[base &+ i] = cpu.read(regs[i]) }
-        cpu.count(.memoryAccess, regs.count)
+        save(viaEL12 ? el1ListEL12 : el1List, cpu, into: &ctx, at: el1Slot)
     }
 
     static func restoreEL1State(_ cpu: Processor, from ctx: inout CPUContext, viaEL12: Bool = false) {
-        let regs = viaEL12 ? el1StateEL12 : el1State, base = el1Slot
-        cpu.count(.memoryAccess, regs.count)
-        for i in 0..<regs.count { cpu.write(regs[i], ctx.sysregs[base &+ i]) }
+        restore(viaEL12 ? el1ListEL12 : el1List, cpu, from: &ctx, at: el1Slot)
     }
 
     static func saveCommonState(_ cpu: Processor, into ctx: inout CPUContext) {
-        let base = commonSlot
-        for i in 0..<commonState.count { ctx.sysregs[base &+ i] = cpu.read(commonState[i]) }
-        cpu.count(.memoryAccess, commonState.count)
+        save(commonList, cpu, into: &ctx, at: commonSlot)
     }
 
     static func restoreCommonState(_ cpu: Processor, from ctx: inout CPUContext) {
-        let base = commonSlot
-        cpu.count(.memoryAccess, commonState.count)
-        for i in 0..<commonState.count { cpu.write(commonState[i], ctx.sysregs[base &+ i]) }
+        restore(commonList, cpu, from: &ctx, at: commonSlot)
+    }
+
+    /// Each register is an MRS to a context slot (a store: one memory access).
+    private static func save(_ list: EL1RegisterList, _ cpu: Processor, into ctx: inout CPUContext, at base: Int) {
+        ctx.sysregs.withUnsafeMutableBufferPointer { cpu.save(list, into: $0.baseAddress! + base) }
+        cpu.count(.memoryAccess, list.count)
+    }
+
+    /// Each register is a load from its context slot, then an MSR.
+    private static func restore(_ list: EL1RegisterList, _ cpu: Processor, from ctx: inout CPUContext, at base: Int) {
+        cpu.count(.memoryAccess, list.count)
+        ctx.sysregs.withUnsafeBufferPointer { cpu.restore(list, from: $0.baseAddress! + base) }
     }
 
     /// SP_EL1, ELR_EL1 and SPSR_EL1 have no *_EL12 form that E2H needs: SP_EL1 is

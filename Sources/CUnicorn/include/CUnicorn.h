@@ -39,4 +39,17 @@ typedef struct el2_block_gate {
     uint64_t recent[4096];
 } el2_block_gate;
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
+
+// Up to 32 registers read or written together in one Unicorn call: a world
+// switch's save/restore list. ids[i] is a uc_arm64_reg; an entry whose id is
+// UC_ARM64_REG_CP_REG is reached by the encoding in cp[i]. `mask` selects the
+// entries; values[i] holds entry i's value (a register Unicorn keeps in 32
+// bits reads as zero-extended).
+typedef struct el2_reg_batch {
+    int count;
+    int ids[32];
+    uc_arm64_cp_reg cp[32];
+} el2_reg_batch;
+void el2_reg_batch_read(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, uint64_t *values);
+void el2_reg_batch_write(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, const uint64_t *values);
 #endif

@@ -10,10 +10,13 @@ public struct EL2Registers: Sendable {
         .CONTEXTIDR_EL2, .TPIDR_EL2, .CNTHCTL_EL2, .CNTVOFF_EL2, .VPIDR_EL2, .VMPIDR_EL2,
         AFSR0_EL2, AFSR1_EL2, AMAIR_EL2,
     ]
-    static let hcrSlot = 0, vttbrSlot = 7, vtcrSlot = 8
-    var values = [UInt64](repeating: 0, count: EL2Registers.registers.count)
+    static let hcrSlot = 0
+    /// Inline storage, one slot per entry of `registers`: no reference count or
+    /// uniqueness check on the world switch's every access.
+    var values = InlineArray<25, UInt64>(repeating: 0)
 
     public init() {
+        precondition(EL2Registers.registers.count == values.count, "EL2Registers: one storage slot per register")
         hcr = HCR.hostNVHE
         sctlr = 0x30C5_0830   // SCTLR_EL2 RES1 bits
         cptr = 0x33FF         // CPTR_EL2 RES1 bits (nVHE layout)
@@ -36,11 +39,11 @@ public struct EL2Registers: Sendable {
     public subscript(r: SystemRegister) -> UInt64? {
         get {
             let i = EL2Registers.slotTable[EL2Registers.key(r)]
-            return i < 0 ? nil : values[Int(i)]
+            return i < 0 || Int(i) >= values.count ? nil : values[Int(i)]
         }
         set {
             let i = EL2Registers.slotTable[EL2Registers.key(r)]
-            if i >= 0, let v = newValue { values[Int(i)] = v }
+            if i >= 0, Int(i) < values.count, let v = newValue { values[Int(i)] = v }
         }
     }
 

@@ -35,7 +35,10 @@ extension Processor {
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
         phase = .entry
         count(.trapToEL2)
-        pstateAtEntry = engine.read(.pstate)
+        // The GPRs as the exception found them, read with PSTATE in one call:
+        // the vector's save then copies them (`saveGPRs`).
+        pstateAtEntry = engine.readGeneralPurposeRegistersAndPSTATE(into: gprKnownValues)
+        gprsKnown = true
         el2.spsr = pstateAtEntry
         el2.elr = elr
         naturalPC = resumePC
@@ -72,7 +75,7 @@ extension Processor {
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
         syncTranslationRegime()
         if interruptLinesStale { recomputeInterruptLines() }
-        deliverPendingInterrupts()
+        deliverPendingInterrupts(pstate: el2.spsr)
     }
 
     /// Exception entry to EL1 done by the hardware itself (an UNDEF, SVC or a

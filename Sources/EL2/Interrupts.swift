@@ -78,8 +78,9 @@ extension Processor {
     }
 
     /// Takes a pending, unmasked virtual interrupt now, returning to `returnPC`.
-    func deliverPendingInterrupts(returnPC: UInt64? = nil) {
-        let pstate = ProcessorState(raw: engine.read(.pstate))
+    /// `pstate`: what Unicorn's PSTATE holds, when the caller knows it.
+    func deliverPendingInterrupts(returnPC: UInt64? = nil, pstate known: UInt64? = nil) {
+        let pstate = ProcessorState(raw: known ?? engine.read(.pstate))
         guard let kind = pendingInterruptKind(for: pstate.daif) else { return }
         let ret = returnPC ?? (currentEL == 1 && el2.elr == naturalPC ? naturalPC : engine.read(.pc))
         if kind == 0x180 {

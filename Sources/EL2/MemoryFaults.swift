@@ -29,11 +29,6 @@ enum PendingAbort {
 /// unmap), so demand paging runs at ~2.5-3.5k faults/s; in steady state the
 /// guest runs as fast with stage 2 on as off (Stage2Benchmarks).
 extension Processor {
-    func translationControlChanged(_ reg: SystemRegister, old: UInt64) {
-        if reg == .HCR_EL2 { updateVirtualInterruptLines() }
-        // The TLB follows VTTBR/VTCR/HCR.VM at the next entry to the guest (syncTranslationRegime).
-    }
-
     /// A TLB miss or permission fault on Unicorn's map. Returns true when a
     /// valid translation was entered (Unicorn retries the access).
     func stage2Abort(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {

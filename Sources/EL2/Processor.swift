@@ -30,7 +30,7 @@ public final class Processor {
         return p
     }()
     var el1KnownMask: UInt32 = 0
-    /// The GPRs as the last `saveGPRs` read them, while no write came since.
+    /// The GPRs as exception entry (or the last `saveGPRs`) read them, while no write came since.
     let gprKnownValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
     var gprsKnown = false
     /// Virtual time. Guest instructions are counted by the block gate in C and
@@ -142,6 +142,7 @@ public final class Processor {
         engine.write(.pc, pc)
         engine.write(.pstate, pstate.raw)
         for (i, v) in [x0, x1, x2, x3].enumerated() { engine.write(.x(i), v) }
+        gprsKnown = false
     }
 
     /// Maps host memory into the CPU's view at `address` (guest-physical).
@@ -225,12 +226,15 @@ public final class Processor {
     }
 
     /// Saves x0...x30 (31 GPR operations), as the EL2 vector's entry code does.
+    /// Right after exception entry the values come from the entry's read of the register file.
     public func saveGPRs(into regs: inout [UInt64]) {
         count(.gprSave, 31)
         if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
-        regs.withUnsafeMutableBufferPointer { engine.readGeneralPurposeRegisters(into: $0.baseAddress!) }
-        regs.withUnsafeBufferPointer { gprKnownValues.update(from: $0.baseAddress!, count: 31) }
-        gprsKnown = true
+        if !gprsKnown {
+            engine.readGeneralPurposeRegisters(into: gprKnownValues)
+            gprsKnown = true
+        }
+        regs.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: gprKnownValues, count: 31) }
     }
 
     /// Restores x0...x30 (31 GPR operations). Right after a save, only the
@@ -277,11 +281,10 @@ public final class Processor {
         case .el2(let slot):
             count(.sysregWriteEL2)
             guard slot >= 0 else { return }
-            let old = el2.values[slot]
             el2.values[slot] = v
-            if slot == EL2Registers.hcrSlot || slot == EL2Registers.vttbrSlot || slot == EL2Registers.vtcrSlot {
-                translationControlChanged(EL2Registers.registers[slot], old: old)
-            }
+            // HCR_EL2's IMO/FMO/VI/VF/VSE drive the virtual interrupt lines; the TLB
+            // follows VTTBR/VTCR/HCR.VM at the next entry to the guest (syncTranslationRegime).
+            if slot == EL2Registers.hcrSlot { updateVirtualInterruptLines() }
         case .el1(let reg, let known):
             count(.sysregWriteEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }

@@ -41,7 +41,10 @@ public final class Ledger {
     // The totals by kind live in fixed buffers indexed by `ExitKind.code`:
     // the exit path adds to them with no hashing, copying or checks.
     private static var phases: Int { OperationCounts.phases }
-    private let prices: UnsafeMutablePointer<Int>
+    /// Per count cell (phase * width + operation): its operation's price and its phase,
+    /// so that pricing a cell takes no division.
+    private let cellPrice: UnsafeMutablePointer<Int>
+    private let cellPhase: UnsafeMutablePointer<Int>
     private let kindCounts: UnsafeMutablePointer<Int>          // [kind][OperationCounts.size]
     private let kindPhaseCycles: UnsafeMutablePointer<UInt64>  // [kind][phase]
     private var kindExits = [Int](repeating: 0, count: ExitKind.count)
@@ -51,9 +54,12 @@ public final class Ledger {
 
     init(profile: CostProfile) {
         self.profile = profile
-        prices = .allocate(capacity: OperationCounts.width)
-        for o in 0..<OperationCounts.width {
-            prices[o] = o < profile.cyclesPerOperation.count ? profile.cyclesPerOperation[o] : 0
+        cellPrice = .allocate(capacity: OperationCounts.size)
+        cellPhase = .allocate(capacity: OperationCounts.size)
+        for cell in 0..<OperationCounts.size {
+            let o = cell % OperationCounts.width
+            cellPrice[cell] = o < profile.cyclesPerOperation.count ? max(0, profile.cyclesPerOperation[o]) : 0
+            cellPhase[cell] = cell / OperationCounts.width
         }
         kindCounts = .allocate(capacity: ExitKind.count * OperationCounts.size)
         kindCounts.initialize(repeating: 0, count: ExitKind.count * OperationCounts.size)
@@ -64,7 +70,7 @@ public final class Ledger {
     }
 
     deinit {
-        prices.deallocate(); kindCounts.deallocate(); kindPhaseCycles.deallocate(); phaseScratch.deallocate()
+        cellPrice.deallocate(); cellPhase.deallocate(); kindCounts.deallocate(); kindPhaseCycles.deallocate(); phaseScratch.deallocate()
     }
 
     /// The totals by kind name, like kvm_stat's rows.
@@ -85,13 +91,13 @@ public final class Ledger {
     /// them to the totals; returns its cycles. The per-exit record is only
     /// built when someone traces (`makeRecord`).
     func account(kind: ExitKind, counts: CountsView) -> UInt64 {
-        let w = OperationCounts.width, k = kind.code
+        let k = kind.code
         let sums = kindCounts + k &* OperationCounts.size
         let phaseSums = kindPhaseCycles + k &* Ledger.phases
         phaseScratch.update(repeating: 0, count: Ledger.phases)
         counts.forEachCounted { cell, n in
             sums[cell] &+= n
-            phaseScratch[cell / w] &+= UInt64(truncatingIfNeeded: max(0, n &* prices[cell % w]))
+            phaseScratch[cellPhase[cell]] &+= UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
         }
         var total: UInt64 = 0
         for p in 0..<Ledger.phases {

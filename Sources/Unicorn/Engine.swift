@@ -54,6 +54,15 @@ public final class Engine {
         values.update(from: gprValues, count: 31)
     }
 
+    /// Reads X0...X30 and PSTATE in one call: the state an exception entry
+    /// needs at once (the vector saves the GPRs, SPSR takes PSTATE).
+    public func readGeneralPurposeRegistersAndPSTATE(into values: UnsafeMutablePointer<UInt64>) -> UInt64 {
+        gprValues[31] = 0   // PSTATE is 32 bits wide in Unicorn
+        _ = uc_reg_read_batch(uc, gprIDs, gprPointers, 32)
+        values.update(from: gprValues, count: 31)
+        return gprValues[31]
+    }
+
     /// Writes X0...X30 in one call.
     public func writeGeneralPurposeRegisters(_ values: UnsafePointer<UInt64>) {
         gprValues.update(from: values, count: 31)
@@ -63,8 +72,9 @@ public final class Engine {
     /// The batch calls' argument arrays, built once: an exit reads and writes
     /// all 31 GPRs, and building them per call was a good part of its cost.
     private let gprIDs: UnsafeMutablePointer<Int32> = {
-        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 31)
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 32)
         for i in 0..<31 { p[i] = Register.x(i).id }
+        p[31] = Register.pstate.id
         return p
     }()
     private let gprValues: UnsafeMutablePointer<UInt64>
@@ -72,10 +82,10 @@ public final class Engine {
     private let gprPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     private static func gprBuffers() -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
-        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-        values.initialize(repeating: 0, count: 31)
-        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 31)
-        for i in 0..<31 { pointers[i] = UnsafeMutableRawPointer(values + i) }
+        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
+        values.initialize(repeating: 0, count: 32)
+        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 32)
+        for i in 0..<32 { pointers[i] = UnsafeMutableRawPointer(values + i) }
         return (values, pointers)
     }
 

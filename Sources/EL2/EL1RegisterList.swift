@@ -5,11 +5,13 @@ import Unicorn
 /// like KVM's `__sysreg_save_el1_state`: each register is still one counted
 /// MRS/MSR, but the list is routed once and reaches Unicorn in one call.
 /// The registers may be named by their EL1 encodings or by *_EL12 aliases.
-public final class EL1RegisterList: Sendable {
+public final class EL1RegisterList: @unchecked Sendable {  // immutable after init
     public let registers: [SystemRegister]
-    /// The EL1 register each entry reaches, and its slot in `Processor.el1Known` (or -1).
+    public let count: Int
+    /// The EL1 register each entry reaches.
     let el1: [SystemRegister]
-    let known: [Int8]
+    /// Each entry's slot in `Processor.el1Known` (or -1): a plain buffer, read in the loops.
+    let known: UnsafeMutablePointer<Int8>
     /// Entries that are SP_EL0/SP_EL1 (banked with the live SP, not in the batch).
     let bankedSP: UInt32
     /// Some encoding that E2H sends to an EL2 register when accessed from EL2.
@@ -31,17 +33,23 @@ public final class EL1RegisterList: Sendable {
                 preconditionFailure("\(r) is not an EL1 register")
             }
             known.append(e.knownSlot)
-            if el1[i] == .SP_EL1 || el1[i] == .SP_EL0 { banked |= 1 << UInt32(i) }
+            if el1[i] == .SP_EL1 || el1[i] == .SP_EL0 {
+                // The live SP moves between the banks: it is never a known register.
+                precondition(e.knownSlot < 0, "a banked SP cannot be a known EL1 register")
+                banked |= 1 << UInt32(i)
+            }
         }
         self.registers = registers
+        self.count = registers.count
         self.el1 = el1
-        self.known = known
+        self.known = .allocate(capacity: max(1, known.count))
+        self.known.initialize(from: known, count: known.count)
         self.bankedSP = banked
         self.redirectable = redirectable
         batch = SystemRegisterBatch(el1.map(SystemRegisterID.init))
     }
 
-    public var count: Int { registers.count }
+    deinit { known.deallocate() }
 }
 
 extension Processor {
@@ -52,22 +60,31 @@ extension Processor {
             for i in 0..<list.count { values[i] = read(list.registers[i]) }
             return
         }
-        count(.sysregReadEL1, list.count)
+        let n = list.count, known = list.known, cache = el1Known, banked = list.bankedSP
+        count(.sysregReadEL1, n)
         var missing: UInt32 = 0
-        for i in 0..<list.count {
-            if list.bankedSP & (1 << UInt32(i)) != 0 { values[i] = readBankedSP(list.el1[i]); continue }
-            let k = Int(list.known[i])
-            if k >= 0 && el1KnownMask & (1 << UInt32(k)) != 0 { values[i] = el1Known[k] } else { missing |= 1 << UInt32(i) }
+        let knownMask = el1KnownMask
+        for i in 0..<n {
+            let k = Int(known[i])
+            if k >= 0 && knownMask & (1 << UInt32(k)) != 0 { values[i] = cache[k] } else { missing |= 1 << UInt32(i) }
         }
+        var sp = missing & banked
+        while sp != 0 {
+            let i = sp.trailingZeroBitCount
+            sp &= sp &- 1
+            values[i] = readBankedSP(list.el1[i])
+        }
+        missing &= ~banked
         guard missing != 0 else { return }
         engine.read(list.batch, selected: missing, into: values)
-        var m = missing
+        var m = missing, learned = knownMask
         while m != 0 {
             let i = m.trailingZeroBitCount
             m &= m &- 1
-            let k = Int(list.known[i])
-            if k >= 0 { el1Known[k] = values[i]; el1KnownMask |= 1 << UInt32(k) }
+            let k = Int(known[i])
+            if k >= 0 { cache[k] = values[i]; learned |= 1 << UInt32(k) }
         }
+        el1KnownMask = learned
     }
 
     /// `write(list.registers[i], values[i])` for every entry: only the values
@@ -77,19 +94,26 @@ extension Processor {
             for i in 0..<list.count { write(list.registers[i], values[i]) }
             return
         }
-        count(.sysregWriteEL1, list.count)
-        var changed: UInt32 = 0
-        for i in 0..<list.count {
-            let v = values[i]
-            if list.bankedSP & (1 << UInt32(i)) != 0 { writeBankedSP(list.el1[i], v); continue }
-            let k = Int(list.known[i])
+        let n = list.count, known = list.known, cache = el1Known, banked = list.bankedSP
+        count(.sysregWriteEL1, n)
+        var changed: UInt32 = 0, knownMask = el1KnownMask
+        for i in 0..<n {
+            let v = values[i], k = Int(known[i])
             if k >= 0 {
-                if el1KnownMask & (1 << UInt32(k)) != 0 && el1Known[k] == v { continue }
-                el1Known[k] = v
-                el1KnownMask |= 1 << UInt32(k)
+                if knownMask & (1 << UInt32(k)) != 0 && cache[k] == v { continue }
+                cache[k] = v
+                knownMask |= 1 << UInt32(k)
             }
             changed |= 1 << UInt32(i)
         }
+        el1KnownMask = knownMask
+        var sp = changed & banked
+        while sp != 0 {
+            let i = sp.trailingZeroBitCount
+            sp &= sp &- 1
+            writeBankedSP(list.el1[i], values[i])
+        }
+        changed &= ~banked
         if changed != 0 { engine.write(list.batch, selected: changed, from: values) }
     }
 }

@@ -29,10 +29,10 @@ public final class GenericTimer {
 
     public init() {}
 
-    func virtualCount(_ clock: VirtualClock, _ el2: EL2Registers) -> UInt64 { clock.counter &- el2.cntvoff }
+    func virtualCount(_ clock: VirtualClock, _ cntvoff: UInt64) -> UInt64 { clock.counter &- cntvoff }
 
-    func read(_ r: SystemRegister, clock: VirtualClock, el2: EL2Registers) -> UInt64 {
-        let pc = clock.counter, vc = virtualCount(clock, el2)
+    func read(_ r: SystemRegister, clock: VirtualClock, cntvoff: UInt64) -> UInt64 {
+        let pc = clock.counter, vc = virtualCount(clock, cntvoff)
         switch r {
         case .CNTFRQ_EL0: return clock.counterHz
         case .CNTPCT_EL0: return pc
@@ -53,21 +53,23 @@ public final class GenericTimer {
         }
     }
 
-    func write(_ r: SystemRegister, _ v: UInt64, clock: VirtualClock, el2: EL2Registers) {
+    /// `clock` is only asked for by a TVAL write (syncing the clock has a cost the
+    /// world switch's CTL/CVAL writes need not pay).
+    func write(_ r: SystemRegister, _ v: UInt64, clock: () -> VirtualClock, cntvoff: UInt64) {
         switch r {
         case .CNTV_CTL_EL0: virtual.ctl = v & 3
         case .CNTV_CVAL_EL0: virtual.cval = v
         // TVAL is a signed 32-bit offset from the current count.
-        case .CNTV_TVAL_EL0: virtual.cval = virtualCount(clock, el2) &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTV_TVAL_EL0: virtual.cval = virtualCount(clock(), cntvoff) &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         case .CNTP_CTL_EL0: physical.ctl = v & 3
         case .CNTP_CVAL_EL0: physical.cval = v
-        case .CNTP_TVAL_EL0: physical.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTP_TVAL_EL0: physical.cval = clock().counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         case .CNTHP_CTL_EL2: hypervisor.ctl = v & 3
         case .CNTHP_CVAL_EL2: hypervisor.cval = v
-        case .CNTHP_TVAL_EL2: hypervisor.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTHP_TVAL_EL2: hypervisor.cval = clock().counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         case .CNTHV_CTL_EL2: hypervisorVirtual.ctl = v & 3
         case .CNTHV_CVAL_EL2: hypervisorVirtual.cval = v
-        case .CNTHV_TVAL_EL2: hypervisorVirtual.cval = clock.counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
+        case .CNTHV_TVAL_EL2: hypervisorVirtual.cval = clock().counter &+ UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v)))
         default: break
         }
     }
@@ -75,13 +77,13 @@ public final class GenericTimer {
     /// The virtual time (cycles) at which an enabled, unmasked channel next
     /// asserts its interrupt, if ever.
     /// A channel whose PPI is active in `activePPIs` is not signalled again until deactivated.
-    func nextDeadline(clock: VirtualClock, el2: EL2Registers, activePPIs: UInt32 = 0) -> UInt64? {
+    func nextDeadline(clock: VirtualClock, cntvoff: UInt64, activePPIs: UInt32 = 0) -> UInt64? {
         var best: UInt64?
         func consider(_ ch: Channel, counterOffset: UInt64) {
             guard ch.enabled, !ch.masked else { return }
             best = min(best ?? .max, conditionTime(ch, counterOffset: counterOffset, clock: clock))
         }
-        if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: el2.cntvoff) }
+        if activePPIs & (1 << UInt32(GenericTimer.virtualPPI)) == 0 { consider(virtual, counterOffset: cntvoff) }
         if activePPIs & (1 << UInt32(GenericTimer.physicalPPI)) == 0 { consider(physical, counterOffset: 0) }
         if activePPIs & (1 << UInt32(GenericTimer.hypervisorPPI)) == 0 { consider(hypervisor, counterOffset: 0) }
         if activePPIs & (1 << UInt32(GenericTimer.hypervisorVirtualPPI)) == 0 { consider(hypervisorVirtual, counterOffset: 0) }
@@ -90,9 +92,9 @@ public final class GenericTimer {
 
     /// The first virtual time after `now` at which an enabled channel's
     /// condition (ISTATUS) is met, masked or not, if any.
-    func nextConditionMet(after now: UInt64, clock: VirtualClock, el2: EL2Registers) -> UInt64? {
+    func nextConditionMet(after now: UInt64, clock: VirtualClock, cntvoff: UInt64) -> UInt64? {
         var best: UInt64?
-        for (ch, offset) in [(virtual, el2.cntvoff), (physical, 0), (hypervisor, 0), (hypervisorVirtual, 0)] where ch.enabled {
+        for (ch, offset) in [(virtual, cntvoff), (physical, 0), (hypervisor, 0), (hypervisorVirtual, 0)] where ch.enabled {
             let t = conditionTime(ch, counterOffset: offset, clock: clock)
             if t > now { best = min(best ?? .max, t) }
         }

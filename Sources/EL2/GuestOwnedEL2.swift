@@ -144,8 +144,8 @@ extension Processor {
     }
 
     private func timerAccess(_ t: SystemRegister, isRead: Bool, _ v: UInt64, _ done: (UInt64?, Bool) -> Bool) -> Bool {
-        if isRead { return done(timer.read(t, clock: clock, el2: el2), t.op1 == 4 || t.op1 == 5) }
-        timer.write(t, v, clock: clock, el2: el2)
+        if isRead { return done(timer.read(t, clock: clock, cntvoff: el2.cntvoff), t.op1 == 4 || t.op1 == 5) }
+        timer.write(t, v, clock: { clock }, cntvoff: el2.cntvoff)
         updateVirtualInterruptLines()
         return done(nil, t.op1 == 4 || t.op1 == 5)
     }
@@ -155,8 +155,8 @@ extension Processor {
                                    _ done: (UInt64?, Bool) -> Bool) -> Bool {
         let e2h = el2.hcr.contains(.E2H)
         if r.crn == 14 && (r.crm == 2 || r.crm == 3) {
-            if !isRead { timer.write(r, v, clock: clock, el2: el2); updateVirtualInterruptLines(); return done(nil, true) }
-            return done(timer.read(r, clock: clock, el2: el2), true)
+            if !isRead { timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff); updateVirtualInterruptLines(); return done(nil, true) }
+            return done(timer.read(r, clock: clock, cntvoff: el2.cntvoff), true)
         }
         if r.crn == 12 && r.crm >= 8 {
             unsupportedAtEL2("the GICv3 virtual CPU interface for a guest of its own (\(r) at pc 0x\(String(pc, radix: 16)))")
@@ -304,7 +304,7 @@ extension Processor {
     func guestNextPhysicalEvent(_ g: GuestOwnedEL2) -> (time: UInt64, what: String)? {
         if highestPendingPhysical() != nil { return (clock.cycles, "physical interrupt pending") }
         var best: (time: UInt64, what: String)?
-        if let t = timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | guestSilencedPPIs(g)) { best = (t, "timer") }
+        if let t = timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | guestSilencedPPIs(g)) { best = (t, "timer") }
         for i in 0..<16 where physical.sgiArrival[i] != .max && (best == nil || physical.sgiArrival[i] < best!.time) {
             best = (physical.sgiArrival[i], "SGI \(i)")
         }
@@ -314,7 +314,7 @@ extension Processor {
     /// GICR_ISPENDR0's view: latched SGIs and asserted timer lines (enabled or not).
     public var physicalPendingBits: UInt32 {
         var bits = physical.pending
-        let vc = timer.virtualCount(clock, el2)
+        let vc = timer.virtualCount(clock, el2.cntvoff)
         if timer.virtual.asserted(count: vc) { bits |= 1 << UInt32(GenericTimer.virtualPPI) }
         if timer.physical.asserted(count: clock.counter) { bits |= 1 << UInt32(GenericTimer.physicalPPI) }
         if timer.hypervisor.asserted(count: clock.counter) { bits |= 1 << UInt32(GenericTimer.hypervisorPPI) }

@@ -29,13 +29,13 @@ extension Processor {
         interruptLinesStale = false
         if let g = ownEL2 {
             nextDeadline = highestPendingPhysical() != nil ? 0
-                : min(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | guestSilencedPPIs(g)) ?? .max, physical.nextArrival)
+                : min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | guestSilencedPPIs(g)) ?? .max, physical.nextArrival)
             return
         }
         if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
             nextDeadline = 0
         } else {
-            nextDeadline = min(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active) ?? .max, physical.nextArrival)
+            nextDeadline = min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active) ?? .max, physical.nextArrival)
         }
     }
 

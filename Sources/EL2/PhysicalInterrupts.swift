@@ -36,7 +36,7 @@ extension Processor {
             }
         }
         var level: UInt32 = physical.pending
-        let vc = timer.virtualCount(clock, el2)
+        let vc = timer.virtualCount(clock, el2.cntvoff)
         if timer.virtual.asserted(count: vc) { level |= 1 << UInt32(GenericTimer.virtualPPI) }
         if timer.physical.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.physicalPPI) }
         if timer.hypervisor.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorPPI) }
@@ -76,8 +76,8 @@ extension Processor {
             guard let t, t != .max, best == nil || t < best!.time else { return }
             best = (t, what)
         }
-        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.physicalPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "virtual timer (PPI 27)")
-        consider(timer.nextDeadline(clock: clock, el2: el2, activePPIs: physical.active | 1 << UInt32(GenericTimer.virtualPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "physical timer (PPI 30)")
+        consider(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | 1 << UInt32(GenericTimer.physicalPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "virtual timer (PPI 27)")
+        consider(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | 1 << UInt32(GenericTimer.virtualPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "physical timer (PPI 30)")
         for i in 0..<16 { consider(physical.sgiArrival[i], "physical SGI \(i) (kick)") }
         return best
     }

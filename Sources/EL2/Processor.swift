@@ -269,7 +269,7 @@ public final class Processor {
             return vgic.read(reg)
         case .timer(let reg):
             count(.sysregReadTimer)
-            return timer.read(reg, clock: clock, el2: el2)
+            return timer.read(reg, clock: clock, cntvoff: el2.cntvoff)
         case .physicalGIC(let reg):
             count(.sysregReadEL2)
             return physicalCPUInterfaceRead(reg)
@@ -302,7 +302,7 @@ public final class Processor {
             updateVirtualInterruptLines()
         case .timer(let reg):
             count(.sysregWriteTimer)
-            timer.write(reg, v, clock: clock, el2: el2)
+            timer.write(reg, v, clock: { clock }, cntvoff: el2.cntvoff)
             updateVirtualInterruptLines()
         case .physicalGIC(let reg):
             count(.sysregWriteEL2)

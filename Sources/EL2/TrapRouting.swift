@@ -43,14 +43,14 @@ extension Processor {
         case .MPIDR_EL1: return el2.vmpidr
         default: break
         }
-        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, el2: el2) }
+        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }
         if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 { return vgic.read(r) }
         return nil
     }
 
     func hardwareWrite(_ r: SystemRegister, _ v: UInt64) -> Bool {
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 {
-            timer.write(r, v, clock: clock, el2: el2)
+            timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff)
             updateVirtualInterruptLines()
             return true
         }

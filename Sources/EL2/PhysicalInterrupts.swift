@@ -72,9 +72,10 @@ extension Processor {
         if let g = ownEL2 { return guestNextPhysicalEvent(g) }
         if highestPendingPhysical(excluding: 1 << UInt32(GenericTimer.hypervisorPPI)) != nil { return (clock.cycles, "physical interrupt pending") }
         var best: (time: UInt64, what: String)?
-        func consider(_ t: UInt64?, _ what: String) {
+        // The text is built only for the event chosen: the scheduler asks on every slice.
+        func consider(_ t: UInt64?, _ what: @autoclosure () -> String) {
             guard let t, t != .max, best == nil || t < best!.time else { return }
-            best = (t, what)
+            best = (t, what())
         }
         consider(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | 1 << UInt32(GenericTimer.physicalPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "virtual timer (PPI 27)")
         consider(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | 1 << UInt32(GenericTimer.virtualPPI) | 1 << UInt32(GenericTimer.hypervisorPPI)), "physical timer (PPI 30)")

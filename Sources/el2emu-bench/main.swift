@@ -19,16 +19,39 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
 }
 
 func runGuest(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true) throws -> Double {
+    try runGuestCountingExits(name, mode: mode, x0: x0, x1: x1, ledger: ledger).seconds
+}
+
+/// Runs a guest to its exit; the host time and the exits the ledger recorded.
+func runGuestCountingExits(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true,
+                           cpus: Int = 1) throws -> (seconds: Double, exits: Int) {
     var c = Configuration()
     c.mode = mode
     c.ledger = ledger
+    c.cpus = cpus
     let image = try GuestImage.load(path: builder.build(name).path, ramBase: c.ramBase, ramSize: c.ramSize)
     let vm = try VirtualMachine(c)
     try vm.load(image)
     var reason: StopReason = .error("not run")
     let t = seconds { reason = vm.run(entry: image.entry, x0: x0, x1: x1) }
     guard case .guestExit(0, _) = reason else { throw BenchError(description: "\(name): \(reason)") }
-    return t
+    return (t, vm.ledger.exits)
+}
+
+/// Host time per exit for each micro-benchmark of `el2emu compare`, in one
+/// design: the difference of a long and a short run of the microbench guest,
+/// divided by the exits between them (Virtual EOI takes none: its time is per operation).
+func microbenchLine(_ b: MicroBenchmark, _ mode: VirtualizationMode) throws -> String {
+    let n: UInt64 = quick ? 4_000 : 40_000, short = n / 8
+    let long = try runGuestCountingExits("microbench", mode: mode, x0: UInt64(b.rawValue), x1: n, cpus: b.cpus)
+    let brief = try runGuestCountingExits("microbench", mode: mode, x0: UInt64(b.rawValue), x1: short, cpus: b.cpus)
+    let dt = (long.seconds - brief.seconds) * 1e9, exits = long.exits - brief.exits, ops = Double(n - short)
+    let title = b.title.padding(toLength: 12, withPad: " ", startingAt: 0)
+    guard exits > 0 else {
+        return String(format: "  %@ %@: no exit; %.0f ns per operation", title, mode.rawValue, dt / ops)
+    }
+    return String(format: "  %@ %@: %.0f ns per exit (%.2f exits per operation, %.0f ns per operation)",
+                  title, mode.rawValue, dt / Double(exits), Double(exits) / ops, dt / ops)
 }
 
 struct BenchError: Error, CustomStringConvertible { let description: String }
@@ -100,6 +123,13 @@ if CommandLine.arguments.contains("--only-memory") {
     print(String(format: "memory loop: el2emu %.3f s, bare Unicorn %.3f s (%.0f%%)", el2, bare, bare * 100 / el2))
     exit(0)
 }
+// `--only-microbench K vhe|nvhe`: one row of the by-kind table (K as in MicroBenchmark).
+if let i = CommandLine.arguments.firstIndex(of: "--only-microbench"), i + 2 < CommandLine.arguments.count,
+   let b = Int(CommandLine.arguments[i + 1]).flatMap(MicroBenchmark.init(rawValue:)),
+   let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 2]) {
+    print(try microbenchLine(b, mode))
+    exit(0)
+}
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
     let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
@@ -119,6 +149,10 @@ do {
         print(line)
     }
     if qemu == nil { print("QEMU: qemu-system-aarch64 not installed, no comparison") }
+    print("host time per exit, by exit kind (the microbench guest of el2emu compare):")
+    for b in MicroBenchmark.allCases {
+        for mode in VirtualizationMode.allCases { print(try microbenchLine(b, mode)) }
+    }
     let floor = try unicornExceptionFloorNanoseconds()
     var line = "Unicorn's own exception path (HVC to an empty hook and on, no EL2 model): \(Int(floor)) ns"
     if let qemu { line += String(format: ", %.2fx QEMU's EL2 round trip", floor / qemu) }

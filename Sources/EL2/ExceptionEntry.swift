@@ -35,10 +35,14 @@ extension Processor {
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
         phase = .entry
         count(.trapToEL2)
-        // The GPRs as the exception found them, read with PSTATE in one call:
-        // the vector's save then copies them (`saveGPRs`).
-        pstateAtEntry = engine.readGeneralPurposeRegistersAndPSTATE(into: gprKnownValues)
-        gprsKnown = true
+        // The GPRs as the exception found them, read with PSTATE in one call
+        // (unless the HVC hook already did): the vector's save then copies them (`saveGPRs`).
+        if let p = entryPSTATE {
+            pstateAtEntry = p
+        } else {
+            pstateAtEntry = engine.readGeneralPurposeRegistersAndPSTATE(into: gprKnownValues)
+            gprsKnown = true
+        }
         el2.spsr = pstateAtEntry
         el2.elr = elr
         naturalPC = resumePC

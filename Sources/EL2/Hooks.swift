@@ -24,15 +24,26 @@ extension Processor {
     }
 
     func interrupt(_ intno: UInt32) {
-        let pc = engine.read(.pc)
-        switch QEMUException(rawValue: intno) {
+        let exception = QEMUException(rawValue: intno)
+        defer { entryPSTATE = nil }
+        let pc: UInt64
+        if exception == .hvc && ownEL2 == nil {
+            // An exit: the state exception entry to EL2 needs, in one call.
+            let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprKnownValues)
+            gprsKnown = true
+            entryPSTATE = s.pstate
+            pc = s.pc
+        } else {
+            pc = engine.read(.pc)
+        }
+        switch exception {
         case .hvc:
             // PC is past the HVC; ELR_EL2 is the next instruction.
-            let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            let imm = instructionWord(at: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
             if let g = ownEL2 { guestHVC(g, pc: pc, imm: imm); return }
             takeSynchronousToEL2(.hvc(imm16: imm), elr: pc, resumePC: pc)
         case .smc:
-            let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            let imm = instructionWord(at: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
             if let g = ownEL2 { guestSMC(g, pc: pc, imm: imm); return }
             if el2.hcr.contains(.TSC) {
                 // A trapped SMC returns to the SMC itself; the handler adds 4.
@@ -42,7 +53,7 @@ extension Processor {
                 undefinedToEL1(pc: pc &- 4)
             }
         case .undefined:
-            let word = engine.readWord(address: pc)
+            let word = instructionWord(at: pc)
             if let word, case .hlt(let imm) = Instruction(word), imm == SemihostingOperation.hltImmediate {
                 software?.semihostingCall(self)
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
@@ -51,10 +62,10 @@ extension Processor {
                 undefinedToEL1(pc: pc)
             }
         case .svc:
-            let imm = engine.readWord(address: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            let imm = instructionWord(at: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
             enterEL1(kind: 0, esr: .svc(imm16: imm), returnPC: pc)
         case .breakpoint:
-            let imm = engine.readWord(address: pc).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            let imm = instructionWord(at: pc).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
             enterEL1(kind: 0, esr: ExceptionSyndrome(ec: .brk64, iss: UInt32(imm)), returnPC: pc)
         case .prefetchAbort, .dataAbort:
             stage1Fault(isInstruction: intno == QEMUException.prefetchAbort.rawValue, pc: pc)

@@ -35,7 +35,7 @@ extension Processor {
         guard stopReason == nil, pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
         let pc = engine.read(.pc)
-        let decoded = kind == .fetch ? nil : engine.readWord(address: pc).flatMap(LoadStore.init)
+        let decoded = kind == .fetch ? nil : instructionWord(at: pc).flatMap(LoadStore.init)
         // An access that crosses into the next page may be reported by its first
         // byte: if that page is already there, the miss is on the last byte's.
         var reported = address
@@ -124,7 +124,7 @@ extension Processor {
     /// costs one dictionary lookup.
     func watchAccessSite(_ pc: UInt64) {
         guard accessSites[pc] == nil, accessSites.count < 4096,
-              let w = engine.readWord(address: pc), let ls = LoadStore(w) else { return }
+              let w = instructionWord(at: pc), let ls = LoadStore(w) else { return }
         accessSites[pc] = (w, ls)
         if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.accessSiteReached(a) })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
@@ -134,7 +134,7 @@ extension Processor {
     func accessSiteReached(_ pc: UInt64) {
         guard stopReason == nil, let (word, ls) = accessSites[pc] else { return }
         // The code at a watched address may have changed since (a new image, a remap).
-        guard engine.readWord(address: pc) == word else { return }
+        guard instructionWord(at: pc) == word else { return }
         let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
         let kind: MemoryAccessKind = ls.isLoad ? .read : .write
         if let key = mapAddress(ofVA: va, kind), tlbPermits(key, kind) { return }
@@ -193,7 +193,7 @@ extension Processor {
         if isInstruction {
             kind = .fetch; va = pc
         } else {
-            guard let w = engine.readWord(address: pc), let ls = LoadStore(w) else {
+            guard let w = instructionWord(at: pc), let ls = LoadStore(w) else {
                 requestStop(.error("guest data abort at pc 0x\(String(pc, radix: 16)) from an instruction the model does not decode"))
                 return
             }
@@ -232,6 +232,6 @@ extension Processor {
         let fromEL0 = ProcessorState(raw: engine.read(.pstate)).mode == .el0t
         if kind == .fetch { return .instructionAbort(lowerEL: fromEL0, status: f) }
         return .dataAbort(lowerEL: fromEL0, status: f, isWrite: kind == .write,
-                          access: access ?? engine.readWord(address: pc).flatMap(LoadStore.init))
+                          access: access ?? instructionWord(at: pc).flatMap(LoadStore.init))
     }
 }

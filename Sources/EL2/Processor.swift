@@ -88,6 +88,8 @@ public final class Processor {
     /// PSTATE as the guest left it on entry to EL2; while EL2 software runs,
     /// always what Unicorn's PSTATE holds (see `livePSTATE`).
     var pstateAtEntry: UInt64 = 0
+    /// PSTATE as the HVC hook read it with the GPRs, for the exception entry that follows.
+    var entryPSTATE: UInt64?
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
     var blockCheckCounter = 0

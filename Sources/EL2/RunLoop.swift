@@ -70,7 +70,7 @@ extension Processor {
             if parked { return .parked }
             if sliceExpired { sliceExpired = false; return .sliceEnded }
             let now = engine.read(.pc)
-            if let w = engine.readWord(address: now &- 4), Instruction(w) == .wfi {
+            if let w = instructionWord(at: now &- 4), Instruction(w) == .wfi {
                 idleReturns = 0
                 if let pc = waitForInterrupt(at: now &- 4) { return .waitingForInterrupt(pc: pc) }
             } else {

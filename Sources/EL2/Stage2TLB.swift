@@ -28,6 +28,8 @@ final class Stage2TLB {
     struct Entry {
         var size: UInt64
         var permissions: MemoryPermissions = .all
+        /// The host memory mapped at the entry's base (nil for a device).
+        var host: UnsafeMutableRawPointer? = nil
         func permits(_ kind: MemoryAccessKind) -> Bool {
             switch kind {
             case .read: return permissions.contains(.read)
@@ -43,6 +45,9 @@ final class Stage2TLB {
     var entries: [UInt64: Entry] = [:]
     /// Fills and invalidations, for statistics.
     var fills = 0, invalidations = 0
+    /// The entry the last instruction fetch by the model hit (`Processor.instructionWord`):
+    /// forgotten whenever any entry is removed.
+    var lastFetch: (base: UInt64, size: UInt64, host: UnsafeMutableRawPointer)?
 }
 
 extension Processor {
@@ -67,7 +72,7 @@ extension Processor {
             // Stage 2 off: the guest sees host physical memory as it is.
             for r in memory.regions {
                 if (try? engine.map(address: r.base, size: r.size, permissions: .all, pointer: r.pointer)) != nil {
-                    tlb.entries[r.base] = .init(size: r.size)
+                    tlb.entries[r.base] = .init(size: r.size, host: r.pointer)
                 }
             }
         }
@@ -92,7 +97,7 @@ extension Processor {
         if m.writable { perms.insert(.write) }
         if m.executable { perms.insert(.exec) }
         do { try engine.map(address: base, size: size, permissions: perms, pointer: p) } catch { return false }
-        tlb.entries[base] = .init(size: size, permissions: perms)
+        tlb.entries[base] = .init(size: size, permissions: perms, host: p)
         tlb.fills &+= 1
         return true
     }
@@ -140,6 +145,7 @@ extension Processor {
 
     func tlbRemove(entryAt base: UInt64) {
         guard let e = tlb.entries.removeValue(forKey: base) else { return }
+        tlb.lastFetch = nil
         try? engine.unmap(address: base, size: e.size)
         tlb.invalidations &+= 1
     }

@@ -63,6 +63,14 @@ public final class Engine {
         return gprValues[31]
     }
 
+    /// Reads X0...X30, PSTATE and PC in one call.
+    public func readGeneralPurposeRegistersPSTATEAndPC(into values: UnsafeMutablePointer<UInt64>) -> (pstate: UInt64, pc: UInt64) {
+        gprValues[31] = 0
+        _ = uc_reg_read_batch(uc, gprIDs, gprPointers, 33)
+        values.update(from: gprValues, count: 31)
+        return (gprValues[31], gprValues[32])
+    }
+
     /// Writes X0...X30 in one call.
     public func writeGeneralPurposeRegisters(_ values: UnsafePointer<UInt64>) {
         gprValues.update(from: values, count: 31)
@@ -72,9 +80,10 @@ public final class Engine {
     /// The batch calls' argument arrays, built once: an exit reads and writes
     /// all 31 GPRs, and building them per call was a good part of its cost.
     private let gprIDs: UnsafeMutablePointer<Int32> = {
-        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 32)
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 33)
         for i in 0..<31 { p[i] = Register.x(i).id }
         p[31] = Register.pstate.id
+        p[32] = Register.pc.id
         return p
     }()
     private let gprValues: UnsafeMutablePointer<UInt64>
@@ -82,10 +91,10 @@ public final class Engine {
     private let gprPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     private static func gprBuffers() -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
-        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
-        values.initialize(repeating: 0, count: 32)
-        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 32)
-        for i in 0..<32 { pointers[i] = UnsafeMutableRawPointer(values + i) }
+        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 33)
+        values.initialize(repeating: 0, count: 33)
+        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 33)
+        for i in 0..<33 { pointers[i] = UnsafeMutableRawPointer(values + i) }
         return (values, pointers)
     }
 

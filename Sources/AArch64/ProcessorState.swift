@@ -1,7 +1,7 @@
 /// PSTATE as SPSR_ELx holds it (AArch64): NZCV [31:28], D A I F [9:6], M [3:0].
 public struct ProcessorState: Hashable, Sendable {
     public var raw: UInt64
-    public init(raw: UInt64) { self.raw = raw }
+    @inlinable public init(raw: UInt64) { self.raw = raw }
 
     public enum Mode: UInt8, Sendable, CustomStringConvertible {
         case el0t = 0b0000, el1t = 0b0100, el1h = 0b0101, el2t = 0b1000, el2h = 0b1001
@@ -17,10 +17,10 @@ public struct ProcessorState: Hashable, Sendable {
         public var exceptionLevel: Int { Int(rawValue >> 2) }
     }
 
-    public var mode: Mode? { Mode(rawValue: UInt8(raw & 0xF)) }
+    @inlinable public var mode: Mode? { Mode(rawValue: UInt8(raw & 0xF)) }
     /// M[4] = 1 means AArch32.
-    public var isAArch32: Bool { raw & 0x10 != 0 }
-    public var exceptionLevel: Int { Int((raw >> 2) & 3) }
+    @inlinable public var isAArch32: Bool { raw & 0x10 != 0 }
+    @inlinable public var exceptionLevel: Int { Int((raw >> 2) & 3) }
     public var daif: InterruptMask {
         get { InterruptMask(rawValue: UInt8((raw >> 6) & 0xF)) }
         set { raw = raw & ~0x3C0 | UInt64(newValue.rawValue) << 6 }

@@ -3,7 +3,7 @@ import CUnicorn
 /// A Unicorn AArch64 register id (`uc_arm64_reg`).
 public struct Register: Hashable, Sendable {
     public let id: Int32
-    init(_ r: uc_arm64_reg) { id = Int32(bitPattern: r.rawValue) }
+    @usableFromInline init(_ r: uc_arm64_reg) { id = Int32(bitPattern: r.rawValue) }
 
     /// X0...X30.
     public static func x(_ n: Int) -> Register {
@@ -11,17 +11,17 @@ public struct Register: Hashable, Sendable {
         if n <= 28 { return Register(uc_arm64_reg(UC_ARM64_REG_X0.rawValue + UInt32(n))) }
         return n == 29 ? Register(UC_ARM64_REG_X29) : Register(UC_ARM64_REG_X30)
     }
-    public static let sp = Register(UC_ARM64_REG_SP)
-    public static let pc = Register(UC_ARM64_REG_PC)
-    public static let pstate = Register(UC_ARM64_REG_PSTATE)
-    public static let nzcv = Register(UC_ARM64_REG_NZCV)
-    public static let spEL0 = Register(UC_ARM64_REG_SP_EL0)
-    public static let spEL1 = Register(UC_ARM64_REG_SP_EL1)
-    public static let elrEL1 = Register(UC_ARM64_REG_ELR_EL1)
-    public static let fpcr = Register(UC_ARM64_REG_FPCR)
-    public static let spEL2 = Register(UC_ARM64_REG_SP_EL2)
-    static let cpacrEL1 = Register(UC_ARM64_REG_CPACR_EL1)
-    public static let fpsr = Register(UC_ARM64_REG_FPSR)
+    @inlinable public static var sp: Register { Register(UC_ARM64_REG_SP) }
+    @inlinable public static var pc: Register { Register(UC_ARM64_REG_PC) }
+    @inlinable public static var pstate: Register { Register(UC_ARM64_REG_PSTATE) }
+    @inlinable public static var nzcv: Register { Register(UC_ARM64_REG_NZCV) }
+    @inlinable public static var spEL0: Register { Register(UC_ARM64_REG_SP_EL0) }
+    @inlinable public static var spEL1: Register { Register(UC_ARM64_REG_SP_EL1) }
+    @inlinable public static var elrEL1: Register { Register(UC_ARM64_REG_ELR_EL1) }
+    @inlinable public static var fpcr: Register { Register(UC_ARM64_REG_FPCR) }
+    @inlinable public static var spEL2: Register { Register(UC_ARM64_REG_SP_EL2) }
+    static var cpacrEL1: Register { Register(UC_ARM64_REG_CPACR_EL1) }
+    @inlinable public static var fpsr: Register { Register(UC_ARM64_REG_FPSR) }
 
     /// The Unicorn id of the general-purpose register Xn that a hook reports.
     public var generalPurposeIndex: Int? {

@@ -57,8 +57,11 @@ public final class VCPU {
     }
 
     /// Reads ESR_EL2, FAR_EL2 and HPFAR_EL2 for the handlers.
+    /// KVM's __populate_fault_info: ESR_EL2 on every exit; FAR_EL2 and
+    /// HPFAR_EL2 only for a stage-2 abort, the exits that define them.
     func readFaultState() {
         esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
+        guard esr.ec == .dataAbortLowerEL || esr.ec == .instructionAbortLowerEL else { return }
         far = cpu.read(.FAR_EL2)
         hpfar = cpu.read(.HPFAR_EL2)
     }

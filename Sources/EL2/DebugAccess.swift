@@ -37,6 +37,7 @@ extension Processor {
     /// debugger is attached: it makes every instruction a callback). Install
     /// it before the first run: code translated earlier would not call it.
     public func onEachInstruction(_ body: @escaping (UInt64) -> Void) throws {
+        fastForwardsPollingLoops = false   // the debugger sees every instruction
         try engine.onCode(begin: 1, end: 0) { address, _ in body(address) }
     }
 }

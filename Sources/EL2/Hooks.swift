@@ -11,15 +11,21 @@ extension Processor {
     }
 
     func installHooks() throws {
-        try engine.onInterrupt { [unowned(unsafe) self] intno in self.interrupt(intno) }
-        try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: true) }
-        try engine.onSystemInstruction(.msr) { [unowned(unsafe) self] rt, id, v in self.systemRegisterAccess(rt, id, v, isRead: false) }
-        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.systemInstruction(rt, id) }
+        // Every hook but the block gate breaks a polling streak (PollingLoop.swift).
+        try engine.onInterrupt { [unowned(unsafe) self] intno in self.gate?.breakStreak(); self.interrupt(intno) }
+        try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in
+            self.gate?.breakStreak(); return self.systemRegisterAccess(rt, id, v, isRead: true)
+        }
+        try engine.onSystemInstruction(.msr) { [unowned(unsafe) self] rt, id, v in
+            self.gate?.breakStreak(); return self.systemRegisterAccess(rt, id, v, isRead: false)
+        }
+        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.gate?.breakStreak(); return self.systemInstruction(rt, id) }
         gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
         updateGate()
         try engine.syncPCOnMemoryAccess()
         try engine.onInvalidMemory { [unowned(unsafe) self] access, address, size, value in
-            self.invalidAccess(access, address: address, size: size, value: value)
+            self.gate?.breakStreak()
+            return self.invalidAccess(access, address: address, size: size, value: value)
         }
     }
 
@@ -151,6 +157,7 @@ extension Processor {
                 return
             }
         }
+        if let g = gate, g.isRepeating(address) { pollingLoopCheck(address, size) }
         gate?.remember(address)
         gate?.instructions &+= UInt64(size >> 2)
         defer { updateGate() }
@@ -193,7 +200,9 @@ extension Processor {
             }
             if wanted && instrumented[at] == nil {
                 instrumented[at] = insn
-                if (try? engine.onCode(begin: at, end: at, { [unowned(unsafe) self] a, _ in self.instrumentedInstruction(a) })) != nil { added = true }
+                if (try? engine.onCode(begin: at, end: at, { [unowned(unsafe) self] a, _ in
+                    self.gate?.breakStreak(); self.instrumentedInstruction(a)
+                })) != nil { added = true }
             }
             i += 4
         }

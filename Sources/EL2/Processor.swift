@@ -101,6 +101,10 @@ public final class Processor {
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
     /// Polling of the timer, fast-forwarded (SpinWait.swift).
     var spinWait = SpinWait()
+    /// Polling loops on memory, fast-forwarded exactly (PollingLoop.swift); on by default.
+    public var fastForwardsPollingLoops = true
+    /// Guest instructions the polling-loop fast-forward counted without running them.
+    public internal(set) var pollingInstructionsSkipped: UInt64 = 0
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).

@@ -57,6 +57,7 @@ extension Processor {
             if parked { return .parked }
             if clock.cycles >= sliceEnd { return .sliceEnded }
             let pc = engine.read(.pc)
+            gate?.breakStreak()
             do {
                 try engine.start(at: pc)
             } catch {

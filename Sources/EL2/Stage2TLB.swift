@@ -66,7 +66,9 @@ extension Processor {
         lastMiss = ((0, 0), 0)
         tlb.regime = now
         if now == .identity {
-            for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size, read: d.read, write: d.write)) != nil {
+            for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size,
+                                                                  read: { [unowned(unsafe) self] in self.gate?.breakStreak(); return d.read($0, $1) },
+                                                                  write: { [unowned(unsafe) self] in self.gate?.breakStreak(); d.write($0, $1, $2) })) != nil {
                 tlb.entries[d.base] = .init(size: d.size)
             }
             // Stage 2 off: the guest sees host physical memory as it is.

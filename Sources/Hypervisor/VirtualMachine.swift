@@ -52,6 +52,7 @@ public final class VirtualMachine {
         for i in 0..<configuration.cpus {
             let cpu = try Processor(memory: memory, index: i)
             cpu.countingEnabled = configuration.ledger
+            cpu.fastForwardsPollingLoops = configuration.fastForwardPolling
             cpu.maxInstructions = configuration.maxInstructions
             cpu.maxCycles = configuration.maxCycles
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)

@@ -1,0 +1,98 @@
+import AArch64
+
+/// Polling loops, fast-forwarded exactly.
+///
+/// A vCPU that waits for another by spinning on a flag (`while (!flag) {}`)
+/// runs every poll as instructions until the scheduler's slice ends: with
+/// one vCPU running at a time, the flag cannot change before then, so each
+/// poll loads the same values and leaves the same registers and flags. When
+/// the block gate sees one block start again and again with no hook between
+/// (`BlockGate.isRepeating`), and that block only loads (no writeback, no
+/// exclusives), compares, branches and waits on barriers, with no register
+/// read before the block writes it, the model advances the instruction
+/// count to the block start at which the next target (timer deadline,
+/// slice end, limit) is reached, exactly as spinning would: same registers,
+/// same memory, same virtual time, so traces are byte for byte those of
+/// spinning; only the host time is saved. A hook of any kind (MMIO, a
+/// system register, an exception) breaks the streak.
+extension Processor {
+    /// Called from the block gate's slow path at such a streak.
+    func pollingLoopCheck(_ address: UInt64, _ size: UInt32) {
+        guard let gate else { return }
+        let l = UInt64(size >> 2)
+        guard fastForwardsPollingLoops, l > 0, isPollingLoop(address, size) else {
+            gate.settle(address)
+            return
+        }
+        gate.breakStreak()
+        syncClock()
+        let c = storedClock
+        // Block starts until a target is due, this one included (the slow path's checks come after it is counted).
+        var distance: UInt64 = .max
+        if maxInstructions != .max { distance = maxInstructions > c.instructions ? maxInstructions - c.instructions : 0 }
+        for t in [nextDeadline, maxCycles, sliceEnd] where t != .max {
+            distance = min(distance, t > c.cycles ? t - c.cycles : 0)
+        }
+        guard distance != .max else { return }   // nothing would ever end the spin: let it run into the host timeout
+        let starts = (distance &+ l &- 1) / l
+        guard starts > 1 else { return }
+        gate.instructions &+= (starts - 1) &* l
+        pollingInstructionsSkipped &+= (starts - 1) &* l
+    }
+
+    /// Does the block at `address` only poll: loads without writeback,
+    /// compares, branches, barriers, with each register it writes written
+    /// before it is read (so every pass computes the same values)?
+    func isPollingLoop(_ address: UInt64, _ size: UInt32) -> Bool {
+        guard size >= 4, size <= 256 else { return false }
+        var written: UInt64 = 0, readFirst: UInt64 = 0   // bit n: Xn; bit 32: NZCV
+        var at = address
+        while at < address &+ UInt64(size) {
+            guard instrumented[at] == nil, let w = instructionWord(at: at), let e = PollingLoopEffect(w) else { return false }
+            readFirst |= e.reads & ~written
+            written |= e.writes
+            at &+= 4
+        }
+        return readFirst & written == 0
+    }
+}
+
+/// What one instruction of a polling loop reads and writes (bit n: Xn, bit 32:
+/// NZCV; register 31 is SP or ZR, which no such instruction writes), or nil
+/// for an instruction a polling loop may not contain.
+struct PollingLoopEffect {
+    var reads: UInt64 = 0
+    var writes: UInt64 = 0
+
+    static let nzcv: UInt64 = 1 << 32
+    static func reg(_ n: UInt32) -> UInt64 { n == 31 ? 0 : 1 << UInt64(n) }
+
+    init?(_ w: UInt32) {
+        let rd = w & 31, rn = (w >> 5) & 31, rm = (w >> 16) & 31
+        switch w {
+        case 0xD503_201F:                                          // NOP
+            break
+        case _ where w & 0xFFFF_F01F == 0xD503_301F && (4...6).contains((w >> 5) & 7):   // DSB, DMB, ISB
+            break
+        case _ where w & 0x3F80_0000 == 0x3100_0000:               // ADDS/SUBS (immediate): CMN/CMP
+            reads = Self.reg(rn); writes = Self.reg(rd) | Self.nzcv
+        case _ where w & 0x3F20_0000 == 0x2B00_0000:               // ADDS/SUBS (shifted register)
+            reads = Self.reg(rn) | Self.reg(rm); writes = Self.reg(rd) | Self.nzcv
+        case _ where w & 0x7F80_0000 == 0x7200_0000:               // ANDS (immediate): TST
+            reads = Self.reg(rn); writes = Self.reg(rd) | Self.nzcv
+        case _ where w & 0x7F20_0000 == 0x6A00_0000:               // ANDS (shifted register)
+            reads = Self.reg(rn) | Self.reg(rm); writes = Self.reg(rd) | Self.nzcv
+        case _ where w & 0xFF00_0010 == 0x5400_0000:               // B.cond
+            reads = Self.nzcv
+        case _ where w & 0x7C00_0000 == 0x3400_0000:               // CBZ/CBNZ, TBZ/TBNZ
+            reads = Self.reg(rd)
+        case _ where w & 0xFC00_0000 == 0x1400_0000:               // B
+            break
+        default:
+            guard let ls = LoadStore(w), ls.isLoad, !ls.writesBack, !ls.isExclusive, !ls.isVector else { return nil }
+            reads = Self.reg(UInt32(ls.rn))
+            if case .register(let m, _, _) = ls.addressing { reads |= Self.reg(UInt32(m)) }
+            writes = Self.reg(UInt32(ls.rt)) | (ls.rt2.map { Self.reg(UInt32($0)) } ?? 0)
+        }
+    }
+}

@@ -153,13 +153,9 @@ extension Processor {
             // A coalesced page run starts at any page: look up the 2 MiB block's pages only when needed.
             if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) { return e.permits(kind) }
         }
-        var a = va & ~0xFFF
-        let block = va & ~((1 << 21) - 1)
-        while a > block {
-            a &-= 4096
-            if let e = tlb.entries[a] { return a &+ e.size > va && e.permits(kind) }
-        }
-        return false
+        // Else the entry that starts last in the block below the page (runs do not overlap).
+        guard let a = tlb.startBelow(va), let e = tlb.entries[a] else { return false }
+        return a &+ e.size > va && e.permits(kind)
     }
 
     /// Books the descriptor reads of the walk that faulted to the coming exit's entry.

@@ -41,8 +41,44 @@ final class Stage2TLB {
     static let maxEntries = 2048
 
     var regime: Regime?
-    /// Entries by IPA base.
-    var entries: [UInt64: Entry] = [:]
+    /// Entries by IPA base. Change them only through `insert` and `remove`.
+    private(set) var entries: [UInt64: Entry] = [:]
+    /// For each 2 MiB block, which of its pages an entry starts at (bit n of
+    /// word n / 64): finding the entry that covers an address is then one
+    /// lookup here and one in `entries`, not one per page of the block.
+    private var starts: [UInt64: InlineArray<8, UInt64>] = [:]
+
+    func insert(_ e: Entry, at base: UInt64) {
+        entries[base] = e
+        let page = Int((base >> 12) & 511)
+        starts[base & ~0x1F_FFFF, default: InlineArray(repeating: 0)][page >> 6] |= 1 << UInt64(page & 63)
+    }
+
+    func remove(at base: UInt64) -> Entry? {
+        guard let e = entries.removeValue(forKey: base) else { return nil }
+        let block = base & ~0x1F_FFFF, page = Int((base >> 12) & 511)
+        if var bits = starts[block] {
+            bits[page >> 6] &= ~(1 << UInt64(page & 63))
+            var empty = true
+            for i in 0..<8 where bits[i] != 0 { empty = false }
+            starts[block] = empty ? nil : bits
+        }
+        return e
+    }
+
+    /// The base of the last entry that starts in `va`'s 2 MiB block at or below `va`'s page.
+    func startBelow(_ va: UInt64) -> UInt64? {
+        guard let bits = starts[va & ~0x1F_FFFF] else { return nil }
+        var word = Int((va >> 12) & 511) >> 6
+        var mask: UInt64 = (va >> 12) & 63 == 63 ? .max : (1 << (((va >> 12) & 63) + 1)) &- 1
+        while word >= 0 {
+            let b = bits[word] & mask
+            if b != 0 { return (va & ~0x1F_FFFF) | UInt64(word * 64 + 63 - b.leadingZeroBitCount) << 12 }
+            word -= 1
+            mask = .max
+        }
+        return nil
+    }
     /// Fills and invalidations, for statistics.
     var fills = 0, invalidations = 0
     /// The entry the last instruction fetch by the model hit (`Processor.instructionWord`):
@@ -69,12 +105,12 @@ extension Processor {
             for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size,
                                                                   read: { [unowned(unsafe) self] in self.gate?.breakStreak(); return d.read($0, $1) },
                                                                   write: { [unowned(unsafe) self] in self.gate?.breakStreak(); d.write($0, $1, $2) })) != nil {
-                tlb.entries[d.base] = .init(size: d.size)
+                tlb.insert(.init(size: d.size), at: d.base)
             }
             // Stage 2 off: the guest sees host physical memory as it is.
             for r in memory.regions {
                 if (try? engine.map(address: r.base, size: r.size, permissions: .all, pointer: r.pointer)) != nil {
-                    tlb.entries[r.base] = .init(size: r.size, host: r.pointer)
+                    tlb.insert(.init(size: r.size, host: r.pointer), at: r.base)
                 }
             }
         }
@@ -99,7 +135,7 @@ extension Processor {
         if m.writable { perms.insert(.write) }
         if m.executable { perms.insert(.exec) }
         do { try engine.map(address: base, size: size, permissions: perms, pointer: p) } catch { return false }
-        tlb.entries[base] = .init(size: size, permissions: perms, host: p)
+        tlb.insert(.init(size: size, permissions: perms, host: p), at: base)
         tlb.fills &+= 1
         return true
     }
@@ -146,7 +182,7 @@ extension Processor {
     }
 
     func tlbRemove(entryAt base: UInt64) {
-        guard let e = tlb.entries.removeValue(forKey: base) else { return }
+        guard let e = tlb.remove(at: base) else { return }
         tlb.lastFetch = nil
         try? engine.unmap(address: base, size: e.size)
         tlb.invalidations &+= 1

@@ -27,6 +27,8 @@ extension Processor {
         limit(nextDeadline)
         limit(maxCycles)
         limit(sliceEnd)
+        // A polling probe needs the very next block start (PollingLoop.swift).
+        if pollingProbe != .max { distance = min(distance, 1) } else if pollingSampleSoon { distance = min(distance, 256) }
         gate.threshold = instructions &+ distance
     }
 }

@@ -11,20 +11,20 @@ extension Processor {
     }
 
     func installHooks() throws {
-        // Every hook but the block gate breaks a polling streak (PollingLoop.swift).
-        try engine.onInterrupt { [unowned(unsafe) self] intno in self.gate?.breakStreak(); self.interrupt(intno) }
+        // Every hook but the block gate ends a polling probe (PollingLoop.swift).
+        try engine.onInterrupt { [unowned(unsafe) self] intno in self.hookRan(); self.interrupt(intno) }
         try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in
-            self.gate?.breakStreak(); return self.systemRegisterAccess(rt, id, v, isRead: true)
+            self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: true)
         }
         try engine.onSystemInstruction(.msr) { [unowned(unsafe) self] rt, id, v in
-            self.gate?.breakStreak(); return self.systemRegisterAccess(rt, id, v, isRead: false)
+            self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: false)
         }
-        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.gate?.breakStreak(); return self.systemInstruction(rt, id) }
+        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.hookRan(); return self.systemInstruction(rt, id) }
         gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
         updateGate()
         try engine.syncPCOnMemoryAccess()
         try engine.onInvalidMemory { [unowned(unsafe) self] access, address, size, value in
-            self.gate?.breakStreak()
+            self.hookRan()
             return self.invalidAccess(access, address: address, size: size, value: value)
         }
     }
@@ -157,7 +157,7 @@ extension Processor {
                 return
             }
         }
-        if let g = gate, g.isRepeating(address) { pollingLoopCheck(address, size) }
+        pollingProbe(at: address, size)
         gate?.remember(address)
         gate?.instructions &+= UInt64(size >> 2)
         defer { updateGate() }
@@ -201,7 +201,7 @@ extension Processor {
             if wanted && instrumented[at] == nil {
                 instrumented[at] = insn
                 if (try? engine.onCode(begin: at, end: at, { [unowned(unsafe) self] a, _ in
-                    self.gate?.breakStreak(); self.instrumentedInstruction(a)
+                    self.hookRan(); self.instrumentedInstruction(a)
                 })) != nil { added = true }
             }
             i += 4

@@ -126,7 +126,7 @@ extension Processor {
         guard accessSites[pc] == nil, accessSites.count < 4096,
               let w = instructionWord(at: pc), let ls = LoadStore(w) else { return }
         accessSites[pc] = (w, ls)
-        if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.gate?.breakStreak(); self.accessSiteReached(a) })) != nil {
+        if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.hookRan(); self.accessSiteReached(a) })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
         }
     }

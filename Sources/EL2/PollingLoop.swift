@@ -4,27 +4,46 @@ import AArch64
 ///
 /// A vCPU that waits for another by spinning on a flag (`while (!flag) {}`)
 /// runs every poll as instructions until the scheduler's slice ends: with
-/// one vCPU running at a time, the flag cannot change before then, so each
-/// poll loads the same values and leaves the same registers and flags. When
-/// the block gate sees one block start again and again with no hook between
-/// (`BlockGate.isRepeating`), and that block only loads (no writeback, no
-/// exclusives), compares, branches and waits on barriers, with no register
-/// read before the block writes it, the model advances the instruction
-/// count to the block start at which the next target (timer deadline,
-/// slice end, limit) is reached, exactly as spinning would: same registers,
-/// same memory, same virtual time, so traces are byte for byte those of
-/// spinning; only the host time is saved. A hook of any kind (MMIO, a
-/// system register, an exception) breaks the streak.
+/// one vCPU running at a time, the flag cannot change before then. When the
+/// block gate's slow path comes at a block (about every 4,096 instructions,
+/// and 256 after a hook), the model probes: if the very next block start is the same block, with
+/// no hook between, it is a loop of one block; if that block only loads (no
+/// writeback, no exclusives), compares, branches and waits on barriers, and
+/// reads no register before writing it, every pass loads the same values and
+/// leaves the same registers and flags, so it would go round until the next
+/// target (timer deadline, slice end, limit). The model advances the
+/// instruction count to the block start at which that target is reached,
+/// exactly as spinning would: same registers, memory and virtual time, so
+/// traces are byte for byte those of spinning; only host time is saved.
 extension Processor {
-    /// Called from the block gate's slow path at such a streak.
-    func pollingLoopCheck(_ address: UInt64, _ size: UInt32) {
+    /// A hook ran (the model acted on the guest): a probe in flight is void,
+    /// and the gate samples soon (a spin often starts right after an exit).
+    func hookRan() {
+        pollingProbe = .max
+        pollingSampleSoon = true
+    }
+
+    /// In the block gate's slow path, before the block is counted.
+    func pollingProbe(at address: UInt64, _ size: UInt32) {
+        guard fastForwardsPollingLoops, let gate else { return }
+        if pollingProbe != .max {
+            let probed = pollingProbe
+            pollingProbe = .max
+            if address == probed { pollingLoopRepeated(address, size) }
+        } else if gate.instructions &+ UInt64(size >> 2) >= gate.threshold {
+            pollingSampleSoon = false
+            if address != pollingRejected { pollingProbe = address }   // updateGate makes the next block start come here
+        }
+    }
+
+    /// The block at `address` started twice in a row with no hook between.
+    func pollingLoopRepeated(_ address: UInt64, _ size: UInt32) {
         guard let gate else { return }
         let l = UInt64(size >> 2)
-        guard fastForwardsPollingLoops, l > 0, isPollingLoop(address, size) else {
-            gate.settle(address)
+        guard l > 0, isPollingLoop(address, size) else {
+            pollingRejected = address
             return
         }
-        gate.breakStreak()
         syncClock()
         let c = storedClock
         // Block starts until a target is due, this one included (the slow path's checks come after it is counted).
@@ -96,3 +115,4 @@ struct PollingLoopEffect {
         }
     }
 }
+

@@ -105,6 +105,12 @@ public final class Processor {
     public var fastForwardsPollingLoops = true
     /// Guest instructions the polling-loop fast-forward counted without running them.
     public internal(set) var pollingInstructionsSkipped: UInt64 = 0
+    /// The block whose start must come again at the next block start (a probe), or .max.
+    var pollingProbe: UInt64 = .max
+    /// The last block found not to poll (not probed again while it keeps coming).
+    var pollingRejected: UInt64 = .max
+    /// A hook ran since the last sample: sample again soon.
+    var pollingSampleSoon = false
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).

@@ -57,7 +57,8 @@ extension Processor {
             if parked { return .parked }
             if clock.cycles >= sliceEnd { return .sliceEnded }
             let pc = engine.read(.pc)
-            gate?.breakStreak()
+            hookRan()
+            updateGate()
             do {
                 try engine.start(at: pc)
             } catch {

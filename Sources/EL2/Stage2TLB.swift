@@ -103,8 +103,8 @@ extension Processor {
         tlb.regime = now
         if now == .identity {
             for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size,
-                                                                  read: { [unowned(unsafe) self] in self.gate?.breakStreak(); return d.read($0, $1) },
-                                                                  write: { [unowned(unsafe) self] in self.gate?.breakStreak(); d.write($0, $1, $2) })) != nil {
+                                                                  read: { [unowned(unsafe) self] in self.hookRan(); return d.read($0, $1) },
+                                                                  write: { [unowned(unsafe) self] in self.hookRan(); d.write($0, $1, $2) })) != nil {
                 tlb.insert(.init(size: d.size), at: d.base)
             }
             // Stage 2 off: the guest sees host physical memory as it is.

@@ -13,8 +13,6 @@ public final class BlockGate {
         self.slow = Box(slow)
         withUnsafeMutableBytes(of: &gate.pointee.recent) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
         gate.pointee.threshold = 0
-        gate.pointee.last = .max
-        gate.pointee.settled = .max
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in
             Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(user!).takeUnretainedValue().body(address, size)
@@ -40,22 +38,6 @@ public final class BlockGate {
         get { gate.pointee.stop != 0 }
         set { gate.pointee.stop = newValue ? 1 : 0 }
     }
-
-    /// Is the block at `address` starting for the EL2_GATE_REPEATS-th time in a
-    /// row, with no hook between, and not judged before? (A possible polling loop.)
-    public func isRepeating(_ address: UInt64) -> Bool {
-        let g = gate.pointee
-        return g.last == address && g.repeats == UInt32(EL2_GATE_REPEATS) && g.settled != address
-    }
-
-    /// A hook ran (or the run restarted): the next block starts a new streak.
-    public func breakStreak() {
-        gate.pointee.last = .max
-        gate.pointee.repeats = 0
-    }
-
-    /// The block at `address` is not a polling loop: no more calls for its streaks.
-    public func settle(_ address: UInt64) { gate.pointee.settled = address }
 
     /// Lets blocks at `address` take the fast path from now on.
     public func remember(_ address: UInt64) {

@@ -135,6 +135,16 @@ func peakRSSMiB(mem: String) throws -> Double {
 }
 
 // `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
+// `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
+if CommandLine.arguments.contains("--only-loop") {
+    let loops: UInt64 = 100_000_000
+    let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let bare = try fastest { try seconds { try BareUnicorn.run(image, x1: loops) } }
+    let counted = try fastest { try seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) } }
+    let el2 = try fastest { try runGuest("loop", mode: .nvhe, x0: 0, x1: loops) }
+    print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare", bare * 100 / el2, el2, bare, bare * 100 / counted))
+    exit(0)
+}
 if CommandLine.arguments.contains("--only-memory") {
     let image = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let bare = try seconds { try BareUnicorn.run(image, x0: 8 << 8, x1: 0) }

@@ -30,17 +30,10 @@ uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t
 // The block hook's fast path, in C: count the block's instructions and only
 // call the Swift slow path for a block not seen recently, at the instruction
 // threshold (limits, timer deadlines, time slices) or when a stop is pending.
-// It also notices a block that starts again and again with no hook between
-// (`last`, `repeats`): a possible polling loop, shown once to the slow path
-// after EL2_GATE_REPEATS starts unless it was judged before (`settled`).
-#define EL2_GATE_REPEATS 64
 typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
     uint32_t stop;
-    uint32_t repeats;
-    uint64_t last;
-    uint64_t settled;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;
     uint64_t recent[4096];

@@ -43,6 +43,24 @@ static inline void gic_init_cpu(unsigned cpu) {
 static inline uint64_t gic_ack(void) { uint64_t v = READ_SYSREG(S3_0_C12_C12_0); __asm__ volatile("dsb sy" ::: "memory"); return v; }
 static inline void gic_eoi(uint64_t intid) { WRITE_SYSREG(S3_0_C12_C12_1, intid); ISB(); }
 
+// An IRQ taken: acknowledge it, give its INTID to `took` (spurious ones too,
+// for guests that count them) and end it unless it was spurious.
+static inline void gic_handle_irq(void (*took)(uint64_t intid, uint64_t elr), uint64_t elr) {
+    uint64_t intid = gic_ack();
+    took(intid, elr);
+    if (intid != SPURIOUS) gic_eoi(intid);
+}
+
+// The exception handler of a guest whose IRQs go to `took` (gic_handle_irq)
+// and whose other exceptions go to default_exception.
+#define GIC_GUEST_EXCEPTION_HANDLER(took)                                                     \
+    uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) { \
+        (void)frame;                                                                         \
+        if (kind != 5) return default_exception(kind, esr, elr);                             \
+        gic_handle_irq(took, elr);                                                           \
+        return elr;                                                                          \
+    }
+
 static inline void gic_send_sgi(unsigned target_cpu, unsigned intid) {
     uint64_t v = ((uint64_t)(intid & 15) << 24) | (1ull << (target_cpu & 15));
     __asm__ volatile("dsb ishst" ::: "memory");

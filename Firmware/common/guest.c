@@ -63,15 +63,19 @@ struct hvc_result smc_call(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3) {
     return (struct hvc_result){ x0, x1, x2, x3 };
 }
 
-// Default handler: record the exception and step over a synchronous one.
-__attribute__((weak)) uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
-    (void)frame;
+uint64_t default_exception(uint64_t kind, uint64_t esr, uint64_t elr) {
     last_exception.count++;
     last_exception.kind = kind;
     last_exception.esr = esr;
     last_exception.elr = elr;
     if ((kind & 3) == 0) return elr + 4;
     return elr;
+}
+
+// Default handler: record the exception and step over a synchronous one.
+__attribute__((weak)) uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
+    (void)frame;
+    return default_exception(kind, esr, elr);
 }
 
 __attribute__((weak)) void secondary_main(uint64_t id) { (void)id; }

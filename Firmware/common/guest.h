@@ -24,6 +24,10 @@ struct hvc_result smc_call(uint64_t x0, uint64_t x1, uint64_t x2, uint64_t x3);
 // The last exception the guest's own vectors took (kind = vector index 0..15).
 struct exception_record { uint64_t count, kind, esr, elr; };
 extern volatile struct exception_record last_exception;
+// What the default handler does: record the exception in last_exception and
+// return where to resume (past a synchronous one). Handlers of their own call
+// it for the exceptions they do not expect.
+uint64_t default_exception(uint64_t kind, uint64_t esr, uint64_t elr);
 
 #define PSCI_VERSION 0x84000000u
 #define PSCI_CPU_OFF 0x84000002u

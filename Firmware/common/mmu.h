@@ -6,6 +6,22 @@
 #define MMU_H
 #include "guest.h"
 
+// Stage-1 descriptor fields (Arm ARM D8.3).
+#define AF (1ul << 10)
+#define SH_INNER (3ul << 8)
+#define ATTR(i) ((uint64_t)(i) << 2)
+#define XN_BOTH ((1ul << 53) | (1ul << 54))
+
+// The identity tables the stage-1 guests start from, all three cleared:
+// L1[0] the devices as one 1 GiB Device-nGnRE block, L1[1] RAM through L2 as
+// 2 MiB Normal blocks. The guest then points one L2 entry at L3 its own way.
+static inline void mmu_identity_tables(volatile uint64_t *l1, volatile uint64_t *l2, volatile uint64_t *l3) {
+    for (int i = 0; i < 512; i++) { l1[i] = 0; l2[i] = 0; l3[i] = 0; }
+    l1[0] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;
+    l1[1] = (uint64_t)(uintptr_t)l2 | 3;
+    for (uint64_t i = 0; i < 512; i++) l2[i] = (0x40000000ul + (i << 21)) | ATTR(0) | SH_INNER | AF | 1;
+}
+
 static inline void mmu_enable(uint64_t l1_table) {
     WRITE_SYSREG(mair_el1, 0x04ffull);
     WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));

@@ -305,11 +305,6 @@ static void variant_vbar(void) {
 #define L1_TABLE 0x45000000ul
 #define L2_TABLE 0x45001000ul
 #define L3_TABLE 0x45002000ul
-#define AF (1ul << 10)
-#define SH_INNER (3ul << 8)
-#define ATTR(i) ((uint64_t)(i) << 2)
-#define XN_BOTH ((1ul << 53) | (1ul << 54))
-
 static volatile uint64_t *const l1 = (volatile uint64_t *)L1_TABLE;
 static volatile uint64_t *const l2 = (volatile uint64_t *)L2_TABLE;
 static volatile uint64_t *const l3 = (volatile uint64_t *)L3_TABLE;
@@ -323,10 +318,7 @@ static volatile uint64_t *const l3 = (volatile uint64_t *)L3_TABLE;
 //   L1[6] 0x1_8000_0000: a table in the test device (MMIO)
 //   L3_TABLE[0] block encoding (0b01) at level 3; [1] a valid page; [2] no AF
 static void mmu_on(void) {
-    for (int i = 0; i < 512; i++) { l1[i] = 0; l2[i] = 0; l3[i] = 0; }
-    l1[0] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;
-    l1[1] = L2_TABLE | 3;
-    for (uint64_t i = 0; i < 512; i++) l2[i] = (0x40000000ul + (i << 21)) | ATTR(0) | SH_INNER | AF | 1;
+    mmu_identity_tables(l1, l2, l3);
     l2[(0x46000000ul - 0x40000000ul) >> 21] = L3_TABLE | 3;
     l3[0] = 0x46000000ul | ATTR(0) | SH_INNER | AF | 1;
     l3[1] = 0x46001000ul | ATTR(0) | SH_INNER | AF | 3;

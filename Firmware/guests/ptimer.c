@@ -7,23 +7,17 @@
 
 static volatile uint64_t fired, last_intid, fired_at;
 
-uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
-    (void)esr; (void)frame;
-    if (kind == 5) {
-        uint64_t intid = gic_ack();
-        last_intid = intid;
-        if (intid == PTIMER_PPI) {
-            fired_at = READ_SYSREG(CNTPCT_EL0);
-            WRITE_SYSREG(CNTP_CTL_EL0, 0);
-            ISB();
-            fired++;
-        }
-        if (intid != SPURIOUS) gic_eoi(intid);
-        return elr;
-    }
-    last_exception.count++;
-    return (kind & 3) == 0 ? elr + 4 : elr;
+static void took(uint64_t intid, uint64_t elr) {
+    (void)elr;
+    last_intid = intid;
+    if (intid != PTIMER_PPI) return;
+    fired_at = READ_SYSREG(CNTPCT_EL0);
+    WRITE_SYSREG(CNTP_CTL_EL0, 0);
+    ISB();
+    fired++;
 }
+
+GIC_GUEST_EXCEPTION_HANDLER(took)
 
 int main(void) {
     gic_init_distributor();

@@ -8,20 +8,14 @@
 #define N 6
 static volatile uint64_t order[16], count;
 
-uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
-    (void)esr; (void)frame;
-    if (kind == 5) {
-        uint64_t intid = gic_ack();
-        if (intid != SPURIOUS) {
-            if (count < 16) order[count] = intid;
-            count++;
-            gic_eoi(intid);
-        }
-        return elr;
-    }
-    last_exception.count++;
-    return (kind & 3) == 0 ? elr + 4 : elr;
+static void took(uint64_t intid, uint64_t elr) {
+    (void)elr;
+    if (intid == SPURIOUS) return;
+    if (count < 16) order[count] = intid;
+    count++;
 }
+
+GIC_GUEST_EXCEPTION_HANDLER(took)
 
 int main(void) {
     gic_init_distributor();

@@ -7,20 +7,13 @@
 static volatile uint64_t order[8], count, elrs[8];
 extern char after_unmask[], after_pmr[];
 
-uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
-    (void)esr; (void)frame;
-    if (kind == 5) {
-        uint64_t intid = gic_ack();
-        if (intid != SPURIOUS) {
-            if (count < 8) { order[count] = intid; elrs[count] = elr; }
-            count++;
-            gic_eoi(intid);
-        }
-        return elr;
-    }
-    last_exception.count++;
-    return (kind & 3) == 0 ? elr + 4 : elr;
+static void took(uint64_t intid, uint64_t elr) {
+    if (intid == SPURIOUS) return;
+    if (count < 8) { order[count] = intid; elrs[count] = elr; }
+    count++;
 }
+
+GIC_GUEST_EXCEPTION_HANDLER(took)
 
 int main(void) {
     gic_init_distributor();

@@ -26,20 +26,12 @@
 #define L3_TABLE    0x45002000ul   // maps 0x4400_0000 - 0x441F_FFFF
 #define TESTDEV     0x0A000000ul
 
-#define AF (1ul << 10)
-#define SH_INNER (3ul << 8)
-#define ATTR(i) ((uint64_t)(i) << 2)
-#define XN_BOTH ((1ul << 53) | (1ul << 54))
-
 static volatile uint64_t *const l1 = (volatile uint64_t *)L1_TABLE;
 static volatile uint64_t *const l2 = (volatile uint64_t *)L2_TABLE;
 static volatile uint64_t *const l3 = (volatile uint64_t *)L3_TABLE;
 
 static void mmu_on(void) {
-    for (int i = 0; i < 512; i++) { l1[i] = 0; l2[i] = 0; l3[i] = 0; }
-    l1[0] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;               // devices: 1 GiB block, Device-nGnRE
-    l1[1] = L2_TABLE | 3;                                      // RAM: 2 MiB blocks ...
-    for (uint64_t i = 0; i < 512; i++) l2[i] = (0x40000000ul + (i << 21)) | ATTR(0) | SH_INNER | AF | 1;
+    mmu_identity_tables(l1, l2, l3);                           // devices, and RAM in 2 MiB blocks ...
     l2[(PAGE_REMAP - 0x40000000ul) >> 21] = L3_TABLE | 3;      // ... and one 2 MiB range in pages
     for (uint64_t i = 0; i < 512; i++) l3[i] = (PAGE_REMAP + (i << 12)) | ATTR(0) | SH_INNER | AF | 3;
     mmu_enable(L1_TABLE);

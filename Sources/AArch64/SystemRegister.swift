@@ -140,6 +140,18 @@ extension SystemRegister {
         AFSR1_EL1, MAIR_EL1, AMAIR_EL1, CONTEXTIDR_EL1,
     ]
 
+    /// Is this one of `virtualMemoryControls` (the registers HCR_EL2.TVM/TRVM
+    /// trap)? Decided from the fields: every trapped MRS/MSR asks.
+    @inlinable public var isVirtualMemoryControl: Bool {
+        guard op0 == 3 && op1 == 0 else { return false }
+        switch (crn, crm, op2) {
+        case (1, 0, 0), (2, 0, 0), (2, 0, 1), (2, 0, 2), (5, 1, 0), (5, 1, 1), (5, 2, 0), (6, 0, 0), (10, 2, 0), (10, 3, 0), (13, 0, 1):
+            return true
+        default:
+            return false
+        }
+    }
+
     /// The EL1 system registers KVM saves and restores (`__sysreg_save_el1_state`).
     public static let el1Context: [SystemRegister] = [
         SCTLR_EL1, CPACR_EL1, TTBR0_EL1, TTBR1_EL1, TCR_EL1, ESR_EL1, AFSR0_EL1,

@@ -98,8 +98,14 @@ extension Processor {
         let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         // An EL1 register (op1 != 3) the model would trap or serve is UNDEFINED
         // at EL0, before any EL2 trap: left to QEMU, which raises that.
+        // PSTATE, read once and only when needed.
+        var pstateRead: UInt64?
+        func pstate() -> ProcessorState {
+            if pstateRead == nil { pstateRead = engine.read(.pstate) }
+            return ProcessorState(raw: pstateRead!)
+        }
         if r.op1 != 3 && (trapped || isGIC || isRead && (r == .MIDR_EL1 || r == .MPIDR_EL1))
-            && ProcessorState(raw: engine.read(.pstate)).exceptionLevel == 0 { return false }
+            && pstate().exceptionLevel == 0 { return false }
         if trapped {
             takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
             if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
@@ -114,7 +120,7 @@ extension Processor {
         if !isRead && hardwareWrite(r, n < 31 ? value : 0) {
             // An EOI, DIR or PMR write can let a pending virtual interrupt through:
             // it is taken right after the instruction.
-            if isGIC && pendingInterruptKind(for: ProcessorState(raw: engine.read(.pstate)).daif) != nil {
+            if isGIC && pendingInterruptKind(for: pstate().daif) != nil {
                 deliverPendingInterrupts(returnPC: pc &+ 4)
             } else if isGIC {
                 engine.write(.pc, pc &+ 4)

@@ -6,7 +6,7 @@ extension Processor {
     /// Does an EL1 access to `r` trap to EL2 under the current configuration?
     func trapsToEL2(_ r: SystemRegister, isRead: Bool) -> Bool {
         let hcr = el2.hcr
-        if SystemRegister.virtualMemoryControls.contains(r) {
+        if r.isVirtualMemoryControl {
             return isRead ? hcr.contains(.TRVM) : hcr.contains(.TVM)
         }
         if isRead && r.isTID3Group && hcr.contains(.TID3) { return true }

@@ -37,7 +37,7 @@ extension VirtualMachine {
     }
 
     func emulatedRead(_ vcpu: VCPU, _ r: SystemRegister) -> UInt64? {
-        if SystemRegister.virtualMemoryControls.contains(r) || r == .ACTLR_EL1 { return vcpu.sysreg(r) }
+        if r.isVirtualMemoryControl || r == .ACTLR_EL1 { return vcpu.sysreg(r) }
         if r.isTID3Group { return VirtualMachine.emulatedIDRegisters[r] ?? 0 }
         switch r {
         case .CTR_EL0: return 0x8444_C004
@@ -50,7 +50,7 @@ extension VirtualMachine {
     }
 
     func emulatedWrite(_ vcpu: VCPU, _ r: SystemRegister, _ v: UInt64) -> Bool {
-        if SystemRegister.virtualMemoryControls.contains(r) || r == .CSSELR_EL1 {
+        if r.isVirtualMemoryControl || r == .CSSELR_EL1 {
             vcpu.setSysreg(r, v)
             return true
         }

@@ -6,15 +6,16 @@ import AArch64
 /// runs every poll as instructions until the scheduler's slice ends: with
 /// one vCPU running at a time, the flag cannot change before then. When the
 /// block gate's slow path comes at a block (about every 4,096 instructions,
-/// and 256 after a hook), the model probes: if the very next block start is the same block, with
-/// no hook between, it is a loop of one block; if that block only loads (no
-/// writeback, no exclusives), compares, branches and waits on barriers, and
-/// reads no register before writing it, every pass loads the same values and
-/// leaves the same registers and flags, so it would go round until the next
-/// target (timer deadline, slice end, limit). The model advances the
-/// instruction count to the block start at which that target is reached,
-/// exactly as spinning would: same registers, memory and virtual time, so
-/// traces are byte for byte those of spinning; only host time is saved.
+/// 256 after a hook), the model probes: if the very next block start is the
+/// same block, with no hook between, it is a loop of one block; if that
+/// block only loads (no writeback, no exclusives), compares, branches and
+/// waits on barriers, and reads no register before writing it, every pass
+/// loads the same values and leaves the same registers and flags, so it
+/// would go round until the next target (timer deadline, slice end, limit).
+/// The model advances the instruction count to the block start at which
+/// that target is reached, exactly as spinning would: same registers, memory
+/// and virtual time, so traces are byte for byte those of spinning; only
+/// host time is saved. A guest with no target ahead spins on, into `--timeout`.
 extension Processor {
     /// A hook ran (the model acted on the guest): a probe in flight is void,
     /// and the gate samples soon (a spin often starts right after an exit).

@@ -55,7 +55,9 @@ public final class Processor {
     /// The counts since the software last took them.
     public var counts: OperationCounts { OperationCounts(UnsafeBufferPointer(start: countTable, count: OperationCounts.size)) }
     /// The phase that new operations are booked to.
-    public var phase: Phase = .entry
+    public var phase: Phase = .entry { didSet { phaseBase = phase.rawValue &* OperationCounts.width } }
+    /// The first cell of the current phase in `countTable`.
+    var phaseBase = 0
     /// When false, operations are not counted (to measure the ledger's own cost).
     public var countingEnabled = true
     /// The exception level the model is at: 1 while the guest (or the split-mode
@@ -207,7 +209,7 @@ public final class Processor {
     @inline(__always)
     public func count(_ op: HardwareOperation, _ n: Int = 1) {
         guard countingEnabled else { return }
-        let cell = phase.rawValue &* OperationCounts.width &+ op.rawValue
+        let cell = phaseBase &+ op.rawValue
         countTable[cell] &+= n
         if cell < 64 { countedCells.0 |= 1 << UInt64(cell) } else { countedCells.1 |= 1 << UInt64(cell &- 64) }
     }

@@ -142,8 +142,9 @@ extension Processor {
         case .filled, .stopped: return
         case .abort(let p):
             // Before the instruction: ELR = PC, and an ERET past it skips it.
+            // A code hook's PC is exact already: no PC write (it would restart Unicorn's loop).
             pendingAbort = p
-            _ = takePendingAbort()
+            _ = takePendingAbort(pcIsExact: true)
         }
     }
 
@@ -165,12 +166,13 @@ extension Processor {
     }
 
     /// Enters the exception a memory hook found; false if there was none.
-    func takePendingAbort() -> Bool {
+    /// `pcIsExact`: Unicorn's PC is already the faulting instruction's.
+    func takePendingAbort(pcIsExact: Bool = false) -> Bool {
         guard let p = pendingAbort else { return false }
         pendingAbort = nil
         switch p {
         case .toEL2(let esr, let elr, let far, let hpfar):
-            engine.write(.pc, elr)
+            if !pcIsExact { engine.write(.pc, elr) }
             if esr.ec == .dataAbortLowerEL && !esr.s1ptw { watchAccessSite(elr) }
             takeSynchronousToEL2(esr, elr: elr, resumePC: elr, far: far, hpfar: hpfar)
         case .toEL1(let esr, let pc, let far):

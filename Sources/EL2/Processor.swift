@@ -215,7 +215,9 @@ public final class Processor {
     }
 
     /// Lends the counts since the last take to `body`, then clears them.
-    public func withCounts<R>(_ body: (CountsView) -> R) -> R {
+    /// Not generic: the ledger calls it from another module on every exit, where
+    /// a generic would run unspecialised. `body` returns the exit's cycles.
+    public func withCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
         let view = CountsView(table: UnsafeBufferPointer(start: countTable, count: OperationCounts.size), counted: countedCells)
         let r = body(view)
         view.forEachCounted { cell, _ in countTable[cell] = 0 }
@@ -225,7 +227,7 @@ public final class Processor {
 
     /// Drops the counts since the last take (set-up work no exit pays for).
     public func discardCounts() {
-        withCounts { _ in }
+        _ = withCounts { _ in 0 }
     }
 
     public func readGPR(_ n: Int) -> UInt64 {

@@ -126,9 +126,8 @@ void el2_reg_batch_write(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, c
     int ids[32], index[32];
     void *ptrs[32];
     uc_arm64_cp_reg cp[32];
-    uint64_t copy[32];
-    for (int i = 0; i < b->count && i < 32; i++) copy[i] = (mask >> i & 1) ? values[i] : 0;
-    int n = el2_reg_batch_gather(b, mask, copy, ids, ptrs, index, cp);
+    // Unicorn only reads through the pointers of a write.
+    int n = el2_reg_batch_gather(b, mask, (uint64_t *)values, ids, ptrs, index, cp);
     if (n == 0) return;
     if (uc_reg_write_batch(uc, ids, ptrs, n) != UC_ERR_OK) {
         for (int k = 0; k < n; k++) uc_reg_write(uc, ids[k], ptrs[k]);

@@ -11,7 +11,7 @@ public final class BlockGate {
         gate = .allocate(capacity: 1)
         gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
-        withUnsafeMutableBytes(of: &gate.pointee.recent) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
+        _ = withUnsafeMutableBytes(of: &gate.pointee.recent) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
         gate.pointee.threshold = 0
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in

@@ -19,8 +19,9 @@ import AArch64
 extension Processor {
     /// A hook ran (the model acted on the guest): a probe in flight is void,
     /// and the gate samples soon (a spin often starts right after an exit).
+    /// Called on every hook, so it only sets two flags.
     func hookRan() {
-        pollingProbe = .max
+        pollingHookRan = true
         pollingSampleSoon = true
     }
 
@@ -28,11 +29,14 @@ extension Processor {
     func pollingProbe(at address: UInt64, _ size: UInt32) {
         guard fastForwardsPollingLoops, let gate else { return }
         if pollingProbe != .max {
+            // The probe's own slow call: it never starts another probe (a loop with a
+            // hook in it would otherwise make every block start a slow call).
             let probed = pollingProbe
             pollingProbe = .max
-            if address == probed { pollingLoopRepeated(address, size) }
+            if address == probed && !pollingHookRan { pollingLoopRepeated(address, size) }
         } else if gate.instructions &+ UInt64(size >> 2) >= gate.threshold {
             pollingSampleSoon = false
+            pollingHookRan = false
             if address != pollingRejected { pollingProbe = address }   // updateGate makes the next block start come here
         }
     }

@@ -113,6 +113,8 @@ public final class Processor {
     var pollingRejected: UInt64 = .max
     /// A hook ran since the last sample: sample again soon.
     var pollingSampleSoon = false
+    /// A hook ran since the probe began: the probe proves nothing.
+    var pollingHookRan = false
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).

@@ -91,21 +91,23 @@ public enum Phase: Int, CaseIterable, Sendable, CustomStringConvertible {
 /// `OperationCounts.table`) and which of its cells were counted, so that
 /// pricing an exit visits the dozen cells it used, not all of them.
 public struct CountsView {
-    public let table: UnsafeBufferPointer<Int>
+    public let table: UnsafeMutableBufferPointer<Int>
     @usableFromInline let counted: (UInt64, UInt64)
 
-    init(table: UnsafeBufferPointer<Int>, counted: (UInt64, UInt64)) {
+    init(table: UnsafeMutableBufferPointer<Int>, counted: (UInt64, UInt64)) {
         self.table = table
         self.counted = counted
     }
 
-    /// Calls `body(cell, count)` for each counted cell (cell = phase * width + operation).
+    /// Calls `body(cell, count)` for each counted cell (cell = phase * width +
+    /// operation) and clears it: the PE's counts start again from zero. Whoever
+    /// takes the counts (`Processor.withCounts`) drains them exactly once.
     @inlinable
-    public func forEachCounted(_ body: (_ cell: Int, _ count: Int) -> Void) {
+    public func drain(_ body: (_ cell: Int, _ count: Int) -> Void) {
         var m = counted.0
-        while m != 0 { let c = m.trailingZeroBitCount; body(c, table[c]); m &= m &- 1 }
+        while m != 0 { let c = m.trailingZeroBitCount; body(c, table[c]); table[c] = 0; m &= m &- 1 }
         m = counted.1
-        while m != 0 { let c = m.trailingZeroBitCount &+ 64; body(c, table[c]); m &= m &- 1 }
+        while m != 0 { let c = m.trailingZeroBitCount &+ 64; body(c, table[c]); table[c] = 0; m &= m &- 1 }
     }
 }
 

@@ -216,20 +216,19 @@ public final class Processor {
         if cell < 64 { countedCells.0 |= 1 << UInt64(cell) } else { countedCells.1 |= 1 << UInt64(cell &- 64) }
     }
 
-    /// Lends the counts since the last take to `body`, then clears them.
+    /// Lends the counts since the last take to `body`.
     /// Not generic: the ledger calls it from another module on every exit, where
     /// a generic would run unspecialised. `body` returns the exit's cycles.
+    /// `body` must drain the view (`CountsView.drain`), which clears the counts.
     public func withCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
-        let view = CountsView(table: UnsafeBufferPointer(start: countTable, count: OperationCounts.size), counted: countedCells)
-        let r = body(view)
-        view.forEachCounted { cell, _ in countTable[cell] = 0 }
+        let view = CountsView(table: UnsafeMutableBufferPointer(start: countTable, count: OperationCounts.size), counted: countedCells)
         countedCells = (0, 0)
-        return r
+        return body(view)
     }
 
     /// Drops the counts since the last take (set-up work no exit pays for).
     public func discardCounts() {
-        _ = withCounts { _ in 0 }
+        _ = withCounts { view in view.drain { _, _ in }; return 0 }
     }
 
     public func readGPR(_ n: Int) -> UInt64 {

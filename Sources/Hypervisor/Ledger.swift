@@ -87,15 +87,15 @@ public final class Ledger {
         return d
     }
 
-    /// Prices one exit's counts (laid out as `OperationCounts.table`) and adds
-    /// them to the totals; returns its cycles. The per-exit record is only
+    /// Prices one exit's counts (laid out as `OperationCounts.table`), draining
+    /// them, and adds them to the totals; returns its cycles. The per-exit record is only
     /// built when someone traces (`makeRecord`).
     func account(kind: ExitKind, counts: CountsView) -> UInt64 {
         let k = kind.code
         let sums = kindCounts + k &* OperationCounts.size
         let phaseSums = kindPhaseCycles + k &* Ledger.phases
         phaseScratch.update(repeating: 0, count: Ledger.phases)
-        counts.forEachCounted { cell, n in
+        counts.drain { cell, n in
             sums[cell] &+= n
             phaseScratch[cellPhase[cell]] &+= UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
         }

@@ -144,10 +144,12 @@ public final class VirtualMachine {
     /// them and reports the exit to the observers.
     func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
         let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
+            // The record copies the counts before pricing drains them.
+            let copied = events.isActive ? OperationCounts(UnsafeBufferPointer(counts.table)) : nil
             let c = ledger.account(kind: kind, counts: counts)
-            if events.isActive {
+            if let copied {
                 var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail,
-                                               counts: OperationCounts(counts.table))
+                                               counts: copied)
                 if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF

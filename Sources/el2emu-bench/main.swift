@@ -134,17 +134,24 @@ func peakRSSMiB(mem: String) throws -> Double {
     return kb / 1024
 }
 
-// `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
-// `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
-if CommandLine.arguments.contains("--only-loop") {
-    let loops: UInt64 = 100_000_000
+/// The no-exit register loop (`loop` guest) on bare Unicorn, on bare Unicorn
+/// with only an instruction-counting block hook, and on el2emu: seconds each.
+func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double) {
     let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let bare = try fastest { try seconds { try BareUnicorn.run(image, x1: loops) } }
     let counted = try fastest { try seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) } }
     let el2 = try fastest { try runGuest("loop", mode: .nvhe, x0: 0, x1: loops) }
-    print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare", bare * 100 / el2, el2, bare, bare * 100 / counted))
+    return (bare, counted, el2)
+}
+
+// `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
+if CommandLine.arguments.contains("--only-loop") {
+    let t = try noExitLoop(100_000_000)
+    print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare",
+                 t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted))
     exit(0)
 }
+// `--only-memory`: the loads-and-stores loop (stage2_bench mode 0) against bare Unicorn.
 if CommandLine.arguments.contains("--only-memory") {
     let image = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let bare = try seconds { try BareUnicorn.run(image, x0: 8 << 8, x1: 0) }
@@ -159,6 +166,7 @@ if let i = CommandLine.arguments.firstIndex(of: "--only-microbench"), i + 2 < Co
     print(try microbenchLine(b, mode))
     exit(0)
 }
+// `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
     let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
@@ -187,11 +195,7 @@ do {
     if let qemu { line += String(format: ", %.2fx QEMU's EL2 round trip", floor / qemu) }
     print(line)
 
-    let loops: UInt64 = quick ? 2_000_000 : 100_000_000
-    let loopImage = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let bare = try fastest { try seconds { try BareUnicorn.run(loopImage, x1: loops) } }
-    let counted = try fastest { try seconds { try BareUnicorn.run(loopImage, x1: loops, countingBlocks: true) } }
-    let el2 = try fastest { try runGuest("loop", mode: .nvhe, x0: 0, x1: loops) }
+    let (bare, counted, el2) = try noExitLoop(quick ? 2_000_000 : 100_000_000)
     print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare))
     // The ceiling for any model whose clock counts instructions: Unicorn's
     // block hook call, which every translated block then makes.

@@ -19,16 +19,25 @@ extension Processor {
         guard let gate else { return }
         syncClock()
         gate.stopPending = stopReason != nil || parked
+        var distance = instructionsToNextTarget(atMost: 4096)
+        // A polling probe needs the very next block start (PollingLoop.swift).
+        if pollingProbe != .max { distance = min(distance, 1) } else if pollingSampleSoon { distance = min(distance, 256) }
+        gate.threshold = storedClock.instructions &+ distance
+    }
+
+    /// Instructions (one cycle each) until the first of the instruction limit,
+    /// the next timer deadline, the virtual-time limit and the slice end, or
+    /// `atMost` if that is nearer. The clock must be synced.
+    @inline(__always)
+    func instructionsToNextTarget(atMost cap: UInt64) -> UInt64 {
         let instructions = storedClock.instructions, cycles = storedClock.cycles
-        var distance: UInt64 = 4096
+        var distance = cap
         if maxInstructions != .max { distance = min(distance, maxInstructions > instructions ? maxInstructions - instructions : 0) }
         // No array here: this runs after every exit.
         func limit(_ t: UInt64) { if t != .max { distance = min(distance, t > cycles ? t - cycles : 0) } }
         limit(nextDeadline)
         limit(maxCycles)
         limit(sliceEnd)
-        // A polling probe needs the very next block start (PollingLoop.swift).
-        if pollingProbe != .max { distance = min(distance, 1) } else if pollingSampleSoon { distance = min(distance, 256) }
-        gate.threshold = instructions &+ distance
+        return distance
     }
 }

@@ -39,11 +39,11 @@ public struct EL2Registers: Sendable {
     public subscript(r: SystemRegister) -> UInt64? {
         get {
             let i = EL2Registers.slotTable[EL2Registers.key(r)]
-            return i < 0 || Int(i) >= values.count ? nil : values[Int(i)]
+            return i < 0 ? nil : values[Int(i)]
         }
         set {
             let i = EL2Registers.slotTable[EL2Registers.key(r)]
-            if i >= 0, Int(i) < values.count, let v = newValue { values[Int(i)] = v }
+            if i >= 0, let v = newValue { values[Int(i)] = v }
         }
     }
 

@@ -32,17 +32,19 @@ extension Processor {
         finishEL2()
     }
 
+    /// The GPRs as the exception found them, read with PSTATE and the PC in one
+    /// call: the vector's save then copies them (`saveGPRs`).
+    func readEntryState() -> (pstate: UInt64, pc: UInt64) {
+        let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprKnownValues)
+        gprsKnown = true
+        return s
+    }
+
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
         phase = .entry
         count(.trapToEL2)
-        // The GPRs as the exception found them, read with PSTATE in one call
-        // (unless the HVC hook already did): the vector's save then copies them (`saveGPRs`).
-        if let p = entryPSTATE {
-            pstateAtEntry = p
-        } else {
-            pstateAtEntry = engine.readGeneralPurposeRegistersAndPSTATE(into: gprKnownValues)
-            gprsKnown = true
-        }
+        // Unless the HVC hook already read it (`entryPSTATE`).
+        pstateAtEntry = entryPSTATE ?? readEntryState().pstate
         el2.spsr = pstateAtEntry
         el2.elr = elr
         naturalPC = resumePC

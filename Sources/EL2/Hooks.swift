@@ -34,9 +34,8 @@ extension Processor {
         defer { entryPSTATE = nil }
         let pc: UInt64
         if exception == .hvc && ownEL2 == nil {
-            // An exit: the state exception entry to EL2 needs, in one call.
-            let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprKnownValues)
-            gprsKnown = true
+            // An exit: the entry state read once, the PC with it.
+            let s = readEntryState()
             entryPSTATE = s.pstate
             pc = s.pc
         } else {
@@ -96,14 +95,14 @@ extension Processor {
         // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
         // accesses are UNDEF there), so a served access must step the PC itself.
         let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
-        // An EL1 register (op1 != 3) the model would trap or serve is UNDEFINED
-        // at EL0, before any EL2 trap: left to QEMU, which raises that.
         // PSTATE, read once and only when needed.
         var pstateRead: UInt64?
         func pstate() -> ProcessorState {
             if pstateRead == nil { pstateRead = engine.read(.pstate) }
             return ProcessorState(raw: pstateRead!)
         }
+        // An EL1 register (op1 != 3) the model would trap or serve is UNDEFINED
+        // at EL0, before any EL2 trap: left to QEMU, which raises that.
         if r.op1 != 3 && (trapped || isGIC || isRead && (r == .MIDR_EL1 || r == .MPIDR_EL1))
             && pstate().exceptionLevel == 0 { return false }
         if trapped {

@@ -50,14 +50,9 @@ extension Processor {
             return
         }
         syncClock()
-        let c = storedClock
-        // Block starts until a target is due, this one included (the slow path's checks come after it is counted).
-        var distance: UInt64 = .max
-        if maxInstructions != .max { distance = maxInstructions > c.instructions ? maxInstructions - c.instructions : 0 }
-        for t in [nextDeadline, maxCycles, sliceEnd] where t != .max {
-            distance = min(distance, t > c.cycles ? t - c.cycles : 0)
-        }
+        let distance = instructionsToNextTarget(atMost: .max)
         guard distance != .max else { return }   // nothing would ever end the spin: let it run into the host timeout
+        // Block starts until a target is due, this one included (the slow path's checks come after it is counted).
         let starts = (distance &+ l &- 1) / l
         guard starts > 1 else { return }
         gate.instructions &+= (starts - 1) &* l
@@ -120,4 +115,3 @@ struct PollingLoopEffect {
         }
     }
 }
-

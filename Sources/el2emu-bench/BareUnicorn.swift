@@ -30,7 +30,7 @@ enum BareUnicorn {
             gate = try engine.blockGate { address, _ in gate?.remember(address) }
             gate?.threshold = .max
         }
-        defer { gate = nil }
+        defer { gate = nil }   // the gate's closure holds `gate`: break the cycle
         engine.write(.x(0), x0)
         engine.write(.x(1), x1)
         engine.write(.pstate, 0x3C5)

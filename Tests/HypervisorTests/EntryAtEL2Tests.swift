@@ -43,6 +43,19 @@ final class EntryAtEL2Tests: XCTestCase {
         }
     }
 
+    /// A run in `mode` that exits cleanly having passed the common checks and
+    /// `checks`, with no exit of el2emu's (no hypervisor of its own runs).
+    func runPassing(_ mode: VirtualizationMode, _ checks: [String], file: StaticString = #filePath, line: UInt = #line) throws -> GuestRun {
+        let r = try run(mode)
+        XCTAssertEqual(r.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), r.output, file: file, line: line)
+        XCTAssertFalse(r.output.contains("FAIL"), r.output, file: file, line: line)
+        for check in EntryAtEL2Tests.common + checks {
+            XCTAssertTrue(r.output.contains("PASS \(check)"), "\(check)\n\(r.output)", file: file, line: line)
+        }
+        XCTAssertTrue(r.exits.isEmpty, "\(r.exits.map(\.kind))", file: file, line: line)
+        return r
+    }
+
     /// The guest's exceptions as the hardware traced them: (vCPU, kind, EC).
     func exceptions(_ r: GuestRun) -> [(vcpu: Int, kind: String, ec: UInt64?)] {
         r.events.compactMap {
@@ -56,14 +69,7 @@ final class EntryAtEL2Tests: XCTestCase {
     }
 
     func testVHEHostStaysAtEL2WithItsOwnVectorsPSCIOverSMCAndTheEL2VirtualTimer() throws {
-        let r = try run(.vhe)
-        XCTAssertEqual(r.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), r.output)
-        XCTAssertFalse(r.output.contains("FAIL"), r.output)
-        for check in EntryAtEL2Tests.common + EntryAtEL2Tests.vhe {
-            XCTAssertTrue(r.output.contains("PASS \(check)"), "\(check)\n\(r.output)")
-        }
-        // No hypervisor of el2emu's: no exits at all.
-        XCTAssertTrue(r.exits.isEmpty, "\(r.exits.map(\.kind))")
+        let r = try runPassing(.vhe, EntryAtEL2Tests.vhe)
         // The SVC and the HVC are taken at EL2 (the guest's own vectors), the timer's IRQ too.
         let taken = exceptions(r).filter { $0.vcpu == 0 }
         XCTAssertEqual(taken.filter { $0.kind == "EL2 sync" }.map(\.ec), [0x15, 0x16])
@@ -79,13 +85,7 @@ final class EntryAtEL2Tests: XCTestCase {
     }
 
     func testNonVHEInitELEretsToEL1WhereExceptionsAndTheTimerAreEL1s() throws {
-        let r = try run(.nvhe)
-        XCTAssertEqual(r.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), r.output)
-        XCTAssertFalse(r.output.contains("FAIL"), r.output)
-        for check in EntryAtEL2Tests.common + EntryAtEL2Tests.nvhe {
-            XCTAssertTrue(r.output.contains("PASS \(check)"), "\(check)\n\(r.output)")
-        }
-        XCTAssertTrue(r.exits.isEmpty, "\(r.exits.map(\.kind))")
+        let r = try runPassing(.nvhe, EntryAtEL2Tests.nvhe)
         // Each vCPU's init_el ERETs from EL2 to EL1t once, as the hardware model performs it.
         let erets = r.events.compactMap { e -> Int? in
             if case .hardware(let v, _, .daif(_, _, _, "ERET from EL2 to EL1t")) = e { return v }

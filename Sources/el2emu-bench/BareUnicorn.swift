@@ -10,7 +10,7 @@ enum BareUnicorn {
     /// `countingBlocks` adds the one thing virtual time needs: a block hook
     /// (the same C gate el2emu uses) that counts each block's instructions.
     static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, countingBlocks: Bool = false,
-                    onHVC: (() -> Void)? = nil) throws {
+                    onHVC: ((Engine) -> Void)? = nil) throws {
         let engine = try Engine(model: .a57)
         engine.write(SystemRegisterID(op0: 3, op1: 6, crn: 1, crm: 1, op2: 0), 0x501)
         let ram = UnsafeMutableRawPointer.allocate(byteCount: 128 << 20, alignment: 4096)
@@ -23,7 +23,7 @@ enum BareUnicorn {
             engine.writeMemory(address: s.address, bytes: s.bytes)
         }
         try engine.onInterrupt { [unowned engine] intno in
-            if intno == 11, let onHVC { onHVC() } else { engine.stop() }
+            if intno == 11, let onHVC { onHVC(engine) } else { engine.stop() }
         }
         var gate: BlockGate?
         if countingBlocks {

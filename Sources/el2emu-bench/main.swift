@@ -3,6 +3,7 @@ import EL2
 import Foundation
 import GuestBuild
 import Hypervisor
+import Unicorn
 
 // el2emu-bench: host-time figures, each a ratio measured in one run.
 // swift run -c release el2emu-bench [--quick]
@@ -104,14 +105,23 @@ func qemuRoundTripNanoseconds() throws -> Double? {
     return (long - short) * 1e9 / Double(n)
 }
 
-/// The floor under any el2emu exit: bare Unicorn taking the hvcloop guest's
-/// HVC to a hook that does nothing (the guest's loop and Unicorn's exception
-/// delivery, nothing else).
-func unicornExceptionFloorNanoseconds() throws -> Double {
+/// The floors under any el2emu exit: bare Unicorn taking the hvcloop guest's
+/// HVC to a hook and going on (the guest's loop and Unicorn's exception
+/// delivery, nothing else); and the same with the register traffic every
+/// exit has, whatever the design: x0-x30, PSTATE and PC read out of the CPU
+/// (what the EL2 vector saves) and x0 written back (the hypercall's result).
+func unicornExceptionFloorNanoseconds(registers: Bool) throws -> Double {
     let n: UInt64 = quick ? 20_000 : 200_000
     let image = try GuestImage.load(path: builder.build("hvcloop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let long = try fastest { try seconds { try BareUnicorn.run(image, x1: n, onHVC: {}) } }
-    let short = try fastest { try seconds { try BareUnicorn.run(image, x1: 1, onHVC: {}) } }
+    let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+    defer { gprs.deallocate() }
+    let onHVC: (Engine) -> Void = { engine in
+        guard registers else { return }
+        _ = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprs)
+        engine.write(.x(0), gprs[0])
+    }
+    let long = try fastest { try seconds { try BareUnicorn.run(image, x1: n, onHVC: onHVC) } }
+    let short = try fastest { try seconds { try BareUnicorn.run(image, x1: 1, onHVC: onHVC) } }
     return (long - short) * 1e9 / Double(n)
 }
 
@@ -175,6 +185,13 @@ if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < Com
     exit(0)
 }
 
+// `--only-floor`: Unicorn's exception path, without and with an exit's register traffic.
+if CommandLine.arguments.contains("--only-floor") {
+    print(String(format: "floor: %.0f ns; with the register traffic %.0f ns",
+                 try unicornExceptionFloorNanoseconds(registers: false), try unicornExceptionFloorNanoseconds(registers: true)))
+    exit(0)
+}
+
 do {
     print("el2emu-bench (Unicorn \(Unicorn_version()))\n")
     let qemu = try qemuRoundTripNanoseconds()
@@ -190,10 +207,16 @@ do {
     for b in MicroBenchmark.allCases {
         for mode in VirtualizationMode.allCases { print(try microbenchLine(b, mode)) }
     }
-    let floor = try unicornExceptionFloorNanoseconds()
+    let floor = try unicornExceptionFloorNanoseconds(registers: false)
+    let floorWithRegisters = try unicornExceptionFloorNanoseconds(registers: true)
     var line = "Unicorn's own exception path (HVC to an empty hook and on, no EL2 model): \(Int(floor)) ns"
-    if let qemu { line += String(format: ", %.2fx QEMU's EL2 round trip", floor / qemu) }
+    var line2 = "  with the register traffic of any exit (x0-x30, PSTATE, PC read; x0 written): \(Int(floorWithRegisters)) ns"
+    if let qemu {
+        line += String(format: ", %.2fx QEMU's EL2 round trip", floor / qemu)
+        line2 += String(format: ", %.2fx QEMU's EL2 round trip", floorWithRegisters / qemu)
+    }
     print(line)
+    print(line2)
 
     let (bare, counted, el2) = try noExitLoop(quick ? 2_000_000 : 100_000_000)
     print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare))

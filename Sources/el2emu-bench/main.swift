@@ -105,19 +105,44 @@ func qemuRoundTripNanoseconds() throws -> Double? {
     return (long - short) * 1e9 / Double(n)
 }
 
-/// The floors under any el2emu exit: bare Unicorn taking the hvcloop guest's
-/// HVC to a hook and going on (the guest's loop and Unicorn's exception
-/// delivery, nothing else); and the same with the register traffic every
-/// exit has, whatever the design: x0-x30, PSTATE and PC read out of the CPU
-/// (what the EL2 vector saves) and x0 written back (the hypercall's result).
-func unicornExceptionFloorNanoseconds(registers: Bool) throws -> Double {
+/// What an exit's floor includes (`unicornExceptionFloorNanoseconds`).
+enum FloorTraffic {
+    /// Bare Unicorn taking the hvcloop guest's HVC to a hook and going on:
+    /// the guest's loop and Unicorn's exception delivery, nothing else.
+    case none
+    /// The register traffic every exit has, whatever the design: x0-x30,
+    /// PSTATE and PC read out of the CPU (what the EL2 vector saves) and x0
+    /// written back (the hypercall's result).
+    case gprs
+    /// The same plus what split mode adds in Unicorn: the host kernel's EL1
+    /// registers that differ from the guest's written in, then the guest's
+    /// written back, one batch call each (`CPUContext.hostKernel`'s nine).
+    case splitMode
+}
+
+/// Host nanoseconds per HVC on bare Unicorn with `traffic` in the hook: the
+/// part of an exit no EL2 model on Unicorn can avoid.
+func unicornExceptionFloorNanoseconds(_ traffic: FloorTraffic) throws -> Double {
     let n: UInt64 = quick ? 20_000 : 200_000
     let image = try GuestImage.load(path: builder.build("hvcloop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-    defer { gprs.deallocate() }
+    // SCTLR, TTBR0, TTBR1, TCR, MAIR, VBAR, CPACR, TPIDR_EL1, CNTKCTL: the host kernel's values, and the guest's.
+    let el1 = SystemRegisterBatch([(1, 0, 0), (2, 0, 0), (2, 0, 1), (2, 0, 2), (10, 2, 0), (12, 0, 0), (1, 0, 2), (13, 0, 4), (14, 1, 0)]
+        .map { SystemRegisterID(op0: 3, op1: 0, crn: $0.0, crm: $0.1, op2: $0.2) })
+    let host = UnsafeMutablePointer<UInt64>.allocate(capacity: 9), guest = UnsafeMutablePointer<UInt64>.allocate(capacity: 9)
+    host.initialize(from: [0x34D5_D91D, 0x8_0100_0000, 0x8_0100_1000, 0x32_B551_9519, 0x0000_BBFF_440C_0400,
+                           0xFFFF_8000_1001_0800, 0x30_0000, 0xFFFF_0000_3FDC_0000, 0xD6], count: 9)
+    var guestRead = false
+    defer { gprs.deallocate(); host.deallocate(); guest.deallocate() }
+    let all: UInt32 = 0x1FF
     let onHVC: (Engine) -> Void = { engine in
-        guard registers else { return }
+        guard traffic != .none else { return }
         _ = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprs)
+        if traffic == .splitMode {
+            if !guestRead { engine.read(el1, selected: all, into: guest); guestRead = true }
+            engine.write(el1, selected: all, from: host)
+            engine.write(el1, selected: all, from: guest)
+        }
         engine.write(.x(0), gprs[0])
     }
     let long = try fastest { try seconds { try BareUnicorn.run(image, x1: n, onHVC: onHVC) } }
@@ -185,10 +210,11 @@ if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < Com
     exit(0)
 }
 
-// `--only-floor`: Unicorn's exception path, without and with an exit's register traffic.
+// `--only-floor`: Unicorn's exception path, bare and with the register traffic of an exit.
 if CommandLine.arguments.contains("--only-floor") {
-    print(String(format: "floor: %.0f ns; with the register traffic %.0f ns",
-                 try unicornExceptionFloorNanoseconds(registers: false), try unicornExceptionFloorNanoseconds(registers: true)))
+    print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
+                 try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),
+                 try unicornExceptionFloorNanoseconds(.splitMode)))
     exit(0)
 }
 
@@ -207,16 +233,17 @@ do {
     for b in MicroBenchmark.allCases {
         for mode in VirtualizationMode.allCases { print(try microbenchLine(b, mode)) }
     }
-    let floor = try unicornExceptionFloorNanoseconds(registers: false)
-    let floorWithRegisters = try unicornExceptionFloorNanoseconds(registers: true)
-    var line = "Unicorn's own exception path (HVC to an empty hook and on, no EL2 model): \(Int(floor)) ns"
-    var line2 = "  with the register traffic of any exit (x0-x30, PSTATE, PC read; x0 written): \(Int(floorWithRegisters)) ns"
-    if let qemu {
-        line += String(format: ", %.2fx QEMU's EL2 round trip", floor / qemu)
-        line2 += String(format: ", %.2fx QEMU's EL2 round trip", floorWithRegisters / qemu)
+    let floors: [(String, FloorTraffic)] = [
+        ("Unicorn's own exception path (HVC to an empty hook and on, no EL2 model)", .none),
+        ("  with the register traffic of any exit (x0-x30, PSTATE, PC read; x0 written)", .gprs),
+        ("  and split mode's EL1 registers taking turns (9 written in, 9 written back)", .splitMode),
+    ]
+    for (title, traffic) in floors {
+        let ns = try unicornExceptionFloorNanoseconds(traffic)
+        var line = "\(title): \(Int(ns)) ns"
+        if let qemu { line += String(format: ", %.2fx QEMU's EL2 round trip", ns / qemu) }
+        print(line)
     }
-    print(line)
-    print(line2)
 
     let (bare, counted, el2) = try noExitLoop(quick ? 2_000_000 : 100_000_000)
     print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare))

@@ -22,7 +22,7 @@ extension Processor {
         try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.hookRan(); return self.systemInstruction(rt, id) }
         gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
         updateGate()
-        try engine.syncPCOnMemoryAccess()
+        if !Engine.restoresPCForMemoryFaults { try engine.syncPCOnMemoryAccess() }
         try engine.onInvalidMemory { [unowned(unsafe) self] access, address, size, value in
             self.hookRan()
             return self.invalidAccess(access, address: address, size: size, value: value)

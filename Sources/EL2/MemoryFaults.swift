@@ -14,14 +14,19 @@ enum PendingAbort {
 ///
 /// PC precision: Unicorn 2.0.1 updates the PC in memory hooks only for
 /// instructions translated while a UC_HOOK_MEM_READ/WRITE hook's range
-/// covers them, so `installHooks` adds an empty C hook over all addresses
-/// (`Engine.syncPCOnMemoryAccess`). Then, in the unmapped/protection hook,
-/// the PC is the faulting load/store and the registers are as before it:
-/// the syndrome is built by decoding that instruction, and returning false
-/// stops Unicorn right there with nothing executed twice. The cost is paid
-/// on every load/store (measured in C: +20-30 % on a load/store-bound loop,
-/// nothing on ALU code); the alternative, recovering the PC by decoding the
-/// translation block, cannot tell apart equal accesses in one block.
+/// covers them, so there `installHooks` adds an empty C hook over all
+/// addresses (`Engine.syncPCOnMemoryAccess`). That hook sends every load and
+/// store through QEMU's slow path (+20-30 % on a load/store-bound loop on
+/// 2.0.1, 2.5x on 2.1.4, whose fast path is faster). Unicorn 2.1.4 restores
+/// the PC itself before it calls the hook, unless a PC write made inside a
+/// translation block since the last `start` asked it not to: then the hook
+/// stops Unicorn (which restores the PC as it stops) and `run` starts the
+/// access again (`retriesStoppedAccess`). Either way, in the hook the PC is
+/// the faulting load/store and the registers are as before it: the
+/// syndrome is built by decoding that instruction, and returning false
+/// stops Unicorn right there with nothing executed twice. Recovering the PC
+/// by decoding the translation block instead cannot tell apart equal
+/// accesses in one block.
 /// Stopping that way is slow (~60 us), so a site that faulted once is then
 /// handled by a code hook before it executes (`watchAccessSite`): MMIO exits
 /// then cost what hypercalls cost (release build, this host: ~45k/s nVHE,
@@ -34,6 +39,11 @@ extension Processor {
     func stage2Abort(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {
         guard stopReason == nil, pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
+        if kind != .fetch && Engine.restoresPCForMemoryFaults && engine.pcMayBeStaleInFaultHooks {
+            // Unicorn restores the PC as it stops; `run` starts the access again.
+            retriesStoppedAccess = true
+            return false
+        }
         let pc = engine.read(.pc)
         let decoded = kind == .fetch ? nil : instructionWord(at: pc).flatMap(LoadStore.init)
         // An access that crosses into the next page may be reported by its first

@@ -75,6 +75,8 @@ public final class Processor {
     let tlb = Stage2TLB()
     /// An abort a memory hook found, entered once Unicorn has stopped.
     var pendingAbort: PendingAbort?
+    /// A memory hook stopped Unicorn to have the access's PC exact (MemoryFaults.swift): run it again.
+    var retriesStoppedAccess = false
     /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
     var lastWalkSteps = 0
     /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).

@@ -64,6 +64,7 @@ extension Processor {
             } catch {
                 // A stage-2 or stage-1 abort found in a memory hook stopped Unicorn at the access.
                 if stopReason == nil, takePendingAbort() { idleReturns = 0; continue }
+                if stopReason == nil, retriesStoppedAccess { retriesStoppedAccess = false; continue }
                 if stopReason == nil {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }

@@ -5,6 +5,13 @@ import CUnicorn
 public final class Engine {
     let uc: OpaquePointer
     var boxes: [AnyObject] = []
+    /// The interrupt hook is running: Unicorn is between translation blocks.
+    var inInterruptHook = false
+    /// Unicorn 2.1.4: a PC write inside a translation block asked Unicorn not
+    /// to restore the PC at its next exit, and that request may still stand:
+    /// an unmapped/protection hook may see the PC of a block start, not the
+    /// access's. Until the next `start`.
+    public private(set) var pcMayBeStaleInFaultHooks = false
 
     /// Unicorn's AArch64 CPU models (`UC_CPU_ARM64_*`).
     public enum CPUModel: Int32, Sendable { case a57 = 0, a53 = 1, a72 = 2, max = 3 }
@@ -40,6 +47,19 @@ public final class Engine {
 
     public func write(_ r: Register, _ value: UInt64) {
         var v = value
+        if r == .pc && inInterruptHook && Engine.restoresPCForMemoryFaults {
+            // uc_reg_write would also tell Unicorn 2.1.4 not to restore the PC at
+            // the next exit from a translation block; outside one that request
+            // outlives the hook, and the next memory fault would see a stale PC.
+            // The batch call moves the PC the same way without it.
+            var id = r.id
+            withUnsafeMutablePointer(to: &v) { p in
+                var value: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(p)
+                _ = uc_reg_write_batch(uc, &id, &value, 1)
+            }
+            return
+        }
+        if r == .pc { pcMayBeStaleInFaultHooks = true }
         if r == .pstate || r == .nzcv || r == .fpcr || r == .fpsr || r == .cpacrEL1 {
             var w = UInt32(truncatingIfNeeded: value)
             _ = uc_reg_write(uc, r.id, &w)
@@ -162,6 +182,7 @@ public final class Engine {
     /// Runs from `address` until `stop()`, an unhandled fault, or WFI.
     /// `count` = 0 means no instruction limit.
     public func start(at address: UInt64, count: Int = 0) throws {
+        pcMayBeStaleInFaultHooks = false   // uc_emu_start clears Unicorn's request
         try check(el2_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, UInt64(count)))
     }
 
@@ -181,7 +202,11 @@ public final class Engine {
     /// An exception Unicorn raised (QEMU's EXCP_* number).
     @discardableResult
     public func onInterrupt(_ body: @escaping (_ intno: UInt32) -> Void) throws -> Handle {
-        let box = Box(body)
+        let box = Box<(UInt32) -> Void> { [unowned(unsafe) self] intno in
+            self.inInterruptHook = true
+            body(intno)
+            self.inInterruptHook = false
+        }
         let cb: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { _, intno, ud in
             Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(intno)
         }

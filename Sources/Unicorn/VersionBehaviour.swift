@@ -17,6 +17,18 @@ extension Engine {
     /// no call that rebuilds it.
     public static let canRebuildCachedFlags = atLeast2_1
 
+    /// Unicorn 2.1.4 moves the PC back to the faulting load/store (QEMU's
+    /// `cpu_restore_state`) before it calls an unmapped or protection hook,
+    /// unless a PC write has asked it not to (which `write` avoids). 2.0.1
+    /// leaves the PC at the start of the translation block unless a
+    /// UC_HOOK_MEM_READ/WRITE hook covers the instruction
+    /// (`syncPCOnMemoryAccess`); any such hook sends every guest load and
+    /// store through QEMU's slow path.
+    public static let restoresPCForMemoryFaults: Bool = {
+        let v = version
+        return v.major > 2 || v.major == 2 && (v.minor > 1 || v.minor == 1 && v.patch >= 4)
+    }()
+
     private static let atLeast2_1: Bool = {
         let v = version
         return v.major > 2 || v.major == 2 && v.minor >= 1

@@ -24,15 +24,14 @@ extension Engine {
     /// UC_HOOK_MEM_READ/WRITE hook covers the instruction
     /// (`syncPCOnMemoryAccess`); any such hook sends every guest load and
     /// store through QEMU's slow path.
-    public static let restoresPCForMemoryFaults: Bool = {
-        let v = version
-        return v.major > 2 || v.major == 2 && (v.minor > 1 || v.minor == 1 && v.patch >= 4)
-    }()
+    public static let restoresPCForMemoryFaults = atLeast(2, 1, 4)
 
-    private static let atLeast2_1: Bool = {
+    private static let atLeast2_1 = atLeast(2, 1, 0)
+
+    private static func atLeast(_ major: Int, _ minor: Int, _ patch: Int) -> Bool {
         let v = version
-        return v.major > 2 || v.major == 2 && v.minor >= 1
-    }()
+        return (v.major, v.minor, v.patch) >= (major, minor, patch)
+    }
 
     /// Makes QEMU recompute its cached flags from the state now (after a
     /// PSTATE write that changed the exception level): TPIDR_EL1 written back

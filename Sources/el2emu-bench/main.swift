@@ -116,7 +116,7 @@ enum FloorTraffic {
     case gprs
     /// The same plus what split mode adds in Unicorn: the host kernel's EL1
     /// registers that differ from the guest's written in, then the guest's
-    /// written back, one batch call each (`CPUContext.hostKernel`'s nine).
+    /// written back, one batch call each (`CPUContext.hostKernelRegisters`).
     case splitMode
 }
 
@@ -126,15 +126,17 @@ func unicornExceptionFloorNanoseconds(_ traffic: FloorTraffic) throws -> Double 
     let n: UInt64 = quick ? 20_000 : 200_000
     let image = try GuestImage.load(path: builder.build("hvcloop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-    // SCTLR, TTBR0, TTBR1, TCR, MAIR, VBAR, CPACR, TPIDR_EL1, CNTKCTL: the host kernel's values, and the guest's.
-    let el1 = SystemRegisterBatch([(1, 0, 0), (2, 0, 0), (2, 0, 1), (2, 0, 2), (10, 2, 0), (12, 0, 0), (1, 0, 2), (13, 0, 4), (14, 1, 0)]
-        .map { SystemRegisterID(op0: 3, op1: 0, crn: $0.0, crm: $0.1, op2: $0.2) })
-    let host = UnsafeMutablePointer<UInt64>.allocate(capacity: 9), guest = UnsafeMutablePointer<UInt64>.allocate(capacity: 9)
-    host.initialize(from: [0x34D5_D91D, 0x8_0100_0000, 0x8_0100_1000, 0x32_B551_9519, 0x0000_BBFF_440C_0400,
-                           0xFFFF_8000_1001_0800, 0x30_0000, 0xFFFF_0000_3FDC_0000, 0xD6], count: 9)
+    // The host kernel's EL1 registers and values (`CPUContext.hostKernelRegisters`), and the guest's.
+    let hostKernel = CPUContext.hostKernelRegisters
+    let el1 = SystemRegisterBatch(hostKernel.map { r, _ in
+        SystemRegisterID(op0: UInt32(r.op0), op1: UInt32(r.op1), crn: UInt32(r.crn), crm: UInt32(r.crm), op2: UInt32(r.op2))
+    })
+    let host = UnsafeMutablePointer<UInt64>.allocate(capacity: hostKernel.count)
+    let guest = UnsafeMutablePointer<UInt64>.allocate(capacity: hostKernel.count)
+    host.initialize(from: hostKernel.map(\.1), count: hostKernel.count)
     var guestRead = false
     defer { gprs.deallocate(); host.deallocate(); guest.deallocate() }
-    let all: UInt32 = 0x1FF
+    let all = UInt32((1 << hostKernel.count) - 1)
     let onHVC: (Engine) -> Void = { engine in
         guard traffic != .none else { return }
         _ = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprs)

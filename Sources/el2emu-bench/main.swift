@@ -74,6 +74,17 @@ func fastest(_ runs: Int = 3, _ body: () throws -> Double) rethrows -> Double {
     return best
 }
 
+/// The fastest timing of each body over `rounds` rounds that run every body
+/// in turn: a ratio of two of them then compares runs made close together,
+/// so a slow spell of a noisy machine weighs on both sides.
+func fastestInterleaved(_ rounds: Int, _ bodies: [() throws -> Double]) throws -> [Double] {
+    var best = [Double](repeating: .infinity, count: bodies.count)
+    for _ in 0..<rounds {
+        for (i, body) in bodies.enumerated() { best[i] = min(best[i], try body()) }
+    }
+    return best
+}
+
 struct BenchError: Error, CustomStringConvertible { let description: String }
 
 /// Host nanoseconds per hypercall exit: the difference of a long and a short run.
@@ -175,10 +186,23 @@ func peakRSSMiB(mem: String) throws -> Double {
 /// with only an instruction-counting block hook, and on el2emu: seconds each.
 func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double) {
     let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let bare = try fastest { try seconds { try BareUnicorn.run(image, x1: loops) } }
-    let counted = try fastest { try seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) } }
-    let el2 = try fastest { try runGuest("loop", mode: .nvhe, x0: 0, x1: loops) }
-    return (bare, counted, el2)
+    let t = try fastestInterleaved(5, [
+        { try seconds { try BareUnicorn.run(image, x1: loops) } },
+        { try seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) } },
+        { try runGuest("loop", mode: .nvhe, x0: 0, x1: loops) },
+    ])
+    return (t[0], t[1], t[2])
+}
+
+/// stage2_bench's compute-and-memory loop (mode 0, x0 = passes << 8) on bare
+/// Unicorn and on el2emu: seconds each.
+func memoryLoop(passes: UInt64) throws -> (bare: Double, el2: Double) {
+    let image = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let t = try fastestInterleaved(5, [
+        { try seconds { try BareUnicorn.run(image, x0: passes << 8, x1: 0) } },
+        { try runGuest("stage2_bench", mode: .nvhe, x0: passes << 8, x1: 0) },
+    ])
+    return (t[0], t[1])
 }
 
 // `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
@@ -188,11 +212,24 @@ if CommandLine.arguments.contains("--only-loop") {
                  t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted))
     exit(0)
 }
+// `--only-loop-on bare|counting|el2emu [--iterations N]`: the register loop on one of
+// the three, once, for a profiler (callgrind's instruction counts do not drift with the machine).
+if let i = CommandLine.arguments.firstIndex(of: "--only-loop-on"), i + 1 < CommandLine.arguments.count {
+    let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 10_000_000
+    let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+    let t: Double
+    switch CommandLine.arguments[i + 1] {
+    case "bare": t = try seconds { try BareUnicorn.run(image, x1: n) }
+    case "counting": t = try seconds { try BareUnicorn.run(image, x1: n, countingBlocks: true) }
+    case "el2emu": t = try runGuest("loop", mode: .nvhe, x0: 0, x1: n)
+    default: throw BenchError(description: "--only-loop-on takes bare, counting or el2emu")
+    }
+    print(String(format: "%.3f s", t))
+    exit(0)
+}
 // `--only-memory`: the loads-and-stores loop (stage2_bench mode 0) against bare Unicorn.
 if CommandLine.arguments.contains("--only-memory") {
-    let image = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let bare = try seconds { try BareUnicorn.run(image, x0: 8 << 8, x1: 0) }
-    let el2 = try runGuest("stage2_bench", mode: .nvhe, x0: 8 << 8, x1: 0)
+    let (bare, el2) = try memoryLoop(passes: 8)
     print(String(format: "memory loop: el2emu %.3f s, bare Unicorn %.3f s (%.0f%%)", el2, bare, bare * 100 / el2))
     exit(0)
 }
@@ -255,10 +292,7 @@ do {
                  bare * 100 / counted, counted * 100 / el2))
 
     // The same with loads and stores: stage2_bench's compute-and-memory loop (mode 0), x0 = passes << 8.
-    let passes: UInt64 = quick ? 2 : 8
-    let memImage = try GuestImage.load(path: builder.build("stage2_bench").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let bareMem = try fastest { try seconds { try BareUnicorn.run(memImage, x0: passes << 8, x1: 0) } }
-    let el2Mem = try fastest { try runGuest("stage2_bench", mode: .nvhe, x0: passes << 8, x1: 0) }
+    let (bareMem, el2Mem) = try memoryLoop(passes: quick ? 2 : 8)
     print(String(format: "guest with no exits, loads and stores: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bareMem * 100 / el2Mem, el2Mem, bareMem))
 
     for mem in ["128M", "2G"] {

@@ -125,8 +125,9 @@ public final class VirtualCPUInterface {
         if let i = lr.firstIndex(where: { $0 & 0xFFFF_FFFF == intid & 0xFF_FFFF && $0 & VirtualCPUInterface.stateActive != 0 }) {
             // EOImode 1 (ICC_CTLR_EL1.EOImode): EOIR only drops priority; ICC_DIR deactivates.
             if ctlr & 2 == 0 { deactivate(i) }
-        } else {
-            hcr = hcr &+ (1 << 27)   // EOIcount: an EOI with no matching LR
+        } else if intid & 0xFF_FFFF < 1020 {
+            // EOIcount[31:27], five bits that wrap: an EOI with no matching LR (special INTIDs are ignored).
+            hcr = hcr & ~(0x1F << 27) | ((hcr >> 27 &+ 1) & 0x1F) << 27
         }
     }
 

@@ -35,6 +35,7 @@ final class SplitModeSwitch: WorldSwitch {
         SystemRegisterSaveRestore.saveCommonState(cpu, into: &vcpu.context)
         TimerSaveRestore.save(cpu, into: &vcpu.context)
         VGICSaveRestore.save(cpu, into: &vcpu.context)
+        VGICSaveRestore.saveVMCR(cpu, into: &vcpu.context)
         deactivateTraps(cpu)
         cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
         SystemRegisterSaveRestore.restoreEL1State(cpu, from: &host) // host EL1 back in the registers
@@ -71,6 +72,7 @@ final class SplitModeSwitch: WorldSwitch {
         SystemRegisterSaveRestore.restoreEL1State(cpu, from: &vcpu.context)
         SystemRegisterSaveRestore.restoreCommonState(cpu, from: &vcpu.context)
         TimerSaveRestore.restore(cpu, from: &vcpu.context)
+        VGICSaveRestore.restoreVMCR(cpu, from: &vcpu.context)
         VGICSaveRestore.restore(cpu, from: &vcpu.context)
         SystemRegisterSaveRestore.restoreReturnState(cpu, from: &vcpu.context)
         cpu.restoreGPRs(vcpu.context.x)

@@ -1,25 +1,47 @@
 import AArch64
 import EL2
 
-/// Save and restore of the GICv3 virtual CPU interface (KVM's vgic-v3-sr.c):
-/// only the list registers in use are touched.
+/// Save and restore of the GICv3 virtual CPU interface (KVM's vgic-v3-sr.c).
+/// Per exit only the list registers in use are touched, and only when some
+/// are (`used_lrs`); ICH_VMCR_EL2 goes with vcpu_load/vcpu_put in VHE, and
+/// with every exit in split mode, as the KVM/ARM of the published split-mode
+/// figures (Linux 4.10) did.
 enum VGICSaveRestore {
+    /// ICH_HCR_EL2.En: the virtual CPU interface is off while the host runs.
+    static let enable: UInt64 = 1
+
+    /// __vgic_v3_save_state.
     static func save(_ cpu: Processor, into ctx: inout CPUContext) {
-        ctx.vgic.vmcr = cpu.read(.ICH_VMCR_EL2)
-        guard ctx.vgic.usedLRs > 0 else { return }
+        let used = ctx.vgic.usedLRs
+        guard used > 0 else { return }
         let elrsr = cpu.read(.ICH_ELRSR_EL2)
-        for i in 0..<ctx.vgic.usedLRs {
-            ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i))
-            if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) }
+        cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr & ~enable)
+        for i in 0..<used {
+            // An empty LR (ELRSR) need not be read: its saved copy just loses its state.
+            if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
             cpu.write(.ICH_LR_EL2(i), 0)
         }
-        cpu.count(.memoryAccess, ctx.vgic.usedLRs + 1)
+        cpu.count(.memoryAccess, used)
     }
 
+    /// __vgic_v3_restore_state.
     static func restore(_ cpu: Processor, from ctx: inout CPUContext) {
-        cpu.count(.memoryAccess, ctx.vgic.usedLRs + 2)
+        let used = ctx.vgic.usedLRs
+        guard used > 0 else { return }
+        cpu.count(.memoryAccess, used + 1)
         cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
+        for i in 0..<used { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
+    }
+
+    /// __vgic_v3_save_vmcr_aprs (the guest's priority mask, group enables and binary point).
+    static func saveVMCR(_ cpu: Processor, into ctx: inout CPUContext) {
+        ctx.vgic.vmcr = cpu.read(.ICH_VMCR_EL2)
+        cpu.count(.memoryAccess)
+    }
+
+    /// __vgic_v3_restore_vmcr_aprs.
+    static func restoreVMCR(_ cpu: Processor, from ctx: inout CPUContext) {
+        cpu.count(.memoryAccess)
         cpu.write(.ICH_VMCR_EL2, ctx.vgic.vmcr)
-        for i in 0..<ctx.vgic.usedLRs { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
     }
 }

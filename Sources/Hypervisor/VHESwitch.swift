@@ -3,9 +3,9 @@ import EL2
 
 /// VHE (ARMv8.1, HCR_EL2.E2H, host kernel at EL2), like KVM's
 /// `hyp/vhe/switch.c`: the host's own state lives in EL2 registers, so the
-/// guest's EL1 state, stage 2 and the timer are loaded at vcpu_load and
-/// saved at vcpu_put; an exit switches only the GPRs, ELR/SPSR, MDSCR, the
-/// vGIC and the trap configuration.
+/// guest's EL1 state, stage 2, the timer and ICH_VMCR_EL2 are loaded at
+/// vcpu_load and saved at vcpu_put; an exit switches only the GPRs, ELR/SPSR,
+/// MDSCR, the list registers in use and the trap configuration.
 final class VHESwitch: WorldSwitch {
     let mode = VirtualizationMode.vhe
     let hostHCR = HCR.hostVHE
@@ -19,6 +19,7 @@ final class VHESwitch: WorldSwitch {
         cpu.write(.SP_EL0, vcpu.context[.SP_EL0])
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)
         TimerSaveRestore.restore(cpu, from: &vcpu.context)
+        VGICSaveRestore.restoreVMCR(cpu, from: &vcpu.context)   // vgic_v3_load
     }
 
     func vcpuPut(_ vcpu: VCPU) {
@@ -28,6 +29,7 @@ final class VHESwitch: WorldSwitch {
         vcpu.context[.TPIDRRO_EL0] = cpu.read(.TPIDRRO_EL0)
         vcpu.context[.SP_EL0] = cpu.read(.SP_EL0)
         TimerSaveRestore.save(cpu, into: &vcpu.context)
+        VGICSaveRestore.saveVMCR(cpu, into: &vcpu.context)      // vgic_v3_put
         cpu.write(.VTTBR_EL2, 0)
     }
 

@@ -67,6 +67,8 @@ extension VirtualMachine {
     /// is withdrawn instead (TimerLine.swift). Runs while the vCPU is not loaded.
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
+        // used_lrs: the next entry restores (and the next exit saves) only up to the last LR in use.
+        defer { vcpu.context.vgic.usedLRs = (vcpu.context.vgic.lr.lastIndex { $0 >> 62 != 0 } ?? -1) + 1 }
         guard !vcpu.pendingInterrupts.isEmpty else {
             vcpu.context.vgic.hcr &= ~2
             return
@@ -102,7 +104,6 @@ extension VirtualMachine {
         var lr: UInt64 = 1 << 62 | 1 << 60 | (priority & 0xFF) << 48 | UInt64(intid)
         if hw { lr |= 1 << 61 | UInt64(intid) << 32 }
         g.lr[free] = lr
-        g.usedLRs = max(g.usedLRs, free + 1)
         vcpu.context.vgic = g
         return true
     }

@@ -39,6 +39,35 @@ final class WorldSwitchTests: XCTestCase {
         }
     }
 
+    func testVHEExitsTouchTheVGICOnlyWhileListRegistersAreInUse() throws {
+        let gicAccesses = { (r: ExitRecord) in r.counts.total(.listRegisterRead) + r.counts.total(.listRegisterWrite) }
+        // A hypercall with no interrupt in flight: VHE leaves the vGIC alone
+        // (ICH_VMCR_EL2 goes with vcpu_load/put); split mode switches ICH_VMCR_EL2 on every exit.
+        let vheHVC = try GuestRun("microbench", mode: .vhe, x0: 1).exits.filter { $0.kind == "HVC64" }
+        let splitHVC = try GuestRun("microbench", mode: .nvhe, x0: 1).exits.filter { $0.kind == "HVC64" }
+        XCTAssertFalse(vheHVC.isEmpty)
+        for r in vheHVC { XCTAssertEqual(gicAccesses(r), 0) }
+        for r in splitHVC {
+            XCTAssertEqual(r.counts[.listRegisterRead, .save], 1, "ICH_VMCR_EL2 saved")
+            XCTAssertEqual(r.counts[.listRegisterWrite, .restore], 1, "ICH_VMCR_EL2 restored")
+        }
+
+        // The vtimer guest waits for its timer in WFI three times.
+        let wfi = try GuestRun("vtimer", mode: .vhe).exits.filter { $0.kind == "WFx" }
+        XCTAssertEqual(wfi.count, 3)
+        // The first: no LR in use on the way out; blocking puts the vCPU and
+        // waking loads it (ICH_VMCR_EL2 read, then written); it is entered again
+        // with the timer interrupt in LR0 (ICH_HCR_EL2 and LR0 written).
+        XCTAssertEqual(wfi[0].counts[.listRegisterRead, .save] + wfi[0].counts[.listRegisterWrite, .save], 0)
+        XCTAssertEqual(wfi[0].counts[.listRegisterRead, .handler], 1)
+        XCTAssertEqual(wfi[0].counts[.listRegisterWrite, .handler], 1)
+        XCTAssertEqual(wfi[0].counts[.listRegisterWrite, .restore], 2)
+        // The next: LR0 is saved, but the guest has deactivated the interrupt, so
+        // ICH_ELRSR_EL2 says it is empty and it is not read; ICH_HCR_EL2 and LR0 are cleared.
+        XCTAssertEqual(wfi[1].counts[.listRegisterRead, .save], 1)
+        XCTAssertEqual(wfi[1].counts[.listRegisterWrite, .save], 2)
+    }
+
     func testSplitModeHypercallCostsSeveralTimesTheVHEOneUnderTheA57Profile() throws {
         let split = try GuestRun("microbench", mode: .nvhe, x0: 1)
         let vhe = try GuestRun("microbench", mode: .vhe, x0: 1)

@@ -81,7 +81,13 @@ struct RegisterRouting {
         return Entry(kind: .el1, knownSlot: knownSlot(r))
     }
 
-    private static func knownSlot(_ r: SystemRegister) -> Int8 {
-        knownEL1.firstIndex(of: r).map { Int8($0) } ?? -1
-    }
+    private static func knownSlot(_ r: SystemRegister) -> Int8 { knownSlotTable[key(r)] }
+
+    /// `knownEL1`'s slots by encoding key (-1 elsewhere): one load per encoding
+    /// while the 64K-entry routing table is built, not a search.
+    private static let knownSlotTable: [Int8] = {
+        var t = [Int8](repeating: -1, count: 1 << 16)
+        for (i, r) in knownEL1.enumerated() { t[key(r)] = Int8(i) }
+        return t
+    }()
 }

@@ -76,31 +76,54 @@ func fastest(_ runs: Int = 3, _ body: () throws -> Double) rethrows -> Double {
 
 /// The fastest timing of each body over `rounds` rounds that run every body
 /// in turn: a ratio of two of them then compares runs made close together,
-/// so a slow spell of a noisy machine weighs on both sides.
+/// so a slow spell of a noisy machine weighs on both sides. Each round starts
+/// one body later, so no body always follows the same other one.
 func fastestInterleaved(_ rounds: Int, _ bodies: [() throws -> Double]) throws -> [Double] {
     var best = [Double](repeating: .infinity, count: bodies.count)
-    for _ in 0..<rounds {
-        for (i, body) in bodies.enumerated() { best[i] = min(best[i], try body()) }
+    for r in 0..<rounds {
+        for k in 0..<bodies.count {
+            let i = (r + k) % bodies.count
+            best[i] = min(best[i], try bodies[i]())
+        }
     }
     return best
 }
 
 struct BenchError: Error, CustomStringConvertible { let description: String }
 
-/// Host nanoseconds per hypercall exit: the difference of a long and a short run.
-func nsPerHypercall(_ mode: VirtualizationMode, ledger: Bool) throws -> Double {
+/// Host nanoseconds per hypercall exit in each design, with the ledger on and
+/// off, and per EL2 round trip under QEMU (nil without qemu-system-aarch64):
+/// each the difference of a long and a short run. All the runs take turns
+/// (`fastestInterleaved`), so the ratios compare runs made close together.
+func hypercallFigures() throws -> (ns: [VirtualizationMode: (on: Double, off: Double)], qemu: Double?) {
     let n: UInt64 = quick ? 20_000 : 200_000
-    let long = try fastest { try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: ledger) }
-    let short = try fastest { try runGuest("hvcloop", mode: mode, x0: 0, x1: 1, ledger: ledger) }
-    return (long - short) * 1e9 / Double(n)
+    var bodies: [() throws -> Double] = []
+    for mode in VirtualizationMode.allCases {
+        for ledger in [true, false] {
+            bodies.append { try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: ledger) }
+            bodies.append { try runGuest("hvcloop", mode: mode, x0: 0, x1: 1, ledger: ledger) }
+        }
+    }
+    let qemuIterations = quick ? 200_000 : 2_000_000
+    let qemu = try qemuRun(iterations: qemuIterations).flatMap { long in try qemuRun(iterations: 0).map { (long, $0) } }
+    if let (long, short) = qemu { bodies += [long, short] }
+    let t = try fastestInterleaved(quick ? 2 : 3, bodies)
+    var ns: [VirtualizationMode: (on: Double, off: Double)] = [:]
+    for (i, mode) in VirtualizationMode.allCases.enumerated() {
+        let k = i * 4
+        ns[mode] = ((t[k] - t[k + 1]) * 1e9 / Double(n), (t[k + 2] - t[k + 3]) * 1e9 / Double(n))
+    }
+    let q = qemu == nil ? nil : (t[t.count - 2] - t[t.count - 1]) * 1e9 / Double(qemuIterations)
+    return (ns, q)
 }
 
-func qemuRoundTripNanoseconds() throws -> Double? {
+/// A run of the hypercall loop under `qemu-system-aarch64 -M virt,virtualization=on`
+/// with the project's minimal EL2 handler (nil without QEMU): its seconds.
+func qemuRun(iterations: Int) throws -> (() throws -> Double)? {
     let qemu = "/usr/bin/qemu-system-aarch64"
     guard FileManager.default.isExecutableFile(atPath: qemu) else { return nil }
-    let n = quick ? 200_000 : 2_000_000
-    func time(_ iterations: Int) throws -> Double {
-        let elf = try builder.buildPeer("qemu_hvc_loop", defines: ["ITERATIONS": String(iterations)])
+    let elf = try builder.buildPeer("qemu_hvc_loop", defines: ["ITERATIONS": String(iterations)])
+    return {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: qemu)
         p.arguments = ["-M", "virt,virtualization=on", "-cpu", "max", "-semihosting", "-nographic",
@@ -112,8 +135,6 @@ func qemuRoundTripNanoseconds() throws -> Double? {
             p.waitUntilExit()
         }
     }
-    let long = try fastest { try time(n) }, short = try fastest { try time(0) }
-    return (long - short) * 1e9 / Double(n)
 }
 
 /// What an exit's floor includes (`unicornExceptionFloorNanoseconds`).
@@ -259,10 +280,9 @@ if CommandLine.arguments.contains("--only-floor") {
 
 do {
     print("el2emu-bench (Unicorn \(Unicorn_version()))\n")
-    let qemu = try qemuRoundTripNanoseconds()
+    let (hypercall, qemu) = try hypercallFigures()
     for mode in VirtualizationMode.allCases {
-        let on = try nsPerHypercall(mode, ledger: true)
-        let off = try nsPerHypercall(mode, ledger: false)
+        let (on, off) = hypercall[mode]!
         var line = "hypercall exit, \(mode.title): \(Int(on)) ns with the ledger, \(Int(off)) ns without (ledger \(Int((on - off) * 100 / max(on, 1)))% of an exit)"
         if let qemu { line += String(format: "; %.2fx QEMU's EL2 round trip (%d ns)", on / qemu, Int(qemu)) }
         print(line)

@@ -13,9 +13,9 @@ public enum ComparisonTable {
             let sm = measurement(s), vm = measurement(v)
             let ps = row.benchmark.published(.nvhe), pv = row.benchmark.published(.vhe)
             var line = pad(row.benchmark.title, 12)
-            line += cell(sm?.cyclesPerOperation, 13) + lpad(String(ps), 11) + lpad(diff(sm?.cyclesPerOperation, ps), 8)
-            line += cell(vm?.cyclesPerOperation, 14) + lpad(String(pv), 11) + lpad(diff(vm?.cyclesPerOperation, pv), 8)
-            line += lpad(ratio(sm?.cyclesPerOperation, vm?.cyclesPerOperation), 17) + lpad(ratio(Double(ps), Double(pv)), 11)
+            line += cell(sm, 13) + lpad(String(ps), 11) + lpad(diff(exits(sm), ps), 8)
+            line += cell(vm, 14) + lpad(String(pv), 11) + lpad(diff(exits(vm), pv), 8)
+            line += lpad(ratio(exits(sm), exits(vm)), 17) + lpad(ratio(Double(ps), Double(pv)), 11)
             line += lpad((sm?.guestCyclesPerOperation).map { String(Int($0)) } ?? "-", 12) + "/" + ((vm?.guestCyclesPerOperation).map { String(Int($0)) } ?? "-")
             out.append(line)
         }
@@ -34,7 +34,7 @@ public enum ComparisonTable {
                 out.append("\(row.benchmark.title), \(mode.title): \(Int(m.cyclesPerOperation)) cycles per operation, \(String(format: "%.2f", m.exitsPerOperation)) exits")
                 let phases = Phase.allCases.filter { m.phaseCyclesPerOperation[$0.rawValue] > 0 }
                     .map { "\($0) \(Int(m.phaseCyclesPerOperation[$0.rawValue].rounded()))" }
-                out.append("  by phase: " + phases.joined(separator: ", "))
+                out.append(phases.isEmpty ? "  no exit: nothing for the hypervisor to do" : "  by phase: " + phases.joined(separator: ", "))
                 for op in HardwareOperation.allCases {
                     guard let n = m.operationsPerOperation[op], n > 0 else { continue }
                     out.append("    " + pad(op.description, 20) + lpad(String(format: "%.1f", n), 8) + " x " + lpad(String(profile[op]), 5) + " cycles")
@@ -49,7 +49,17 @@ public enum ComparisonTable {
         return nil
     }
 
-    static func cell(_ v: Double?, _ w: Int) -> String { lpad(v.map { String(Int($0.rounded())) } ?? "n/a", w) }
+    /// An operation that takes no exit (Virtual EOI: the vGIC serves it) leaves the
+    /// hypervisor nothing to do, so the model has no cycles for it to compare.
+    static func cell(_ m: BenchmarkMeasurement?, _ w: Int) -> String {
+        guard let m else { return lpad("n/a", w) }
+        return lpad(exits(m) == nil ? "no exit" : String(Int(m.cyclesPerOperation.rounded())), w)
+    }
+    /// The modelled cycles of an operation that takes exits.
+    static func exits(_ m: BenchmarkMeasurement?) -> Double? {
+        guard let m, m.exitsPerOperation > 0 || m.cyclesPerOperation > 0 else { return nil }
+        return m.cyclesPerOperation
+    }
     static func diff(_ v: Double?, _ p: Int) -> String {
         guard let v, p > 0 else { return "-" }
         let d = (v - Double(p)) * 100 / Double(p)

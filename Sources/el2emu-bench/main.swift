@@ -107,7 +107,7 @@ func hypercallFigures() throws -> (ns: [VirtualizationMode: (on: Double, off: Do
     let qemuIterations = quick ? 200_000 : 2_000_000
     let qemu = try qemuRun(iterations: qemuIterations).flatMap { long in try qemuRun(iterations: 0).map { (long, $0) } }
     if let (long, short) = qemu { bodies += [long, short] }
-    let t = try fastestInterleaved(quick ? 2 : 3, bodies)
+    let t = try fastestInterleaved(quick ? 2 : 5, bodies)
     var ns: [VirtualizationMode: (on: Double, off: Double)] = [:]
     for (i, mode) in VirtualizationMode.allCases.enumerated() {
         let k = i * 4

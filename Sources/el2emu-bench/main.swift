@@ -91,6 +91,11 @@ func fastestInterleaved(_ rounds: Int, _ bodies: [() throws -> Double]) throws -
 
 struct BenchError: Error, CustomStringConvertible { let description: String }
 
+/// `--iterations N` for the `--only-*` runs (nil if absent or not a number).
+let iterationsOption: UInt64? = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { i in
+    i + 1 < CommandLine.arguments.count ? UInt64(CommandLine.arguments[i + 1]) : nil
+}
+
 /// Host nanoseconds per hypercall exit in each design, with the ledger on and
 /// off, and per EL2 round trip under QEMU (nil without qemu-system-aarch64):
 /// each the difference of a long and a short run. All the runs take turns
@@ -236,7 +241,7 @@ if CommandLine.arguments.contains("--only-loop") {
 // `--only-loop-on bare|counting|el2emu [--iterations N]`: the register loop on one of
 // the three, once, for a profiler (callgrind's instruction counts do not drift with the machine).
 if let i = CommandLine.arguments.firstIndex(of: "--only-loop-on"), i + 1 < CommandLine.arguments.count {
-    let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 10_000_000
+    let n = iterationsOption ?? 10_000_000
     let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
     let t: Double
     switch CommandLine.arguments[i + 1] {
@@ -264,7 +269,7 @@ if let i = CommandLine.arguments.firstIndex(of: "--only-microbench"), i + 2 < Co
 // `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
 if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
    let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
-    let n = CommandLine.arguments.firstIndex(of: "--iterations").flatMap { UInt64(CommandLine.arguments[$0 + 1]) } ?? 500_000
+    let n = iterationsOption ?? 500_000
     let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: !CommandLine.arguments.contains("--no-ledger"))
     print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
     exit(0)

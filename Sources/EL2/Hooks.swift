@@ -82,6 +82,10 @@ extension Processor {
     }
 
     func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
+        // The PC is written here only for an instruction Unicorn's CPU lacks
+        // (its UNDEF ends the translation block): see `Engine.blockEndsAfterHook`.
+        engine.blockEndsAfterHook = true
+        defer { engine.blockEndsAfterHook = false }
         let r = SystemRegister(id)
         let pc = engine.read(.pc)
         let n = rt.generalPurposeIndex ?? 31
@@ -94,6 +98,7 @@ extension Processor {
         let trapped = trapsToEL2(r, isRead: isRead)
         // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
         // accesses are UNDEF there), so a served access must step the PC itself.
+        // A register Unicorn has goes on at the next instruction when skipped.
         let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         // PSTATE, read once and only when needed.
         var pstateRead: UInt64?
@@ -107,7 +112,9 @@ extension Processor {
             && pstate().exceptionLevel == 0 { return false }
         if trapped {
             takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
-            if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+            if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc && (isGIC || engine.read(id) == nil) {
+                engine.write(.pc, pc &+ 4)
+            }
             return true
         }
         if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
@@ -131,6 +138,9 @@ extension Processor {
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
+        // A trapped TLBI/DC/AT ends its translation block in Unicorn too (a write).
+        engine.blockEndsAfterHook = true
+        defer { engine.blockEndsAfterHook = false }
         let r = SystemRegister(id)
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
         guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {

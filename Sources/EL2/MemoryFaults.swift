@@ -18,10 +18,18 @@ enum PendingAbort {
 /// addresses (`Engine.syncPCOnMemoryAccess`). That hook sends every load and
 /// store through QEMU's slow path (+20-30 % on a load/store-bound loop on
 /// 2.0.1, 2.5x on 2.1.4, whose fast path is faster). Unicorn 2.1.4 restores
-/// the PC itself before it calls the hook, unless a PC write made inside a
-/// translation block since the last `start` asked it not to: then the hook
-/// stops Unicorn (which restores the PC as it stops) and `run` starts the
-/// access again (`retriesStoppedAccess`). Either way, in the hook the PC is
+/// the PC itself before it calls the hook, unless a PC write (uc_reg_write)
+/// asked it not to and no exit check after a memory access has consumed that
+/// request yet. Hooks after which the block ends write the PC without asking
+/// (`Engine.blockEndsAfterHook`); a code hook's request is consumed by the
+/// exit check right after it. While a request may stand (a PC write since the
+/// last `start`), the hook stops Unicorn, which then restores the PC to the
+/// access (a read as it stops, a skipped write at the exit check after it),
+/// and `run` starts the access again (`retriesStoppedAccess`). A request that
+/// outlived its block would instead leave the PC at an earlier instruction,
+/// and the instructions between would run twice (kvm-unit-tests' timer did,
+/// before the MRS/MSR hooks wrote the PC without asking; `pcsync` checks it).
+/// Either way, in the hook the PC is
 /// the faulting load/store and the registers are as before it: the
 /// syndrome is built by decoding that instruction, and returning false
 /// stops Unicorn right there with nothing executed twice. Recovering the PC

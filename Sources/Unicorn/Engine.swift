@@ -5,12 +5,15 @@ import CUnicorn
 public final class Engine {
     let uc: OpaquePointer
     var boxes: [AnyObject] = []
-    /// The interrupt hook is running: Unicorn is between translation blocks.
-    var inInterruptHook = false
-    /// Unicorn 2.1.4: a PC write inside a translation block asked Unicorn not
-    /// to restore the PC at its next exit, and that request may still stand:
-    /// an unmapped/protection hook may see the PC of a block start, not the
-    /// access's. Until the next `start`.
+    /// The translation block ends with the running hook: the interrupt hook
+    /// (Unicorn is between blocks), or an MRS/MSR of a register Unicorn's CPU
+    /// lacks (its UNDEF ends the block). A PC write then needs no request to
+    /// Unicorn 2.1.4 to leave the PC alone at the block's exit (see `write`).
+    public var blockEndsAfterHook = false
+    /// Unicorn 2.1.4: a PC write (uc_reg_write) asked Unicorn not to restore
+    /// the PC at its next exit check, and that request may still stand: an
+    /// unmapped/protection hook may see an earlier PC, not the access's.
+    /// Until the next `start`.
     public private(set) var pcMayBeStaleInFaultHooks = false
 
     /// Unicorn's AArch64 CPU models (`UC_CPU_ARM64_*`).
@@ -47,11 +50,13 @@ public final class Engine {
 
     public func write(_ r: Register, _ value: UInt64) {
         var v = value
-        if r == .pc && inInterruptHook && Engine.restoresPCForMemoryFaults {
+        if r == .pc && blockEndsAfterHook && Engine.restoresPCForMemoryFaults {
             // uc_reg_write would also tell Unicorn 2.1.4 not to restore the PC at
-            // the next exit from a translation block; outside one that request
-            // outlives the hook, and the next memory fault would see a stale PC.
-            // The batch call moves the PC the same way without it.
+            // the next exit check after a memory access (skip_sync_pc_on_exit).
+            // A block that ends with the hook never reaches one, so the request
+            // would outlive it: the next faulting store would then exit with a
+            // stale PC and run again from there. The batch call moves the PC
+            // the same way without it.
             var id = r.id
             withUnsafeMutablePointer(to: &v) { p in
                 var value: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(p)
@@ -203,9 +208,9 @@ public final class Engine {
     @discardableResult
     public func onInterrupt(_ body: @escaping (_ intno: UInt32) -> Void) throws -> Handle {
         let box = Box<(UInt32) -> Void> { [unowned(unsafe) self] intno in
-            self.inInterruptHook = true
+            self.blockEndsAfterHook = true
             body(intno)
-            self.inInterruptHook = false
+            self.blockEndsAfterHook = false
         }
         let cb: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { _, intno, ud in
             Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(intno)

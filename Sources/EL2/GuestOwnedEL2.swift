@@ -118,7 +118,7 @@ extension Processor {
             if r.crm == 3 { t = SystemRegister(3, 4, 14, 3, r.op2) }
             if r == .CNTVCT_EL0 { t = .CNTPCT_EL0 }   // no virtual offset with E2H and TGE
             spinWaitIfPolling(r, isRead: isRead, pc: pc)
-            return timerAccess(t, isRead: isRead, write, done)
+            return timerAccess(t, by: r, isRead: isRead, write, done)
         }
         let isICC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         if isICC && el >= 1 && (atEL2 || !el2.hcr.contains(.IMO)) {
@@ -130,7 +130,7 @@ extension Processor {
         case 5:
             guard el2.hcr.contains(.E2H) else { return nil }   // UNDEFINED without E2H
             if r.crn == 14 && (r.crm == 2 || r.crm == 3) {
-                return timerAccess(SystemRegister(3, 3, 14, r.crm, r.op2), isRead: isRead, write, done)
+                return timerAccess(SystemRegister(3, 3, 14, r.crm, r.op2), by: r, isRead: isRead, write, done)
             }
             if isRead { return done(g.el1Registers[SystemRegister(3, 0, r.crn, r.crm, r.op2)] ?? 0, step: true) }
             g.el1Registers[SystemRegister(3, 0, r.crn, r.crm, r.op2)] = write
@@ -143,11 +143,15 @@ extension Processor {
         if isRead { spinWaitPoll(at: pc) }
     }
 
-    private func timerAccess(_ t: SystemRegister, isRead: Bool, _ v: UInt64, _ done: (UInt64?, Bool) -> Bool) -> Bool {
-        if isRead { return done(timer.read(t, clock: clock, cntvoff: el2.cntvoff), t.op1 == 4 || t.op1 == 5) }
+    /// Timer register `t` reached by an MRS/MSR of `r`. Only an encoding
+    /// Unicorn's EL1 lacks (op1 4 or 5: its UNDEF ends the block) needs the
+    /// PC stepped; a skipped CNTV_*/CNTP_* goes on by itself.
+    private func timerAccess(_ t: SystemRegister, by r: SystemRegister, isRead: Bool, _ v: UInt64, _ done: (UInt64?, Bool) -> Bool) -> Bool {
+        let step = r.op1 == 4 || r.op1 == 5
+        if isRead { return done(timer.read(t, clock: clock, cntvoff: el2.cntvoff), step) }
         timer.write(t, v, clock: { clock }, cntvoff: el2.cntvoff)
         updateVirtualInterruptLines()
-        return done(nil, t.op1 == 4 || t.op1 == 5)
+        return done(nil, step)
     }
 
     /// An *_EL2 encoding (op1 = 4) from the guest's EL2 code.

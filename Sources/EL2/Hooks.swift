@@ -82,24 +82,27 @@ extension Processor {
     }
 
     func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
-        // The PC is written here only for an instruction Unicorn's CPU lacks
-        // (its UNDEF ends the translation block): see `Engine.blockEndsAfterHook`.
-        engine.blockEndsAfterHook = true
-        defer { engine.blockEndsAfterHook = false }
         let r = SystemRegister(id)
         let pc = engine.read(.pc)
         let n = rt.generalPurposeIndex ?? 31
+        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
+        // accesses are UNDEF there, which ends the translation block), so a
+        // served access must step the PC itself; so must an access to an EL2
+        // register, UNDEF at Unicorn's EL1. Both end the block, so their PC
+        // writes go as `Engine.blockEndsAfterHook` says. A register Unicorn has
+        // goes on at the next instruction when the hook skips it.
+        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
+        let unicornLacks = isGIC || r.op0 == 3 && r.op1 >= 4
+        engine.blockEndsAfterHook = unicornLacks || ownEL2 != nil
+        defer { engine.blockEndsAfterHook = false }
         if let g = ownEL2, let handled = guestEL2Access(g, r, rt, n, value, isRead: isRead, pc: pc) { return handled }
+        engine.blockEndsAfterHook = unicornLacks
         // EL2/EL3 registers and the *_EL12 aliases are UNDEFINED at EL1.
         if r.op0 == 3 && r.op1 >= 4 {
             undefinedToEL1(pc: pc)
             return true
         }
         let trapped = trapsToEL2(r, isRead: isRead)
-        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
-        // accesses are UNDEF there), so a served access must step the PC itself.
-        // A register Unicorn has goes on at the next instruction when skipped.
-        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
         // PSTATE, read once and only when needed.
         var pstateRead: UInt64?
         func pstate() -> ProcessorState {
@@ -112,9 +115,8 @@ extension Processor {
             && pstate().exceptionLevel == 0 { return false }
         if trapped {
             takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
-            if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc && (isGIC || engine.read(id) == nil) {
-                engine.write(.pc, pc &+ 4)
-            }
+            // Every other register a trap takes (TID1-3, TACR, TVM/TRVM) is one Unicorn has.
+            if isGIC && stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
             return true
         }
         if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
@@ -138,9 +140,6 @@ extension Processor {
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
-        // A trapped TLBI/DC/AT ends its translation block in Unicorn too (a write).
-        engine.blockEndsAfterHook = true
-        defer { engine.blockEndsAfterHook = false }
         let r = SystemRegister(id)
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
         guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {
@@ -149,7 +148,8 @@ extension Processor {
         }
         let pc = engine.read(.pc)
         takeSynchronousToEL2(.sys64(r, rt: rt.generalPurposeIndex ?? 31, isRead: false), elr: pc, resumePC: pc &+ 4)
-        if stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+        // Unicorn has every operation a trap takes (TLBI, DC by set/way, AT...):
+        // skipped, it goes on at the next instruction with no PC write.
         return true
     }
 

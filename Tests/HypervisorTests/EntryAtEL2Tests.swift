@@ -29,6 +29,7 @@ final class EntryAtEL2Tests: XCTestCase {
         "HVC: SPSR records EL2h",
         "vCPU 1's HCR_EL2: E2H|TGE|RW",
         "CNTV_* at EL2: the EL2 virtual timer's PPI 28",
+        "CNTV_CVAL_EL02 reaches the EL1 virtual timer",
     ]
     static let nvhe = [
         "init_el: ERET from EL2 to EL1",

@@ -130,6 +130,7 @@ int main(void) {
 
     // PL031 on virtual time.
     check(LD("ldr", "w", RTC + 0xFE0) == 0x31, "PL031 PeriphID0");
+    check(LD("ldr", "w", RTC + 0xFE8) == 0x14, "PL031 PeriphID2: revision 1 (kvm-unit-tests' pl031 checks it)");
     ST("str", "w", 1000, RTC + 0x08);
     uint64_t t = LD("ldr", "w", RTC);
     check(t >= 1000 && t < 1010, "PL031 RTCDR counts from the loaded value");

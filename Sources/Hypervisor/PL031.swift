@@ -38,7 +38,7 @@ final class PL031: Device {
         case 0x10: return UInt64(interruptMask)         // RTCIMSC
         case 0x14: updateMatch(); return UInt64(rawInterrupt)
         case 0x18: updateMatch(); return UInt64(rawInterrupt & interruptMask)
-        default: return PrimeCellID(part: 0x031, revision: 0).read(offset) ?? 0
+        default: return PrimeCellID(part: 0x031, revision: 1).read(offset) ?? 0   // r1, as QEMU's: PeriphID2 0x14
         }
     }
 

@@ -100,8 +100,8 @@ final class Stage2Tests: XCTestCase {
         let r = try run("stage2_mmio")
         let user = mmioRecords(r.vm).filter { $0.1 == "testdev" && $0.2 == 0x08 }
         XCTAssertEqual(user.count, 2)
-        XCTAssertEqual(r.vm.ledger.byKind["DABT_LOW"].map { $0.counts.total(.ioUserReturn) }, 2 + 3,
-                       "user-space exits: testdev +0x08 twice, PL031 three times")
+        XCTAssertEqual(r.vm.ledger.byKind["DABT_LOW"].map { $0.counts.total(.ioUserReturn) }, 2 + 4,
+                       "user-space exits: testdev +0x08 twice, PL031 four times")
     }
 
     func testMMIOWithoutSyndromeInjectsExternalAbort() throws {

@@ -13,6 +13,15 @@ protocol Device: AnyObject {
     /// user-space device model (false: the exit returns to user space, like
     /// KVM_EXIT_MMIO to QEMU)?
     func servedInKernel(offset: UInt64) -> Bool
+    /// The level-sensitive SPI the device drives (its INTID), if any.
+    var interruptLine: Int? { get }
+    /// That line's level now.
+    var lineLevel: Bool { get }
+}
+
+extension Device {
+    var interruptLine: Int? { nil }
+    var lineLevel: Bool { false }
 }
 
 /// The devices of the QEMU virt layout that el2emu emulates.
@@ -23,6 +32,9 @@ struct DeviceBus {
         devices.first { address >= $0.base && address &- $0.base < $0.size }
     }
 
+    /// The devices that drive an SPI (set once the devices are attached: every flush reads it).
+    private(set) var interruptSources: [Device] = []
+
     mutating func attachDefaults(to vm: VirtualMachine) throws {
         devices.append(PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) })
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
@@ -31,6 +43,7 @@ struct DeviceBus {
         for i in 0..<vm.vcpus.count {
             devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
         }
+        interruptSources = devices.filter { $0.interruptLine != nil }
         // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.
         for vcpu in vm.vcpus {
             let index = vcpu.index
@@ -44,6 +57,7 @@ struct DeviceBus {
                                        write: { [unowned d, unowned vm] off, size, v in
                                            vm.traceMMIO(index, d, offset: off, size: size, isWrite: true, value: v)
                                            d.write(offset: off, size: size, value: v)
+                                           vm.deviceLinesChanged(by: vm.vcpus[index])
                                        })
             }
         }

@@ -1,7 +1,7 @@
 /// The GICv3 distributor (GICD_*, 64 KiB at 0x0800_0000 on QEMU virt),
 /// emulated for the guest (KVM's vgic-mmio-v3.c): enough for a guest's GIC
 /// initialisation: CTLR, TYPER, IIDR, the enable, priority and group
-/// registers of the SPIs, and the ID registers.
+/// registers of the SPIs, their pending state (devices' lines), and the ID registers.
 final class GICv3Distributor: Device {
     let name = "gicd"
     let base: UInt64 = 0x0800_0000
@@ -25,6 +25,13 @@ final class GICv3Distributor: Device {
             var v: UInt64 = 0
             for bit in 0..<32 where spiIndex(word * 32 + bit).map({ gic.spiEnabled[$0] }) == true { v |= 1 << UInt64(bit) }
             return v
+        case 0x0200..<0x0280, 0x0280..<0x0300:
+            // ISPENDR/ICPENDR n: the SPIs whose device line is high (DeviceInterrupts.swift).
+            let word = Int((offset & 0x7F) >> 2)
+            guard word >= 1 else { return 0 }
+            var v: UInt64 = 0
+            for bit in 0..<32 where vm.deviceLinePending(word * 32 + bit) { v |= 1 << UInt64(bit) }
+            return v
         case 0x0400..<0x0800:
             var v: UInt64 = 0
             for i in 0..<min(size, 4) {
@@ -47,6 +54,11 @@ final class GICv3Distributor: Device {
             guard word >= 1 else { return }
             for bit in 0..<32 where value & (1 << UInt64(bit)) != 0 {
                 if let n = spiIndex(word * 32 + bit) { vm.gic.spiEnabled[n] = enable }
+            }
+            // An SPI enabled while its line is high (or already queued) reaches its vCPU.
+            if enable, let source = vm.running {
+                vm.deviceLinesChanged(by: source)
+                vm.enabledChanged(cpu: vm.spiTarget.index)
             }
         case 0x0400..<0x0800:
             for i in 0..<min(size, 4) {

@@ -90,6 +90,7 @@ extension VirtualMachine {
         if esr.wnr {
             value = vcpu.gpr(rt) & mask   // gpr(31) is XZR: zero
             device.write(offset: offset, size: size, value: value)
+            deviceLinesChanged(by: vcpu)
         } else {
             value = device.read(offset: offset, size: size) & mask
             if esr.sse && size < 8 {

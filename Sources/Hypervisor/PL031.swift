@@ -1,7 +1,8 @@
 /// The PL031 real-time clock (Arm DDI 0224) on virtual time: RTCDR counts
 /// seconds of the VM's virtual clock from the last RTCLR load (never the
 /// host's clock, so runs are reproducible). RTCMR/RIS/IMSC/ICR give the
-/// match interrupt's state; the PrimeCell ID registers identify it.
+/// match interrupt's state, which drives SPI 34 (QEMU virt's RTC line,
+/// DeviceInterrupts.swift); the PrimeCell ID registers identify it.
 final class PL031: Device {
     let name = "pl031"
     let base: UInt64
@@ -14,6 +15,13 @@ final class PL031: Device {
     var match: UInt32 = 0
     var interruptMask: UInt32 = 0
     var rawInterrupt: UInt32 = 0
+    let interruptLine: Int? = 34
+
+    /// RTCINTR: the masked match interrupt.
+    var lineLevel: Bool {
+        updateMatch()
+        return rawInterrupt & interruptMask != 0
+    }
 
     init(base: UInt64, cyclesPerSecond: UInt64 = 2_000_000_000, cycles: @escaping () -> UInt64) {
         self.base = base
@@ -45,13 +53,23 @@ final class PL031: Device {
     func write(offset: UInt64, size: Int, value: UInt64) {
         let v = UInt32(truncatingIfNeeded: value)
         switch offset {
-        case 0x04: match = v
-        case 0x08: loadValue = v; loadedAtCycle = cycles()
+        case 0x04: updateMatch(); match = v
+        case 0x08: updateMatch(); loadValue = v; loadedAtCycle = cycles(); lastSeen = v
         case 0x10: interruptMask = v & 1
         case 0x1C: rawInterrupt &= ~(v & 1)
         default: break
         }
     }
 
-    private func updateMatch() { if now >= match && match != 0 { rawInterrupt = 1 } }
+    /// RTCDR when the match was last looked at.
+    var lastSeen: UInt32 = 0
+
+    /// The match interrupt is raised once, as RTCDR reaches RTCMR (it may have
+    /// gone past since the last look: virtual time moves in steps); RTCICR
+    /// clears it until the counter reaches the match value again.
+    private func updateMatch() {
+        let n = now
+        if lastSeen < match && match <= n { rawInterrupt = 1 }
+        lastSeen = n
+    }
 }

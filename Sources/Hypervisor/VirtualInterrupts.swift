@@ -67,6 +67,7 @@ extension VirtualMachine {
     /// is withdrawn instead (TimerLine.swift). Runs while the vCPU is not loaded.
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
+        resampleDeviceLines(vcpu)
         // used_lrs: the next entry restores (and the next exit saves) only up to the last LR in use.
         defer { vcpu.context.vgic.usedLRs = (vcpu.context.vgic.lr.lastIndex { $0 >> 62 != 0 } ?? -1) + 1 }
         guard !vcpu.pendingInterrupts.isEmpty else {
@@ -102,7 +103,7 @@ extension VirtualMachine {
         }
         guard let free = g.lr.firstIndex(where: { $0 >> 62 == 0 }) else { return false }
         var lr: UInt64 = 1 << 62 | 1 << 60 | (priority & 0xFF) << 48 | UInt64(intid)
-        if hw { lr |= 1 << 61 | UInt64(intid) << 32 }
+        if hw { lr |= 1 << 61 | UInt64(intid) << 32 } else if isDeviceLine(intid) { lr |= 1 << 41 }   // LR.EOI: resample on deactivation
         g.lr[free] = lr
         vcpu.context.vgic = g
         return true

@@ -1,0 +1,54 @@
+import AArch64
+import EL2
+
+/// Level-sensitive SPIs driven by emulated devices (the PL031's match
+/// interrupt), as KVM's vGIC takes a device's line: the line's level is the
+/// SPI's pending state. SPIs go to vCPU 0 (GICD_IROUTER is not modelled).
+/// A line that rises queues its SPI there; every flush of vCPU 0 samples the
+/// lines again: one that dropped takes back its interrupt if the guest has
+/// not acknowledged it, and one still high once the guest has deactivated it
+/// is queued again (its list register asks for an EOI maintenance interrupt,
+/// LR.EOI, so that deactivation exits). Lines are sampled at accesses and
+/// exits, not at the instant a device's state changes with time (an RTC match).
+extension VirtualMachine {
+    /// The vCPU SPIs are routed to.
+    var spiTarget: VCPU { vcpus[0] }
+
+    /// After a guest wrote a device's (or the distributor's) registers: a line
+    /// that is high and not yet queued reaches its vCPU.
+    func deviceLinesChanged(by source: VCPU) {
+        for d in devices.interruptSources {
+            guard let intid = d.interruptLine, d.lineLevel,
+                  !spiTarget.pendingInterrupts.contains(where: { $0.intid == intid }) else { continue }
+            deliver(intid: intid, to: spiTarget, from: source, why: "\(d.name) interrupt line")
+        }
+    }
+
+    /// Part of `flush`, on `vcpu`'s saved vGIC state.
+    func resampleDeviceLines(_ vcpu: VCPU) {
+        guard vcpu === spiTarget else { return }
+        for d in devices.interruptSources {
+            guard let intid = d.interruptLine else { continue }
+            let listed = vcpu.context.vgic.lr.indices.filter {
+                vcpu.context.vgic.lr[$0] & 0xFFFF_FFFF == UInt64(intid) && vcpu.context.vgic.lr[$0] >> 62 != 0
+            }
+            if d.lineLevel {
+                if listed.isEmpty { queue(vcpu, intid: intid) }
+            } else {
+                vcpu.pendingInterrupts.removeAll { $0.intid == intid }
+                // Pending and not yet acknowledged: withdrawn (active stays for the guest's EOI).
+                for i in listed where vcpu.context.vgic.lr[i] >> 62 == 1 { vcpu.context.vgic.lr[i] = 0 }
+            }
+        }
+    }
+
+    /// Does a device drive SPI `intid`?
+    func isDeviceLine(_ intid: Int) -> Bool {
+        devices.interruptSources.contains { $0.interruptLine == intid }
+    }
+
+    /// GICD_ISPENDR/ICPENDR: a device's SPI is pending while its line is high.
+    func deviceLinePending(_ intid: Int) -> Bool {
+        devices.interruptSources.contains { $0.interruptLine == intid && $0.lineLevel }
+    }
+}

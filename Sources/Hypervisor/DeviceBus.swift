@@ -17,11 +17,14 @@ protocol Device: AnyObject {
     var interruptLine: Int? { get }
     /// That line's level now.
     var lineLevel: Bool { get }
+    /// Can the line go high without a register access (a masked line cannot)?
+    var lineCanRise: Bool { get }
 }
 
 extension Device {
     var interruptLine: Int? { nil }
     var lineLevel: Bool { false }
+    var lineCanRise: Bool { false }
 }
 
 /// The devices of the QEMU virt layout that el2emu emulates.

@@ -18,28 +18,39 @@ extension VirtualMachine {
     /// that is high and not yet queued reaches its vCPU.
     func deviceLinesChanged(by source: VCPU) {
         for d in devices.interruptSources {
+            if d.lineCanRise { deviceLinesArmed = true }
             guard let intid = d.interruptLine, d.lineLevel,
                   !spiTarget.pendingInterrupts.contains(where: { $0.intid == intid }) else { continue }
             deliver(intid: intid, to: spiTarget, from: source, why: "\(d.name) interrupt line")
         }
     }
 
-    /// Part of `flush`, on `vcpu`'s saved vGIC state.
+    /// Part of `flush`, on `vcpu`'s saved vGIC state: only while a line is
+    /// armed (`deviceLinesArmed`), so an exit of a guest whose devices raise
+    /// nothing pays one test.
     func resampleDeviceLines(_ vcpu: VCPU) {
-        guard vcpu === spiTarget else { return }
+        guard deviceLinesArmed, vcpu === spiTarget else { return }
+        var armed = false
         for d in devices.interruptSources {
             guard let intid = d.interruptLine else { continue }
-            let listed = vcpu.context.vgic.lr.indices.filter {
-                vcpu.context.vgic.lr[$0] & 0xFFFF_FFFF == UInt64(intid) && vcpu.context.vgic.lr[$0] >> 62 != 0
+            let high = d.lineLevel
+            armed = armed || high || d.lineCanRise
+            var listed = false
+            for i in 0..<vcpu.context.vgic.lr.count {
+                let lr = vcpu.context.vgic.lr[i]
+                guard lr & 0xFFFF_FFFF == UInt64(intid), lr >> 62 != 0 else { continue }
+                listed = true
+                // Pending and not yet acknowledged: withdrawn (an active one waits for the guest's EOI).
+                if !high && lr >> 62 == 1 { vcpu.context.vgic.lr[i] = 0 }
             }
-            if d.lineLevel {
-                if listed.isEmpty { queue(vcpu, intid: intid) }
-            } else {
+            if high {
+                if !listed { queue(vcpu, intid: intid) }
+            } else if vcpu.pendingInterrupts.contains(where: { $0.intid == intid }) {
                 vcpu.pendingInterrupts.removeAll { $0.intid == intid }
-                // Pending and not yet acknowledged: withdrawn (active stays for the guest's EOI).
-                for i in listed where vcpu.context.vgic.lr[i] >> 62 == 1 { vcpu.context.vgic.lr[i] = 0 }
             }
+            armed = armed || listed
         }
+        deviceLinesArmed = armed
     }
 
     /// Does a device drive SPI `intid`?

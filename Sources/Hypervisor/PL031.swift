@@ -17,10 +17,15 @@ final class PL031: Device {
     var rawInterrupt: UInt32 = 0
     let interruptLine: Int? = 34
 
-    /// RTCINTR: the masked match interrupt.
+    /// Unmasked, the match interrupt rises when RTCDR reaches RTCMR.
+    var lineCanRise: Bool { interruptMask != 0 }
+
+    /// RTCINTR: the masked match interrupt (masked, it needs no look at the
+    /// clock; the match is still caught at the next look).
     var lineLevel: Bool {
+        guard interruptMask != 0 else { return false }
         updateMatch()
-        return rawInterrupt & interruptMask != 0
+        return rawInterrupt != 0
     }
 
     init(base: UInt64, cyclesPerSecond: UInt64 = 2_000_000_000, cycles: @escaping () -> UInt64) {

@@ -14,6 +14,9 @@ public final class VirtualMachine {
     var stage2: Stage2!
     public private(set) var vcpus: [VCPU] = []
     var devices = DeviceBus()
+    /// A device line may be high, may rise, or has its SPI listed or queued:
+    /// vCPU 0's flushes sample the lines (DeviceInterrupts.swift).
+    var deviceLinesArmed = false
     /// Everything the guest printed (semihosting and UART), in order.
     public private(set) var output = ""
     public var console: ((String) -> Void)?

@@ -10,6 +10,7 @@ import EL2
 /// is queued again (its list register asks for an EOI maintenance interrupt,
 /// LR.EOI, so that deactivation exits). Lines are sampled at accesses and
 /// exits, not at the instant a device's state changes with time (an RTC match).
+/// A guest entered at EL2 sees the line in GICD_ISPENDR only.
 extension VirtualMachine {
     /// The vCPU SPIs are routed to.
     var spiTarget: VCPU { vcpus[0] }
@@ -17,6 +18,8 @@ extension VirtualMachine {
     /// After a guest wrote a device's (or the distributor's) registers: a line
     /// that is high and not yet queued reaches its vCPU.
     func deviceLinesChanged(by source: VCPU) {
+        // A guest that owns EL2 has no vGIC of el2emu's to take the line.
+        guard configuration.entryEL == 1 else { return }
         for d in devices.interruptSources {
             if d.lineCanRise { deviceLinesArmed = true }
             guard let intid = d.interruptLine, d.lineLevel,

@@ -1,6 +1,6 @@
 // The PL031's match interrupt through the vGIC (SPI 34, level-sensitive):
 // pending in the distributor while RTCRIS & RTCIMSC, taken once enabled,
-// and gone once the guest clears it with RTCICR.
+// gone once the guest clears it with RTCICR, and waking a WFI when it rises.
 #include "guest.h"
 #include "gic.h"
 
@@ -44,5 +44,13 @@ int main(void) {
     check(taken == 1, "taken once after enabling it");
     check(ris_in_handler == 1 && ris_after_clear == 0, "the handler saw RTCRIS 1, then 0 after RTCICR");
     check(!spi_pending(), "cleared: SPI 34 no longer pending");
+
+    // A WFI with nothing else to wake it: the next match's interrupt does.
+    taken = 0;
+    w32(RTC + 0x04, r32(RTC) + 1);      // RTCMR: the next second
+    IRQ_UNMASK();
+    __asm__ volatile("wfi" ::: "memory");
+    IRQ_MASK();
+    check(taken == 1, "a WFI is woken by the next match's interrupt");
     return failures;
 }

@@ -19,12 +19,15 @@ protocol Device: AnyObject {
     var lineLevel: Bool { get }
     /// Can the line go high without a register access (a masked line cannot)?
     var lineCanRise: Bool { get }
+    /// The virtual time (cycles) at which the line will rise by itself, if it will.
+    var lineRiseTime: UInt64? { get }
 }
 
 extension Device {
     var interruptLine: Int? { nil }
     var lineLevel: Bool { false }
     var lineCanRise: Bool { false }
+    var lineRiseTime: UInt64? { nil }
 }
 
 /// The devices of the QEMU virt layout that el2emu emulates.

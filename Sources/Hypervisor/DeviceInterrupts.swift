@@ -9,7 +9,8 @@ import EL2
 /// not acknowledged it, and one still high once the guest has deactivated it
 /// is queued again (its list register asks for an EOI maintenance interrupt,
 /// LR.EOI, so that deactivation exits). Lines are sampled at accesses and
-/// exits, not at the instant a device's state changes with time (an RTC match).
+/// exits, not at the instant a device's state changes with time (an RTC match),
+/// except that a vCPU blocked in WFI is woken when a line will rise.
 /// A guest entered at EL2 sees the line in GICD_ISPENDR only.
 extension VirtualMachine {
     /// The vCPU SPIs are routed to.
@@ -54,6 +55,19 @@ extension VirtualMachine {
             armed = armed || listed
         }
         deviceLinesArmed = armed
+    }
+
+    /// The first time a device line will rise by itself, for a vCPU blocked in
+    /// WFI (`wakeUp`): only for the SPI target, only for an SPI it can take.
+    func nextDeviceLineRise(_ vcpu: VCPU) -> (time: UInt64, reason: String)? {
+        guard configuration.entryEL == 1, vcpu === spiTarget else { return nil }
+        var best: (time: UInt64, reason: String)?
+        for d in devices.interruptSources {
+            guard let intid = d.interruptLine, gic.canForward(intid, cpu: vcpu.index), let t = d.lineRiseTime,
+                  best == nil || t < best!.time else { continue }
+            best = (t, "\(d.name) interrupt line (SPI \(intid))")
+        }
+        return best
     }
 
     /// Does a device drive SPI `intid`?

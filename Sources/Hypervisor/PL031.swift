@@ -20,6 +20,15 @@ final class PL031: Device {
     /// Unmasked, the match interrupt rises when RTCDR reaches RTCMR.
     var lineCanRise: Bool { interruptMask != 0 }
 
+    /// When RTCDR reaches RTCMR, if the match interrupt is unmasked and not yet raised.
+    var lineRiseTime: UInt64? {
+        guard interruptMask != 0, !lineLevel else { return nil }
+        guard match > now else { return nil }   // reached again only after RTCDR wraps
+        let (span, overflow) = UInt64(match &- loadValue).multipliedReportingOverflow(by: cyclesPerSecond)
+        let (time, late) = loadedAtCycle.addingReportingOverflow(span)
+        return overflow || late ? nil : time
+    }
+
     /// RTCINTR: the masked match interrupt (masked, it needs no look at the
     /// clock; the match is still caught at the next look).
     var lineLevel: Bool {

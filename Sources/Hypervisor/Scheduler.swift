@@ -84,6 +84,7 @@ extension VirtualMachine {
             for p in v.pendingInterrupts where gic.canForward(p.intid, cpu: v.index) && (best == nil || p.at < best!.time) {
                 best = (p.at, "interrupt \(p.intid)")
             }
+            if let d = nextDeviceLineRise(v), best == nil || d.time < best!.time { best = d }
         case .waiting:
             if let e = v.cpu.nextPhysicalEvent, best == nil || e.time < best!.time { best = (e.time, e.what) }
         case .runnable, .off:

@@ -93,8 +93,8 @@ public enum Comparison {
             let n = Double(MicroBenchmark.iterations - 1)
             var phases = [Double](repeating: 0, count: Phase.allCases.count)
             var ops: [HardwareOperation: Double] = [:]
-            for (ledger, sign) in [(long, 1.0), (short, -1.0)] {
-                for s in ledger.byKind.values {
+            for (run, sign) in [(long, 1.0), (short, -1.0)] {
+                for s in run.byKind.values {
                     for p in Phase.allCases { phases[p.rawValue] += sign * Double(s.phaseCycles[p.rawValue]) / n }
                     for op in HardwareOperation.allCases { ops[op, default: 0] += sign * Double(s.counts.total(op)) / n }
                 }

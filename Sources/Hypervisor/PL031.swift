@@ -22,8 +22,8 @@ final class PL031: Device {
 
     /// When RTCDR reaches RTCMR, if the match interrupt is unmasked and not yet raised.
     var lineRiseTime: UInt64? {
-        guard interruptMask != 0, !lineLevel else { return nil }
-        guard match > now else { return nil }   // reached again only after RTCDR wraps
+        guard !lineLevel, lineCanRise else { return nil }
+        guard match > lastSeen else { return nil }   // lineLevel just looked: reached again only after RTCDR wraps
         let (span, overflow) = UInt64(match &- loadValue).multipliedReportingOverflow(by: cyclesPerSecond)
         let (time, late) = loadedAtCycle.addingReportingOverflow(span)
         return overflow || late ? nil : time
@@ -32,7 +32,7 @@ final class PL031: Device {
     /// RTCINTR: the masked match interrupt (masked, it needs no look at the
     /// clock; the match is still caught at the next look).
     var lineLevel: Bool {
-        guard interruptMask != 0 else { return false }
+        guard lineCanRise else { return false }
         updateMatch()
         return rawInterrupt != 0
     }

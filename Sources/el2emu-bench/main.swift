@@ -208,15 +208,25 @@ func peakRSSMiB(mem: String) throws -> Double {
     return kb / 1024
 }
 
-/// The no-exit register loop (`loop` guest) on bare Unicorn, on bare Unicorn
-/// with only an instruction-counting block hook, and on el2emu: seconds each.
+/// Where the no-exit register loop (`loop` guest) runs: bare Unicorn, bare
+/// Unicorn with only an instruction-counting block hook, or el2emu.
+enum LoopHost: String, CaseIterable {
+    case bare, counting, el2emu
+
+    /// `loops` iterations of the loop here, once: seconds.
+    func seconds(loops: UInt64) throws -> Double {
+        let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
+        switch self {
+        case .bare: return try el2emu_bench.seconds { try BareUnicorn.run(image, x1: loops) }
+        case .counting: return try el2emu_bench.seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) }
+        case .el2emu: return try runGuest("loop", mode: .nvhe, x0: 0, x1: loops)
+        }
+    }
+}
+
+/// The no-exit register loop on each `LoopHost`, taking turns: seconds each.
 func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double) {
-    let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let t = try fastestInterleaved(5, [
-        { try seconds { try BareUnicorn.run(image, x1: loops) } },
-        { try seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) } },
-        { try runGuest("loop", mode: .nvhe, x0: 0, x1: loops) },
-    ])
+    let t = try fastestInterleaved(5, LoopHost.allCases.map { host in { try host.seconds(loops: loops) } })
     return (t[0], t[1], t[2])
 }
 
@@ -231,59 +241,59 @@ func memoryLoop(passes: UInt64) throws -> (bare: Double, el2: Double) {
     return (t[0], t[1])
 }
 
-// `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
-if CommandLine.arguments.contains("--only-loop") {
-    let t = try noExitLoop(100_000_000)
-    print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare",
-                 t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted))
-    exit(0)
-}
-// `--only-loop-on bare|counting|el2emu [--iterations N]`: the register loop on one of
-// the three, once, for a profiler (callgrind's instruction counts do not drift with the machine).
-if let i = CommandLine.arguments.firstIndex(of: "--only-loop-on"), i + 1 < CommandLine.arguments.count {
-    let n = iterationsOption ?? 10_000_000
-    let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
-    let t: Double
-    switch CommandLine.arguments[i + 1] {
-    case "bare": t = try seconds { try BareUnicorn.run(image, x1: n) }
-    case "counting": t = try seconds { try BareUnicorn.run(image, x1: n, countingBlocks: true) }
-    case "el2emu": t = try runGuest("loop", mode: .nvhe, x0: 0, x1: n)
-    default: throw BenchError(description: "--only-loop-on takes bare, counting or el2emu")
+/// The `--only-*` runs (one figure each, for a profiler or a quick look):
+/// true when one ran. Inside the main `do`, so bad input is reported, not a crash.
+func runOnlyOption() throws -> Bool {
+    // `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
+    if CommandLine.arguments.contains("--only-loop") {
+        let t = try noExitLoop(100_000_000)
+        print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare",
+                     t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted))
+        return true
     }
-    print(String(format: "%.3f s", t))
-    exit(0)
-}
-// `--only-memory`: the loads-and-stores loop (stage2_bench mode 0) against bare Unicorn.
-if CommandLine.arguments.contains("--only-memory") {
-    let (bare, el2) = try memoryLoop(passes: 8)
-    print(String(format: "memory loop: el2emu %.3f s, bare Unicorn %.3f s (%.0f%%)", el2, bare, bare * 100 / el2))
-    exit(0)
-}
-// `--only-microbench K vhe|nvhe`: one row of the by-kind table (K as in MicroBenchmark).
-if let i = CommandLine.arguments.firstIndex(of: "--only-microbench"), i + 2 < CommandLine.arguments.count,
-   let b = Int(CommandLine.arguments[i + 1]).flatMap(MicroBenchmark.init(rawValue:)),
-   let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 2]) {
-    print(try microbenchLine(b, mode))
-    exit(0)
-}
-// `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
-if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
-   let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
-    let n = iterationsOption ?? 500_000
-    let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: !CommandLine.arguments.contains("--no-ledger"))
-    print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
-    exit(0)
-}
+    // `--only-loop-on bare|counting|el2emu [--iterations N]`: the register loop on one of
+    // the three, once, for a profiler (callgrind's instruction counts do not drift with the machine).
+    if let i = CommandLine.arguments.firstIndex(of: "--only-loop-on"), i + 1 < CommandLine.arguments.count {
+        guard let host = LoopHost(rawValue: CommandLine.arguments[i + 1]) else {
+            throw BenchError(description: "--only-loop-on takes bare, counting or el2emu")
+        }
+        print(String(format: "%.3f s", try host.seconds(loops: iterationsOption ?? 10_000_000)))
+        return true
+    }
+    // `--only-memory`: the loads-and-stores loop (stage2_bench mode 0) against bare Unicorn.
+    if CommandLine.arguments.contains("--only-memory") {
+        let (bare, el2) = try memoryLoop(passes: 8)
+        print(String(format: "memory loop: el2emu %.3f s, bare Unicorn %.3f s (%.0f%%)", el2, bare, bare * 100 / el2))
+        return true
+    }
+    // `--only-microbench K vhe|nvhe`: one row of the by-kind table (K as in MicroBenchmark).
+    if let i = CommandLine.arguments.firstIndex(of: "--only-microbench"), i + 2 < CommandLine.arguments.count,
+       let b = Int(CommandLine.arguments[i + 1]).flatMap(MicroBenchmark.init(rawValue:)),
+       let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 2]) {
+        print(try microbenchLine(b, mode))
+        return true
+    }
+    // `--only-hypercall vhe|nvhe [--iterations N] [--no-ledger]`: just that loop, long, for a profiler.
+    if let i = CommandLine.arguments.firstIndex(of: "--only-hypercall"), i + 1 < CommandLine.arguments.count,
+       let mode = VirtualizationMode(rawValue: CommandLine.arguments[i + 1]) {
+        let n = iterationsOption ?? 500_000
+        let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: !CommandLine.arguments.contains("--no-ledger"))
+        print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
+        return true
+    }
 
-// `--only-floor`: Unicorn's exception path, bare and with the register traffic of an exit.
-if CommandLine.arguments.contains("--only-floor") {
-    print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
-                 try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),
-                 try unicornExceptionFloorNanoseconds(.splitMode)))
-    exit(0)
+    // `--only-floor`: Unicorn's exception path, bare and with the register traffic of an exit.
+    if CommandLine.arguments.contains("--only-floor") {
+        print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
+                     try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),
+                     try unicornExceptionFloorNanoseconds(.splitMode)))
+        return true
+    }
+    return false
 }
 
 do {
+    if try runOnlyOption() { exit(0) }
     print("el2emu-bench (Unicorn \(Unicorn_version()))\n")
     let (hypercall, qemu) = try hypercallFigures()
     for mode in VirtualizationMode.allCases {

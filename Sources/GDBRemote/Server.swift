@@ -149,8 +149,9 @@ public final class GDBServer {
             let range = parts[3].split(separator: ",")
             guard range.count == 2, let off = Hex.number(range[0]), let len = Hex.number(range[1]) else { reply("E00"); return }
             let xml = Array(AArch64RegisterLayout.targetXML.utf8)
+            // Both numbers come from the client: clamp before adding (no overflow).
             let start = Int(min(off, UInt64(xml.count)))
-            let end = Int(min(UInt64(start) + len, UInt64(xml.count)))
+            let end = start + Int(min(len, UInt64(xml.count - start)))
             let chunk = Array(xml[start..<end])
             send(Packet.frame([UInt8(ascii: end >= xml.count ? "l" : "m")] + chunk))
         default: reply("")

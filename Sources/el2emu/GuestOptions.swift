@@ -62,7 +62,11 @@ struct GuestOptions: ParsableArguments {
         config.ramSize = try parseSize(mem)
         if let hcr { (config.hcrSet, config.hcrClear) = try parseHCR(hcr) }
         do {
-            config.profile = try CostProfile.named(profile)
+            let (p, inherited) = try CostProfile.load(profile)
+            if !inherited.isEmpty {
+                FileHandle.standardError.write(Data("el2emu: warning: --profile \(profile) leaves \(inherited.count) operations unpriced; they take its base profile's prices: \(inherited.joined(separator: ", "))\n".utf8))
+            }
+            config.profile = p
         } catch let e as CostProfile.LoadError {
             throw ValidationError("--profile: \(e.description)")
         }
@@ -96,8 +100,11 @@ struct GuestOptions: ParsableArguments {
     /// The device tree for x0: `--dtb FILE`, or the generated virt-board tree.
     func deviceTree(_ config: Configuration) throws -> [UInt8] {
         guard let dtb else { return VirtBoardDeviceTree.make(config, bootargs: append).encode() }
-        guard let d = FileManager.default.contents(atPath: dtb) else { throw ValidationError("cannot read the device tree '\(dtb)'") }
-        return [UInt8](d)
+        do {
+            return try FlattenedDeviceTree.read(path: dtb)
+        } catch let e as FlattenedDeviceTree.BlobError {
+            throw ValidationError("--dtb \(dtb): \(e.description)")
+        }
     }
 
     func load(_ path: String, _ config: Configuration) throws -> GuestImage {

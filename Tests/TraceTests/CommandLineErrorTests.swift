@@ -1,3 +1,4 @@
+import EL2
 import Foundation
 import XCTest
 
@@ -48,6 +49,12 @@ final class CommandLineErrorTests: XCTestCase {
             ("[1, 2]", "expected a JSON object with a \"cycles\" object"),
             ("{\"cycles\": {\"teleport\": 3}}", "unknown operation \"teleport\" (known: trap, eret,"),
             ("{\"cycles\": {\"trap\": -1}}", "\"trap\" must be a whole number of cycles from 0 to 1000000"),
+            ("{\"trap\": 700, \"eret\": 65}", "expected a JSON object with a \"cycles\" object"),
+            ("{\"cycles\": {\"trap\": true}}", "\"cycles.trap\" must be a whole number of cycles"),
+            ("{\"cycles\": {\"trap\": 1.5}}", "\"cycles.trap\" must be a whole number of cycles"),
+            ("{\"cycles\": {\"trap\": \"27\"}}", "\"cycles.trap\" must be a whole number of cycles"),
+            ("{\"cycles\": {\"trap\": 27}, \"base\": \"m1\"}", "\"base\" must be a57 or xgene, not \"m1\""),
+            ("{\"cycles\": {\"trap\": 27", "not valid JSON"),
         ]
         for (i, (json, message)) in cases.enumerated() {
             let path = dir.appendingPathComponent("p\(i).json").path
@@ -61,9 +68,12 @@ final class CommandLineErrorTests: XCTestCase {
     func testAProfileFilePricesTheRun() throws {
         let dir = try temporaryDirectory("profile-ok")
         let path = dir.appendingPathComponent("cheap.json").path
-        try "{\"name\": \"cheap\", \"cycles\": {\"trap\": 1000, \"eret\": 1}}".write(toFile: path, atomically: true, encoding: .utf8)
+        // Every operation priced (none inherited): 0 but the trap and the ERET.
+        let cycles = HardwareOperation.allCases.map { "\"\($0.key)\": \($0 == .trapToEL2 ? 1000 : $0 == .eret ? 1 : 0)" }
+        try "{\"name\": \"cheap\", \"cycles\": {\(cycles.joined(separator: ", "))}}".write(toFile: path, atomically: true, encoding: .utf8)
         let r = try el2emu(["stats", "--guest", "hypercall", "--profile", path, "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(r.stderr.contains("warning"), r.stderr)
         let o = try XCTUnwrap(parseJSON(r.stdout) as? [String: Any])
         XCTAssertEqual(o["profile"] as? String, "cheap")
         XCTAssertEqual((o["phases"] as? [String: Int])?["entry"], 1000, "one HVC exit: one trap at 1000 cycles")
@@ -125,5 +135,81 @@ final class CommandLineErrorTests: XCTestCase {
         XCTAssertEqual(try kinds(noTVM)["WFx"], 1)
         XCTAssertNil(try kinds(noTWI)["WFx"], "-TWI: WFI no longer traps")
         XCTAssertNil(try kinds(noTWI)["SYS64"])
+    }
+
+    /// A profile that prices only some operations takes the rest from its
+    /// base, says which, and then prices exactly as the base does.
+    func testPartialProfileInheritsItsBasePricesWithAWarningNamingThem() throws {
+        let dir = try temporaryDirectory("partial-profiles")
+        let a57 = try el2emu(["stats", "--profile", "a57"])
+        for (json, base) in [("{\"cycles\": {}}", "a57"), ("{\"cycles\": {}, \"base\": \"xgene\"}", "xgene")] {
+            let path = dir.appendingPathComponent("\(base).json").path
+            try json.write(toFile: path, atomically: true, encoding: .utf8)
+            let r = try el2emu(["stats", "--profile", path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("--profile \(path) leaves 19 operations unpriced; they take its base profile's prices: trap, eret, hvc_to_lowvisor,"), r.stderr)
+            XCTAssertEqual(r.stdout, try el2emu(["stats", "--profile", base]).stdout, "priced as \(base)")
+        }
+        XCTAssertNotEqual(a57.stdout, try el2emu(["stats", "--profile", "xgene"]).stdout, "the bases differ")
+        // Two prices set: only those change, and the warning lists the other 17.
+        let path = dir.appendingPathComponent("two.json").path
+        try "{\"cycles\": {\"trap\": 700, \"eret\": 65}}".write(toFile: path, atomically: true, encoding: .utf8)
+        let r = try el2emu(["stats", "--profile", path])
+        XCTAssertTrue(r.stderr.contains("leaves 17 operations unpriced; they take its base profile's prices: hvc_to_lowvisor,"), r.stderr)
+        XCTAssertFalse(r.stderr.contains(" trap,"), r.stderr)
+        XCTAssertNotEqual(r.stdout, a57.stdout)
+    }
+
+    /// `--dtb` takes only a blob whose header describes the file: anything
+    /// else is refused in one line before the guest runs; a tree QEMU wrote is taken.
+    func testDeviceTreeFilesAreCheckedBeforeTheRun() throws {
+        let dir = try temporaryDirectory("dtbs")
+        let good = dir.appendingPathComponent("el2emu.dtb").path
+        XCTAssertEqual(try el2emu(["dtb", "--out", good]).status, 0)
+        let blob = try [UInt8](Data(contentsOf: URL(fileURLWithPath: good)))
+        func withWord(_ at: Int, _ v: UInt32) -> [UInt8] {
+            var b = blob
+            for i in 0..<4 { b[at + i] = UInt8(truncatingIfNeeded: v >> (24 - 8 * i)) }
+            return b
+        }
+        let cases: [(String, [UInt8], String)] = [
+            ("random", (0..<100).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }, "not a device tree blob (magic 0x"),
+            ("empty", [], "0 bytes is too short for a device tree header (40)"),
+            ("truncated", Array(blob.prefix(blob.count / 2)), "header says \(blob.count) bytes but the file has \(blob.count / 2)"),
+            ("struct-outside", withWord(8, 0x7FFF_FFF0), "its structure block (offset 2147483632,"),
+            ("version", withWord(20, 1), "version 1 (last compatible 16) is not one a kernel reads"),
+        ]
+        for (name, bytes, message) in cases {
+            let path = dir.appendingPathComponent(name + ".dtb").path
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            let r = try el2emu(["run", "--dtb", path])
+            XCTAssertEqual(r.status, 64, name)
+            XCTAssertTrue(r.stderr.contains("--dtb \(path): \(message)"), "\(name): \(r.stderr)")
+            XCTAssertFalse(r.stdout.contains("Hello"), "the guest did not run")
+        }
+        // A 3 GiB sparse file is refused by its size, without being read.
+        let huge = dir.appendingPathComponent("huge.dtb").path
+        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil))
+        let h = try XCTUnwrap(FileHandle(forWritingAtPath: huge))
+        try h.truncate(atOffset: 3 << 30)
+        try h.close()
+        let r = try el2emu(["run", "--dtb", huge])
+        XCTAssertTrue(r.stderr.contains("--dtb \(huge): 3221225472 bytes is larger than the 2 MiB a device tree may have on arm64"), r.stderr)
+        XCTAssertTrue(try el2emu(["run", "--dtb", dir.path]).stderr.contains("not a regular file"))
+
+        // QEMU's own virt tree passes the same checks, and the guest boots on it.
+        let qemu = "/usr/bin/qemu-system-aarch64"
+        guard FileManager.default.isExecutableFile(atPath: qemu) else { throw XCTSkip("qemu-system-aarch64 is not installed") }
+        let qemuTree = dir.appendingPathComponent("qemu.dtb").path
+        let q = Process()
+        q.executableURL = URL(fileURLWithPath: qemu)
+        q.arguments = ["-M", "virt,dumpdtb=\(qemuTree)", "-cpu", "cortex-a57", "-display", "none"]
+        q.standardOutput = FileHandle.nullDevice
+        q.standardError = FileHandle.nullDevice
+        try q.run()
+        q.waitUntilExit()
+        let booted = try el2emu(["run", "--dtb", qemuTree])
+        XCTAssertEqual(booted.status, 0, booted.stderr)
+        XCTAssertTrue(booted.stdout.contains("PASS PSCI 1.0 over HVC"), booted.stdout)
     }
 }

@@ -33,6 +33,54 @@ extension Processor {
         return true
     }
 
+    /// FPSR and FPCR (32 bits each).
+    public var debugFPSR: UInt64 { engine.read(.fpsr) & 0xFFFF_FFFF }
+    public var debugFPCR: UInt64 { engine.read(.fpcr) & 0xFFFF_FFFF }
+    public func setDebugFPStatus(fpsr: UInt64? = nil, fpcr: UInt64? = nil) {
+        if let fpsr { engine.write(.fpsr, fpsr) }
+        if let fpcr { engine.write(.fpcr, fpcr) }
+    }
+
+    /// Vn, the 128-bit SIMD&FP register, as (low, high) halves.
+    public func debugVector(_ n: Int) -> (low: UInt64, high: UInt64) { engine.readVector(n) }
+    public func setDebugVector(_ n: Int, low: UInt64, high: UInt64) { engine.writeVector(n, low: low, high: high) }
+
+    /// The system registers a debugger is shown: the EL1 context and ID
+    /// registers, the timers, the EL2 register file and the vGIC's ICH_*
+    /// (no ICC_*: reading ICC_IAR1_EL1 would acknowledge an interrupt).
+    public static let debugSystemRegisters: [SystemRegister] = SystemRegister.el1Context + [
+        .SP_EL0, .MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .CSSELR_EL1, .MIDR_EL1, .MPIDR_EL1,
+        .ID_AA64PFR0_EL1, .ID_AA64DFR0_EL1, .ID_AA64ISAR0_EL1, .ID_AA64MMFR0_EL1, .ID_AA64MMFR1_EL1, .CTR_EL0,
+        .CNTFRQ_EL0, .CNTVCT_EL0, .CNTPCT_EL0, .CNTV_CTL_EL0, .CNTV_CVAL_EL0, .CNTP_CTL_EL0, .CNTP_CVAL_EL0,
+    ] + EL2Registers.registers + [
+        .CNTHP_CTL_EL2, .CNTHP_CVAL_EL2, .ICH_HCR_EL2, .ICH_VTR_EL2, .ICH_MISR_EL2, .ICH_ELRSR_EL2, .ICH_VMCR_EL2,
+    ] + (0..<4).map(SystemRegister.ICH_LR_EL2)
+
+    /// A system register as the hardware holds it now, uncounted: EL2's from
+    /// the EL2 register file, the timers' and ICH_*'s from their models, the
+    /// rest from the CPU. No E2H redirection: the debugger names the register it means.
+    public func debugSystemRegister(_ r: SystemRegister) -> UInt64? {
+        if let v = el2[r] { return v }
+        // What EL1 code reads: the virtualized IDs (Arm ARM D19.2, MIDR_EL1/MPIDR_EL1).
+        if r == .MIDR_EL1 && !runsGuestEL2Code { return el2.vpidr }
+        if r == .MPIDR_EL1 && !runsGuestEL2Code { return el2.vmpidr }
+        if r == .SP_EL0 || r == .SP_EL1 { return readBankedSP(r) }
+        if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 4) {
+            return timer.read(r, clock: clock, cntvoff: el2.cntvoff)
+        }
+        if r.isEL2 && r.crn == 12 { return vgic.read(r) }
+        return engine.read(SystemRegisterID(r))
+    }
+
+    /// The IPA a guest virtual address reaches through the guest's stage 1, if it does.
+    public func debugTranslate(virtual va: UInt64) -> UInt64? {
+        let saved = countingEnabled
+        countingEnabled = false
+        defer { countingEnabled = saved }
+        guard case (.ipa(let ipa), _) = stage1Translate(va, .read, fillTables: false) else { return nil }
+        return ipa
+    }
+
     /// Calls `body` with the PC before each guest instruction (only while a
     /// debugger is attached: it makes every instruction a callback). Install
     /// it before the first run: code translated earlier would not call it.

@@ -12,12 +12,12 @@ public enum Command: Equatable {
     case removeBreakpoint(UInt64)                     // z0,addr,kind
     case continueExecution(UInt64?)                   // c [addr]
     case step(UInt64?)                                // s [addr]
-    case kill                                         // k, vKill
+    case kill(reply: Bool)                            // k (no reply), vKill (OK)
     case detach                                       // D
-    case setThread                                    // H g/c: one thread
-    case threadAlive                                  // T
+    case setThread(Int?)                              // H g/c tid (-1, 0: any)
+    case threadAlive(Int?)                            // T tid
     case query(String, String)                        // q Name [:args]
-    case vCont(step: Bool)                            // vCont;c / vCont;s
+    case vCont(step: Bool, thread: Int?)              // vCont;c / vCont;s[:tid]
     case vContQuery                                   // vCont?
     case unsupported(String)
 
@@ -52,23 +52,34 @@ public enum Command: Equatable {
             } else { self = .unsupported(p) }
         case "c": self = .continueExecution(rest.isEmpty ? nil : Hex.number(rest))
         case "s": self = .step(rest.isEmpty ? nil : Hex.number(rest))
-        case "k": self = .kill
+        case "k": self = .kill(reply: false)
         case "D": self = .detach
-        case "H": self = .setThread
-        case "T": self = .threadAlive
+        case "H": self = .setThread(Command.threadID(rest.dropFirst()))
+        case "T": self = .threadAlive(Command.threadID(rest))
         case "q", "Q":
-            let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            self = .query(String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+            // The name ends at ':' (qXfer:...) or ',' (qRcmd,hex and qThreadExtraInfo,tid).
+            let end = rest.firstIndex { $0 == ":" || $0 == "," } ?? rest.endIndex
+            self = .query(String(rest[..<end]), end == rest.endIndex ? "" : String(rest[rest.index(after: end)...]))
         case "v":
             if p == "vCont?" { self = .vContQuery }
-            else if p == "vKill" || p.hasPrefix("vKill;") { self = .kill }
+            else if p == "vKill" || p.hasPrefix("vKill;") { self = .kill(reply: true) }
             else if p.hasPrefix("vCont;") {
-                let action = p.dropFirst(6).first
-                if action == "c" || action == "C" { self = .vCont(step: false) }
-                else if action == "s" || action == "S" { self = .vCont(step: true) }
-                else { self = .unsupported(p) }
+                // Actions in order, each "a[:tid]": a step wins; the others continue.
+                let actions = p.dropFirst(6).split(separator: ";").map { $0.split(separator: ":", maxSplits: 1) }
+                let kinds = actions.map { $0.first?.first ?? " " }
+                if let i = kinds.firstIndex(where: { $0 == "s" || $0 == "S" }) {
+                    self = .vCont(step: true, thread: actions[i].count > 1 ? Command.threadID(actions[i][1]) : nil)
+                } else if !kinds.isEmpty, kinds.allSatisfy({ $0 == "c" || $0 == "C" }) {
+                    self = .vCont(step: false, thread: nil)
+                } else { self = .unsupported(p) }
             } else { self = .unsupported(p) }
         default: self = .unsupported(p)
         }
+    }
+
+    /// A thread id: hex, or -1/0 for all/any (nil).
+    static func threadID<S: StringProtocol>(_ s: S) -> Int? {
+        guard s != "-1", let n = Hex.number(s), n > 0, n <= 1 << 16 else { return nil }
+        return Int(n)
     }
 }

@@ -1,12 +1,18 @@
-/// What the stub debugs: one CPU's registers (AArch64RegisterLayout
-/// numbering), its memory, and breakpoints. The emulator implements it.
+/// What the stub debugs: the vCPUs (gdb's threads, numbered from 1), their
+/// registers (AArch64RegisterLayout numbering), memory as each sees it,
+/// breakpoints, and monitor commands. The emulator implements it.
 public protocol DebugTarget: AnyObject {
-    func readRegister(_ n: Int) -> UInt64
-    func writeRegister(_ n: Int, _ value: UInt64) -> Bool
-    func readMemory(address: UInt64, length: Int) -> [UInt8]?
-    func writeMemory(address: UInt64, bytes: [UInt8]) -> Bool
+    var layout: AArch64RegisterLayout { get }
+    var threadCount: Int { get }
+    /// Register `n` of `thread` as little-endian bytes (the layout's size); nil: unavailable.
+    func readRegister(_ n: Int, thread: Int) -> [UInt8]?
+    func writeRegister(_ n: Int, _ bytes: [UInt8], thread: Int) -> Bool
+    func readMemory(address: UInt64, length: Int, thread: Int) -> [UInt8]?
+    func writeMemory(address: UInt64, bytes: [UInt8], thread: Int) -> Bool
     func insertBreakpoint(_ address: UInt64) -> Bool
     func removeBreakpoint(_ address: UInt64) -> Bool
+    /// `monitor COMMAND`: the text to show the user.
+    func monitor(_ command: String, thread: Int) -> String
 }
 
 /// Why the target stopped, as reported to the debugger.
@@ -16,11 +22,11 @@ public enum StopSignal: Equatable, Sendable {
     case exited(Int32) // W status
     case terminated    // X09: killed or stopped on an error
 
-    /// The stop-reply packet.
-    public var reply: String {
+    /// The stop-reply packet, naming the thread that stopped.
+    public func reply(thread: Int) -> String {
         switch self {
-        case .trap: return "T05thread:1;"
-        case .interrupt: return "T02thread:1;"
+        case .trap: return "T05thread:\(String(thread, radix: 16));"
+        case .interrupt: return "T02thread:\(String(thread, radix: 16));"
         case .exited(let s): return "W" + Hex.encode([UInt8(truncatingIfNeeded: s)])
         case .terminated: return "X09"
         }
@@ -30,7 +36,8 @@ public enum StopSignal: Equatable, Sendable {
 /// What the debugger asked the target to do next.
 public enum ResumeAction: Equatable, Sendable {
     case proceed
-    case step
+    /// Run one instruction of this thread.
+    case step(thread: Int)
     case kill
     /// The debugger went away: run on without it.
     case detach

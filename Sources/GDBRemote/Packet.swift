@@ -68,7 +68,12 @@ public enum Hex {
 
     /// `value` as `size` bytes in target (little-endian) order, hex encoded.
     public static func littleEndian(_ value: UInt64, size: Int) -> String {
-        encode((0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) })
+        encode(bytes(value, size: size))
+    }
+
+    /// `value` as `size` little-endian bytes.
+    public static func bytes(_ value: UInt64, size: Int) -> [UInt8] {
+        (0..<size).map { UInt8(truncatingIfNeeded: value >> (8 * $0)) }
     }
 
     public static func fromLittleEndian(_ bytes: ArraySlice<UInt8>) -> UInt64 {

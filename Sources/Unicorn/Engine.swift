@@ -73,6 +73,18 @@ public final class Engine {
         _ = uc_reg_write(uc, r.id, &v)
     }
 
+    /// Vn (0...31), the 128-bit SIMD&FP register, as (low, high) 64-bit halves.
+    public func readVector(_ n: Int) -> (low: UInt64, high: UInt64) {
+        var v: (UInt64, UInt64) = (0, 0)
+        _ = uc_reg_read(uc, Int32(bitPattern: UC_ARM64_REG_V0.rawValue) &+ Int32(n & 31), &v)
+        return v
+    }
+
+    public func writeVector(_ n: Int, low: UInt64, high: UInt64) {
+        var v = (low, high)
+        _ = uc_reg_write(uc, Int32(bitPattern: UC_ARM64_REG_V0.rawValue) &+ Int32(n & 31), &v)
+    }
+
     /// Reads X0...X30 in one call.
     public func readGeneralPurposeRegisters(into values: UnsafeMutablePointer<UInt64>) {
         _ = uc_reg_read_batch(uc, gprIDs, gprPointers, 31)

@@ -109,4 +109,41 @@ final class GDBStubTests: XCTestCase {
         XCTAssertEqual(parts[1], parts.last, text)
         XCTAssertEqual(stub.terminationStatus, 126, "killed by the debugger")
     }
+
+    /// A session as a hypervisor developer has it on QEMU: each vCPU a
+    /// thread, system registers of EL1 and EL2, a SIMD register, a device
+    /// register, monitor commands, and a clean kill.
+    func testTwoVCPUsAsThreadsWithSystemVectorAndDeviceRegisters() throws {
+        guard FileManager.default.isExecutableFile(atPath: gdb) else { throw XCTSkip("gdb-multiarch is not installed (scripts/install-deps.sh --test)") }
+        let elf = try FirmwareBuilder().build("smp").path
+        let (stub, port, _) = try startStub(elf, extra: ["--cpus", "2", "--wait-gdb"])
+        defer { if stub.isRunning { stub.terminate() } }
+        let text = try runGDB(elf, port: port, commands: [
+            "break secondary_main", "continue", "info threads",
+            "p/x $MPIDR_EL1", "p/x $VMPIDR_EL2", "p/x $HCR_EL2", "p/x $VBAR_EL1",
+            "set $v7.d.u[1] = 0x1234", "p/x $v7.d.u", "p/x $q7",
+            "x/1xw 0x09000018", "thread 1", "p/x $MPIDR_EL1", "monitor info vcpus", "monitor info el2", "kill",
+        ])
+        stub.waitUntilExit()
+        XCTAssertTrue(text.contains("Thread 2 hit Breakpoint 1, "), text)
+        XCTAssertTrue(text.contains("Thread 1 (vCPU 0)"), text)
+        XCTAssertTrue(text.contains("* 2    Thread 2 (vCPU 1)"), text)
+        let values = text.split(separator: "\n").filter { $0.hasPrefix("$") }.map { String($0.split(separator: "=", maxSplits: 1)[1].trimmingCharacters(in: .whitespaces)) }
+        XCTAssertEqual(values.count, 7, text)
+        XCTAssertEqual(values[0], "0x80000001", "vCPU 1 reads its virtual MPIDR (VMPIDR_EL2), Aff0 1")
+        XCTAssertEqual(values[1], "0x80000001")
+        let hcr = try XCTUnwrap(UInt64(values[2].dropFirst(2), radix: 16))
+        XCTAssertEqual(hcr & 0x8000_0001, 0x8000_0001, "the guest runs with HCR_EL2.VM and RW")
+        XCTAssertNotEqual(values[3], "0x0", "the secondary has its vectors")
+        XCTAssertEqual(values[4], "{0x0, 0x1234}", "v7's upper half was written through gdb")
+        XCTAssertEqual(values[5], "{u = 0x12340000000000000000, s = 0x12340000000000000000}", "q7, the 128-bit view gdb builds on v7")
+        // PL011 UARTFR: a device register (no stage-2 mapping) read from the device: TXFE and RXFE set.
+        XCTAssertTrue(text.contains("0x9000018:\t0x00000090"), text)
+        XCTAssertEqual(values[6], "0x80000000", "thread 1 is vCPU 0")
+        XCTAssertTrue(text.contains("* vCPU 0 (thread 1): runnable pc=0x"), text)
+        XCTAssertTrue(text.contains("HCR_EL2 bits: VM SWIO"), text)
+        XCTAssertTrue(text.contains("[Inferior 1 (Remote target) killed]"), text)
+        XCTAssertFalse(text.contains("Remote connection closed"), text)
+        XCTAssertEqual(stub.terminationStatus, 126, "killed by the debugger")
+    }
 }

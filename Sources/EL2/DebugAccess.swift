@@ -13,7 +13,7 @@ extension Processor {
         case 0...30: return engine.read(.x(n))
         case Self.debugSP: return engine.read(.sp)
         case Self.debugPC: return engine.read(.pc)
-        case Self.debugCPSR: return engine.read(.pstate) & 0xFFFF_FFFF
+        case Self.debugCPSR: return recordedSPSR(ProcessorState(raw: engine.read(.pstate))) & 0xFFFF_FFFF  // EL2h for a guest's own EL2 code
         default: return 0
         }
     }
@@ -60,6 +60,12 @@ extension Processor {
     /// the EL2 register file, the timers' and ICH_*'s from their models, the
     /// rest from the CPU. No E2H redirection: the debugger names the register it means.
     public func debugSystemRegister(_ r: SystemRegister) -> UInt64? {
+        // A guest's own VHE EL2 code runs on Unicorn's EL1, whose registers then hold EL2's;
+        // the real EL1 registers are the ones it reaches as *_EL12.
+        if let g = ownEL2, g.el1IsEL2, el2.hcr.contains(.E2H) {
+            if let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 { return engine.read(SystemRegisterID(el1)) }
+            if EL2Registers.redirects.contains(where: { $0.0 == r }) { return g.el1Registers[r] ?? 0 }
+        }
         if let v = el2[r] { return v }
         // What EL1 code reads: the virtualized IDs (Arm ARM D19.2, MIDR_EL1/MPIDR_EL1).
         if r == .MIDR_EL1 && !runsGuestEL2Code { return el2.vpidr }

@@ -377,11 +377,8 @@ extension SystemRegister {
 }
 
 extension Processor {
-    /// The Unicorn library in use, as (major, minor).
-    public static var unicornVersion: (major: Int, minor: Int) {
-        let v = Engine.version
-        return (v.major, v.minor)
-    }
+    /// The Unicorn library in use, as (major, minor, patch).
+    public static var unicornVersion: (major: Int, minor: Int, patch: Int) { Engine.version }
 
     /// The hypervisor is initialised at EL2 with `hcr` before the first entry.
     public func beginAtEL2(hcr: HCR) {

@@ -33,7 +33,10 @@ public struct FirmwareBuilder {
         let fm = FileManager.default
         let guestDir = firmwareDirectory.appendingPathComponent("guests")
         let main = [".c", ".S"].map { guestDir.appendingPathComponent(name + $0) }.first { fm.fileExists(atPath: $0.path) }
-        guard let main else { throw BuildError(description: "no firmware guest named '\(name)' in \(guestDir.path)") }
+        guard let main else {
+            let hint = nearestName(to: name, among: guests).map { "did you mean '\($0)'? " } ?? ""
+            throw BuildError(description: "no firmware guest named '\(name)': \(hint)the guests are \(guests.joined(separator: ", "))")
+        }
         let common = firmwareDirectory.appendingPathComponent("common")
         let commonSources = ((try? fm.contentsOfDirectory(atPath: common.path)) ?? [])
             .filter { $0.hasSuffix(".c") || $0.hasSuffix(".S") }.sorted().map { common.appendingPathComponent($0) }

@@ -6,7 +6,7 @@ import Hypervisor
 
 /// The options that say which guest to run and how: shared by `run`, `stats` and `compare`.
 struct GuestOptions: ParsableArguments {
-    @Argument(help: "The guest image (ELF64 AArch64 or Linux arm64 Image). Default: the built-in 'hello' firmware guest.")
+    @Argument(help: "The guest image (ELF64 AArch64 or Linux arm64 Image). Default: the built-in 'hello' firmware guest (for compare: the micro-benchmark guest).")
     var image: String?
 
     @Option(help: "Run a guest from Firmware/guests by name (built from source first).")

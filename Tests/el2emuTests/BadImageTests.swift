@@ -14,7 +14,7 @@ final class BadImageTests: XCTestCase {
     }
 
     func assertRefused(_ r: EL2EmuCommand.Result, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertEqual(r.status, 1, "exit status; stderr: \(r.stderr)", file: file, line: line)
+        XCTAssertEqual(r.status, 64, "exit status (a bad input file); stderr: \(r.stderr)", file: file, line: line)
         XCTAssertTrue(r.stderr.contains(message), "stderr should say '\(message)', it says: \(r.stderr)", file: file, line: line)
         XCTAssertEqual(r.stdout, "", "no guest ran", file: file, line: line)
     }

@@ -30,7 +30,7 @@ final class RawImageBootTests: XCTestCase {
         try Data(bytes.dropFirst(64)).write(to: url)
         defer { try? FileManager.default.removeItem(at: url) }
         let r = try EL2EmuCommand.run(["run", url.path])
-        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.status, 64)
         XCTAssertTrue(r.stderr.contains("not an ELF file or a Linux arm64 Image (use --format binary for a flat binary)"), r.stderr)
     }
 }

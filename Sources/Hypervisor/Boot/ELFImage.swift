@@ -3,6 +3,7 @@
 enum ELFImage {
     static func parse(_ b: [UInt8], name: String) throws -> GuestImage {
         func fail(_ s: String) -> GuestImage.LoadError { GuestImage.LoadError(description: "\(name): \(s)") }
+        guard b.starts(with: [0x7F, 0x45, 0x4C, 0x46]) else { throw fail("not an ELF file (no \\x7fELF magic); use --format image or binary, or let el2emu detect the format") }
         guard b.count >= 64 else { throw fail("truncated ELF header (\(b.count) bytes)") }
         guard b[4] == 2 else { throw fail("ELF class \(b[4]) is not ELFCLASS64 (a 32-bit ELF?)") }
         guard b[5] == 1 else { throw fail("ELF data encoding \(b[5]) is not little-endian") }

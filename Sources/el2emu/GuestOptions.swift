@@ -55,6 +55,13 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("entry-el"), help: "Start the guest at EL1 (under el2emu's hypervisor) or EL2 (it owns EL2; el2emu plays the hardware and the EL3 firmware, PSCI over SMC; --mode vhe offers VHE, nvhe does not).")
     var entryEL: Int = 1
 
+    // QEMU's -machine gic-version=N and mte=on: honoured or refused, never swapped.
+    @Option(name: .customLong("gic-version"), help: "The interrupt controller: 3 (GICv3, the only one el2emu models).")
+    var gicVersion: Int = 3
+
+    @Flag(help: "Memory tagging (QEMU's mte=on): not modelled, refused.")
+    var mte = false
+
     /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
     func configuration(mode: VirtualizationMode) throws -> Configuration {
         var config = Configuration()
@@ -80,6 +87,10 @@ struct GuestOptions: ParsableArguments {
         config.demandPaging = demandPaging
         guard entryEL == 1 || entryEL == 2 else { throw ValidationError("--entry-el must be 1 or 2, not \(entryEL)") }
         config.entryEL = entryEL
+        guard gicVersion == 3 else {
+            throw ValidationError("--gic-version \(gicVersion): el2emu models a GICv3 only (no GICv2 distributor, CPU interface or GICH/GICV)")
+        }
+        if mte { throw ValidationError("--mte: memory tagging (FEAT_MTE) is not modelled") }
         switch ipaBits {
         case 40: config.vtcr = .kvm40BitIPA
         case 32: config.vtcr = .ipa32BitLevel2

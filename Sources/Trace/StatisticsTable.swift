@@ -13,7 +13,7 @@ public enum StatisticsTable {
 
     public static func render(_ s: RunStatistics, event: Event = .vmexit) -> String {
         let who = s.vcpu.map { "VCPU \($0)" } ?? "all VCPUs"
-        var lines = ["Analyze events for \(who) (mode \(s.mode), profile \(s.profile); times in modelled cycles):", ""]
+        var lines = ["Analyze events for \(who) (mode \(s.mode); times in modelled cycles):", ""]
         switch event {
         case .vmexit:
             lines += table("VM-EXIT", s.rows.map { ($0.kind, $0.samples) }, count: s.exits, cycles: s.totalCycles)

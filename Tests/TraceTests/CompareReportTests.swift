@@ -63,17 +63,7 @@ final class CompareReportTests: XCTestCase {
         let input = try helloInput()
         let dir = try temporaryDirectory("report")
         let page = try CompareReport.write(input, to: dir.path)
-        let chromium = try chromiumPath()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: chromium)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + dir.appendingPathComponent("profile").path,
-                       "--dump-dom", URL(fileURLWithPath: page).absoluteString]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        let dom = try chromium(["--dump-dom", URL(fileURLWithPath: page).absoluteString], profile: dir.appendingPathComponent("profile"))
         // The page's script counts the bars the browser laid out with a non-empty box.
         let hvc = input.kinds[0]
         let expected = 4 + hvc.splitPhases.filter { $0 > 0 }.count + hvc.vhePhases.filter { $0 > 0 }.count

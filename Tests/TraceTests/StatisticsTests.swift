@@ -147,7 +147,7 @@ final class StatisticsTests: XCTestCase {
         let (_, recorder) = try recorded("tracing")
         let s = RunStatistics(recorder, mode: "nvhe", profile: "a57")
         let lines = StatisticsTable.render(s).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        XCTAssertEqual(lines[0], "Analyze events for all VCPUs (mode nvhe, profile a57; times in modelled cycles):")
+        XCTAssertEqual(lines[0], "Analyze events for all VCPUs (mode nvhe; times in modelled cycles):")
         XCTAssertEqual(lines[2].split(separator: " ").joined(separator: " "), "VM-EXIT Samples Samples% Time% Min Time Max Time Avg time")
         // Each kind's line: its samples, both shares, min, max, mean and spread.
         for row in s.rows {

@@ -25,13 +25,18 @@ struct Stats: ParsableCommand {
     @Flag(help: "Print the statistics as JSON (exits by kind, by vCPU, and MMIO accesses by register).")
     var json = false
 
-    func run() throws {
-        guard let event = StatisticsTable.Event(rawValue: event) else { throw ValidationError("--event must be vmexit or mmio, not '\(event)'") }
-        guard let key = RunStatistics.SortKey(rawValue: key) else { throw ValidationError("--key must be sample or time, not '\(key)'") }
-        let config = try guest.configuration(mode: parseMode(mode))
-        if let vcpu, !(0..<config.cpus).contains(vcpu) {
-            throw ValidationError("--vcpu \(vcpu): the guest has \(config.cpus) vCPU\(config.cpus == 1 ? "" : "s") (0\(config.cpus > 1 ? "-\(config.cpus - 1)" : ""))")
+    func validate() throws {
+        if StatisticsTable.Event(rawValue: event) == nil { throw ValidationError("--event must be vmexit or mmio, not '\(event)'") }
+        if RunStatistics.SortKey(rawValue: key) == nil { throw ValidationError("--key must be sample or time, not '\(key)'") }
+        if let vcpu, !(0..<guest.cpus).contains(vcpu) {
+            let n = guest.cpus
+            throw ValidationError("--vcpu \(vcpu): the guest has \(n) vCPU\(n == 1 ? "" : "s") (0\(n > 1 ? "-\(n - 1)" : ""))")
         }
+    }
+
+    func run() throws {
+        let event = StatisticsTable.Event(rawValue: event) ?? .vmexit, key = RunStatistics.SortKey(rawValue: key) ?? .sample
+        let config = try guest.configuration(mode: parseMode(mode))
         var recorder: StatisticsRecorder?
         let result = try GuestRun.start(guest, config: config, trace: nil, console: writeStandardError) { recorder = StatisticsRecorder.attached(to: $0) }
         let s = RunStatistics(recorder!, mode: config.mode.rawValue, profile: config.profile.name, vcpu: vcpu, key: key)

@@ -71,6 +71,12 @@ struct DeviceBus {
 }
 
 extension VirtualMachine {
+    /// The device that decodes `address` and the register offset within it
+    /// (statistics name MMIO accesses by device and register).
+    public func deviceRegister(at address: UInt64) -> (device: String, offset: UInt64)? {
+        devices.device(at: address).map { ($0.name, address &- $0.base) }
+    }
+
     /// An access a device served, for `--trace-events mmio`.
     func traceMMIO(_ vcpu: Int, _ d: Device, offset: UInt64, size: Int, isWrite: Bool, value: UInt64) {
         guard events.isActive else { return }

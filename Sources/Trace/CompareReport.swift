@@ -1,13 +1,16 @@
 import EL2
 import Foundation
+import Hypervisor
 
 /// `el2emu compare --report DIR`: one self-contained HTML page (no scripts
 /// or styles from elsewhere) with SVG charts: split mode vs VHE per exit
-/// kind beside the published numbers, and each design's cost by phase.
-/// A short script at the end only checks the charts were laid out and says
-/// so in the page (`#render-check`), which the headless-browser test reads.
+/// kind beside the published numbers, and each design's cost by phase; the
+/// text table's columns (diff, ratios, guest-seen) and its per-operation
+/// breakdown, with the same figures (`CompareReportInput.Kind.cells`).
+/// A short script at the end counts the bars the browser laid out into the
+/// body's `data-rendered-bars` (nothing a reader sees), for the browser test.
 public enum CompareReport {
-    static let seriesColors = ["#c0392b", "#2471a3", "#f1948a", "#85c1e9"]
+    public static let seriesColors = ["#c0392b", "#2471a3", "#f1948a", "#85c1e9"]
     static let phaseColors = ["#7d3c98", "#c0392b", "#d4ac0d", "#e67e22", "#27ae60", "#2471a3"]
 
     /// Writes `index.html` into `directory` (created if needed) and returns its path.
@@ -33,7 +36,7 @@ public enum CompareReport {
         <style>
         body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:960px}
         table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}
-        th:first-child,td:first-child{text-align:left}svg{display:block;margin:1em 0}
+        th:first-child,td:first-child{text-align:left;white-space:nowrap}svg{display:block;margin:1em 0}
         .axis{stroke:#444}.grid{stroke:#ddd}.label{font-size:12px;fill:#222}.value{font-size:10px;fill:#222}
         </style></head><body>
         <h1>\(escape(input.title))</h1>
@@ -43,13 +46,12 @@ public enum CompareReport {
         h += "<h2>Exit cost: split mode vs VHE</h2>\n" + costChart(input) + "\n" + costTable(input)
         h += "<h2>Where the cycles go: cost by phase</h2>\n<p>Each exit kind's mean cost in each design, stacked by phase (entry, save, handler, highvisor round trip, restore, ERET).</p>\n"
         h += phaseChart(input) + "\n" + phaseTable(input)
+        h += operationTables(input)
         h += """
-        <p id="render-check">charts not checked (scripts off)</p>
         <script>
         // Counts the bars the browser laid out with a non-empty box.
-        (function(){var charts=document.querySelectorAll('svg.chart'),bars=0;
-        charts.forEach(function(s){s.querySelectorAll('rect.bar').forEach(function(r){var b=r.getBBox();if(b.width>0&&b.height>0)bars++;});});
-        document.getElementById('render-check').textContent='rendered '+bars+' bars in '+charts.length+' charts';
+        (function(){var bars=0;
+        document.querySelectorAll('svg.chart rect.bar').forEach(function(r){var b=r.getBBox();if(b.width>0&&b.height>0)bars++;});
         document.body.setAttribute('data-rendered-bars',String(bars));})();
         </script>
         </body></html>
@@ -97,7 +99,7 @@ public enum CompareReport {
     }
 
     static func phaseChart(_ input: CompareReportInput) -> String {
-        let designs: [(String, (CompareReportInput.Kind) -> [UInt64])] = [("split", { $0.splitPhases }), ("VHE", { $0.vhePhases })]
+        let designs = VirtualizationMode.allCases.map { m in (design(m), { (k: CompareReportInput.Kind) in k.phases(m) }) }
         // Per kind, a stacked bar per design that has numbers.
         let groups = input.kinds.map { k in (k.name, designs.filter { !$0.1(k).isEmpty }.map { ($0.0, $0.1(k)) }) }.filter { !$0.1.isEmpty }
         let maxValue = groups.flatMap { $0.1 }.map { $0.1.reduce(0, &+) }.max() ?? 0
@@ -177,19 +179,51 @@ public enum CompareReport {
 
     // MARK: Tables
 
+    /// The text table's columns, cell for cell.
     static func costTable(_ input: CompareReportInput) -> String {
-        var t = "<table id=\"cost-table\"><tr><th>exit kind</th><th>split (model)</th><th>VHE (model)</th><th>split/VHE</th><th>split (published)</th><th>VHE (published)</th></tr>\n"
+        var t = "<table id=\"cost-table\"><tr><th>exit kind</th><th>split (model)</th><th>split (published)</th><th>diff</th>"
+            + "<th>VHE (model)</th><th>VHE (published)</th><th>diff</th><th>split/VHE (model)</th><th>split/VHE (published)</th>"
+            + "<th>guest-seen split/VHE</th></tr>\n"
         for k in input.kinds {
-            let ratio = k.splitCycles.flatMap { s in k.vheCycles.flatMap { v in v > 0 ? JSONValue.fixedPoint(Int64(s * 10 / v), scale: 1) + "×" : nil } } ?? "-"
-            t += "<tr><td>\(escape(k.name))</td><td>\(cell(k.splitCycles))</td><td>\(cell(k.vheCycles))</td><td>\(ratio)</td><td>\(cell(k.publishedSplit))</td><td>\(cell(k.publishedVHE))</td></tr>\n"
+            let c = k.cells
+            t += "<tr><td>\(escape(k.name))</td>" + [c.split, c.publishedSplit, c.splitDiff, c.vhe, c.publishedVHE, c.vheDiff, c.ratio, c.publishedRatio,
+                                                    c.guestSplit + "/" + c.guestVHE].map { "<td>\(escape($0))</td>" }.joined() + "</tr>\n"
         }
-        return t + "</table>\n"
+        return t + "</table>\n<p>diff: the model against the published figure; guest-seen: the cycles per operation the guest measured itself on CNTVCT.</p>\n"
+    }
+
+    /// Each design's cost operation by operation: count per operation × price, the designs side by side.
+    static func operationTables(_ input: CompareReportInput) -> String {
+        var h = "<h2>Operation by operation</h2>\n<p>What the hypervisor did per operation in each design, and what the <b>\(escape(input.profile))</b> profile charges for each.</p>\n"
+        let modes = VirtualizationMode.allCases
+        for k in input.kinds {
+            let designs = modes.compactMap { m in k.breakdown(m).map { (m, $0) } }
+            guard !designs.isEmpty else { continue }
+            h += "<h3>\(escape(k.name))</h3>\n"
+            for (m, b) in designs {
+                h += "<p><b>\(escape(m.title))</b>: \(escape(b.summary))" + (b.phases.isEmpty ? "; no exit: nothing for the hypervisor to do"
+                    : "; by phase: " + escape(b.phases.map { "\($0.0) \($0.1)" }.joined(separator: ", "))) + "</p>\n"
+            }
+            let ops = HardwareOperation.allCases.filter { op in designs.contains { $0.1.operations.contains { $0.operation == op } } }
+            guard !ops.isEmpty else { continue }
+            h += "<table class=\"operations\"><tr><th>operation</th><th>cycles each</th>"
+                + designs.map { "<th>\(design($0.0)): per operation</th><th>\(design($0.0)): cycles</th>" }.joined() + "</tr>\n"
+            for op in ops {
+                let costs = designs.map { d in d.1.operations.first { $0.operation == op } }
+                let price = costs.compactMap { $0?.price }.first ?? 0
+                h += "<tr><td>\(escape(op.description))</td><td>\(price)</td>" + costs.map { c in
+                    c.map { "<td>\($0.countText)</td><td>\(JSONValue.fixedPoint(Int64(($0.count * Double($0.price) * 10).rounded()), scale: 1))</td>" } ?? "<td>-</td><td>-</td>"
+                }.joined() + "</tr>\n"
+            }
+            h += "</table>\n"
+        }
+        return h
     }
 
     static func phaseTable(_ input: CompareReportInput) -> String {
         var t = "<table id=\"phase-table\"><tr><th>exit kind</th><th>design</th>" + Phase.allCases.map { "<th>\($0)</th>" }.joined() + "<th>total</th></tr>\n"
         for k in input.kinds {
-            for (d, phases) in [("split", k.splitPhases), ("VHE", k.vhePhases)] where !phases.isEmpty {
+            for (d, phases) in VirtualizationMode.allCases.map({ (design($0), k.phases($0)) }) where !phases.isEmpty {
                 t += "<tr><td>\(escape(k.name))</td><td>\(d)</td>" + Phase.allCases.map { "<td>\(phases.indices.contains($0.rawValue) ? phases[$0.rawValue] : 0)</td>" }.joined()
                     + "<td>\(phases.reduce(0, &+))</td></tr>\n"
             }
@@ -197,7 +231,8 @@ public enum CompareReport {
         return t + "</table>\n"
     }
 
-    static func cell(_ v: UInt64?) -> String { v.map(String.init) ?? "-" }
+    /// A design's short name in the report's charts and tables.
+    static func design(_ m: VirtualizationMode) -> String { m == .nvhe ? "split" : "VHE" }
 
     /// Coordinates with one decimal, computed without locale or float printing surprises.
     static func fmt(_ d: Double) -> String { JSONValue.fixedPoint(Int64((d * 10).rounded()), scale: 1) }

@@ -1,29 +1,54 @@
 import EL2
 import Hypervisor
 
-/// The statistics as a table, like kvm_stat: exit kinds, then phases.
+/// The statistics as `perf kvm stat report` lays them out (builtin-kvm.c's
+/// print_result): the event, Samples, Samples%, Time%, Min Time, Max Time,
+/// Avg time with its spread, and the totals; then, for exits, the phases.
+/// Times are modelled cycles where perf prints microseconds.
 public enum StatisticsTable {
-    public static func render(_ ledger: Ledger, mode: String = "") -> String {
-        render(RunStatistics(ledger: ledger, mode: mode))
+    /// perf's --event: exits (vmexit) or MMIO accesses by device and register (mmio).
+    public enum Event: String, CaseIterable, Sendable {
+        case vmexit, mmio
     }
 
-    public static func render(_ s: RunStatistics) -> String {
-        var lines = ["exit kind        count    total cycles   mean cycles    share"]
-        for r in s.rows {
-            lines.append(pad(r.kind, 14) + lpad(String(r.count), 8) + lpad(String(r.cycles), 16) + lpad(String(r.meanCycles), 14)
-                         + lpad(JSONValue.fixedPoint(s.shareBasisPoints(r.cycles) / 10, scale: 1) + "%", 9))
-        }
-        lines.append(pad("total", 14) + lpad(String(s.exits), 8) + lpad(String(s.totalCycles), 16)
-                     + lpad(String(s.exits > 0 ? s.totalCycles / UInt64(s.exits) : 0), 14) + lpad(s.exits > 0 ? "100.0%" : "-", 9))
-        lines.append("")
-        lines.append("phase                total cycles    share")
-        for p in Phase.allCases {
-            let c = s.phaseTotals[p.rawValue]
-            lines.append(pad(p.description, 14) + lpad(String(c), 18) + lpad(JSONValue.fixedPoint(s.shareBasisPoints(c) / 10, scale: 1) + "%", 9))
+    public static func render(_ s: RunStatistics, event: Event = .vmexit) -> String {
+        let who = s.vcpu.map { "VCPU \($0)" } ?? "all VCPUs"
+        var lines = ["Analyze events for \(who) (mode \(s.mode); times in modelled cycles):", ""]
+        switch event {
+        case .vmexit:
+            lines += table("VM-EXIT", s.rows.map { ($0.kind, $0.samples) }, count: s.exits, cycles: s.totalCycles)
+            lines.append("")
+            lines.append("Total Samples:\(s.exits), Total events handled time:\(s.totalCycles) cycles.")
+            lines.append("")
+            lines.append("phase                total cycles     Time%")
+            for p in Phase.allCases {
+                let c = s.phaseTotals[p.rawValue]
+                lines.append(pad(p.description, 14) + lpad(String(c), 18) + lpad(percent(s.shareBasisPoints(c)), 10))
+            }
+        case .mmio:
+            lines += table("MMIO Access", s.mmio.map { ($0.name, $0.samples) }, count: s.mmioAccesses, cycles: s.mmioCycles)
+            lines.append("")
+            lines.append("Total Samples:\(s.mmioAccesses), Total events handled time:\(s.mmioCycles) cycles.")
         }
         return lines.joined(separator: "\n")
     }
 
+    /// The header and one line per event, names right-aligned as perf prints them.
+    static func table(_ title: String, _ rows: [(String, SampleStatistics)], count: Int, cycles: UInt64) -> [String] {
+        let w = max(12, rows.map(\.0.count).max() ?? 0) + 1
+        var lines = [lpad(title, w) + lpad("Samples", 11) + lpad("Samples%", 10) + lpad("Time%", 10)
+                     + lpad("Min Time", 12) + lpad("Max Time", 12) + lpad("Avg time", 12), ""]
+        for (name, s) in rows {
+            lines.append(lpad(name, w) + lpad(String(s.count), 11)
+                         + lpad(percent(RunStatistics.basisPoints(UInt64(s.count), of: UInt64(count))), 10)
+                         + lpad(percent(RunStatistics.basisPoints(s.total, of: cycles)), 10)
+                         + lpad(String(s.min), 12) + lpad(String(s.max), 12) + lpad(String(s.meanCycles), 12)
+                         + " ( +-" + lpad(JSONValue.fixedPoint(s.spreadBasisPoints, scale: 2), 7) + "% )")
+        }
+        return lines
+    }
+
+    static func percent(_ basisPoints: Int64) -> String { JSONValue.fixedPoint(basisPoints, scale: 2) + "%" }
     static func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(1, n - s.count)) }
     static func lpad(_ s: String, _ n: Int) -> String { String(repeating: " ", count: max(1, n - s.count)) + s }
 }

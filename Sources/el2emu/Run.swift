@@ -36,14 +36,16 @@ struct Run: ParsableCommand {
     func run() throws {
         let config = try guest.configuration(mode: parseMode(mode))
         var debugger: GDBSession?
+        var recorder: StatisticsRecorder?
         let result = try GuestRun.start(guest, config: config, trace: traceOptions, console: writeStandardOutput) { vm in
+            if stats { recorder = StatisticsRecorder.attached(to: vm) }
             if let gdb {
                 debugger = try GDBSession.attach(to: vm, port: gdb, waitForDebugger: waitGDB, log: writeStandardError)
             }
         }
         debugger?.finish(result.reason)
-        if stats {
-            let s = RunStatistics(ledger: result.vm.ledger, mode: config.mode.rawValue)
+        if let recorder {
+            let s = RunStatistics(recorder, mode: config.mode.rawValue, profile: config.profile.name)
             print(json ? s.json.serialized : StatisticsTable.render(s))
         }
         writeStandardError("el2emu: \(result.reason)\n")

@@ -15,11 +15,16 @@ final class DeterminismTests: XCTestCase {
     }
 
     func testSameGuestGivesIdenticalStatistics() throws {
-        let a = RunStatistics(ledger: try runGuest("tracing").vm.ledger, mode: "nvhe")
-        let b = RunStatistics(ledger: try runGuest("tracing").vm.ledger, mode: "nvhe")
+        func statistics() throws -> RunStatistics {
+            var recorder: StatisticsRecorder?
+            _ = try runGuest("tracing") { recorder = StatisticsRecorder.attached(to: $0) }
+            return RunStatistics(try XCTUnwrap(recorder), mode: "nvhe", profile: "a57")
+        }
+        let a = try statistics(), b = try statistics()
         XCTAssertEqual(a, b)
         XCTAssertEqual(a.json.serialized, b.json.serialized)
         XCTAssertEqual(StatisticsTable.render(a), StatisticsTable.render(b))
+        XCTAssertEqual(StatisticsTable.render(a, event: .mmio), StatisticsTable.render(b, event: .mmio))
     }
 
     func testCLITraceFilesAreByteIdenticalAcrossRuns() throws {

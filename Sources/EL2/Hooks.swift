@@ -189,10 +189,7 @@ extension Processor {
             sliceExpired = true
             engine.stop()
         }
-        blockCheckCounter &+= 1
-        if blockCheckCounter & 0x3F == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
-            requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))
-        }
+        countHostCheck()
     }
 
     /// Decodes a new block and hooks the instructions the model must see

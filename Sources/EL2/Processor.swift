@@ -96,7 +96,8 @@ public final class Processor {
     var entryPSTATE: UInt64?
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
-    var blockCheckCounter = 0
+    /// Hooks and slow gate calls left before the next look at the host (HostLimits.swift).
+    var hostCheckCountdown = Processor.hostCheckInterval
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
     var nextDeadline: UInt64 = .max { didSet { updateGate() } }

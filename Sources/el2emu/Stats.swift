@@ -5,7 +5,7 @@ import Trace
 /// `el2emu stats IMAGE`: runs the guest and prints per exit reason the
 /// count, total and mean modelled cycles and share, and the phase totals.
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a guest and print its exit statistics (the guest's output goes to stderr).")
+    static let configuration = CommandConfiguration(abstract: "Run a guest and print its exit statistics (the guest's output goes to stderr).", discussion: exitStatusHelp)
 
     @OptionGroup var guest: GuestOptions
 

@@ -118,6 +118,8 @@ public final class Processor {
     var pollingSampleSoon = false
     /// A hook ran since the probe began: the probe proves nothing.
     var pollingHookRan = false
+    /// The exception hook, removed once the run has stopped (Hooks.swift).
+    var interruptHook: Engine.Handle?
     /// DBGBVR/BCR/WVR/WCR<n>_EL1, held here, not in Unicorn (DebugRegisters.swift).
     var debugRegisters = [UInt64](repeating: 0, count: 64)
     /// The physical redistributor's SGI/PPI state for this PE.

@@ -153,3 +153,61 @@ final class HostLimitTests: XCTestCase {
         }
     }
 }
+
+/// SIGINT and SIGTERM sent to a running el2emu that writes a trace: the run
+/// stops at once, the stop reason names the signal, the status is 128 + n,
+/// and the trace so far is complete and valid in every format.
+final class SignalTests: XCTestCase {
+    func testSignalsStopTheRunAndKeepAValidTraceInEveryFormat() throws {
+        let guest = EL2EmuCommand.scratch("signal-uart-poll.bin")
+        try Data(HostLimitTests.uartPoll).write(to: guest)
+        let exe = try XCTUnwrap(EL2EmuCommand.executable)
+        for (signal, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            for format in ["text", "jsonl", "perfetto"] {
+                let label = "\(name), \(format)"
+                let trace = EL2EmuCommand.scratch("signal-\(name)-\(format).trace")
+                try? FileManager.default.removeItem(at: trace)
+                defer { try? FileManager.default.removeItem(at: trace) }
+                let err = EL2EmuCommand.scratch("signal-\(name)-\(format).stderr")
+                FileManager.default.createFile(atPath: err.path, contents: nil)
+                let p = Process()
+                p.executableURL = exe
+                p.arguments = ["run", "--format", "binary", guest.path, "--trace", trace.path, "--trace-format", format, "--timeout", "60"]
+                p.standardOutput = FileHandle.nullDevice
+                p.standardError = try FileHandle(forWritingTo: err)
+                try p.run()
+                // The run has started once its trace grows (the guest exits on every poll).
+                let deadline = Date().addingTimeInterval(20)
+                while Date() < deadline, ((try? FileManager.default.attributesOfItem(atPath: trace.path)[.size] as? Int) ?? 0) < 4096 {
+                    Thread.sleep(forTimeInterval: 0.05)
+                }
+                kill(p.processIdentifier, signal)
+                let sent = Date()
+                p.waitUntilExit()
+                XCTAssertLessThanOrEqual(Date().timeIntervalSince(sent), HostLimitTests.slack, label)
+                XCTAssertEqual(p.terminationReason, .exit, "\(label): el2emu ended itself, not killed by the signal")
+                XCTAssertEqual(p.terminationStatus, 128 + signal, label)
+                let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
+                XCTAssertTrue(stderr.hasSuffix("el2emu: stopped: \(name) received\n"), "\(label): \(stderr)")
+                let text = try String(contentsOf: trace, encoding: .utf8)
+                switch format {
+                case "text":
+                    let last = text.split(separator: "\n").last.map(String.init) ?? ""
+                    XCTAssertTrue(last.contains(" stop ") && last.hasSuffix("stopped: \(name) received"), "\(label): \(last)")
+                case "jsonl":
+                    let lines = text.split(separator: "\n")
+                    let objects = lines.compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                    XCTAssertEqual(objects.count, lines.count, "\(label): every line is JSON")
+                    XCTAssertEqual(objects.last?["event"] as? String, "stop", label)
+                    XCTAssertEqual(objects.last?["reason"] as? String, "stopped: \(name) received", label)
+                    XCTAssertEqual(objects.last?["status"] as? Int, Int(128 + signal), label)
+                default:
+                    let json = try JSONSerialization.jsonObject(with: Data(text.utf8))
+                    let events = (json as? [String: Any])?["traceEvents"] as? [[String: Any]] ?? (json as? [[String: Any]]) ?? []
+                    XCTAssertGreaterThan(events.count, 1, label)
+                    XCTAssertTrue(text.contains("stopped: \(name) received"), "\(label): the stop is in the trace")
+                }
+            }
+        }
+    }
+}

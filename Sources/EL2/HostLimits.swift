@@ -9,6 +9,10 @@ public enum HostStop {
     /// The signal the host received (0: none); set from a signal source on
     /// another thread, read by every PE's host check.
     public static let signal = Atomic<Int32>(0)
+    /// When the host began the run, if it says so (`markStart`): `--timeout`
+    /// then counts from there, loading included; else from the PE's start.
+    nonisolated(unsafe) static var start: UInt64 = 0
+    public static func markStart() { start = monotonicNanoseconds() }
 }
 
 func monotonicNanoseconds() -> UInt64 {
@@ -27,7 +31,8 @@ extension Processor {
     public func setTimeout(seconds: Double) {
         hostTimeoutSeconds = seconds
         let ns = seconds * 1e9
-        hostDeadline = ns >= 1 && ns < 1e18 ? monotonicNanoseconds() &+ UInt64(ns) : .max
+        let from = HostStop.start != 0 ? HostStop.start : monotonicNanoseconds()
+        hostDeadline = ns >= 1 && ns < 1e18 ? from &+ UInt64(ns) : .max
     }
 
     /// Counts one hook or slow gate call; every `hostCheckInterval`th looks at the host.

@@ -24,7 +24,7 @@ func monotonicNanoseconds() -> UInt64 {
 extension Processor {
     /// Hooks or slow gate calls between two looks at the host clock: at most
     /// a few milliseconds of host time, even in a debug build.
-    static let hostCheckInterval = 64
+    static let hostCheckInterval = 16
 
     /// Sets a host wall-clock limit for `run()`; 0, a negative or non-finite
     /// value, or one too large for the clock means none.

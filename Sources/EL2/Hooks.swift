@@ -12,7 +12,7 @@ extension Processor {
 
     func installHooks() throws {
         // Every hook but the block gate ends a polling probe (PollingLoop.swift).
-        try engine.onInterrupt { [unowned(unsafe) self] intno in self.hookRan(); self.interrupt(intno) }
+        interruptHook = try engine.onInterrupt { [unowned(unsafe) self] intno in self.hookRan(); self.interrupt(intno) }
         try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in
             self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: true)
         }
@@ -30,6 +30,13 @@ extension Processor {
     }
 
     func interrupt(_ intno: UInt32) {
+        guard stopReason == nil else {
+            // Unicorn does not honour a stop between exceptions that no block
+            // runs between (a vector that faults on fetch): without the hook,
+            // the next one is unhandled and ends `uc_emu_start` for good.
+            if let h = interruptHook { engine.removeHook(h); interruptHook = nil }
+            return
+        }
         let exception = QEMUException(rawValue: intno)
         defer { entryPSTATE = nil }
         let pc: UInt64
@@ -189,10 +196,7 @@ extension Processor {
             sliceExpired = true
             engine.stop()
         }
-        blockCheckCounter &+= 1
-        if blockCheckCounter & 0x3F == 0, hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
-            requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))
-        }
+        countHostCheck()
     }
 
     /// Decodes a new block and hooks the instructions the model must see

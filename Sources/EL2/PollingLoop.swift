@@ -19,10 +19,12 @@ import AArch64
 extension Processor {
     /// A hook ran (the model acted on the guest): a probe in flight is void,
     /// and the gate samples soon (a spin often starts right after an exit).
-    /// Called on every hook, so it only sets two flags.
+    /// Called on every hook, so it only sets two flags (and counts toward
+    /// the host check: a guest that only exits never reaches the gate's slow path).
     func hookRan() {
         pollingHookRan = true
         pollingSampleSoon = true
+        countHostCheck()
     }
 
     /// In the block gate's slow path, before the block is counted.

@@ -96,7 +96,8 @@ public final class Processor {
     var entryPSTATE: UInt64?
     var instrumented: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
-    var blockCheckCounter = 0
+    /// Hooks and slow gate calls left before the next look at the host (HostLimits.swift).
+    var hostCheckCountdown = Processor.hostCheckInterval
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
     var nextDeadline: UInt64 = .max { didSet { updateGate() } }
@@ -117,6 +118,10 @@ public final class Processor {
     var pollingSampleSoon = false
     /// A hook ran since the probe began: the probe proves nothing.
     var pollingHookRan = false
+    /// The exception hook, removed once the run has stopped (Hooks.swift).
+    var interruptHook: Engine.Handle?
+    /// DBGBVR/BCR/WVR/WCR<n>_EL1, held here, not in Unicorn (DebugRegisters.swift).
+    var debugRegisters = [UInt64](repeating: 0, count: 64)
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).

@@ -2,19 +2,7 @@ import AArch64
 import Foundation
 import Unicorn
 
-func monotonicNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
-}
-
 extension Processor {
-    /// Sets a host wall-clock limit for `run()`.
-    public func setTimeout(seconds: Double) {
-        hostTimeoutSeconds = seconds
-        hostDeadline = seconds > 0 ? monotonicNanoseconds() &+ UInt64(seconds * 1e9) : .max
-    }
-
     /// Why `run(until:)` returned.
     public enum RunResult: Equatable, Sendable {
         /// The run is over (the guest exited, a limit, an error).

@@ -45,6 +45,7 @@ extension Processor {
         }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }
         if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 { return vgic.read(r) }
+        if let slot = Processor.debugRegisterSlot(r) { return debugRegisters[slot] }
         return nil
     }
 
@@ -57,6 +58,10 @@ extension Processor {
         if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 {
             vgic.write(r, v)
             updateVirtualInterruptLines()
+            return true
+        }
+        if let slot = Processor.debugRegisterSlot(r) {
+            debugRegisters[slot] = v
             return true
         }
         return false

@@ -35,7 +35,8 @@ extension VirtualMachine {
             if let block = cpu.readGuest(virtual: arg, count: 16) {
                 let reason = block[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
                 let code = block[8..<16].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-                status = reason == SemihostingOperation.applicationExit ? Int32(truncatingIfNeeded: code) : 1
+                // A 64-bit code that is no Int32 (2^32 would truncate to 0, a pass) is reported as Int32.max.
+                status = reason == SemihostingOperation.applicationExit ? Int32(exactly: Int64(bitPattern: code)) ?? .max : 1
             } else if arg == SemihostingOperation.applicationExit {
                 status = 0   // the AArch32 convention: the reason itself in the register
             }

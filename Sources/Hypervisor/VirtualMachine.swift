@@ -209,7 +209,8 @@ public final class VirtualMachine {
     func guestPrinted(line: String) {
         if let r = line.range(of: "EXIT: STATUS=") {
             let digits = line[r.upperBound...].prefix { $0.isNumber }
-            if let n = Int32(digits) { exitStatusAtPowerOff = n >> 1 }
+            // A status no Int32 holds (or no digits) is a failure, never the 0 it would leave.
+            exitStatusAtPowerOff = Int32(digits).map { $0 >> 1 } ?? .max
         }
     }
 

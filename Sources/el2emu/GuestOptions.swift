@@ -31,7 +31,10 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("max-cycles"), help: "Stop after this much virtual time (cycles).")
     var maxCycles: UInt64?
 
-    @Option(help: "Stop after this many seconds of host time.")
+    /// A week: longer is no limit in practice, and must not overflow the host clock.
+    static let maxTimeout: Double = 604_800
+
+    @Option(help: "Stop after this many seconds of host time (above 0, at most a week: 604800).")
     var timeout: Double?
 
     @Option(help: "Pass this device tree blob in x0 instead of the generated one.")
@@ -79,7 +82,13 @@ struct GuestOptions: ParsableArguments {
         }
         if let maxInstructions { config.maxInstructions = maxInstructions }
         if let maxCycles { config.maxCycles = maxCycles }
-        if let timeout { config.timeoutSeconds = timeout }
+        if let timeout {
+            // inf, nan, 1e308 parse as Doubles: none is a time limit.
+            guard timeout.isFinite, timeout > 0, timeout <= GuestOptions.maxTimeout else {
+                throw ValidationError("--timeout must be a number of seconds above 0 and at most \(Int(GuestOptions.maxTimeout)), not \(timeout)")
+            }
+            config.timeoutSeconds = timeout
+        }
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be 1 to 8, not \(cpus)") }
         config.cpus = cpus
         guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }

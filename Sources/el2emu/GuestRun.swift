@@ -14,6 +14,8 @@ struct GuestRun {
     /// `console`: where the guest's output goes. `prepare` runs after loading, before the guest starts (the debugger attaches there).
     static func start(_ options: GuestOptions, config: Configuration, trace: TraceOptions?,
                       console: ((String) -> Void)?, prepare: (VirtualMachine) throws -> Void = { _ in }) throws -> GuestRun {
+        HostStop.markStart()   // --timeout counts loading too
+        HostSignals.install()
         let writer = try trace?.openWriter(config: config)
         defer {
             writer?.finish()

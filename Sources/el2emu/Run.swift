@@ -4,7 +4,7 @@ import Hypervisor
 import Trace
 
 struct Run: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Boot a guest image (ELF, arm64 Image) and run it to the end.")
+    static let configuration = CommandConfiguration(abstract: "Boot a guest image (ELF, arm64 Image) and run it to the end.", discussion: exitStatusHelp)
 
     @OptionGroup var guest: GuestOptions
 

@@ -6,7 +6,7 @@ import Trace
 /// stat report` does: per exit kind or per MMIO register (`--event mmio`),
 /// for all vCPUs or one (`--vcpu`), then the exit time by phase.
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run a guest and print its exit statistics, as perf kvm stat report does (the guest's output goes to stderr).")
+    static let configuration = CommandConfiguration(abstract: "Run a guest and print its exit statistics, as perf kvm stat report does (the guest's output goes to stderr).", discussion: exitStatusHelp)
 
     @OptionGroup var guest: GuestOptions
 

@@ -10,14 +10,7 @@ struct EL2Emu: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "el2emu",
         abstract: "Run AArch64 guests under an emulated EL2, in split-mode (nVHE) or VHE, with every exit explained.",
-        discussion: """
-        Exit status: the guest's own status when it exits with 0 to 127 (semihosting
-        SYS_EXIT or PSCI SYSTEM_OFF: 0); 125 when it exits with a status that does not
-        fit (128 and above, negative); 124 when a limit stopped the run (--timeout,
-        --max-insns, --max-cycles, --trace-limit, or a signal); 126 when the run
-        stopped on an error (the guest did something el2emu does not model, a
-        storm, the debugger killed it); 64 for a bad option or input file.
-        """,
+        discussion: exitStatusHelp,
         version: "el2emu \(version) (Unicorn \(Processor.unicornVersion.major).\(Processor.unicornVersion.minor).\(Processor.unicornVersion.patch))",
         subcommands: [Run.self, Stats.self, Compare.self, DTB.self, Firmware.self],
         defaultSubcommand: Run.self)
@@ -30,6 +23,17 @@ struct EL2Emu: ParsableCommand {
         return "unknown command '\(first)': did you mean '\(near)'? (commands: \(names.joined(separator: ", ")))"
     }
 }
+
+/// The exit statuses of a run (README, "Exit status"): the same list in every command's --help.
+let exitStatusHelp = """
+    Exit status: 0 only when the guest exits with status 0; 1-63 the guest's \
+    status (a guest status outside 1-63 gives 63); 64 a bad option or input \
+    file (image, profile, device tree, guest name); 124 a limit ended the run \
+    (--max-insns, --max-cycles, --timeout, --trace-limit); 125 a deadlock \
+    (WFI nothing can wake); 126 an error (the guest did what el2emu cannot \
+    continue from); 128+N signal N (130 SIGINT, 143 SIGTERM), the trace so \
+    far kept.
+    """
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 if let typo = EL2Emu.mistypedCommand(arguments) {

@@ -1,3 +1,4 @@
+import EL2
 import Foundation
 
 /// A guest image ready to load: segments at guest-physical addresses and an entry point.
@@ -24,14 +25,44 @@ public struct GuestImage: Sendable {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { throw LoadError(description: "\(path): no such file") }
         guard !isDirectory.boolValue else { throw LoadError(description: "\(path): is a directory, not an image file") }
-        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(description: "\(path): cannot read the file") }
-        return try parse([UInt8](data), name: path, ramBase: ramBase, ramSize: ramSize, format: format)
+        // The size and the header first: a file larger than guest RAM is never read whole.
+        guard let file = FileHandle(forReadingAtPath: path), let size = try? file.seekToEnd() else {
+            throw LoadError(description: "\(path): cannot read the file")
+        }
+        defer { try? file.close() }
+        // Straight into the array (no Data copy), in chunks, stopping for a signal.
+        func read(_ offset: UInt64, _ count: Int) throws -> [UInt8] {
+            var failed = false
+            let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                while initialized < count && !failed {
+                    let n = pread(file.fileDescriptor, buffer.baseAddress! + initialized, min(count - initialized, 64 << 20),
+                                  off_t(offset) + off_t(initialized))
+                    if n <= 0 || HostStop.signal.load(ordering: .relaxed) != 0 { failed = true } else { initialized += n }
+                }
+            }
+            guard !failed else {
+                let why = HostStop.signal.load(ordering: .relaxed) != 0 ? "stopped by a signal" : "cannot read"
+                throw LoadError(description: "\(path): \(why) reading \(count) bytes at offset 0x\(String(offset, radix: 16))")
+            }
+            return bytes
+        }
+        let header = try read(0, Int(min(size, 64)))
+        guard let kind = format ?? detect(header) else { return try parse(header, name: path, ramBase: ramBase, ramSize: ramSize) }
+        if kind == .elf {
+            let image = try ELFImage.parse(size: size, read: read, name: path, ramSize: ramSize)
+            try image.check(name: path, ramBase: ramBase, ramSize: ramSize)
+            return image
+        }
+        guard size <= ramSize else {
+            throw LoadError(description: "\(path): the file has \(size) bytes, more than guest RAM (\(ramSize >> 20) MiB; try a larger --mem)")
+        }
+        return try parse(read(0, Int(size)), name: path, ramBase: ramBase, ramSize: ramSize, format: kind)
     }
 
     public static func parse(_ bytes: [UInt8], name: String, ramBase: UInt64, ramSize: UInt64, format: Format? = nil) throws -> GuestImage {
         let image: GuestImage
         switch format ?? detect(bytes) {
-        case .elf: image = try ELFImage.parse(bytes, name: name)
+        case .elf: image = try ELFImage.parse(size: UInt64(bytes.count), read: { Array(bytes[Int($0)..<Int($0) + $1]) }, name: name, ramSize: ramSize)
         case .image: image = try LinuxImage.parse(bytes, name: name, ramBase: ramBase)
         case .binary:
             guard !bytes.isEmpty else { throw LoadError(description: "\(name): empty file") }

@@ -99,13 +99,15 @@ public final class VirtualMachine {
         return off
     }
 
-    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0, x1 set and runs to the end.
-    public func run(entry: UInt64, x0: UInt64 = 0, x1: UInt64 = 0) -> StopReason {
+    /// Boots vCPU 0 at `entry` (EL1h, DAIF masked) with x0-x3 set and runs to the end.
+    public func run(entry: UInt64, x0: UInt64 = 0, x1: UInt64 = 0, x2: UInt64 = 0, x3: UInt64 = 0) -> StopReason {
         let boot = vcpus[0]
         boot.context.pc = entry
         boot.context.pstate = ProcessorState.el1hMasked.raw
         boot.context.x[0] = x0
         boot.context.x[1] = x1
+        boot.context.x[2] = x2
+        boot.context.x[3] = x3
         boot.powerState = .on
         for v in vcpus { v.cpu.traceDAIF = events.isActive }
         if configuration.timeoutSeconds > 0 { for v in vcpus { v.cpu.setTimeout(seconds: configuration.timeoutSeconds) } }

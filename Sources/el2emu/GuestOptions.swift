@@ -58,6 +58,12 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("entry-el"), help: "Start the guest at EL1 (under el2emu's hypervisor) or EL2 (it owns EL2; el2emu plays the hardware and the EL3 firmware, PSCI over SMC; --mode vhe offers VHE, nvhe does not).")
     var entryEL: Int = 1
 
+    @Option(name: .customLong("load-address"), help: "With --format binary: load and enter the binary at this guest-physical address (default: RAM + 0x80000), as QEMU's -device loader,addr=.")
+    var loadAddress: String?
+
+    @Option(help: "Registers at entry: x0-x3, e.g. x0=3,x1=1024 (x0 defaults to the device tree's address, the others to 0).")
+    var regs: String?
+
     // QEMU's -machine gic-version=N and mte=on: honoured or refused, never swapped.
     @Option(name: .customLong("gic-version"), help: "The interrupt controller: 3 (GICv3, the only one el2emu models).")
     var gicVersion: Int = 3
@@ -99,6 +105,7 @@ struct GuestOptions: ParsableArguments {
         guard gicVersion == 3 else {
             throw ValidationError("--gic-version \(gicVersion): el2emu models a GICv3 only (no GICv2 distributor, CPU interface or GICH/GICV)")
         }
+        _ = try entryRegisters()
         if mte { throw ValidationError("--mte: memory tagging (FEAT_MTE) is not modelled") }
         switch ipaBits {
         case 40: config.vtcr = .kvm40BitIPA
@@ -128,8 +135,25 @@ struct GuestOptions: ParsableArguments {
     }
 
     func load(_ path: String, _ config: Configuration) throws -> GuestImage {
-        try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
-                            format: format.flatMap { GuestImage.Format(rawValue: $0) })
+        let image = try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
+                                        format: format.flatMap { GuestImage.Format(rawValue: $0) })
+        guard let loadAddress else { return image }
+        guard let address = parseNumber(loadAddress) else { throw ValidationError("--load-address must be a number, e.g. 0x40200000, not '\(loadAddress)'") }
+        return try image.placed(at: address, name: path, ramBase: config.ramBase, ramSize: config.ramSize)
+    }
+
+    /// `--regs`: x0-x3 at entry, by register number; nil where not given.
+    func entryRegisters() throws -> [UInt64?] {
+        var values: [UInt64?] = [nil, nil, nil, nil]
+        for item in (regs ?? "").split(separator: ",") {
+            let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let n = ["x0", "x1", "x2", "x3"].firstIndex(of: parts[0].lowercased()),
+                  let v = parseNumber(parts[1]) else {
+                throw ValidationError("bad --regs entry '\(item)': use x0=VALUE to x3=VALUE, comma-separated (decimal or 0x hex)")
+            }
+            values[n] = v
+        }
+        return values
     }
 }
 
@@ -159,4 +183,10 @@ func parseHCR(_ s: String) throws -> (HCR, HCR) {
         if sign == "+" { set.insert(bit) } else { clear.insert(bit) }
     }
     return (set, clear)
+}
+
+/// A decimal or 0x-prefixed hex number that fits 64 bits.
+func parseNumber(_ s: String) -> UInt64? {
+    let t = s.trimmingCharacters(in: .whitespaces).lowercased()
+    return t.hasPrefix("0x") ? UInt64(t.dropFirst(2), radix: 16) : UInt64(t)
 }

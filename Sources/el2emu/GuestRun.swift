@@ -33,7 +33,8 @@ struct GuestRun {
             try vm.load(loaded)
             let dtbAddress = try vm.placeDeviceTree(options.deviceTree(config), avoiding: loaded)
             try prepare(vm)
-            let reason = vm.run(entry: loaded.entry, x0: dtbAddress)
+            let r = try options.entryRegisters()
+            let reason = vm.run(entry: loaded.entry, x0: r[0] ?? dtbAddress, x1: r[1] ?? 0, x2: r[2] ?? 0, x3: r[3] ?? 0)
             return GuestRun(vm: vm, reason: reason)
         } catch {
             // Nothing ran (or the debugger failed): the trace still ends with the error.

@@ -34,3 +34,40 @@ final class RawImageBootTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("not an ELF file or a Linux arm64 Image (use --format binary for a flat binary)"), r.stderr)
     }
 }
+
+/// `--load-address` places a flat binary where the user says (QEMU's
+/// `-device loader,addr=`) and `--regs` sets x0-x3 at entry.
+final class LoadAddressAndEntryRegisterTests: XCTestCase {
+    func testAFlatBinaryRunsWhereItIsPlacedWithTheRegistersGiven() throws {
+        // hvc #0; b .  — x0 selects the PSCI function the hypervisor answers.
+        let url = EL2EmuCommand.scratch("hvc.bin")
+        try Data([0x02, 0x00, 0x00, 0xD4, 0x00, 0x00, 0x00, 0x14]).write(to: url)
+        let trace = EL2EmuCommand.scratch("hvc.txt")
+        defer { try? FileManager.default.removeItem(at: url); try? FileManager.default.removeItem(at: trace) }
+        let r = try EL2EmuCommand.run(["run", url.path, "--format", "binary", "--load-address", "0x40200000",
+                                       "--regs", "x0=0x84000000,x3=7", "--max-insns", "50", "--trace", trace.path])
+        XCTAssertEqual(r.status, 124, r.stderr)
+        let text = try String(contentsOf: trace, encoding: .utf8)
+        XCTAssertTrue(text.contains("exit      pc=0x40200004 HVC64 HVC PSCI_VERSION"), text)
+    }
+
+    func testBadPlacementsAndRegistersAreRefused() throws {
+        let url = EL2EmuCommand.scratch("spin.bin")
+        try Data([0x00, 0x00, 0x00, 0x14]).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let cases: [([String], String)] = [
+            (["--load-address", "0x10"], "segment at 0x10 (size 0x4) lies outside guest RAM"),
+            (["--load-address", "0x40200002"], "--load-address 0x40200002 is not 4-byte aligned"),
+            (["--load-address", "nowhere"], "--load-address must be a number, e.g. 0x40200000, not 'nowhere'"),
+            (["--regs", "x4=1"], "bad --regs entry 'x4=1': use x0=VALUE to x3=VALUE"),
+            (["--regs", "x1=0x1ffffffffffffffff"], "bad --regs entry 'x1=0x1ffffffffffffffff'"),
+        ]
+        for (options, message) in cases {
+            let r = try EL2EmuCommand.run(["run", url.path, "--format", "binary"] + options)
+            XCTAssertEqual(r.status, 64, "\(options): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(message), "\(options): \(r.stderr)")
+        }
+        let elf = try EL2EmuCommand.run(["run", "--guest", "hello", "--load-address", "0x40200000"])
+        XCTAssertTrue(elf.stderr.contains("--load-address places a flat binary (--format binary) only"), elf.stderr)
+    }
+}

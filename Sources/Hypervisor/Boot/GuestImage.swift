@@ -81,6 +81,17 @@ public struct GuestImage: Sendable {
     }
 
     /// Every segment and the entry point must lie in guest RAM, without overlaps.
+    /// A flat binary moved to `address` (QEMU's `-device loader,addr=`): loaded and entered there.
+    public func placed(at address: UInt64, name: String, ramBase: UInt64, ramSize: UInt64) throws -> GuestImage {
+        guard format == .binary, segments.count == 1 else { throw LoadError(description: "\(name): --load-address places a flat binary (--format binary) only") }
+        guard address & 3 == 0 else { throw LoadError(description: "\(name): --load-address 0x\(String(address, radix: 16)) is not 4-byte aligned") }
+        var image = self
+        image.segments[0].address = address
+        image.entry = address
+        try image.check(name: name, ramBase: ramBase, ramSize: ramSize)
+        return image
+    }
+
     func check(name: String, ramBase: UInt64, ramSize: UInt64) throws {
         let ramEnd = ramBase &+ ramSize
         guard !segments.isEmpty else { throw LoadError(description: "\(name): no loadable segment") }

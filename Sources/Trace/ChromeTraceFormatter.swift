@@ -28,18 +28,18 @@ public final class ChromeTraceFormatter {
 
     /// The trace events for one hypervisor event (possibly several: a slice
     /// and its phases, an instant and a counter), each after ",\n".
-    func write(_ e: TraceEvent, _ encoder: TraceEncoder) {
+    func write(_ e: TraceEvent, _ event: HypervisorEvent, _ encoder: TraceEncoder) {
         var vcpuIsNew = false
         if let v = e.vcpu, !namedVCPUs.contains(v) {
             namedVCPUs.insert(v)
             vcpuIsNew = true
         }
-        encoder.chromeEvents(e, vcpuIsNew: vcpuIsNew)
+        encoder.chromeEvents(e, event, vcpuIsNew: vcpuIsNew)
     }
 }
 
 extension TraceEncoder {
-    func chromeEvents(_ e: TraceEvent, vcpuIsNew: Bool) {
+    func chromeEvents(_ e: TraceEvent, _ event: HypervisorEvent, vcpuIsNew: Bool) {
         let tid = Int64(e.vcpu ?? 0)
         if vcpuIsNew {
             begin(name: "thread_name")
@@ -50,10 +50,10 @@ extension TraceEncoder {
             out.endObject()
             out.endObject()
         }
-        switch e.event {
+        switch event {
         case .exit(let r):
             var kind = r.kind
-            kind.withUTF8 { slice(name: $0, category: "exit", ts: r.time, dur: r.cycles, tid: tid) { self.args(e) } }
+            kind.withUTF8 { slice(name: $0, category: "exit", ts: r.time, dur: r.cycles, tid: tid) { self.args(e, event) } }
             var at = r.time
             for (p, name) in Self.phaseNames.enumerated() where r.phaseCycles.indices.contains(p) {
                 let c = r.phaseCycles[p]
@@ -68,16 +68,16 @@ extension TraceEncoder {
                 at &+= c
             }
         case .hardware(_, let t, .daif(_, let old, let new, _)):
-            instant(e, tid: tid, ts: t, name: "DAIF \(old)->\(new)")
+            instant(e, event, tid: tid, ts: t, name: "DAIF \(old)->\(new)")
             counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))])
         case .hardware(_, let t, .idle(_, let cycles, _)):
             // Emitted when the vCPU wakes: the idle period ends at `t`.
             let start = t &- cycles
-            instant(e, tid: tid, ts: start)
+            instant(e, event, tid: tid, ts: start)
             counter("vCPU \(tid) WFI", ts: start, [("waiting", true)])
             counter("vCPU \(tid) WFI", ts: t, [("waiting", false)])
         case .blocked(_, let t, _, let cycles, _):
-            instant(e, tid: tid, ts: t)
+            instant(e, event, tid: tid, ts: t)
             counter("vCPU \(tid) WFI", ts: t, [("waiting", true)])
             counter("vCPU \(tid) WFI", ts: t &+ cycles, [("waiting", false)])
         case .stop(let t, _):
@@ -87,10 +87,10 @@ extension TraceEncoder {
             out.key("s"); out.append(jsonString: "g")
             out.key("ts"); out.append(decimal: t)
             ids(tid: 0)
-            out.key("args"); args(e)
+            out.key("args"); args(e, event)
             out.endObject()
         default:
-            instant(e, tid: tid, ts: e.time)
+            instant(e, event, tid: tid, ts: e.time)
         }
     }
 
@@ -114,12 +114,12 @@ extension TraceEncoder {
     }
 
     /// The event's fields as an object, PC first, without an exit's phases (they are slices of their own).
-    private func args(_ e: TraceEvent) {
+    private func args(_ e: TraceEvent, _ event: HypervisorEvent) {
         out.beginObject()
         if let pc = e.pc {
             out.key("pc"); out.append(jsonHex: pc)
         }
-        fields(e, phases: false)
+        fields(event, phases: false)
         out.endObject()
     }
 
@@ -134,14 +134,14 @@ extension TraceEncoder {
         out.endObject()
     }
 
-    private func instant(_ e: TraceEvent, tid: Int64, ts: UInt64, name: String? = nil) {
+    private func instant(_ e: TraceEvent, _ event: HypervisorEvent, tid: Int64, ts: UInt64, name: String? = nil) {
         begin(name: name ?? e.name.description)
         out.key("cat"); out.append(jsonString: e.name)
         out.key("ph"); out.append(jsonString: "i")
         out.key("s"); out.append(jsonString: "t")
         out.key("ts"); out.append(decimal: ts)
         ids(tid: tid)
-        out.key("args"); args(e)
+        out.key("args"); args(e, event)
         out.endObject()
     }
 

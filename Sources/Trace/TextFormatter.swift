@@ -7,7 +7,7 @@ public enum TextFormatter {
     /// The line of one event, without its newline.
     public static func line(_ e: HypervisorEvent) -> String {
         let encoder = TraceEncoder()
-        encoder.textLine(TraceEvent(e))
+        encoder.textLine(TraceEvent(e), e)
         return String(decoding: encoder.out.bytes.dropLast(), as: UTF8.self)
     }
 
@@ -16,7 +16,7 @@ public enum TextFormatter {
 
 extension TraceEncoder {
     /// The text line of an event, with its newline.
-    func textLine(_ e: TraceEvent) {
+    func textLine(_ e: TraceEvent, _ event: HypervisorEvent) {
         out.append(spaces: 12 - TraceBuffer.decimalDigits(e.time))
         out.append(decimal: e.time)
         if let v = e.vcpu {
@@ -33,7 +33,7 @@ extension TraceEncoder {
             out.append(hex: pc)
             out.append(" ")
         }
-        switch e.event {
+        switch event {
         case .exit(let r):
             exitText(r)
         case .hardware(_, _, let ev):

@@ -31,19 +31,31 @@ final class TraceBuffer {
         (storage, capacity) = (s, c)
     }
 
+    @inline(__always)
     func append(byte: UInt8) {
         reserve(1)
         storage[count] = byte
         count += 1
     }
 
+    @inline(__always)
     func append(_ p: UnsafeBufferPointer<UInt8>) {
         guard let a = p.baseAddress, p.count > 0 else { return }
         reserve(p.count)
-        (storage + count).update(from: a, count: p.count)
+        copy(a, p.count, to: count)
         count += p.count
     }
 
+    /// Most pieces are a few bytes: copied in line, not by a call to memcpy.
+    @inline(__always) private func copy(_ a: UnsafePointer<UInt8>, _ n: Int, to i: Int) {
+        if n <= 12 {
+            for j in 0..<n { storage[i + j] = a[j] }
+        } else {
+            (storage + i).update(from: a, count: n)
+        }
+    }
+
+    @inline(__always)
     func append(_ s: StaticString) {
         append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
@@ -109,17 +121,20 @@ final class TraceBuffer {
 
     // MARK: JSON, written as `JSONValue` serializes it (compact, keys in order)
 
+    @inline(__always)
     func beginObject() {
         append(byte: 0x7B)
         comma = false
     }
 
+    @inline(__always)
     func endObject() {
         append(byte: 0x7D)
         comma = true
     }
 
     /// `"key":`, after a comma if a value came before it in this object.
+    @inline(__always)
     func key(_ k: StaticString) {
         key(UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
     }
@@ -129,13 +144,21 @@ final class TraceBuffer {
         k.withUnsafeBufferPointer { key($0) }
     }
 
+    @inline(__always)
     private func key(_ k: UnsafeBufferPointer<UInt8>) {
-        if comma { append(byte: 0x2C) }
+        reserve(k.count + 4)
+        var i = count
+        if comma {
+            storage[i] = 0x2C
+            i += 1
+        }
+        storage[i] = 0x22
+        if let a = k.baseAddress { copy(a, k.count, to: i + 1) }
+        i += 1 + k.count
+        storage[i] = 0x22
+        storage[i + 1] = 0x3A
+        count = i + 2
         comma = true
-        append(byte: 0x22)
-        append(k)
-        append(byte: 0x22)
-        append(byte: 0x3A)
     }
 
     /// A JSON string as `JSONValue.quote` writes it: `"`, `\`, and control
@@ -145,6 +168,7 @@ final class TraceBuffer {
         s.withUTF8 { append(jsonUTF8: $0) }
     }
 
+    @inline(__always)
     func append(jsonString s: StaticString) {
         append(jsonUTF8: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
     }
@@ -181,6 +205,7 @@ final class TraceBuffer {
     func append(json v: Bool) { v ? append("true") : append("false") }
 
     /// `JSONValue.hex`: a "0x..." string.
+    @inline(__always)
     func append(jsonHex v: UInt64) {
         append(byte: 0x22)
         append(hex: v)

@@ -20,12 +20,12 @@ struct TraceClasses: OptionSet {
 }
 
 /// One hypervisor event in the form every trace format shares: virtual
-/// time, vCPU, the event's name, its classes and PC. The formats write the
+/// time, vCPU, the event's name, its classes and PC (the event itself is
+/// passed beside it, not copied into it). The formats write the
 /// rest (`TraceEncoder`): text a line of decoded fields, jsonl the same
 /// fields by stable name (docs/TRACE-FORMATS.md), Chrome trace events those
 /// plus the exit phases.
 struct TraceEvent {
-    let event: HypervisorEvent
     let time: UInt64
     /// nil for events of the whole VM (the final stop).
     let vcpu: Int?
@@ -36,7 +36,6 @@ struct TraceEvent {
     let pc: UInt64?
 
     init(_ event: HypervisorEvent) {
-        self.event = event
         switch event {
         case .exit(let r):
             (time, vcpu, name, pc) = (r.time, r.vcpu, "exit", r.pc)
@@ -124,13 +123,11 @@ final class TraceEncoder {
             out.append(string: r.detail)
         }
         // The summary less "KIND ", if it starts so; nothing if it is just the kind.
-        let kindLength = r.kind.utf8.count
         let summary = scratch.bytes
-        var decoded = summary[...]
-        if summary.count > kindLength, summary[kindLength] == 0x20, summary.starts(with: r.kind.utf8) {
-            decoded = summary[(kindLength + 1)...]
-        } else if summary.elementsEqual(r.kind.utf8) {
-            decoded = summary[summary.endIndex...]
+        var kind = r.kind
+        let decoded = kind.withUTF8 { k -> Slice<UnsafeBufferPointer<UInt8>> in
+            if summary.count > k.count, summary[k.count] == 0x20, summary[..<k.count].elementsEqual(k) { return summary[(k.count + 1)...] }
+            return summary.elementsEqual(k) ? summary[summary.endIndex...] : summary[...]
         }
         if !decoded.isEmpty && !saidContains(from: start, decoded) {
             out.append(" (")
@@ -177,7 +174,7 @@ final class TraceEncoder {
     // MARK: JSON
 
     /// The jsonl object: the common keys first, then the event's own.
-    func jsonLine(_ e: TraceEvent) {
+    func jsonLine(_ e: TraceEvent, _ event: HypervisorEvent) {
         out.beginObject()
         out.key("t")
         out.append(decimal: e.time)
@@ -189,15 +186,15 @@ final class TraceEncoder {
             out.key("pc")
             out.append(jsonHex: pc)
         }
-        fields(e, phases: true)
+        fields(event, phases: true)
         out.endObject()
         out.append("\n")
     }
 
     /// The event's own fields by stable name, as keys of the open object
     /// (`phases`: an exit's cycles by phase too).
-    func fields(_ e: TraceEvent, phases: Bool) {
-        switch e.event {
+    func fields(_ event: HypervisorEvent, phases: Bool) {
+        switch event {
         case .exit(let r):
             out.key("seq")
             out.append(decimal: Int64(r.sequence))

@@ -93,9 +93,9 @@ public final class TraceWriter {
         }
         eventsWritten += 1
         switch format {
-        case .text: encoder.textLine(e)
-        case .jsonl: encoder.jsonLine(e)
-        case .perfetto: chrome!.write(e, encoder)
+        case .text: encoder.textLine(e, event)
+        case .jsonl: encoder.jsonLine(e, event)
+        case .perfetto: chrome!.write(e, event, encoder)
         }
         if encoder.out.count >= 1 << 16 { flush() }
     }

@@ -98,8 +98,11 @@ final class TraceBuffer {
 
     /// The number of digits `String(v)` has.
     static func decimalDigits(_ v: UInt64) -> Int {
-        var v = v, n = 1
-        while v >= 10 { v /= 10; n += 1 }
+        var n = 1, power: UInt64 = 10
+        while n < 20 && v >= power {
+            n += 1
+            power &*= 10
+        }
         return n
     }
 

@@ -270,6 +270,14 @@ func touchRun(pages: UInt64, demandPaging: Bool) throws -> Double {
     }
 }
 
+/// Demand paging against eager mapping on the guest touching `pages` pages
+/// (one load each), taking turns: the bench's line.
+func demandPagingLine(pages: UInt64) throws -> String {
+    let t = try fastestInterleaved(3, [false, true].map { demand in { try touchRun(pages: pages, demandPaging: demand) } })
+    return String(format: "--demand-paging, guest touching %d MiB: %.2fx eager mapping (%.3f s vs %.3f s; %.0f us per first-touched page)",
+                  pages >> 8, t[1] / t[0], t[1], t[0], (t[1] - t[0]) * 1e6 / Double(pages))
+}
+
 /// The `--only-*` runs (one figure each, for a profiler or a quick look):
 /// true when one ran. Inside the main `do`, so bad input is reported, not a crash.
 func runOnlyOption() throws -> Bool {
@@ -328,6 +336,11 @@ func runOnlyOption() throws -> Bool {
         let t = try tracingFigures(exits: n, rounds: 5)
         print(String(format: "no trace %.0f ns per exit; ", t[0] * 1e9 / Double(n))
               + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, t[$0 + 1] / t[0]) }.joined(separator: ", "))
+        return true
+    }
+    // `--only-paging [--iterations PAGES]`: the demand-paging row alone.
+    if CommandLine.arguments.contains("--only-paging") {
+        print(try demandPagingLine(pages: iterationsOption ?? 25_600))
         return true
     }
     // `--only-touch eager|demand [--iterations PAGES]`: the guest touching PAGES pages (default 25600: 100 MiB), once.
@@ -392,11 +405,7 @@ do {
     print("tracing, hypercall loop (split mode), slowdown over no trace (\(String(format: "%.0f", traced[0] * 1e9 / Double(quick ? 5_000 : 50_000))) ns per exit): "
           + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, traced[$0 + 1] / traced[0]) }.joined(separator: ", "))
 
-    // Demand paging against eager mapping: a guest touching 100 MiB (one load per page), taking turns.
-    let pages: UInt64 = quick ? 2_560 : 25_600
-    let touch = try fastestInterleaved(3, [false, true].map { demand in { try touchRun(pages: pages, demandPaging: demand) } })
-    print(String(format: "--demand-paging, guest touching %d MiB: %.2fx eager mapping (%.3f s vs %.3f s; %.0f us per first-touched page)",
-                 pages >> 8, touch[1] / touch[0], touch[1], touch[0], (touch[1] - touch[0]) * 1e6 / Double(pages)))
+    print(try demandPagingLine(pages: quick ? 2_560 : 25_600))
 
     for mem in ["128M", "2G"] {
         print(String(format: "peak resident memory, %@ guest booting 'hello': %.1f MiB", mem, try peakRSSMiB(mem: mem)))

@@ -30,7 +30,7 @@ let package = Package(
         ]),
         // The benchmark compares el2emu with bare Unicorn running the same
         // loop, so it alone (besides EL2) also uses the Unicorn layer.
-        .executableTarget(name: "el2emu-bench", dependencies: ["Unicorn", "EL2", "AArch64", "Hypervisor", "GuestBuild"]),
+        .executableTarget(name: "el2emu-bench", dependencies: ["Unicorn", "EL2", "AArch64", "Hypervisor", "Trace", "GuestBuild"]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64"]),
         .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),

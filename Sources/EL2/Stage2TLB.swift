@@ -140,24 +140,33 @@ extension Processor {
         return true
     }
 
-    /// The run of pages around a level-3 mapping that its table maps to
-    /// contiguous host memory with the same attributes: entered as one
-    /// mapping, as a TLB may combine contiguous entries, so that demand-paged
-    /// RAM does not become thousands of Unicorn regions.
+    /// The pages around a level-3 mapping that its table maps to contiguous
+    /// host memory with the same attributes, entered as one mapping (a TLB
+    /// may combine contiguous entries) so that demand-paged RAM does not
+    /// become thousands of Unicorn regions: the largest aligned run of 2^k
+    /// pages that holds the page and only such pages. Aligned, so that RAM
+    /// mapped page by page joins up in at most 9 steps per page: a run that
+    /// grew by one page at a time was unmapped and mapped again whole for
+    /// each new page, and Unicorn flushes its TLB page by page on an unmap.
     func coalescedRun(_ m: Stage2Mapping) -> (UInt64, UInt64, UInt64) {
         let index = Int((m.ipaBase >> 12) & 511)
         guard let leaf = memory.read64(m.tablePA &+ UInt64(index) &* 8) else { return (m.ipaBase, m.paBase, m.size) }
         let attributes: UInt64 = 0x0040_0000_0000_07FC   // XN, AF, SH, S2AP, MemAttr
         func matches(_ i: Int) -> Bool {
-            guard i >= 0, i < 512, let d = memory.read64(m.tablePA &+ UInt64(i) &* 8), d & 3 == 3 else { return false }
+            guard let d = memory.read64(m.tablePA &+ UInt64(i) &* 8), d & 3 == 3 else { return false }
             return d & attributes == leaf & attributes
                 && d & 0x0000_FFFF_FFFF_F000 == m.paBase &+ UInt64(bitPattern: Int64(i - index) &* 4096)
         }
-        var lo = index, hi = index
-        while matches(lo - 1) { lo -= 1 }
-        while matches(hi + 1) { hi += 1 }
+        // Grow the run from one page, doubling while the other half matches too.
+        var lo = index, pages = 1
+        while pages < 512 {
+            let buddy = lo ^ pages
+            guard (buddy..<buddy + pages).allSatisfy(matches) else { break }
+            lo = min(lo, buddy)
+            pages *= 2
+        }
         let base = m.ipaBase &- UInt64(index - lo) &* 4096, pa = m.paBase &- UInt64(index - lo) &* 4096
-        let size = UInt64(hi - lo + 1) &* 4096
+        let size = UInt64(pages) &* 4096
         return memory.pointer(pa, count: Int(size)) != nil ? (base, pa, size) : (m.ipaBase, m.paBase, m.size)
     }
 
@@ -165,13 +174,15 @@ extension Processor {
     func tlbRemove(overlapping base: UInt64, size: UInt64) {
         var victims: [UInt64] = []
         if size <= 1 << 21 {
-            // Candidates: entries starting at a page of the 2 MiB block up to the
-            // range's end (page runs never cross a level-3 table, a 2 MiB block
-            // starts at the first page), and a 1 GiB block.
-            var a = base & ~((1 << 21) - 1)
-            while a < base &+ size {
+            // Candidates: entries starting in the 2 MiB block up to the range's
+            // end (page runs never cross a level-3 table, a 2 MiB block starts at
+            // the first page), last first down to the first that starts at or
+            // below `base` (entries do not overlap), and a 1 GiB block.
+            var next = tlb.startBelow(base &+ size &- 1)
+            while let a = next {
                 if let e = tlb.entries[a], a &+ e.size > base { victims.append(a) }
-                a &+= 4096
+                if a <= base { break }
+                next = tlb.startBelow(a &- 4096)
             }
             let gigabyte = base & ~((1 << 30) - 1)
             if gigabyte < base & ~((1 << 21) - 1), let e = tlb.entries[gigabyte], gigabyte &+ e.size > base { victims.append(gigabyte) }

@@ -27,64 +27,139 @@ public final class ChromeTraceFormatter {
     public var footer: String { "\n]}\n" }
 
     /// The trace events for one hypervisor event (possibly several: a slice
-    /// and its phases, an instant and a counter).
-    public func events(_ event: HypervisorEvent) -> [JSONValue] {
-        let e = TraceEvent(event)
-        var out: [JSONValue] = []
+    /// and its phases, an instant and a counter), each after ",\n".
+    func write(_ e: TraceEvent, _ event: HypervisorEvent, _ encoder: TraceEncoder) {
+        var vcpuIsNew = false
         if let v = e.vcpu, !namedVCPUs.contains(v) {
             namedVCPUs.insert(v)
-            out.append(.object([("name", .string("thread_name")), ("ph", .string("M")), ("pid", .int(Self.pid)), ("tid", .int(Int64(v))),
-                                ("args", .object([("name", .string("vCPU \(v)"))]))]))
+            vcpuIsNew = true
         }
+        encoder.chromeEvents(e, event, vcpuIsNew: vcpuIsNew)
+    }
+}
+
+extension TraceEncoder {
+    func chromeEvents(_ e: TraceEvent, _ event: HypervisorEvent, vcpuIsNew: Bool) {
         let tid = Int64(e.vcpu ?? 0)
+        if vcpuIsNew {
+            begin(name: "thread_name")
+            out.key("ph"); out.append(jsonString: "M")
+            ids(tid: tid)
+            out.key("args"); out.beginObject()
+            out.key("name"); out.append(jsonString: "vCPU \(tid)")
+            out.endObject()
+            out.endObject()
+        }
         switch event {
         case .exit(let r):
-            out.append(slice(name: r.kind, category: "exit", ts: r.time, dur: r.cycles, tid: tid, args: .object(argFields(e))))
+            var kind = r.kind
+            kind.withUTF8 { slice(name: $0, category: "exit", ts: r.time, dur: r.cycles, tid: tid) { self.args(e, event) } }
             var at = r.time
-            for p in Phase.allCases where r.phaseCycles.indices.contains(p.rawValue) {
-                let c = r.phaseCycles[p.rawValue]
+            for (p, name) in Self.phaseNames.enumerated() where r.phaseCycles.indices.contains(p) {
+                let c = r.phaseCycles[p]
                 guard c > 0 else { continue }
-                out.append(slice(name: p.description, category: "phase", ts: at, dur: c, tid: tid, args: .object([("exit", .int(Int64(r.sequence)))])))
+                // The phases are most of a Chrome trace: their constant parts go in whole.
+                out.append(",\n{\"name\":\"")
+                out.append(name)
+                out.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
+                out.append(decimal: at)
+                out.append(",\"dur\":")
+                out.append(decimal: c)
+                out.append(",\"pid\":1,\"tid\":")
+                out.append(decimal: tid)
+                out.append(",\"args\":{\"exit\":")
+                out.append(decimal: Int64(r.sequence))
+                out.append("}}")
                 at &+= c
             }
         case .hardware(_, let t, .daif(_, let old, let new, _)):
-            out.append(instant(e, tid: tid, ts: t, name: "DAIF \(old)->\(new)"))
-            out.append(counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))]))
+            instant(e, event, tid: tid, ts: t, name: "DAIF \(old)->\(new)")
+            counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))])
         case .hardware(_, let t, .idle(_, let cycles, _)):
             // Emitted when the vCPU wakes: the idle period ends at `t`.
             let start = t &- cycles
-            out.append(instant(e, tid: tid, ts: start))
-            out.append(counter("vCPU \(tid) WFI", ts: start, [("waiting", true)]))
-            out.append(counter("vCPU \(tid) WFI", ts: t, [("waiting", false)]))
+            instant(e, event, tid: tid, ts: start)
+            counter("vCPU \(tid) WFI", ts: start, [("waiting", true)])
+            counter("vCPU \(tid) WFI", ts: t, [("waiting", false)])
         case .blocked(_, let t, _, let cycles, _):
-            out.append(instant(e, tid: tid, ts: t))
-            out.append(counter("vCPU \(tid) WFI", ts: t, [("waiting", true)]))
-            out.append(counter("vCPU \(tid) WFI", ts: t &+ cycles, [("waiting", false)]))
+            instant(e, event, tid: tid, ts: t)
+            counter("vCPU \(tid) WFI", ts: t, [("waiting", true)])
+            counter("vCPU \(tid) WFI", ts: t &+ cycles, [("waiting", false)])
         case .stop(let t, _):
-            out.append(.object([("name", .string("stop")), ("cat", .string("stop")), ("ph", .string("i")), ("s", .string("g")),
-                                ("ts", .uint(t)), ("pid", .int(Self.pid)), ("tid", .int(0)), ("args", .object(argFields(e)))]))
+            begin(name: "stop")
+            out.key("cat"); out.append(jsonString: "stop")
+            out.key("ph"); out.append(jsonString: "i")
+            out.key("s"); out.append(jsonString: "g")
+            out.key("ts"); out.append(decimal: t)
+            ids(tid: 0)
+            out.key("args"); args(e, event)
+            out.endObject()
         default:
-            out.append(instant(e, tid: tid, ts: e.time))
+            instant(e, event, tid: tid, ts: e.time)
         }
-        return out
     }
 
-    func argFields(_ e: TraceEvent) -> [(String, JSONValue)] {
-        (e.pc.map { [("pc", JSONValue.hex($0))] } ?? []) + e.fields.filter { $0.0 != "phases" }
+    /// `,\n{"name":"..."`
+    private func begin(name: UnsafeBufferPointer<UInt8>) {
+        out.append(",\n")
+        out.beginObject()
+        out.key("name")
+        out.append(jsonUTF8: name)
     }
 
-    func slice(name: String, category: String, ts: UInt64, dur: UInt64, tid: Int64, args: JSONValue) -> JSONValue {
-        .object([("name", .string(name)), ("cat", .string(category)), ("ph", .string("X")), ("ts", .uint(ts)), ("dur", .uint(dur)),
-                 ("pid", .int(Self.pid)), ("tid", .int(tid)), ("args", args)])
+    private func begin(name: String) {
+        var name = name
+        name.withUTF8 { begin(name: $0) }
     }
 
-    func instant(_ e: TraceEvent, tid: Int64, ts: UInt64, name: String? = nil) -> JSONValue {
-        .object([("name", .string(name ?? e.name)), ("cat", .string(e.name)), ("ph", .string("i")), ("s", .string("t")), ("ts", .uint(ts)),
-                        ("pid", .int(Self.pid)), ("tid", .int(tid)), ("args", .object(argFields(e)))])
+    /// `"pid":1,"tid":...`
+    private func ids(tid: Int64) {
+        out.key("pid"); out.append(decimal: ChromeTraceFormatter.pid)
+        out.key("tid"); out.append(decimal: tid)
     }
 
-    func counter(_ name: String, ts: UInt64, _ values: [(String, Bool)]) -> JSONValue {
-        .object([("name", .string(name)), ("ph", .string("C")), ("ts", .uint(ts)), ("pid", .int(Self.pid)),
-                 ("args", .object(values.map { ($0.0, .int($0.1 ? 1 : 0)) }))])
+    /// The event's fields as an object, PC first, without an exit's phases (they are slices of their own).
+    private func args(_ e: TraceEvent, _ event: HypervisorEvent) {
+        out.beginObject()
+        if let pc = e.pc {
+            out.key("pc"); out.append(jsonHex: pc)
+        }
+        fields(event, phases: false)
+        out.endObject()
+    }
+
+    private func slice(name: UnsafeBufferPointer<UInt8>, category: StaticString, ts: UInt64, dur: UInt64, tid: Int64, args: () -> Void) {
+        begin(name: name)
+        out.key("cat"); out.append(jsonString: category)
+        out.key("ph"); out.append(jsonString: "X")
+        out.key("ts"); out.append(decimal: ts)
+        out.key("dur"); out.append(decimal: dur)
+        ids(tid: tid)
+        out.key("args"); args()
+        out.endObject()
+    }
+
+    private func instant(_ e: TraceEvent, _ event: HypervisorEvent, tid: Int64, ts: UInt64, name: String? = nil) {
+        begin(name: name ?? e.name.description)
+        out.key("cat"); out.append(jsonString: e.name)
+        out.key("ph"); out.append(jsonString: "i")
+        out.key("s"); out.append(jsonString: "t")
+        out.key("ts"); out.append(decimal: ts)
+        ids(tid: tid)
+        out.key("args"); args(e, event)
+        out.endObject()
+    }
+
+    private func counter(_ name: String, ts: UInt64, _ values: [(StaticString, Bool)]) {
+        begin(name: name)
+        out.key("ph"); out.append(jsonString: "C")
+        out.key("ts"); out.append(decimal: ts)
+        out.key("pid"); out.append(decimal: ChromeTraceFormatter.pid)
+        out.key("args"); out.beginObject()
+        for (k, v) in values {
+            out.key(k); out.append(decimal: UInt64(v ? 1 : 0))
+        }
+        out.endObject()
+        out.endObject()
     }
 }

@@ -1,5 +1,6 @@
 import AArch64
 import EL2
+import Foundation
 import Hypervisor
 
 /// The event classes `--trace-events` selects.
@@ -7,100 +8,281 @@ public enum TraceCategory: String, CaseIterable, Sendable {
     case exits, stage2, daif, irq, wfi, psci, mmio
 }
 
-/// One hypervisor event in the form every trace format shares: virtual
-/// time, vCPU, the event's name, PC, and its decoded fields. Text and jsonl
-/// are two spellings of this; Chrome trace events add the exit phases.
-public struct TraceEvent {
-    public var time: UInt64
-    /// nil for events of the whole VM (the final stop).
-    public var vcpu: Int?
-    /// "exit", "daif", "exception", "virq", "wfi-idle", "wfi-block", "psci", "mmio", "note", "stop".
-    public var name: String
-    /// The `--trace-events` classes this event belongs to; empty: always traced.
-    public var categories: Set<TraceCategory>
-    public var pc: UInt64?
-    /// The decoded fields, as the text line shows them.
-    public var text: String
-    /// The same fields by stable name, for jsonl (docs/TRACE-FORMATS.md).
-    public var fields: [(String, JSONValue)]
+/// A set of `TraceCategory`, one bit each: tested on every event.
+struct TraceClasses: OptionSet {
+    let rawValue: UInt8
+    static let exits = TraceClasses(.exits), stage2 = TraceClasses(.stage2), daif = TraceClasses(.daif), irq = TraceClasses(.irq)
+    static let wfi = TraceClasses(.wfi), psci = TraceClasses(.psci), mmio = TraceClasses(.mmio)
 
-    public init(_ event: HypervisorEvent) {
+    init(rawValue: UInt8) { self.rawValue = rawValue }
+    init(_ c: TraceCategory) { rawValue = 1 << UInt8(TraceCategory.allCases.firstIndex(of: c)!) }
+    init(_ set: Set<TraceCategory>) { self = set.reduce([]) { $0.union(TraceClasses($1)) } }
+}
+
+/// One hypervisor event in the form every trace format shares: virtual
+/// time, vCPU, the event's name, its classes and PC (the event itself is
+/// passed beside it, not copied into it). The formats write the
+/// rest (`TraceEncoder`): text a line of decoded fields, jsonl the same
+/// fields by stable name (docs/TRACE-FORMATS.md), Chrome trace events those
+/// plus the exit phases.
+struct TraceEvent {
+    let time: UInt64
+    /// nil for events of the whole VM (the final stop).
+    let vcpu: Int?
+    /// "exit", "daif", "exception", "virq", "wfi-idle", "wfi-block", "psci", "mmio", "note", "stop".
+    let name: StaticString
+    /// The `--trace-events` classes this event belongs to; empty: always traced.
+    let classes: TraceClasses
+    let pc: UInt64?
+
+    init(_ event: HypervisorEvent) {
         switch event {
         case .exit(let r):
-            time = r.time; vcpu = r.vcpu; name = "exit"; pc = r.pc
-            categories = [.exits]
-            var summary = r.esr.map(SyndromeDecoder.summary) ?? r.kind
-            if let ipa = r.ipa {
-                categories.insert(.stage2)
-                summary += " ipa=" + hex(ipa)
-            }
-            let phases = Phase.allCases.map { ($0.description, r.phaseCycles.indices.contains($0.rawValue) ? r.phaseCycles[$0.rawValue] : 0) }
-            // The kind and what the handler did (as the ledger names it), then
-            // the decoded syndrome where the handler's words do not already say it.
-            var said = r.detail.hasPrefix(r.kind) ? r.detail : r.detail.isEmpty ? r.kind : "\(r.kind) \(r.detail)"
-            let decoded = summary.hasPrefix(r.kind + " ") ? String(summary.dropFirst(r.kind.count + 1)) : summary == r.kind ? "" : summary
-            if !decoded.isEmpty && !said.contains(decoded) { said += " (\(summary))" }
-            if let ret = r.returnPC { said += " -> " + hex(ret) }
-            text = said + " cycles=\(r.cycles) [" + phases.filter { $0.1 > 0 }.map { "\($0.0)=\($0.1)" }.joined(separator: " ") + "]"
-            fields = [("seq", .int(Int64(r.sequence))), ("kind", .string(r.kind))]
-            if let esr = r.esr { fields += [("esr", .hex(esr.raw)), ("syndrome", .object(SyndromeDecoder.fields(esr)))] }
-            if let ipa = r.ipa { fields.append(("ipa", .hex(ipa))) }
-            fields += [("summary", .string(summary)), ("detail", .string(r.detail)), ("return_pc", r.returnPC.map(JSONValue.hex) ?? .null),
-                       ("cycles", .uint(r.cycles)),
-                       ("phases", .object(phases.map { ($0.0, .uint($0.1)) }))]
+            (time, vcpu, name, pc) = (r.time, r.vcpu, "exit", r.pc)
+            classes = r.ipa == nil ? .exits : [.exits, .stage2]
         case .hardware(let v, let t, let ev):
-            time = t; vcpu = v
+            (time, vcpu) = (t, v)
             switch ev {
-            case .daif(let p, let old, let new, let cause):
-                name = "daif"; categories = [.daif]; pc = p
-                text = "\(old)->\(new) (\(cause))"
-                fields = [("old", .string(old.description)), ("new", .string(new.description)), ("cause", .string(cause))]
-            case .guestException(let p, let vector, let kind, let esr):
-                name = "exception"; categories = [.irq]; pc = p
-                // Entry at EL2: the guest's own EL2 takes "EL2 sync", "EL2 irq"...
-                text = (kind.hasPrefix("EL2 ") ? "\(kind.dropFirst(4)) taken at EL2" : "\(kind) taken at EL1") + " -> vector \(hex(vector))" + (esr.map { " (\(SyndromeDecoder.summary($0)))" } ?? "")
-                fields = [("kind", .string(kind)), ("vector", .hex(vector))]
-                if let esr { fields += [("esr", .hex(esr.raw)), ("syndrome", .object(SyndromeDecoder.fields(esr)))] }
-            case .virtualInterrupt(let intid, let pending):
-                name = "virq"; categories = [.irq]; pc = nil
-                text = "intid=\(intid) \(pending ? "injected" : "cleared")"
-                fields = [("intid", .int(Int64(intid))), ("pending", .bool(pending))]
-            case .idle(let p, let cycles, let woken):
-                name = "wfi-idle"; categories = [.wfi]; pc = p
-                text = "idle=\(cycles) woken-by=\(woken)"
-                fields = [("cycles", .uint(cycles)), ("woken_by", .string(woken))]
+            case .daif(let p, _, _, _): (name, classes, pc) = ("daif", .daif, p)
+            case .guestException(let p, _, _, _): (name, classes, pc) = ("exception", .irq, p)
+            case .virtualInterrupt: (name, classes, pc) = ("virq", .irq, nil)
+            case .idle(let p, _, _): (name, classes, pc) = ("wfi-idle", .wfi, p)
             }
-        case .blocked(let v, let t, let p, let cycles, let woken):
-            time = t; vcpu = v; name = "wfi-block"; categories = [.wfi]; pc = p
-            text = "blocked=\(cycles) woken-by=\(woken)"
-            fields = [("cycles", .uint(cycles)), ("woken_by", .string(woken))]
-        case .psci(let v, let t, let call):
-            time = t; vcpu = v; name = "psci"; categories = [.psci]; pc = nil
-            text = call
-            fields = [("call", .string(call))]
-        case .mmio(let v, let t, let address, let size, let isWrite, let value, let device):
-            time = t; vcpu = v; name = "mmio"; categories = [.mmio]; pc = nil
-            text = "\(isWrite ? "write" : "read") \(device) \(hex(address)) size=\(size) value=\(hex(value))"
-            fields = [("access", .string(isWrite ? "write" : "read")), ("device", .string(device)), ("address", .hex(address)),
-                      ("size", .int(Int64(size))), ("value", .hex(value))]
-        case .note(let v, let t, let s):
-            time = t; vcpu = v; name = "note"; categories = []; pc = nil
-            text = s
-            fields = [("message", .string(s))]
-        case .stop(let t, let reason):
-            time = t; vcpu = nil; name = "stop"; categories = []; pc = nil
-            text = reason.description
-            var error: JSONValue = .null
-            if case .error(let m) = reason { error = .string(m) }
-            fields = [("reason", .string(reason.description)), ("status", .int(Int64(reason.exitStatus))), ("error", error)]
+        case .blocked(let v, let t, let p, _, _): (time, vcpu, name, classes, pc) = (t, v, "wfi-block", .wfi, p)
+        case .psci(let v, let t, _): (time, vcpu, name, classes, pc) = (t, v, "psci", .psci, nil)
+        case .mmio(let v, let t, _, _, _, _, _): (time, vcpu, name, classes, pc) = (t, v, "mmio", .mmio, nil)
+        case .note(let v, let t, _): (time, vcpu, name, classes, pc) = (t, v, "note", [], nil)
+        case .stop(let t, _): (time, vcpu, name, classes, pc) = (t, nil, "stop", [], nil)
+        }
+    }
+}
+
+/// Writes events as trace bytes into `out`, in any format; keeps what
+/// repeats from exit to exit (an ESR's decoding) so it is made once.
+final class TraceEncoder {
+    let out = TraceBuffer()
+    /// `SyndromeDecoder.summary`, and `SyndromeDecoder.fields` as JSON bytes, by ESR.
+    private var summaries: [UInt64: String] = [:]
+    private var syndromes: [UInt64: [UInt8]] = [:]
+    /// An exit's summary with its IPA: built here, not in a new string.
+    private let scratch = TraceBuffer(capacity: 256)
+    /// The phases' names, as UTF-8.
+    static let phaseNames = Phase.allCases.map { Array($0.description.utf8) }
+
+    func summary(_ esr: ExceptionSyndrome) -> String {
+        if let s = summaries[esr.raw] { return s }
+        if summaries.count >= 4096 { summaries.removeAll() }
+        let s = SyndromeDecoder.summary(esr)
+        summaries[esr.raw] = s
+        return s
+    }
+
+    func appendSyndrome(_ esr: ExceptionSyndrome) {
+        if let s = syndromes[esr.raw] {
+            out.append(s)
+            out.comma = true
+            return
+        }
+        if syndromes.count >= 4096 { syndromes.removeAll() }
+        let s = Array(JSONValue.object(SyndromeDecoder.fields(esr)).serialized.utf8)
+        syndromes[esr.raw] = s
+        out.append(s)
+        out.comma = true
+    }
+
+    /// An exit's syndrome summary ("HVC64 #0x0"; the kind without one), with
+    /// " ipa=0x..." for stage-2 aborts, in `scratch`.
+    private func exitSummary(_ r: ExitRecord) {
+        scratch.removeAll()
+        scratch.append(string: r.esr.map(summary) ?? r.kind)
+        if let ipa = r.ipa {
+            scratch.append(" ipa=")
+            scratch.append(hex: ipa)
         }
     }
 
+    static func phaseCycles(_ r: ExitRecord, _ p: Int) -> UInt64 {
+        r.phaseCycles.indices.contains(p) ? r.phaseCycles[p] : 0
+    }
+
+    // MARK: Text
+
+    /// An exit's text: the kind and what the handler did (as the ledger names
+    /// it), then the decoded syndrome where the handler's words do not already
+    /// say it, where the guest resumes, and the cycles by phase.
+    func exitText(_ r: ExitRecord) {
+        exitSummary(r)
+        let start = out.count
+        if r.detail.hasPrefix(r.kind) {
+            out.append(string: r.detail)
+        } else if r.detail.isEmpty {
+            out.append(string: r.kind)
+        } else {
+            out.append(string: r.kind)
+            out.append(" ")
+            out.append(string: r.detail)
+        }
+        // The summary less "KIND ", if it starts so; nothing if it is just the kind.
+        let summary = scratch.bytes
+        var kind = r.kind
+        let decoded = kind.withUTF8 { k -> Slice<UnsafeBufferPointer<UInt8>> in
+            if summary.count > k.count, summary[k.count] == 0x20, summary[..<k.count].elementsEqual(k) { return summary[(k.count + 1)...] }
+            return summary.elementsEqual(k) ? summary[summary.endIndex...] : summary[...]
+        }
+        if !decoded.isEmpty && !saidContains(from: start, decoded) {
+            out.append(" (")
+            out.append(summary)
+            out.append(")")
+        }
+        if let ret = r.returnPC {
+            out.append(" -> ")
+            out.append(hex: ret)
+        }
+        out.append(" cycles=")
+        out.append(decimal: r.cycles)
+        out.append(" [")
+        var first = true
+        for (p, name) in Self.phaseNames.enumerated() {
+            let c = Self.phaseCycles(r, p)
+            guard c > 0 else { continue }
+            if !first { out.append(" ") }
+            first = false
+            out.append(name)
+            out.append("=")
+            out.append(decimal: c)
+        }
+        out.append("]")
+    }
+
+    /// Does the text written from `start` contain `part` (ASCII)? Compared
+    /// byte by byte when the text is ASCII too; else as `String.contains`.
+    private func saidContains(from start: Int, _ part: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        let said = out.bytes[start...]
+        guard said.allSatisfy({ $0 < 0x80 }) else {
+            return String(decoding: said, as: UTF8.self).contains(String(decoding: part, as: UTF8.self))
+        }
+        guard said.count >= part.count, let first = part.first else { return part.isEmpty }
+        var i = said.startIndex
+        let last = said.endIndex - part.count
+        while i <= last {
+            if said[i] == first && said[i..<(i + part.count)].elementsEqual(part) { return true }
+            i += 1
+        }
+        return false
+    }
+
+    // MARK: JSON
+
     /// The jsonl object: the common keys first, then the event's own.
-    public var json: JSONValue {
-        var o: [(String, JSONValue)] = [("t", .uint(time)), ("vcpu", vcpu.map { .int(Int64($0)) } ?? .null), ("event", .string(name))]
-        if let pc { o.append(("pc", .hex(pc))) }
-        return .object(o + fields)
+    func jsonLine(_ e: TraceEvent, _ event: HypervisorEvent) {
+        out.beginObject()
+        out.key("t")
+        out.append(decimal: e.time)
+        out.key("vcpu")
+        if let v = e.vcpu { out.append(decimal: Int64(v)) } else { out.append("null") }
+        out.key("event")
+        out.append(jsonString: e.name)
+        if let pc = e.pc {
+            out.key("pc")
+            out.append(jsonHex: pc)
+        }
+        fields(event, phases: true)
+        out.endObject()
+        out.append("\n")
+    }
+
+    /// The event's own fields by stable name, as keys of the open object
+    /// (`phases`: an exit's cycles by phase too).
+    func fields(_ event: HypervisorEvent, phases: Bool) {
+        switch event {
+        case .exit(let r):
+            out.key("seq")
+            out.append(decimal: Int64(r.sequence))
+            out.key("kind")
+            out.append(jsonString: r.kind)
+            if let esr = r.esr {
+                out.key("esr")
+                out.append(jsonHex: esr.raw)
+                out.key("syndrome")
+                appendSyndrome(esr)
+            }
+            if let ipa = r.ipa {
+                out.key("ipa")
+                out.append(jsonHex: ipa)
+            }
+            exitSummary(r)
+            out.key("summary")
+            out.append(jsonUTF8: scratch.bytes)
+            out.key("detail")
+            out.append(jsonString: r.detail)
+            out.key("return_pc")
+            if let ret = r.returnPC { out.append(jsonHex: ret) } else { out.append("null") }
+            out.key("cycles")
+            out.append(decimal: r.cycles)
+            guard phases else { return }
+            out.key("phases")
+            out.beginObject()
+            for (p, name) in Self.phaseNames.enumerated() {
+                out.key(name)
+                out.append(decimal: Self.phaseCycles(r, p))
+            }
+            out.endObject()
+        case .hardware(_, _, let ev):
+            switch ev {
+            case .daif(_, let old, let new, let cause):
+                string("old", old.description)
+                string("new", new.description)
+                string("cause", cause)
+            case .guestException(_, let vector, let kind, let esr):
+                string("kind", kind)
+                out.key("vector")
+                out.append(jsonHex: vector)
+                if let esr {
+                    out.key("esr")
+                    out.append(jsonHex: esr.raw)
+                    out.key("syndrome")
+                    appendSyndrome(esr)
+                }
+            case .virtualInterrupt(let intid, let pending):
+                out.key("intid")
+                out.append(decimal: Int64(intid))
+                out.key("pending")
+                out.append(json: pending)
+            case .idle(_, let cycles, let woken):
+                out.key("cycles")
+                out.append(decimal: cycles)
+                string("woken_by", woken)
+            }
+        case .blocked(_, _, _, let cycles, let woken):
+            out.key("cycles")
+            out.append(decimal: cycles)
+            string("woken_by", woken)
+        case .psci(_, _, let call):
+            string("call", call)
+        case .mmio(_, _, let address, let size, let isWrite, let value, let device):
+            out.key("access")
+            out.append(jsonString: isWrite ? "write" : "read")
+            string("device", device)
+            out.key("address")
+            out.append(jsonHex: address)
+            out.key("size")
+            out.append(decimal: Int64(size))
+            out.key("value")
+            out.append(jsonHex: value)
+        case .note(_, _, let s):
+            string("message", s)
+        case .stop(_, let reason):
+            string("reason", reason.description)
+            out.key("status")
+            out.append(decimal: Int64(reason.exitStatus))
+            out.key("error")
+            if case .error(let m) = reason { out.append(jsonString: m) } else { out.append("null") }
+        }
+    }
+
+    private func string(_ key: StaticString, _ value: String) {
+        out.key(key)
+        out.append(jsonString: value)
     }
 }
 

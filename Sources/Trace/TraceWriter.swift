@@ -33,9 +33,11 @@ extension TraceCategory {
 public final class TraceWriter {
     public let format: TraceFormat
     public let categories: Set<TraceCategory>
-    let sink: (String) throws -> Void
+    let classes: TraceClasses
+    let sink: (UnsafeBufferPointer<UInt8>) throws -> Void
     let close: () -> Void
-    var buffer = ""
+    /// Holds the buffered bytes (`encoder.out`).
+    let encoder = TraceEncoder()
     var chrome: ChromeTraceFormatter?
     public private(set) var finished = false
     public private(set) var eventsWritten = 0
@@ -45,16 +47,24 @@ public final class TraceWriter {
     /// The first failed write (disk full...): the trace stops there.
     public private(set) var writeError: String?
 
-    public init(format: TraceFormat, categories: Set<TraceCategory> = Set(TraceCategory.allCases),
-                profile: String = "", mode: String = "", sink: @escaping (String) throws -> Void, close: @escaping () -> Void = {}) {
+    /// A writer handing its output to `sink` as text, a whole number of events at a time.
+    public convenience init(format: TraceFormat, categories: Set<TraceCategory> = Set(TraceCategory.allCases),
+                            profile: String = "", mode: String = "", sink: @escaping (String) throws -> Void, close: @escaping () -> Void = {}) {
+        self.init(format: format, categories: categories, profile: profile, mode: mode,
+                  bytes: { try sink(String(decoding: $0, as: UTF8.self)) }, close: close)
+    }
+
+    init(format: TraceFormat, categories: Set<TraceCategory>, profile: String, mode: String,
+         bytes sink: @escaping (UnsafeBufferPointer<UInt8>) throws -> Void, close: @escaping () -> Void) {
         self.format = format
         self.categories = categories
+        classes = TraceClasses(categories)
         self.sink = sink
         self.close = close
         if format == .perfetto {
             let c = ChromeTraceFormatter()
             chrome = c
-            buffer = c.header(profile: profile, mode: mode)
+            encoder.out.append(string: c.header(profile: profile, mode: mode))
         }
     }
 
@@ -67,13 +77,13 @@ public final class TraceWriter {
         }
         let h = FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         self.init(format: format, categories: categories, profile: profile, mode: mode,
-                  sink: { try h.write(contentsOf: Data($0.utf8)) }, close: { try? h.close() })
+                  bytes: { try h.write(contentsOf: UnsafeRawBufferPointer($0)) }, close: { try? h.close() })
     }
 
     public func record(_ event: HypervisorEvent) {
         guard !finished else { return }
         let e = TraceEvent(event)
-        guard e.categories.isEmpty || !e.categories.isDisjoint(with: categories) else { return }
+        guard e.classes.isEmpty || !e.classes.isDisjoint(with: classes) else { return }
         if let limit, eventsWritten >= limit {
             if case .stop = event {} else {
                 onLimit?()
@@ -83,24 +93,23 @@ public final class TraceWriter {
         }
         eventsWritten += 1
         switch format {
-        case .text: buffer += TextFormatter.line(e) + "\n"
-        case .jsonl: e.json.write(into: &buffer); buffer += "\n"
-        case .perfetto:
-            for j in chrome!.events(event) { buffer += ",\n"; j.write(into: &buffer) }
+        case .text: encoder.textLine(e, event)
+        case .jsonl: encoder.jsonLine(e, event)
+        case .perfetto: chrome!.write(e, event, encoder)
         }
-        if buffer.utf8.count >= 1 << 16 { flush() }
+        if encoder.out.count >= 1 << 16 { flush() }
     }
 
     func flush() {
-        guard !buffer.isEmpty, writeError == nil else { buffer = ""; return }
-        do { try sink(buffer) } catch { writeError = "\(error.localizedDescription)" }
-        buffer = ""
+        defer { encoder.out.removeAll() }
+        guard encoder.out.count > 0, writeError == nil else { return }
+        do { try sink(encoder.out.bytes) } catch { writeError = "\(error.localizedDescription)" }
     }
 
     /// Completes the file (the Chrome JSON's closing brackets) and closes it.
     public func finish() {
         guard !finished else { return }
-        if let chrome { buffer += chrome.footer }
+        if let chrome { encoder.out.append(string: chrome.footer) }
         flush()
         finished = true
         close()

@@ -3,6 +3,7 @@ import EL2
 import Foundation
 import GuestBuild
 import Hypervisor
+import Trace
 import Unicorn
 
 // el2emu-bench: host-time figures, each a ratio measured in one run.
@@ -19,23 +20,35 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(b.tv_sec - a.tv_sec) + Double(b.tv_nsec - a.tv_nsec) / 1e9
 }
 
-func runGuest(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true) throws -> Double {
-    try runGuestCountingExits(name, mode: mode, x0: x0, x1: x1, ledger: ledger).seconds
+func runGuest(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true, trace: TraceFormat? = nil,
+              configure: (inout Configuration) -> Void = { _ in }) throws -> Double {
+    try runGuestCountingExits(name, mode: mode, x0: x0, x1: x1, ledger: ledger, trace: trace, configure: configure).seconds
 }
 
 /// Runs a guest to its exit; the host time and the exits the ledger recorded.
+/// With `trace`, the run writes that trace to a file (the time includes finishing it).
 func runGuestCountingExits(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true,
-                           cpus: Int = 1) throws -> (seconds: Double, exits: Int) {
+                           cpus: Int = 1, trace: TraceFormat? = nil,
+                           configure: (inout Configuration) -> Void = { _ in }) throws -> (seconds: Double, exits: Int) {
     var c = Configuration()
     c.mode = mode
     c.ledger = ledger
     c.cpus = cpus
+    configure(&c)
     let image = try GuestImage.load(path: builder.build(name).path, ramBase: c.ramBase, ramSize: c.ramSize)
     let vm = try VirtualMachine(c)
+    let path = NSTemporaryDirectory() + "el2emu-bench-\(getpid()).trace"
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let writer = try trace.map { try TraceWriter(path: path, format: $0, profile: c.profile.name, mode: mode.rawValue) }
+    if let writer { vm.events.observers.append(writer.record) }
     try vm.load(image)
     var reason: StopReason = .error("not run")
-    let t = seconds { reason = vm.run(entry: image.entry, x0: x0, x1: x1) }
+    let t = seconds {
+        reason = vm.run(entry: image.entry, x0: x0, x1: x1)
+        writer?.finish()
+    }
     guard case .guestExit(0, _) = reason else { throw BenchError(description: "\(name): \(reason)") }
+    if let e = writer?.writeError { throw BenchError(description: "\(name): writing the trace failed: \(e)") }
     return (t, vm.ledger.exits)
 }
 
@@ -241,6 +254,30 @@ func memoryLoop(passes: UInt64) throws -> (bare: Double, el2: Double) {
     return (t[0], t[1])
 }
 
+/// The hypercall loop (`exits` HVCs) with no trace and with each trace format,
+/// taking turns: seconds each, no trace first, then `TraceFormat.allCases`.
+func tracingFigures(exits: UInt64, rounds: Int) throws -> [Double] {
+    let formats: [TraceFormat?] = [nil] + TraceFormat.allCases
+    return try fastestInterleaved(rounds, formats.map { f in { try runGuest("hvcloop", mode: .nvhe, x0: 0, x1: exits, trace: f) } })
+}
+
+/// stage2_bench mode 3: the guest touches `pages` pages of RAM from 0x42000000
+/// (`demandPaging`: each first touch is a stage-2 fault): seconds.
+func touchRun(pages: UInt64, demandPaging: Bool) throws -> Double {
+    try runGuest("stage2_bench", mode: .nvhe, x0: 3 | pages << 8, x1: 0) {
+        $0.demandPaging = demandPaging
+        $0.ramSize = 0x200_0000 + pages * 4096 + (8 << 20)
+    }
+}
+
+/// Demand paging against eager mapping on the guest touching `pages` pages
+/// (one load each), taking turns: the bench's line.
+func demandPagingLine(pages: UInt64) throws -> String {
+    let t = try fastestInterleaved(3, [false, true].map { demand in { try touchRun(pages: pages, demandPaging: demand) } })
+    return String(format: "--demand-paging, guest touching %d MiB: %.2fx eager mapping (%.3f s vs %.3f s; %.0f us per first-touched page)",
+                  pages >> 8, t[1] / t[0], t[1], t[0], (t[1] - t[0]) * 1e6 / Double(pages))
+}
+
 /// The `--only-*` runs (one figure each, for a profiler or a quick look):
 /// true when one ran. Inside the main `do`, so bad input is reported, not a crash.
 func runOnlyOption() throws -> Bool {
@@ -279,6 +316,39 @@ func runOnlyOption() throws -> Bool {
         let n = iterationsOption ?? 500_000
         let t = try runGuest("hvcloop", mode: mode, x0: 0, x1: n, ledger: !CommandLine.arguments.contains("--no-ledger"))
         print(String(format: "%.0f ns per hypercall exit (including the loop)", t * 1e9 / Double(n)))
+        return true
+    }
+
+    // `--only-trace none|text|jsonl|perfetto [--iterations N]`: the hypercall loop writing that trace, once, for a profiler.
+    if let i = CommandLine.arguments.firstIndex(of: "--only-trace"), i + 1 < CommandLine.arguments.count {
+        let name = CommandLine.arguments[i + 1]
+        guard name == "none" || TraceFormat(rawValue: name) != nil else {
+            throw BenchError(description: "--only-trace takes none, \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let n = iterationsOption ?? 20_000
+        let t = try runGuest("hvcloop", mode: .nvhe, x0: 0, x1: n, trace: TraceFormat(rawValue: name))
+        print(String(format: "%.0f ns per hypercall exit with trace %@", t * 1e9 / Double(n), name))
+        return true
+    }
+    // `--only-tracing`: the tracing row alone.
+    if CommandLine.arguments.contains("--only-tracing") {
+        let n = iterationsOption ?? 50_000
+        let t = try tracingFigures(exits: n, rounds: 5)
+        print(String(format: "no trace %.0f ns per exit; ", t[0] * 1e9 / Double(n))
+              + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, t[$0 + 1] / t[0]) }.joined(separator: ", "))
+        return true
+    }
+    // `--only-paging [--iterations PAGES]`: the demand-paging row alone.
+    if CommandLine.arguments.contains("--only-paging") {
+        print(try demandPagingLine(pages: iterationsOption ?? 25_600))
+        return true
+    }
+    // `--only-touch eager|demand [--iterations PAGES]`: the guest touching PAGES pages (default 25600: 100 MiB), once.
+    if let i = CommandLine.arguments.firstIndex(of: "--only-touch"), i + 1 < CommandLine.arguments.count {
+        let how = CommandLine.arguments[i + 1]
+        guard how == "eager" || how == "demand" else { throw BenchError(description: "--only-touch takes eager or demand") }
+        let pages = iterationsOption ?? 25_600
+        print(String(format: "%.3f s touching %d pages, %@ mapping", try touchRun(pages: pages, demandPaging: how == "demand"), pages, how))
         return true
     }
 
@@ -329,6 +399,13 @@ do {
     // The same with loads and stores: stage2_bench's compute-and-memory loop (mode 0), x0 = passes << 8.
     let (bareMem, el2Mem) = try memoryLoop(passes: quick ? 2 : 8)
     print(String(format: "guest with no exits, loads and stores: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bareMem * 100 / el2Mem, el2Mem, bareMem))
+
+    // Tracing on the exit-heavy hypercall loop: each format against no trace, taking turns.
+    let traced = try tracingFigures(exits: quick ? 5_000 : 50_000, rounds: quick ? 2 : 5)
+    print("tracing, hypercall loop (split mode), slowdown over no trace (\(String(format: "%.0f", traced[0] * 1e9 / Double(quick ? 5_000 : 50_000))) ns per exit): "
+          + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, traced[$0 + 1] / traced[0]) }.joined(separator: ", "))
+
+    print(try demandPagingLine(pages: quick ? 2_560 : 25_600))
 
     for mem in ["128M", "2G"] {
         print(String(format: "peak resident memory, %@ guest booting 'hello': %.1f MiB", mem, try peakRSSMiB(mem: mem)))

@@ -29,10 +29,11 @@ func runGuest(_ name: String, mode: VirtualizationMode = .nvhe, configure: (inou
 
 /// The trace of a run of guest `name` in `format`, as the CLI writes it.
 func trace(_ name: String, format: TraceFormat, mode: VirtualizationMode = .nvhe,
-           categories: Set<TraceCategory> = Set(TraceCategory.allCases)) throws -> String {
+           categories: Set<TraceCategory> = Set(TraceCategory.allCases),
+           configure: (inout Configuration) -> Void = { _ in }) throws -> String {
     var out = ""
     var writer: TraceWriter?
-    _ = try runGuest(name, mode: mode) { vm in
+    _ = try runGuest(name, mode: mode, configure: configure) { vm in
         let w = TraceWriter(format: format, categories: categories, profile: vm.ledger.profile.name, mode: mode.rawValue, sink: { out += $0 })
         writer = w
         vm.events.observers = [w.record]

@@ -1,0 +1,217 @@
+/// Trace output as UTF-8 bytes, written in place: strings are copied whole
+/// (a JSON string byte by byte only where it needs an escape), numbers are
+/// formatted by hand. Building `String`s or `JSONValue` trees per event cost
+/// more than the exit being traced.
+final class TraceBuffer {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+    /// A comma is due before the next JSON key (a value was written in the open object).
+    var comma = false
+
+    init(capacity: Int = 1 << 17) {
+        self.capacity = capacity
+        storage = .allocate(capacity: capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The bytes written (valid until the next write).
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: storage, count: count) }
+
+    func removeAll() { count = 0 }
+
+    /// Room for `n` more bytes.
+    @inline(__always) private func reserve(_ n: Int) {
+        guard count + n > capacity else { return }
+        let c = max(count + n, capacity * 2)
+        let s = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        s.update(from: storage, count: count)
+        storage.deallocate()
+        (storage, capacity) = (s, c)
+    }
+
+    @inline(__always)
+    func append(byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    func append(_ p: UnsafeBufferPointer<UInt8>) {
+        guard let a = p.baseAddress, p.count > 0 else { return }
+        reserve(p.count)
+        copy(a, p.count, to: count)
+        count += p.count
+    }
+
+    /// Most pieces are a few bytes: copied in line, not by a call to memcpy.
+    @inline(__always) private func copy(_ a: UnsafePointer<UInt8>, _ n: Int, to i: Int) {
+        if n <= 12 {
+            for j in 0..<n { storage[i + j] = a[j] }
+        } else {
+            (storage + i).update(from: a, count: n)
+        }
+    }
+
+    @inline(__always)
+    func append(_ s: StaticString) {
+        append(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// (Named apart from `append(_: StaticString)`, which literals are to take.)
+    func append(string s: String) {
+        var s = s
+        s.withUTF8 { append($0) }
+    }
+
+    func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { append($0) }
+    }
+
+    func append(spaces n: Int) {
+        guard n > 0 else { return }
+        reserve(n)
+        (storage + count).initialize(repeating: 0x20, count: n)
+        count += n
+    }
+
+    /// `String(v)`.
+    func append(decimal v: UInt64) {
+        let n = Self.decimalDigits(v)
+        reserve(n)
+        var v = v, i = count + n
+        repeat {
+            i -= 1
+            storage[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+            v /= 10
+        } while v != 0
+        count += n
+    }
+
+    /// `String(v)` for a signed value.
+    func append(decimal v: Int64) {
+        if v < 0 { append(byte: 0x2D) }
+        append(decimal: v.magnitude)
+    }
+
+    /// The number of digits `String(v)` has.
+    static func decimalDigits(_ v: UInt64) -> Int {
+        var n = 1, power: UInt64 = 10
+        while n < 20 && v >= power {
+            n += 1
+            power &*= 10
+        }
+        return n
+    }
+
+    /// `"0x" + String(v, radix: 16)`.
+    func append(hex v: UInt64) {
+        let nibbles = v == 0 ? 1 : (67 - v.leadingZeroBitCount) / 4
+        reserve(2 + nibbles)
+        storage[count] = 0x30
+        storage[count + 1] = 0x78
+        var v = v, i = count + 2 + nibbles
+        repeat {
+            i -= 1
+            let d = UInt8(truncatingIfNeeded: v & 0xF)
+            storage[i] = d < 10 ? 0x30 &+ d : 0x57 &+ d
+            v >>= 4
+        } while v != 0
+        count += 2 + nibbles
+    }
+
+    // MARK: JSON, written as `JSONValue` serializes it (compact, keys in order)
+
+    @inline(__always)
+    func beginObject() {
+        append(byte: 0x7B)
+        comma = false
+    }
+
+    @inline(__always)
+    func endObject() {
+        append(byte: 0x7D)
+        comma = true
+    }
+
+    /// `"key":`, after a comma if a value came before it in this object.
+    @inline(__always)
+    func key(_ k: StaticString) {
+        key(UnsafeBufferPointer(start: k.utf8Start, count: k.utf8CodeUnitCount))
+    }
+
+    /// `"key":` for a key known only at run time, as UTF-8 (plain ASCII: no escapes).
+    func key(_ k: [UInt8]) {
+        k.withUnsafeBufferPointer { key($0) }
+    }
+
+    @inline(__always)
+    private func key(_ k: UnsafeBufferPointer<UInt8>) {
+        reserve(k.count + 4)
+        var i = count
+        if comma {
+            storage[i] = 0x2C
+            i += 1
+        }
+        storage[i] = 0x22
+        if let a = k.baseAddress { copy(a, k.count, to: i + 1) }
+        i += 1 + k.count
+        storage[i] = 0x22
+        storage[i + 1] = 0x3A
+        count = i + 2
+        comma = true
+    }
+
+    /// A JSON string as `JSONValue.quote` writes it: `"`, `\`, and control
+    /// characters escaped, everything else copied (UTF-8 as it is).
+    func append(jsonString s: String) {
+        var s = s
+        s.withUTF8 { append(jsonUTF8: $0) }
+    }
+
+    @inline(__always)
+    func append(jsonString s: StaticString) {
+        append(jsonUTF8: UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+    }
+
+    /// A JSON string of UTF-8 bytes.
+    func append(jsonUTF8 utf8: UnsafeBufferPointer<UInt8>) {
+        append(byte: 0x22)
+        // The fast path: nothing to escape, one copy.
+        if utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F }) {
+            appendEscaped(utf8)
+        } else {
+            append(utf8)
+        }
+        append(byte: 0x22)
+    }
+
+    private func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        for b in utf8 {
+            switch b {
+            case 0x22: append("\\\"")
+            case 0x5C: append("\\\\")
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case _ where b < 0x20 || b == 0x7F:
+                append("\\u00")
+                append(byte: b >> 4 < 10 ? 0x30 &+ b >> 4 : 0x57 &+ b >> 4)
+                append(byte: b & 0xF < 10 ? 0x30 &+ b & 0xF : 0x57 &+ b & 0xF)
+            default: append(byte: b)
+            }
+        }
+    }
+
+    func append(json v: Bool) { v ? append("true") : append("false") }
+
+    /// `JSONValue.hex`: a "0x..." string.
+    @inline(__always)
+    func append(jsonHex v: UInt64) {
+        append(byte: 0x22)
+        append(hex: v)
+        append(byte: 0x22)
+    }
+}

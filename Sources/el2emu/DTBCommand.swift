@@ -23,8 +23,6 @@ struct DTB: ParsableCommand {
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be 1 to 8") }
         c.cpus = cpus
         let blob = VirtBoardDeviceTree.make(c, bootargs: append).encode()
-        guard FileManager.default.createFile(atPath: out, contents: Data(blob)) else {
-            throw ValidationError("cannot write '\(out)'")
-        }
+        try openForWriting(out, option: "--out").write(contentsOf: Data(blob))
     }
 }

@@ -49,3 +49,24 @@ final class CommandLineHelpTests: XCTestCase {
         XCTAssertTrue(help.contains("(for compare: the micro-benchmark guest)"), help)
     }
 }
+
+/// Output files are written in place: a path that is a symlink (or /dev/null,
+/// or a FIFO) stays what it is. Replacing it with a new file, as
+/// FileManager.createFile does, once turned /dev/null into a regular file.
+final class OutputFileTests: XCTestCase {
+    func testDTBOutputThroughASymlinkWritesTheTargetAndKeepsTheLink() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("el2emu-out-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("target.dtb"), link = dir.appendingPathComponent("link.dtb")
+        try Data("old".utf8).write(to: target)
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let r = try EL2EmuCommand.run(["dtb", "--out", link.path])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let attributes = try FileManager.default.attributesOfItem(atPath: link.path)
+        XCTAssertEqual(attributes[.type] as? FileAttributeType, .typeSymbolicLink, "the link is still a link")
+        let blob = try Data(contentsOf: target)
+        XCTAssertEqual(Array(blob.prefix(4)), [0xD0, 0x0D, 0xFE, 0xED], "the tree went to the link's target")
+    }
+}

@@ -10,18 +10,6 @@ import XCTest
 /// end with a StopReason: a Swift trap or a hang fails the test.
 /// `EL2EMU_FUZZ_RUNS` sets the budget (CI uses the default).
 final class RandomGuestFuzzTests: XCTestCase {
-    struct SplitMix64 {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: UInt64) -> UInt64 { next() % n }
-    }
-
     /// One random instruction word.
     static func instruction(_ r: inout SplitMix64) -> UInt32 {
         let rt = UInt32(r.below(32))

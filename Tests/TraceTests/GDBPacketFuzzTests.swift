@@ -1,24 +1,13 @@
 import Foundation
 import GDBRemote
+import GuestBuild
 import XCTest
 
 /// A debugger client is hostile input: random and mangled packets, sent to a
 /// stub that holds a stopped guest, must each get an answer (or a `-` for a
 /// bad checksum) and never crash el2emu or stop it from serving the next.
 final class GDBPacketFuzzTests: XCTestCase {
-    /// SplitMix64: a seeded generator, so a failure can be replayed.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-    }
+    typealias Random = SplitMix64
 
     /// Numbers where parsers break: zero, edges of 64 bits, too long, not hex.
     static func number(_ r: inout Random) -> String {
@@ -94,4 +83,9 @@ final class GDBPacketFuzzTests: XCTestCase {
         XCTAssertEqual(stub.terminationStatus, 126, "killed by the debugger, not by a crash")
         XCTAssertLessThan(Date().timeIntervalSince(started), 60)
     }
+}
+
+extension SplitMix64 {
+    mutating func below(_ n: Int) -> Int { Int(below(UInt64(n))) }
+    mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
 }

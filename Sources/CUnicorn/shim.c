@@ -34,6 +34,16 @@ uc_err el2_ctl_flush_tb(uc_engine *uc) {
     return uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 }
 
+uc_err el2_ctl_flush_tlb(uc_engine *uc) {
+#ifdef uc_ctl_flush_tlb
+    return uc_ctl_flush_tlb(uc);
+#else
+    // Unicorn 2.0.1 has no TLB flush control (nor runs guests whose VA != IPA).
+    (void)uc;
+    return UC_ERR_ARG;
+#endif
+}
+
 uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr) {
     return uc_mem_map_ptr(uc, address, size, perms, ptr);
 }

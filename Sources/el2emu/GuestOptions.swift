@@ -40,6 +40,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Kernel command line for the generated device tree's /chosen/bootargs.")
     var append: String = ""
 
+    @Option(help: "Initial ramdisk for a Linux guest: placed in RAM after the kernel as QEMU does, named in /chosen.")
+    var initrd: String?
+
     @Option(help: "Number of vCPUs (1 to 8).")
     var cpus: Int = 1
 
@@ -100,9 +103,14 @@ struct GuestOptions: ParsableArguments {
         return [UInt8](d)
     }
 
-    func load(_ path: String, _ config: Configuration) throws -> GuestImage {
-        try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
-                            format: format.flatMap { GuestImage.Format(rawValue: $0) })
+    /// The image, with the initrd (if any) as one more segment, recorded in `config` for /chosen.
+    func load(_ path: String, _ config: inout Configuration) throws -> GuestImage {
+        let image = try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
+                                        format: format.flatMap { GuestImage.Format(rawValue: $0) })
+        guard let initrd else { return image }
+        let (placed, range) = try InitialRamdisk.load(path: initrd, after: image, ramBase: config.ramBase, ramSize: config.ramSize)
+        config.initrd = range
+        return placed
     }
 }
 

@@ -33,8 +33,12 @@ int main(void) {
     space((volatile uint64_t *)L1_B, (volatile uint64_t *)L2_B, 0x46200000ul);
     *(volatile uint64_t *)0x46000100ul = 0xAAAA;
     *(volatile uint64_t *)0x46200100ul = 0xBBBB;
-    mmu_enable(L1_A);
-    WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) & ~(1ul << 2));   // caches off: TVM stays on
+    // mmu_enable's steps but with the data cache off: KVM keeps TVM on.
+    WRITE_SYSREG(mair_el1, 0x04ffull);
+    WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));
+    WRITE_SYSREG(ttbr0_el1, L1_A);
+    __asm__ volatile("dsb ish; tlbi vmalle1; dsb ish; isb" ::: "memory");
+    WRITE_SYSREG(sctlr_el1, (READ_SYSREG(sctlr_el1) | 1 | (1 << 12)) & ~(1ul << 2));   // M, I; not C
     ISB();
     uint64_t a = read_in(L1_A, 1), b = read_in(L1_B, 2), a2 = read_in(L1_A, 1);
     print_hex(a); print(" "); print_hex(b); print(" "); print_hex(a2); print("\n");

@@ -55,7 +55,7 @@ for mode in nvhe vhe; do
     start=$(date +%s)
     status=0
     "$el2emu" run "$kernel" --initrd "$dir/initrd.cpio" --mem 512M --cpus 2 --mode "$mode" \
-        --append "$append" --timeout 900 --stats >"$log" 2>&1 || status=$?
+        --append "$append" --timeout 900 --stats </dev/null >"$log" 2>&1 || status=$?
     for line in "el2emu-linux: /init reached" "el2emu-linux: 2 CPUs online" "el2emu-linux: forks and pipes ok (sum 210)" \
                 "el2emu-linux: powering off" "guest exited (PSCI SYSTEM_OFF) with status 0"; do
         grep -qF "$line" "$log" || { echo "linux ($mode): no '$line' in $log (exit status $status)" >&2; tail -30 "$log" >&2; exit 1; }

@@ -35,10 +35,12 @@ uc_err el2_ctl_flush_tb(uc_engine *uc) {
 }
 
 uc_err el2_ctl_flush_tlb(uc_engine *uc) {
-#ifdef uc_ctl_flush_tlb
-    return uc_ctl_flush_tlb(uc);
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
+    return uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
 #else
-    // Unicorn 2.0.1 has no TLB flush control (nor runs guests whose VA != IPA).
+    // Unicorn 2.0.1 has no TLB flush control: its uc_ctl_flush_tlb flushes the
+    // translation blocks, which crashes from inside a hook (nor does 2.0 run
+    // guests whose VA != IPA, the ones that need this).
     (void)uc;
     return UC_ERR_ARG;
 #endif

@@ -49,7 +49,7 @@ enum LinuxBoot {
         print("Linux to /init (1 vCPU, fastest of \(rounds)):")
         for (i, r) in runs.enumerated() {
             let ratio = q.map { String(format: "  %.1fx QEMU", t[i] / $0) } ?? ""
-            print(String(format: "  %-28@ %6.2f s", r.0 as NSString, t[i]) + (i < 2 ? ratio : ""))
+            print("  " + r.0.padding(toLength: 28, withPad: " ", startingAt: 0) + String(format: "%6.2f s", t[i]) + (i < 2 ? ratio : ""))
         }
     }
 }

@@ -7,14 +7,9 @@
 #include "mmu.h"
 
 #define L1_TABLE 0x45000000ul
-#define RAM_ALIAS 0x40000000ul
 
 int main(void) {
-    volatile uint64_t *l1 = (volatile uint64_t *)L1_TABLE;
-    for (int i = 0; i < 512; i++) l1[i] = 0;
-    l1[0] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;
-    l1[1] = 0x40000000ul | SH_INNER | AF | 1;
-    l1[2] = 0x40000000ul | SH_INNER | AF | 1;
+    mmu_ram_alias_table((volatile uint64_t *)L1_TABLE);
     mmu_enable(L1_TABLE);
     WRITE_SYSREG(cpacr_el1, 3ul << 20);   // FPEN: no SIMD trap at EL1
     ISB();

@@ -9,7 +9,6 @@
 #include "mmu.h"
 
 #define L1_TABLE 0x45000000ul
-#define RAM_ALIAS 0x40000000ul     // VA = IPA + 1 GiB for RAM
 #define DEVICE_ALIAS 0xC0000000ul  // VA 3 GiB -> IPA 0 (devices)
 
 static uint64_t __attribute__((noinline)) from_alias(volatile uint32_t *uart, uint64_t function) {
@@ -23,10 +22,7 @@ static uint64_t __attribute__((noinline)) from_alias(volatile uint32_t *uart, ui
 
 int main(void) {
     volatile uint64_t *l1 = (volatile uint64_t *)L1_TABLE;
-    for (int i = 0; i < 512; i++) l1[i] = 0;
-    l1[0] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;          // devices, identity
-    l1[1] = 0x40000000ul | SH_INNER | AF | 1;             // RAM, identity
-    l1[2] = 0x40000000ul | SH_INNER | AF | 1;             // RAM at VA 2 GiB
+    mmu_ram_alias_table(l1);
     l1[3] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;           // devices at VA 3 GiB
     mmu_enable(L1_TABLE);
     uint64_t (*f)(volatile uint32_t *, uint64_t) = (void *)((uintptr_t)from_alias + RAM_ALIAS);

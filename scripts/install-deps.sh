@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Installs what el2emu needs from Debian when it is missing:
-# libunicorn-dev always; with --test also the peers the tests use.
+# Installs what el2emu needs from Debian when it is missing: with --test the
+# peers the tests use; with --unicorn-2.0 Debian's libunicorn-dev (the
+# default engine, Unicorn 2.1.4, comes from PyPI: scripts/unicorn.sh).
 set -euo pipefail
-want=(libunicorn-dev)
-if [[ "${1:-}" == "--test" ]]; then
-    want+=(qemu-system-arm gdb-multiarch device-tree-compiler chromium)
-fi
+want=()
+for a in "$@"; do
+    case "$a" in
+    --test) want+=(qemu-system-arm gdb-multiarch device-tree-compiler chromium) ;;
+    --unicorn-2.0) want+=(libunicorn-dev) ;;
+    esac
+done
 missing=()
 for p in "${want[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

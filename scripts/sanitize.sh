@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test
-swift build --build-tests --sanitize=address --scratch-path .build-asan
-export EL2EMU_BIN="$(swift build --show-bin-path --sanitize=address --scratch-path .build-asan)/el2emu"
-ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address --scratch-path .build-asan "$@"
+source scripts/unicorn.sh
+swift build --build-tests --sanitize=address "${SWIFT_FLAGS[@]}" --scratch-path .build-asan
+export EL2EMU_BIN="$(swift build --show-bin-path --sanitize=address "${SWIFT_FLAGS[@]}" --scratch-path .build-asan)/el2emu"
+ASAN_OPTIONS=detect_leaks=0 swift test --skip-build --sanitize=address "${SWIFT_FLAGS[@]}" --scratch-path .build-asan "$@"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The test suite: install libunicorn-dev and the test peers if missing, then
-# build the firmware guests from source and run every test.
-# UNICORN=2.1 runs it against upstream Unicorn 2.1.4 (see scripts/unicorn.sh).
+# The test suite: install the test peers if missing, then build the firmware
+# guests from source and run every test, against Unicorn 2.1.4 (the default)
+# or, with UNICORN=2.0, Debian's libunicorn-dev (see scripts/unicorn.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh --test

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Selects the Unicorn el2emu builds against; sourced by run.sh and test.sh.
-#   UNICORN=debian (default): Debian's libunicorn-dev (2.0.1 on bookworm).
-#   UNICORN=2.1: upstream 2.1.4 from the pinned PyPI `unicorn` wheel, which
-#                ships libunicorn.so.2 and the C headers; kept in .build-unicorn/.
+# Selects the Unicorn el2emu builds against; sourced by run.sh, test.sh and linux.sh.
+#   UNICORN=2.1 (default): upstream 2.1.4 from the pinned PyPI `unicorn` wheel,
+#                which ships libunicorn.so.2 and the C headers; kept in
+#                .build-unicorn/, el2emu built in .build.
+#   UNICORN=2.0: Debian's libunicorn-dev (2.0.1 on bookworm), built in
+#                .build-unicorn20. Its limits: no EL0 guests, no guest whose
+#                stage 1 maps VA != IPA (so no Linux).
 # Sets SWIFT_FLAGS (extra swift build/test flags) for the chosen library.
-UNICORN="${UNICORN:-debian}"
+UNICORN="${UNICORN:-2.1}"
 UNICORN_WHEEL_VERSION="2.1.4"
 SWIFT_FLAGS=()
 case "$UNICORN" in
-debian) ;;
+2.0|debian)
+    bash scripts/install-deps.sh --unicorn-2.0
+    SWIFT_FLAGS=(--scratch-path .build-unicorn20)
+    ;;
 2.1|2.1.4)
     root="$PWD/.build-unicorn/$UNICORN_WHEEL_VERSION"
     if [[ ! -f "$root/lib/libunicorn.so" ]]; then
@@ -32,7 +38,7 @@ PY
         ln -sf libunicorn.so.2 "$root/lib/libunicorn.so"
         rm -rf "$tmp"
     fi
-    SWIFT_FLAGS=(--scratch-path .build-unicorn21 -Xcc "-I$root/include" -Xlinker "-L$root/lib" -Xlinker -rpath -Xlinker "$root/lib")
+    SWIFT_FLAGS=(-Xcc "-I$root/include" -Xlinker "-L$root/lib" -Xlinker -rpath -Xlinker "$root/lib")
     ;;
-*) echo "UNICORN must be 'debian' or '2.1', not '$UNICORN'" >&2; exit 2 ;;
+*) echo "UNICORN must be '2.1' (the default) or '2.0' (Debian's libunicorn-dev), not '$UNICORN'" >&2; exit 2 ;;
 esac

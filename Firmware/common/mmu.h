@@ -22,6 +22,16 @@ static inline void mmu_identity_tables(volatile uint64_t *l1, volatile uint64_t 
     for (uint64_t i = 0; i < 512; i++) l2[i] = (0x40000000ul + (i << 21)) | ATTR(0) | SH_INNER | AF | 1;
 }
 
+// One L1 table of 1 GiB blocks: devices and RAM identity, and RAM again at
+// VA 2 GiB -> IPA 1 GiB (a VA that is not its IPA, as a kernel's).
+#define RAM_ALIAS 0x40000000ul
+static inline void mmu_ram_alias_table(volatile uint64_t *l1) {
+    for (int i = 0; i < 512; i++) l1[i] = 0;
+    l1[0] = 0x0ul | ATTR(1) | AF | XN_BOTH | 1;
+    l1[1] = 0x40000000ul | SH_INNER | AF | 1;
+    l1[2] = 0x40000000ul | SH_INNER | AF | 1;
+}
+
 static inline void mmu_enable(uint64_t l1_table) {
     WRITE_SYSREG(mair_el1, 0x04ffull);
     WRITE_SYSREG(tcr_el1, 25ul | (1ul << 8) | (1ul << 10) | (3ul << 12) | (1ul << 23) | (2ul << 32));

@@ -14,10 +14,13 @@ public struct LoadStore: Equatable, Sendable {
         case register(rm: Int, extend: Int, shift: Int)
         /// PC-relative LDR (literal).
         case literal(Int64)
+        /// [Xn] rounded down to a block of this many bytes (DC ZVA).
+        case alignedDown(UInt64)
     }
 
     public var isLoad: Bool
-    /// Bytes per register transferred (1, 2, 4, 8 or 16).
+    /// Bytes per register transferred (1, 2, 4, 8 or 16); for a SIMD
+    /// structure load/store or DC ZVA, every byte the instruction transfers.
     public var size: Int
     /// Sign-extending load (ISS.SSE).
     public var signExtend: Bool
@@ -33,6 +36,8 @@ public struct LoadStore: Equatable, Sendable {
     public var addressing: Addressing
 
     public var isPair: Bool { rt2 != nil }
+    /// Every byte the instruction reads or writes.
+    public var totalBytes: Int { size * (isPair ? 2 : 1) }
     public var writesBack: Bool {
         switch addressing { case .preIndex, .postIndex: return true; default: return false }
     }
@@ -123,9 +128,45 @@ public struct LoadStore: Equatable, Sendable {
             guard !(o2 && o1) else { return nil }   // CAS (ARMv8.1): not modelled
             self.init(isLoad: load, size: 1 << sizeField, signExtend: false, rt: rt, rt2: !o2 && o1 ? Int((w >> 10) & 31) : nil, rn: rn,
                       sixtyFourBit: sizeField == 3, acquireRelease: o0, isVector: false, isExclusive: !o2, addressing: .offset(0))
+        } else if w & 0xBF80_0000 == 0x0C00_0000 || w & 0xBF80_0000 == 0x0C80_0000
+                    || w & 0xBF00_0000 == 0x0D00_0000 {
+            guard let total = LoadStore.structureBytes(w) else { return nil }
+            // Post-indexed forms access at the old base.
+            self.init(isLoad: w & (1 << 22) != 0, size: total, signExtend: false, rt: rt, rt2: nil, rn: rn, sixtyFourBit: false,
+                      acquireRelease: false, isVector: true, isExclusive: false,
+                      addressing: w & (1 << 23) != 0 ? .postIndex(Int64(total)) : .offset(0))
+        } else if w & 0xFFFF_FFE0 == 0xD50B_7420 {
+            // DC ZVA, Xt: a store of zeros to the 64-byte block holding Xt (DCZID_EL0.BS = 4).
+            self.init(isLoad: false, size: 64, signExtend: false, rt: 31, rt2: nil, rn: rt, sixtyFourBit: false,
+                      acquireRelease: false, isVector: false, isExclusive: false, addressing: .alignedDown(64))
         } else {
             return nil
         }
+    }
+
+    /// Bytes a SIMD structure load/store (LD1-LD4, ST1-ST4, LD1R-LD4R; Arm ARM
+    /// C4.1.66 "Advanced SIMD load/store multiple/single structure") transfers.
+    static func structureBytes(_ w: UInt32) -> Int? {
+        let q = Int((w >> 30) & 1), opcode = Int((w >> 12) & 0xF), size = Int((w >> 10) & 3)
+        if w & (1 << 24) == 0 {
+            // Multiple structures: registers per opcode; each register is 8 or 16 bytes.
+            let registers: [Int: Int] = [0b0000: 4, 0b0010: 4, 0b0100: 3, 0b0110: 3, 0b0111: 1, 0b1000: 2, 0b1010: 2]
+            guard let n = registers[opcode] else { return nil }
+            return n * (8 << q)
+        }
+        // Single structure (`opcode` here is opcode:S): selem from opcode<0>:R,
+        // element size from opcode<2:1> and size.
+        let selem = (((opcode >> 1) & 1) << 1) + Int((w >> 21) & 1) + 1
+        let element: Int
+        switch opcode >> 2 {
+        case 0: element = 1
+        case 1: element = 2
+        case 2: element = size & 1 == 0 ? 4 : 8
+        default:
+            guard w & (1 << 22) != 0, opcode & 1 == 0 else { return nil }   // LDnR: loads only, S = 0
+            element = 1 << size
+        }
+        return selem * element
     }
 
     public init(isLoad: Bool, size: Int, signExtend: Bool, rt: Int, rt2: Int?, rn: Int, sixtyFourBit: Bool,
@@ -143,6 +184,7 @@ public struct LoadStore: Equatable, Sendable {
         case .offset(let i), .preIndex(let i): return base &+ UInt64(bitPattern: i)
         case .postIndex: return base
         case .literal(let i): return pc &+ UInt64(bitPattern: i)
+        case .alignedDown(let n): return base & ~(n - 1)
         case .register(let rm, let extend, let shift):
             let raw = rm == 31 ? 0 : x(rm)
             let m: UInt64

@@ -152,6 +152,12 @@ extension SystemRegister {
         }
     }
 
+    /// SCTLR_EL1, TTBR0/1_EL1, TCR_EL1: a new value changes what a VA
+    /// translates to (an ASID, a table, the MMU), so cached translations go.
+    @inlinable public var changesTranslationRegime: Bool {
+        op0 == 3 && op1 == 0 && (crn == 1 && crm == 0 && op2 == 0 || crn == 2 && crm == 0 && op2 <= 2)
+    }
+
     /// The EL1 system registers KVM saves and restores (`__sysreg_save_el1_state`).
     public static let el1Context: [SystemRegister] = [
         SCTLR_EL1, CPACR_EL1, TTBR0_EL1, TTBR1_EL1, TCR_EL1, ESR_EL1, AFSR0_EL1,

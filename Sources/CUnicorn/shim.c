@@ -34,6 +34,18 @@ uc_err el2_ctl_flush_tb(uc_engine *uc) {
     return uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TB_FLUSH, 0));
 }
 
+uc_err el2_ctl_flush_tlb(uc_engine *uc) {
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
+    return uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TLB_FLUSH, 0));
+#else
+    // Unicorn 2.0.1 has no TLB flush control: its uc_ctl_flush_tlb flushes the
+    // translation blocks, which crashes from inside a hook (nor does 2.0 run
+    // guests whose VA != IPA, the ones that need this).
+    (void)uc;
+    return UC_ERR_ARG;
+#endif
+}
+
 uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr) {
     return uc_mem_map_ptr(uc, address, size, perms, ptr);
 }

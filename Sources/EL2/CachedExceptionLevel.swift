@@ -12,7 +12,6 @@ extension Processor {
 
     func exceptionLevelChanged(from old: Int) {
         if engine.rebuildCachedFlags() { return }
-        let v = Engine.version
-        requestStop(.error("the guest moved from EL\(old) to EL\(ProcessorState(raw: engine.read(.pstate)).exceptionLevel) through the model: Unicorn \(v.major).\(v.minor).\(v.patch) cannot rebuild QEMU's cached exception level after a PSTATE write, so EL0 guests need Unicorn 2.1 or newer"))
+        requestStop(.error("the guest moved from EL\(old) to EL\(ProcessorState(raw: engine.read(.pstate)).exceptionLevel) through the model, which cannot rebuild QEMU's cached exception level after a PSTATE write: \(Engine.limitsOf2_0)"))
     }
 }

@@ -14,13 +14,15 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
     let known: UnsafeMutablePointer<Int8>
     /// Entries that are SP_EL0/SP_EL1 (banked with the live SP, not in the batch).
     let bankedSP: UInt32
+    /// Entries that change the stage-1 regime (`changesTranslationRegime`).
+    let regime: UInt32
     /// Some encoding that E2H sends to an EL2 register when accessed from EL2.
     let redirectable: Bool
     let batch: SystemRegisterBatch
 
     public init(_ registers: [SystemRegister]) {
         let routing = RegisterRouting.shared
-        var el1: [SystemRegister] = [], known: [Int8] = [], banked: UInt32 = 0, redirectable = false
+        var el1: [SystemRegister] = [], known: [Int8] = [], banked: UInt32 = 0, regime: UInt32 = 0, redirectable = false
         for (i, r) in registers.enumerated() {
             let e = routing.entry(r)
             switch e.kind {
@@ -33,6 +35,7 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
                 preconditionFailure("\(r) is not an EL1 register")
             }
             known.append(e.knownSlot)
+            if el1[i].changesTranslationRegime { regime |= 1 << UInt32(i) }
             if el1[i] == .SP_EL1 || el1[i] == .SP_EL0 {
                 // The live SP moves between the banks: it is never a known register.
                 precondition(e.knownSlot < 0, "a banked SP cannot be a known EL1 register")
@@ -45,6 +48,7 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
         self.known = .allocate(capacity: max(1, known.count))
         self.known.initialize(from: known, count: known.count)
         self.bankedSP = banked
+        self.regime = regime
         self.redirectable = redirectable
         batch = SystemRegisterBatch(el1.map(SystemRegisterID.init))
     }
@@ -114,6 +118,7 @@ extension Processor {
             writeBankedSP(list.el1[i], values[i])
         }
         changed &= ~banked
+        if changed & list.regime != 0 { stage1RegimeDirty = true }
         if changed != 0 { engine.write(list.batch, selected: changed, from: values) }
     }
 }

@@ -80,6 +80,7 @@ extension Processor {
         }
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
         syncTranslationRegime()
+        syncStage1Regime()
         if interruptLinesStale { recomputeInterruptLines() }
         deliverPendingInterrupts(pstate: el2.spsr)
     }

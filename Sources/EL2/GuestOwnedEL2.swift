@@ -68,6 +68,7 @@ extension Processor {
         gprsKnown = false
         el1KnownMask = 0
         syncTranslationRegime()
+        syncStage1Regime()
         recomputeInterruptLines()
     }
 

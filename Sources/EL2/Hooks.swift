@@ -202,7 +202,7 @@ extension Processor {
     /// Decodes a new block and hooks the instructions the model must see
     /// before they execute (WFE, YIELD, DAIF writes, the guest's own ERET).
     func instrument(_ address: UInt64, _ size: UInt32) -> Bool {
-        guard size > 0, size <= 4096, let bytes = engine.readMemory(address: address, count: Int(size)) else { return false }
+        guard size > 0, size <= 4096, let bytes = blockBytes(at: address, count: Int(size)) else { return false }
         var added = false
         var i = 0
         while i + 4 <= bytes.count {

@@ -116,7 +116,7 @@ extension Processor {
         case .mapped(let m):
             if ipa != va && !Engine.mapsPhysicalAddresses {
                 // An abort needs no TLB entry, so only a fill is out of reach.
-                requestStop(.error("the guest's stage 1 maps VA 0x\(String(va, radix: 16)) to IPA 0x\(String(ipa, radix: 16)) (pc 0x\(String(pc, radix: 16))): Unicorn \(Engine.version.major).\(Engine.version.minor).\(Engine.version.patch) checks mappings by virtual address, so VA != IPA needs Unicorn 2.1 or newer"))
+                requestStop(.error("the guest's stage 1 maps VA 0x\(String(va, radix: 16)) to IPA 0x\(String(ipa, radix: 16)) (pc 0x\(String(pc, radix: 16))): \(Engine.limitsOf2_0)"))
                 return .stopped
             }
             if tlbFill(m, for: ipa) { return .filled }
@@ -204,8 +204,9 @@ extension Processor {
     /// faulted. Walks stage 1 to find out which.
     func stage1Fault(isInstruction: Bool, pc: UInt64) {
         let kind: MemoryAccessKind
-        let va: UInt64
+        var va: UInt64
         var access: LoadStore?
+        var lastPage: UInt64?
         if isInstruction {
             kind = .fetch; va = pc
         } else {
@@ -216,10 +217,17 @@ extension Processor {
             access = ls
             kind = ls.isLoad ? .read : .write
             va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
+            let last = va &+ UInt64(ls.totalBytes - 1)
+            if last >> 12 != va >> 12 { lastPage = last & ~0xFFF }
         }
         let saved = countingEnabled
         countingEnabled = false
-        let (r, filled) = stage1Translate(va, kind, fillTables: true)
+        var (r, filled) = stage1Translate(va, kind, fillTables: true)
+        // An access crossing into the next page faults on that page when the first is fine.
+        if case .ipa = r, !filled, let next = lastPage {
+            (r, filled) = stage1Translate(next, kind, fillTables: true)
+            va = next
+        }
         countingEnabled = saved
         switch r {
         case .ipa:

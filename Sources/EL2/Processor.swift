@@ -30,6 +30,9 @@ public final class Processor {
         return p
     }()
     var el1KnownMask: UInt32 = 0
+    /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
+    var stage1RegimeDirty = false
+    var stage1RegimeRan: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
     /// The GPRs as exception entry (or the last `saveGPRs`) read them, while no write came since.
     let gprKnownValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
     var gprsKnown = false
@@ -319,6 +322,7 @@ public final class Processor {
                 el1Known[known] = v
                 el1KnownMask |= 1 << UInt32(known)
             }
+            if reg.changesTranslationRegime { stage1RegimeDirty = true }
             engine.write(SystemRegisterID(reg), v)
         case .gic(let reg):
             count(.listRegisterWrite)

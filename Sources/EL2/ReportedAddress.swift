@@ -27,7 +27,7 @@ extension Processor {
             pages = [pc]
         } else if let ls = access {
             let first = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
-            pages = [first, first &+ UInt64(ls.size * (ls.isPair ? 2 : 1) - 1)]
+            pages = [first, first &+ UInt64(ls.totalBytes - 1)]
         }
         for page in pages {
             let va = page & ~0xFFF | ipa & 0xFFF

@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
     /// `mode` chooses its design) or 2 (the guest owns EL2 and el2emu plays the
     /// hardware and the EL3 firmware; `mode` vhe offers VHE, nvhe does not).
     public var entryEL = 1
+    /// Where `--initrd` lies in guest RAM (named in /chosen), if given.
+    public var initrd: Range<UInt64>?
 
     /// The largest guest RAM el2emu accepts.
     public static let maxRAM: UInt64 = 16 << 30

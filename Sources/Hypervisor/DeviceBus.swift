@@ -42,7 +42,7 @@ struct DeviceBus {
     private(set) var interruptSources: [Device] = []
 
     mutating func attachDefaults(to vm: VirtualMachine) throws {
-        devices.append(PL011(base: 0x0900_0000) { [unowned vm] bytes in vm.emit(bytes: bytes) })
+        devices.append(PL011(base: 0x0900_0000, cycles: { [unowned vm] in vm.currentCPU.clock.cycles }) { [unowned vm] bytes in vm.emit(bytes: bytes) })
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
         devices.append(TestDevice(base: 0x0A00_0000))
         devices.append(GICv3Distributor(vm: vm))

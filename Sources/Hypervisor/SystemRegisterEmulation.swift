@@ -50,8 +50,14 @@ extension VirtualMachine {
     }
 
     func emulatedWrite(_ vcpu: VCPU, _ r: SystemRegister, _ v: UInt64) -> Bool {
-        if r.isVirtualMemoryControl || r == .CSSELR_EL1 {
+        if r == .CSSELR_EL1 {
             vcpu.setSysreg(r, v)
+            return true
+        }
+        if r.isVirtualMemoryControl {
+            let wasEnabled = cachesEnabled(vcpu)
+            vcpu.setSysreg(r, v)
+            toggleCache(vcpu, wasEnabled: wasEnabled)
             return true
         }
         if r == .ACTLR_EL1 { return true }   // writes ignored, as KVM does
@@ -68,6 +74,7 @@ extension VirtualMachine {
             vcpu.cpu.count(.tlbMaintenance)
         } else {
             vcpu.cpu.count(.memoryAccess)   // set/way: KVM flushes the VM's memory instead
+            setWayFlush(vcpu)
         }
     }
 }

@@ -25,7 +25,8 @@ public final class VirtualMachine {
     var running: VCPU?
     /// The emulated distributor and redistributors' state (GICv3.swift).
     var gic = GICState(cpus: 1)
-    var pendingLine = ""
+    /// The bytes of the line being printed (by bytes: "\r\n" is one Character, which no search for "\n" finds).
+    var pendingLine: [UInt8] = []
     /// The stage-2 aborts the hypervisor handled, in order (GuestAbort.swift):
     /// the first `guestAbortRecordLimit` of them, so an MMIO loop cannot grow memory without bound.
     public internal(set) var guestAborts: [GuestAbortRecord] = []
@@ -198,11 +199,10 @@ public final class VirtualMachine {
     func emit(bytes: [UInt8]) {
         let s = String(decoding: bytes, as: UTF8.self)
         output += s
-        pendingLine += s
-        while let nl = pendingLine.firstIndex(of: "\n") {
-            let line = String(pendingLine[..<nl])
-            pendingLine = String(pendingLine[pendingLine.index(after: nl)...])
-            guestPrinted(line: line)
+        for b in bytes {
+            guard b == 0x0A else { pendingLine.append(b); continue }
+            guestPrinted(line: String(decoding: pendingLine, as: UTF8.self))
+            pendingLine.removeAll(keepingCapacity: true)
         }
         console?(s)
     }
@@ -217,7 +217,7 @@ public final class VirtualMachine {
     }
 
     func flushConsole() {
-        if !pendingLine.isEmpty { guestPrinted(line: pendingLine); pendingLine = "" }
+        if !pendingLine.isEmpty { guestPrinted(line: String(decoding: pendingLine, as: UTF8.self)); pendingLine = [] }
     }
 }
 

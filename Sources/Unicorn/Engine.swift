@@ -212,6 +212,14 @@ public final class Engine {
 
     public func flushTranslations() { _ = el2_ctl_flush_tb(uc) }
 
+    /// Empties QEMU's TLB of guest translations. A named-register write of
+    /// TTBRn/TCR/SCTLR_EL1 is raw (QEMU's own MSR flushes on an ASID or
+    /// regime change; this write does not), so the writer flushes after it.
+    public func flushTLB() {
+        guard Engine.mapsPhysicalAddresses else { return }   // 2.0: no such control (see the shim)
+        _ = el2_ctl_flush_tlb(uc)
+    }
+
     // MARK: Hooks
 
     public typealias Handle = uc_hook

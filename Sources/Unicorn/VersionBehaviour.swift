@@ -28,6 +28,12 @@ extension Engine {
 
     private static let atLeast2_1 = atLeast(2, 1, 0)
 
+    /// The one sentence every stop for a 2.0 limit ends with.
+    public static var limitsOf2_0: String {
+        let v = version
+        return "Unicorn \(v.major).\(v.minor).\(v.patch) (UNICORN=2.0) runs no guest code at EL0 and no guest whose stage 1 maps VA != IPA (Linux among them): those need Unicorn 2.1 or newer, el2emu's default build"
+    }
+
     private static func atLeast(_ major: Int, _ minor: Int, _ patch: Int) -> Bool {
         let v = version
         return (v.major, v.minor, v.patch) >= (major, minor, patch)

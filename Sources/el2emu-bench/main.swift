@@ -353,6 +353,12 @@ func runOnlyOption() throws -> Bool {
     }
 
     // `--only-floor`: Unicorn's exception path, bare and with the register traffic of an exit.
+    // `--only-linux KERNEL INITRD`: a Linux boot to /init, el2emu in each design and QEMU TCG.
+    if let i = CommandLine.arguments.firstIndex(of: "--only-linux") {
+        guard i + 2 < CommandLine.arguments.count else { throw BenchError(description: "--only-linux takes KERNEL INITRD (scripts/linux.sh fetches them)") }
+        try LinuxBoot.run(kernel: CommandLine.arguments[i + 1], initrd: CommandLine.arguments[i + 2])
+        return true
+    }
     if CommandLine.arguments.contains("--only-floor") {
         print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
                      try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),

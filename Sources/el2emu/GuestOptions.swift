@@ -43,6 +43,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Kernel command line for the generated device tree's /chosen/bootargs.")
     var append: String = ""
 
+    @Option(help: "Initial ramdisk for a Linux guest: placed in RAM after the kernel as QEMU does, named in /chosen.")
+    var initrd: String?
+
     @Option(help: "Number of vCPUs (1 to 8).")
     var cpus: Int = 1
 
@@ -134,12 +137,19 @@ struct GuestOptions: ParsableArguments {
         }
     }
 
-    func load(_ path: String, _ config: Configuration) throws -> GuestImage {
-        let image = try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
+    /// The image (placed at `--load-address` if given), with the initrd (if
+    /// any) as one more segment, recorded in `config` for /chosen.
+    func load(_ path: String, _ config: inout Configuration) throws -> GuestImage {
+        var image = try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
                                         format: format.flatMap { GuestImage.Format(rawValue: $0) })
-        guard let loadAddress else { return image }
-        guard let address = parseNumber(loadAddress) else { throw ValidationError("--load-address must be a number, e.g. 0x40200000, not '\(loadAddress)'") }
-        return try image.placed(at: address, name: path, ramBase: config.ramBase, ramSize: config.ramSize)
+        if let loadAddress {
+            guard let address = parseNumber(loadAddress) else { throw ValidationError("--load-address must be a number, e.g. 0x40200000, not '\(loadAddress)'") }
+            image = try image.placed(at: address, name: path, ramBase: config.ramBase, ramSize: config.ramSize)
+        }
+        guard let initrd else { return image }
+        let (placed, range) = try InitialRamdisk.load(path: initrd, after: image, ramBase: config.ramBase, ramSize: config.ramSize)
+        config.initrd = range
+        return placed
     }
 
     /// `--regs`: x0-x3 at entry, by register number; nil where not given.

@@ -23,7 +23,8 @@ struct GuestRun {
         }
         do {
             let path = try options.imagePath()
-            let loaded = try options.load(path, config)
+            var config = config
+            let loaded = try options.load(path, &config)
             let vm = try VirtualMachine(config)
             vm.console = console
             if let writer {

@@ -28,6 +28,9 @@ struct Run: ParsableCommand {
     @Flag(name: .customLong("wait-gdb"), help: "With --gdb: stop at the guest's first instruction until the debugger continues.")
     var waitGDB = false
 
+    @Option(help: "Write the guest's console output to this file instead of stdout.")
+    var serial: String?
+
     func validate() throws {
         if waitGDB && gdb == nil { throw ValidationError("--wait-gdb needs --gdb PORT") }
         if json && !stats { throw ValidationError("--json goes with --stats (or use 'el2emu stats --json')") }
@@ -36,8 +39,16 @@ struct Run: ParsableCommand {
     func run() throws {
         let config = try guest.configuration(mode: parseMode(mode))
         var debugger: GDBSession?
+        var console = writeStandardOutput
+        if let serial {
+            let f = try openForWriting(serial, option: "--serial")
+            console = { f.write(Data($0.utf8)) }
+        }
+        var hostConsole: HostConsole?
+        defer { hostConsole?.restore() }
         var recorder: StatisticsRecorder?
-        let result = try GuestRun.start(guest, config: config, trace: traceOptions, console: writeStandardOutput) { vm in
+        let result = try GuestRun.start(guest, config: config, trace: traceOptions, console: console) { vm in
+            hostConsole = HostConsole(vm)
             if stats { recorder = StatisticsRecorder.attached(to: vm) }
             if let gdb {
                 debugger = try GDBSession.attach(to: vm, port: gdb, waitForDebugger: waitGDB, log: writeStandardError)

@@ -109,7 +109,8 @@ final class BadImageTests: XCTestCase {
         var bytes = try [UInt8](Data(contentsOf: FirmwareBuilder().buildImage("image")))
         bytes.replaceSubrange(0x10..<0x18, with: le64(0x2000_0000))   // image_size: 512 MiB
         let (path, r) = try run("huge.bin", bytes)
-        assertRefused(r, "\(path): segment at 0x40080000 (size 0x20000000) lies outside guest RAM 0x40000000-0x48000000 (try a larger --mem)")
+        // text_offset 0x80000 + 512 MiB, in MiB rounded up.
+        assertRefused(r, "\(path): the kernel needs 513 MiB of RAM for its image (text_offset + image_size from the Image header), more than --mem gives (128 MiB)")
     }
 
     func testEntryPointOutsideRAM() throws {

@@ -13,6 +13,8 @@ uc_err el2_hook_add_insn(uc_engine *uc, uc_hook *hh, void *callback,
 uc_err el2_ctl_set_cpu_model(uc_engine *uc, int model);
 uc_err el2_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
 uc_err el2_ctl_flush_tb(uc_engine *uc);
+// QEMU's softmmu TLB (2.1); UC_ERR_ARG on 2.0.1, which lacks the control.
+uc_err el2_ctl_flush_tlb(uc_engine *uc);
 // Sizes are size_t in 2.0 and uint64_t in 2.1: one signature for Swift.
 uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr);
 uc_err el2_mem_unmap(uc_engine *uc, uint64_t address, uint64_t size);

@@ -98,6 +98,9 @@ public struct GuestImage: Sendable {
         for s in segments {
             let size = max(s.memorySize, UInt64(s.bytes.count))
             let (end, overflow) = s.address.addingReportingOverflow(size)
+            if format == .image, !overflow, s.address >= ramBase, end > ramEnd {
+                throw LoadError(description: "\(name): the kernel needs \((end - ramBase + (1 << 20) - 1) >> 20) MiB of RAM for its image (text_offset + image_size from the Image header), more than --mem gives (\(ramSize >> 20) MiB)")
+            }
             guard !overflow, s.address >= ramBase, end <= ramEnd else {
                 throw LoadError(description: "\(name): segment at 0x\(String(s.address, radix: 16)) (size 0x\(String(size, radix: 16))) lies outside guest RAM 0x\(String(ramBase, radix: 16))-0x\(String(ramEnd, radix: 16)) (try a larger --mem)")
             }

@@ -75,6 +75,11 @@ public enum VirtBoardDeviceTree {
 
         let chosen = root.add(.init("chosen")).set("stdout-path", .string("/pl011@9000000"))
         if !bootargs.isEmpty { chosen.set("bootargs", .string(bootargs)) }
+        if let r = c.initrd {
+            // As QEMU's arm boot writes them: one cell each (two past 4 GiB; Linux reads either).
+            func cells(_ v: UInt64) -> FlattenedDeviceTree.Value { v >> 32 == 0 ? .cells([UInt32(v)]) : .u64([v]) }
+            chosen.set("linux,initrd-start", cells(r.lowerBound)).set("linux,initrd-end", cells(r.upperBound))
+        }
         return fdt
     }
 

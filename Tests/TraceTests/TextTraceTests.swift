@@ -17,6 +17,20 @@ final class TextTraceTests: XCTestCase {
         XCTAssertTrue(lines.last!.hasSuffix("guest exited (semihosting SYS_EXIT) with status 0"))
     }
 
+    func testTwoVCPUTextTraceTimesNeverGoBack() throws {
+        let text = try trace("smp", format: .text) { $0.cpus = 2 }
+        let lines = text.split(separator: "\n")
+        var last: UInt64 = 0
+        for line in lines {
+            let t = try XCTUnwrap(UInt64(line.split(separator: " ")[0]), String(line))
+            XCTAssertGreaterThanOrEqual(t, last, "virtual time goes forward: \(line)")
+            last = t
+        }
+        XCTAssertTrue(text.contains(" cpu1 wfi-block ") && text.contains(" cpu0 wfi-block "), "both vCPUs wait")
+        XCTAssertTrue(lines.last!.contains(" stop "))
+        XCTAssertEqual(text, try trace("smp", format: .text) { $0.cpus = 2 }, "the same run, the same bytes")
+    }
+
     func testTrappedMSRIsDecodedAsAssemblerWithItsRegister() throws {
         let text = try trace("tracing", format: .text)
         let sys = try XCTUnwrap(text.split(separator: "\n").first { $0.contains(" exit ") && $0.contains("SYS64") })

@@ -26,7 +26,15 @@ final class TimeOrder {
         latest[vcpu] = time
     }
 
-    /// No event yet to come is earlier than this (but a vCPU not yet seen).
+    /// PSCI turned a vCPU on (its events start at the caller's time) or off (it has no more).
+    func power(_ call: String, at time: UInt64) {
+        for (verb, on) in [("CPU_ON cpu", true), ("CPU_OFF cpu", false)] {
+            guard let r = call.range(of: verb), let v = Int(call[r.upperBound...].prefix { $0.isNumber }) else { continue }
+            if on { latest[v] = min(latest[v] ?? time, time) } else { latest[v] = nil }
+        }
+    }
+
+    /// No event yet to come is earlier than this.
     var horizon: UInt64 { latest.values.min() ?? 0 }
 
     /// Moves the bytes before the first piece, and the pieces earlier than

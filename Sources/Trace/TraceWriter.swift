@@ -103,7 +103,11 @@ public final class TraceWriter {
         case .perfetto: chrome!.write(e, event)
         }
         if let order, let v = e.vcpu {
-            if case .hardware(_, _, .virtualInterrupt) = event {} else { order.note(vcpu: v, time: e.time) }
+            switch event {
+            case .hardware(_, _, .virtualInterrupt): break
+            case .psci(_, let t, let call): order.note(vcpu: v, time: t); order.power(call, at: t)
+            default: order.note(vcpu: v, time: e.time)
+            }
         }
         // Sorting again what stays staged: only once as much again has come.
         if encoder.out.count >= max(1 << 16, 2 * (order?.keptBytes ?? 0)) { flush() }

@@ -14,28 +14,37 @@ struct TracePiece {
 /// are released, sorted; the rest wait for the next release.
 final class TimeOrder {
     /// Each vCPU's latest own time (a virtual interrupt is stamped with its sender's: not counted).
-    private var latest: [Int: UInt64] = [:]
+    private var latest: [UInt64?] = []
     private let kept = TraceBuffer()
     /// The bytes still staged after the last release.
     private(set) var keptBytes = 0
     /// Beyond this, everything is released, in order within what was staged.
     static let maxKeptBytes = 1 << 26
 
+    @inline(__always)
     func note(vcpu: Int, time: UInt64) {
-        if let t = latest[vcpu], t >= time { return }
+        guard vcpu >= 0 else { return }
+        if vcpu < latest.count, let t = latest[vcpu], t >= time { return }
+        set(vcpu, time)
+    }
+
+    private func set(_ vcpu: Int, _ time: UInt64?) {
+        if vcpu >= latest.count { latest += Array(repeating: nil, count: vcpu + 1 - latest.count) }
         latest[vcpu] = time
     }
 
     /// PSCI turned a vCPU on (its events start at the caller's time) or off (it has no more).
+    /// ("CPU_ON cpu1 entry=...", "SMC CPU_OFF cpu1": PowerStateCoordination's and EntryAtEL2's words.)
     func power(_ call: String, at time: UInt64) {
-        for (verb, on) in [("CPU_ON cpu", true), ("CPU_OFF cpu", false)] {
-            guard let r = call.range(of: verb), let v = Int(call[r.upperBound...].prefix { $0.isNumber }) else { continue }
-            if on { latest[v] = min(latest[v] ?? time, time) } else { latest[v] = nil }
+        let said = call.hasPrefix("SMC ") ? call.dropFirst(4) : call[...]
+        for (verb, on) in [("CPU_ON cpu", true), ("CPU_OFF cpu", false)] where said.hasPrefix(verb) {
+            guard let v = Int(said.dropFirst(verb.count).prefix { $0.isNumber }), v < 4096 else { continue }
+            set(v, on ? min((v < latest.count ? latest[v] : nil) ?? time, time) : nil)
         }
     }
 
     /// No event yet to come is earlier than this.
-    var horizon: UInt64 { latest.values.min() ?? 0 }
+    var horizon: UInt64 { latest.compactMap { $0 }.min() ?? 0 }
 
     /// Moves the bytes before the first piece, and the pieces earlier than
     /// `before` (every piece when nil) sorted, from `staged` to `ready`.

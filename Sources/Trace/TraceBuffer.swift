@@ -90,6 +90,26 @@ final class TraceBuffer {
         count += n
     }
 
+    /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
+    func append(thousandths v: UInt64) {
+        let n = max(Self.decimalDigits(v), 4) + 1
+        reserve(n)
+        var v = v, i = count + n
+        for _ in 0..<3 {
+            i -= 1
+            storage[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+            v /= 10
+        }
+        i -= 1
+        storage[i] = 0x2E
+        repeat {
+            i -= 1
+            storage[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+            v /= 10
+        } while v != 0
+        count += n
+    }
+
     /// `String(v)` for a signed value.
     func append(decimal v: Int64) {
         if v < 0 { append(byte: 0x2D) }

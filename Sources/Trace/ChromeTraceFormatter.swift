@@ -31,8 +31,12 @@ public final class ChromeTraceFormatter {
     var openIRQs: [Int: Int] = [:]
     var lastTime: UInt64 = 0
 
-    init(_ encoder: TraceEncoder, cpuHz: UInt64 = VirtualClock().cpuHz) {
+    /// IRQ handler slices need both ends: the exception (irq class) and the ERET (daif class).
+    let handlerSlices: Bool
+
+    init(_ encoder: TraceEncoder, cpuHz: UInt64 = VirtualClock().cpuHz, handlerSlices: Bool = true) {
         self.encoder = encoder
+        self.handlerSlices = handlerSlices
         out = encoder.out
         self.cpuHz = max(cpuHz, 1)
         picosecondsPerCycle = 1_000_000_000_000 % self.cpuHz == 0 ? 1_000_000_000_000 / self.cpuHz : nil
@@ -101,7 +105,7 @@ public final class ChromeTraceFormatter {
             }
         case .hardware(let v, let t, .guestException(_, _, let kind, _)):
             instant(e, event, tid: tid, ts: t)
-            guard kind == "irq" || kind == "EL2 irq" else { break }
+            guard handlerSlices, kind == "irq" || kind == "EL2 irq" else { break }
             // The handler runs until its ERET (a begin/end pair: its length is not known yet).
             openIRQs[v, default: 0] += 1
             begin(name: "IRQ", at: t, rank: 1)
@@ -113,6 +117,7 @@ public final class ChromeTraceFormatter {
             for id in inbound.removeValue(forKey: v) ?? [] { flow(id, end: true, tid: tid, at: t, rank: 1) }
         case .hardware(let v, let t, .virtualInterrupt(let intid, true)) where intid < 16:
             instant(e, event, tid: tid, ts: t)
+            guard handlerSlices else { break }   // the flow would have no end
             unsent.append((v, t))
             if unsent.count > 64 { unsent.removeFirst() }
         case .hardware(_, let t, .idle(_, let cycles, _)) where cycles > 0:

@@ -66,7 +66,7 @@ public final class TraceWriter {
         self.sink = sink
         self.close = close
         if format == .perfetto {
-            let c = ChromeTraceFormatter(encoder)
+            let c = ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif]))
             chrome = c
             encoder.out.append(string: c.header(profile: profile, mode: mode))
         }

@@ -76,6 +76,13 @@ final class PerfettoTraceTests: XCTestCase {
         XCTAssertEqual(stop["s"] as? String, "g")
     }
 
+    func testIRQHandlerSlicesNeedTheERETsOfTheDAIFClass() throws {
+        let root = try XCTUnwrap(parseJSON(try trace("smp", format: .perfetto, categories: [.exits, .irq]) { $0.cpus = 2 }) as? [String: Any])
+        let events = try XCTUnwrap(root["traceEvents"] as? [[String: Any]])
+        XCTAssertFalse(events.contains { ["B", "E", "s", "f"].contains($0["ph"] as? String) }, "no handler or flow without its end")
+        XCTAssertTrue(events.contains { $0["cat"] as? String == "exception" })
+    }
+
     /// What Perfetto's importer relies on, checked on a 2-vCPU run where the
     /// vCPUs wake each other with SGIs: per track, times never go back, every
     /// B has its E, slices nest; each WFI slice lasts its idle cycles; each

@@ -101,19 +101,14 @@ public final class ChromeTraceFormatter {
             counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))])
             if cause == "ERET", let n = openIRQs[v], n > 0 {
                 openIRQs[v] = n - 1
-                end(tid: tid, at: t)
+                handler(begins: false, tid: tid, at: t)
             }
         case .hardware(let v, let t, .guestException(_, _, let kind, _)):
             instant(e, event, tid: tid, ts: t)
             guard handlerSlices, kind == "irq" || kind == "EL2 irq" else { break }
             // The handler runs until its ERET (a begin/end pair: its length is not known yet).
             openIRQs[v, default: 0] += 1
-            begin(name: "IRQ", at: t, rank: 1)
-            out.key("cat"); out.append(jsonString: "irq")
-            out.key("ph"); out.append(jsonString: "B")
-            out.key("ts"); appendMicroseconds(nanoseconds(t))
-            ids(tid: tid)
-            out.endObject()
+            handler(begins: true, tid: tid, at: t)
             for id in inbound.removeValue(forKey: v) ?? [] { flow(id, end: true, tid: tid, at: t, rank: 1) }
         case .hardware(let v, let t, .virtualInterrupt(let intid, true)) where intid < 16:
             instant(e, event, tid: tid, ts: t)
@@ -191,7 +186,7 @@ public final class ChromeTraceFormatter {
     /// Ends the IRQ handlers still open (the run stopped in them), in vCPU order.
     func finish(at t: UInt64? = nil) {
         for (v, n) in openIRQs.sorted(by: { $0.key < $1.key }) {
-            for _ in 0..<n { end(tid: Int64(v), at: t ?? lastTime) }
+            for _ in 0..<n { handler(begins: false, tid: Int64(v), at: t ?? lastTime) }
         }
         openIRQs = [:]
     }
@@ -210,10 +205,11 @@ public final class ChromeTraceFormatter {
         out.endObject()
     }
 
-    private func end(tid: Int64, at t: UInt64) {
-        begin(name: "IRQ", at: t, rank: 0)
+    /// An IRQ handler's begin ("B") or end ("E").
+    private func handler(begins: Bool, tid: Int64, at t: UInt64) {
+        begin(name: "IRQ", at: t, rank: begins ? 1 : 0)
         out.key("cat"); out.append(jsonString: "irq")
-        out.key("ph"); out.append(jsonString: "E")
+        out.key("ph"); out.append(jsonString: begins ? "B" : "E")
         out.key("ts"); appendMicroseconds(nanoseconds(t))
         ids(tid: tid)
         out.endObject()

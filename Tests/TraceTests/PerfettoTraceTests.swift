@@ -76,6 +76,11 @@ final class PerfettoTraceTests: XCTestCase {
         XCTAssertEqual(stop["s"] as? String, "g")
     }
 
+    func testTwoVCPUTraceIsTheSameBytesEachRun() throws {
+        let run = { try trace("smp", format: .perfetto) { $0.cpus = 2 } }
+        XCTAssertEqual(try run(), try run())
+    }
+
     func testIRQHandlerSlicesNeedTheERETsOfTheDAIFClass() throws {
         let root = try XCTUnwrap(parseJSON(try trace("smp", format: .perfetto, categories: [.exits, .irq]) { $0.cpus = 2 }) as? [String: Any])
         let events = try XCTUnwrap(root["traceEvents"] as? [[String: Any]])

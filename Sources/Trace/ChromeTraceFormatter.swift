@@ -5,44 +5,87 @@ import Hypervisor
 /// Chrome trace-event JSON (the format ui.perfetto.dev and chrome://tracing
 /// open): one process for the VM, a track (thread) per vCPU, each exit a
 /// complete ("X") slice with a nested slice per phase sized by the ledger's
-/// cycles, and DAIF and WFI as instant events plus counters.
+/// cycles, a wait in WFI a slice, a guest's IRQ handler a begin/end pair from
+/// the exception to its ERET, a virtual IPI a flow from the sender's exit to
+/// the receiver's handler, and DAIF an instant plus a counter.
 ///
-/// Times are virtual cycles written as the format's microseconds: one
-/// "µs" in the viewer is one modelled cycle. The object's `traceEvents`
-/// array comes last so the file can be streamed event by event.
+/// `ts` and `dur` are microseconds of virtual time (cycles at the model's
+/// CPU clock), rounded to the nanosecond at each slice's ends so slices
+/// still nest; the exact cycles are in the arguments. Events are written in
+/// time order (`TimeOrder`); the object's `traceEvents` array comes last so
+/// the file can be streamed event by event.
 public final class ChromeTraceFormatter {
     static let pid: Int64 = 1
+    let encoder: TraceEncoder
+    let out: TraceBuffer
+    let cpuHz: UInt64
     var namedVCPUs = Set<Int>()
+    /// A vCPU woken from a blocking WFI: its WFx exit's cost comes after the wait.
+    var waited: [Int: (start: UInt64, cycles: UInt64)] = [:]
+    /// Virtual IPIs made pending, waiting for their sender's exit.
+    var unsent: [(target: Int, time: UInt64)] = []
+    /// Flows sent to each vCPU, ending where it next takes an IRQ.
+    var inbound: [Int: [UInt64]] = [:]
+    var nextFlow: UInt64 = 1
+    /// Each vCPU's IRQ handlers begun and not yet returned from.
+    var openIRQs: [Int: Int] = [:]
+    var lastTime: UInt64 = 0
 
-    public init() {}
+    /// IRQ handler slices need both ends: the exception (irq class) and the ERET (daif class).
+    let handlerSlices: Bool
+
+    init(_ encoder: TraceEncoder, cpuHz: UInt64 = VirtualClock().cpuHz, handlerSlices: Bool = true) {
+        self.encoder = encoder
+        self.handlerSlices = handlerSlices
+        out = encoder.out
+        self.cpuHz = max(cpuHz, 1)
+        picosecondsPerCycle = 1_000_000_000_000 % self.cpuHz == 0 ? 1_000_000_000_000 / self.cpuHz : nil
+    }
 
     public func header(profile: String, mode: String) -> String {
         let meta: JSONValue = .object([("name", .string("process_name")), ("ph", .string("M")), ("pid", .int(Self.pid)), ("tid", .int(0)),
                                        ("args", .object([("name", .string("el2emu VM (\(mode), \(profile))"))]))])
-        return "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_unit\":\"1 us in the viewer = 1 modelled cycle\",\"mode\":"
+        return "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"time_unit\":\"ts and dur: microseconds of virtual time at cpu_hz, rounded to the ns; args.cycles: exact cycles\",\"cpu_hz\":\(cpuHz),\"mode\":"
             + JSONValue.string(mode).serialized + ",\"profile\":" + JSONValue.string(profile).serialized
             + "},\"traceEvents\":[\n" + meta.serialized
     }
 
     public var footer: String { "\n]}\n" }
 
+    /// Picoseconds per cycle when whole (500 at 2 GHz): the common case needs no 128-bit division.
+    let picosecondsPerCycle: UInt64?
+
+    /// The virtual time at `cycles`, in ns (rounded).
+    func nanoseconds(_ cycles: UInt64) -> UInt64 {
+        if let ps = picosecondsPerCycle {
+            let (p, o) = cycles.multipliedReportingOverflow(by: ps)
+            if !o && p <= UInt64.max - 500 { return (p + 500) / 1000 }
+        }
+        let (hi, lo) = cycles.multipliedFullWidth(by: 1_000_000_000)
+        let (l, carry) = lo.addingReportingOverflow(cpuHz / 2)
+        let h = hi &+ (carry ? 1 : 0)
+        return h >= cpuHz ? UInt64.max : cpuHz.dividingFullWidth((h, l)).quotient
+    }
+
+    /// `ns` as the format's microseconds: "12.345".
+    @inline(__always)
+    func appendMicroseconds(_ ns: UInt64) { out.append(thousandths: ns) }
+
+    /// `"ts":...,"dur":...` of the cycles from `start` for `cycles`.
+    func appendSpan(_ start: UInt64, _ cycles: UInt64) {
+        let a = nanoseconds(start)
+        out.key("ts"); appendMicroseconds(a)
+        out.key("dur"); appendMicroseconds(nanoseconds(start &+ cycles) &- a)
+    }
+
     /// The trace events for one hypervisor event (possibly several: a slice
     /// and its phases, an instant and a counter), each after ",\n".
-    func write(_ e: TraceEvent, _ event: HypervisorEvent, _ encoder: TraceEncoder) {
-        var vcpuIsNew = false
+    func write(_ e: TraceEvent, _ event: HypervisorEvent) {
+        lastTime = max(lastTime, e.time)
+        let tid = Int64(e.vcpu ?? 0)
         if let v = e.vcpu, !namedVCPUs.contains(v) {
             namedVCPUs.insert(v)
-            vcpuIsNew = true
-        }
-        encoder.chromeEvents(e, event, vcpuIsNew: vcpuIsNew)
-    }
-}
-
-extension TraceEncoder {
-    func chromeEvents(_ e: TraceEvent, _ event: HypervisorEvent, vcpuIsNew: Bool) {
-        let tid = Int64(e.vcpu ?? 0)
-        if vcpuIsNew {
-            begin(name: "thread_name")
+            begin(name: "thread_name", at: 0, rank: 0)
             out.key("ph"); out.append(jsonString: "M")
             ids(tid: tid)
             out.key("args"); out.beginObject()
@@ -52,45 +95,39 @@ extension TraceEncoder {
         }
         switch event {
         case .exit(let r):
-            var kind = r.kind
-            kind.withUTF8 { slice(name: $0, category: "exit", ts: r.time, dur: r.cycles, tid: tid) { self.args(e, event) } }
-            var at = r.time
-            for (p, name) in Self.phaseNames.enumerated() where r.phaseCycles.indices.contains(p) {
-                let c = r.phaseCycles[p]
-                guard c > 0 else { continue }
-                // The phases are most of a Chrome trace: their constant parts go in whole.
-                out.append(",\n{\"name\":\"")
-                out.append(name)
-                out.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
-                out.append(decimal: at)
-                out.append(",\"dur\":")
-                out.append(decimal: c)
-                out.append(",\"pid\":1,\"tid\":")
-                out.append(decimal: tid)
-                out.append(",\"args\":{\"exit\":")
-                out.append(decimal: Int64(r.sequence))
-                out.append("}}")
-                at &+= c
-            }
-        case .hardware(_, let t, .daif(_, let old, let new, _)):
+            exit(r, e, event, tid: tid)
+        case .hardware(let v, let t, .daif(_, let old, let new, let cause)):
             instant(e, event, tid: tid, ts: t, name: "DAIF \(old)->\(new)")
             counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))])
-        case .hardware(_, let t, .idle(_, let cycles, _)):
-            // Emitted when the vCPU wakes: the idle period ends at `t`.
-            let start = t &- cycles
-            instant(e, event, tid: tid, ts: start)
-            counter("vCPU \(tid) WFI", ts: start, [("waiting", true)])
-            counter("vCPU \(tid) WFI", ts: t, [("waiting", false)])
-        case .blocked(_, let t, _, let cycles, _):
+            if cause == "ERET", let n = openIRQs[v], n > 0 {
+                openIRQs[v] = n - 1
+                handler(begins: false, tid: tid, at: t)
+            }
+        case .hardware(let v, let t, .guestException(_, _, let kind, _)):
             instant(e, event, tid: tid, ts: t)
-            counter("vCPU \(tid) WFI", ts: t, [("waiting", true)])
-            counter("vCPU \(tid) WFI", ts: t &+ cycles, [("waiting", false)])
+            guard handlerSlices, kind == "irq" || kind == "EL2 irq" else { break }
+            // The handler runs until its ERET (a begin/end pair: its length is not known yet).
+            openIRQs[v, default: 0] += 1
+            handler(begins: true, tid: tid, at: t)
+            for id in inbound.removeValue(forKey: v) ?? [] { flow(id, end: true, tid: tid, at: t, rank: 1) }
+        case .hardware(let v, let t, .virtualInterrupt(let intid, true)) where intid < 16:
+            instant(e, event, tid: tid, ts: t)
+            guard handlerSlices else { break }   // the flow would have no end
+            unsent.append((v, t))
+            if unsent.count > 64 { unsent.removeFirst() }
+        case .hardware(_, let t, .idle(_, let cycles, _)) where cycles > 0:
+            // Told when the vCPU wakes: the wait ended at `t`.
+            wait(e, event, tid: tid, start: t &- cycles, cycles: cycles)
+        case .blocked(let v, let t, _, let cycles, _) where cycles > 0:
+            wait(e, event, tid: tid, start: t, cycles: cycles)
+            waited[v] = (t, cycles)
         case .stop(let t, _):
-            begin(name: "stop")
+            finish(at: t)
+            begin(name: "stop", at: t, rank: .max)
             out.key("cat"); out.append(jsonString: "stop")
             out.key("ph"); out.append(jsonString: "i")
             out.key("s"); out.append(jsonString: "g")
-            out.key("ts"); out.append(decimal: t)
+            out.key("ts"); appendMicroseconds(nanoseconds(t))
             ids(tid: 0)
             out.key("args"); args(e, event)
             out.endObject()
@@ -99,17 +136,109 @@ extension TraceEncoder {
         }
     }
 
-    /// `,\n{"name":"..."`
-    private func begin(name: UnsafeBufferPointer<UInt8>) {
+    /// An exit's slice and its phases. A blocking WFI's exit is charged after
+    /// the wait (the model's clock stands still until the wake), so it is drawn there.
+    private func exit(_ r: ExitRecord, _ e: TraceEvent, _ event: HypervisorEvent, tid: Int64) {
+        var start = r.time
+        if !waited.isEmpty, let w = waited.removeValue(forKey: r.vcpu), w.start == r.time { start &+= w.cycles }
+        var kind = r.kind
+        kind.withUTF8 { name in
+            begin(name: name, at: start, rank: Self.sliceRank(r.cycles))
+            out.key("cat"); out.append(jsonString: "exit")
+            out.key("ph"); out.append(jsonString: "X")
+            appendSpan(start, r.cycles)
+            ids(tid: tid)
+            out.key("args"); args(e, event)
+            out.endObject()
+        }
+        // The sender's exit starts when it made the IPI pending.
+        let sent = unsent.isEmpty ? [] : unsent.filter { $0.time == r.time && $0.target != r.vcpu }
+        if !unsent.isEmpty { unsent.removeAll { $0.time == r.time } }
+        for s in sent {
+            flow(nextFlow, end: false, tid: tid, at: start, rank: Self.sliceRank(r.cycles))
+            inbound[s.target, default: []].append(nextFlow)
+            nextFlow += 1
+        }
+        var at = start
+        for (p, name) in TraceEncoder.phaseNames.enumerated() where r.phaseCycles.indices.contains(p) {
+            let c = r.phaseCycles[p]
+            guard c > 0 else { continue }
+            // The phases are most of a Chrome trace: their constant parts go in whole.
+            encoder.piece(at, rank: Self.sliceRank(c))
+            out.append(",\n{\"name\":\"")
+            out.append(name)
+            out.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
+            let a = nanoseconds(at)
+            appendMicroseconds(a)
+            out.append(",\"dur\":")
+            appendMicroseconds(nanoseconds(at &+ c) &- a)
+            out.append(",\"pid\":1,\"tid\":")
+            out.append(decimal: tid)
+            out.append(",\"args\":{\"exit\":")
+            out.append(decimal: Int64(r.sequence))
+            out.append(",\"cycles\":")
+            out.append(decimal: c)
+            out.append("}}")
+            at &+= c
+        }
+    }
+
+    /// Ends the IRQ handlers still open (the run stopped in them), in vCPU order.
+    func finish(at t: UInt64? = nil) {
+        for (v, n) in openIRQs.sorted(by: { $0.key < $1.key }) {
+            for _ in 0..<n { handler(begins: false, tid: Int64(v), at: t ?? lastTime) }
+        }
+        openIRQs = [:]
+    }
+
+    /// Same time: an end, then a begin, then slices longest first (so each contains the next), then the rest.
+    static func sliceRank(_ cycles: UInt64) -> UInt64 { 2 &+ (UInt64.max / 2 &- min(cycles, UInt64.max / 4)) }
+
+    /// A wait in WFI as a slice, from the wait's start to the wake.
+    private func wait(_ e: TraceEvent, _ event: HypervisorEvent, tid: Int64, start: UInt64, cycles: UInt64) {
+        begin(name: "WFI", at: start, rank: Self.sliceRank(cycles))
+        out.key("cat"); out.append(jsonString: e.name)
+        out.key("ph"); out.append(jsonString: "X")
+        appendSpan(start, cycles)
+        ids(tid: tid)
+        out.key("args"); args(e, event)
+        out.endObject()
+    }
+
+    /// An IRQ handler's begin ("B") or end ("E").
+    private func handler(begins: Bool, tid: Int64, at t: UInt64) {
+        begin(name: "IRQ", at: t, rank: begins ? 1 : 0)
+        out.key("cat"); out.append(jsonString: "irq")
+        out.key("ph"); out.append(jsonString: begins ? "B" : "E")
+        out.key("ts"); appendMicroseconds(nanoseconds(t))
+        ids(tid: tid)
+        out.endObject()
+    }
+
+    /// A flow event, bound to the slice it comes right after (`rank`: that slice's).
+    private func flow(_ id: UInt64, end: Bool, tid: Int64, at t: UInt64, rank: UInt64) {
+        begin(name: "IPI", at: t, rank: rank)
+        out.key("cat"); out.append(jsonString: "ipi")
+        out.key("ph"); out.append(jsonString: end ? "f" : "s")
+        out.key("id"); out.append(decimal: id)
+        if end { out.key("bp"); out.append(jsonString: "e") }
+        out.key("ts"); appendMicroseconds(nanoseconds(t))
+        ids(tid: tid)
+        out.endObject()
+    }
+
+    /// `,\n{"name":"..."`, one event at `time`.
+    private func begin(name: UnsafeBufferPointer<UInt8>, at time: UInt64, rank: UInt64) {
+        encoder.piece(time, rank: rank)
         out.append(",\n")
         out.beginObject()
         out.key("name")
         out.append(jsonUTF8: name)
     }
 
-    private func begin(name: String) {
+    private func begin(name: String, at time: UInt64, rank: UInt64) {
         var name = name
-        name.withUTF8 { begin(name: $0) }
+        name.withUTF8 { begin(name: $0, at: time, rank: rank) }
     }
 
     /// `"pid":1,"tid":...`
@@ -124,36 +253,25 @@ extension TraceEncoder {
         if let pc = e.pc {
             out.key("pc"); out.append(jsonHex: pc)
         }
-        fields(event, phases: false)
-        out.endObject()
-    }
-
-    private func slice(name: UnsafeBufferPointer<UInt8>, category: StaticString, ts: UInt64, dur: UInt64, tid: Int64, args: () -> Void) {
-        begin(name: name)
-        out.key("cat"); out.append(jsonString: category)
-        out.key("ph"); out.append(jsonString: "X")
-        out.key("ts"); out.append(decimal: ts)
-        out.key("dur"); out.append(decimal: dur)
-        ids(tid: tid)
-        out.key("args"); args()
+        encoder.fields(event, phases: false)
         out.endObject()
     }
 
     private func instant(_ e: TraceEvent, _ event: HypervisorEvent, tid: Int64, ts: UInt64, name: String? = nil) {
-        begin(name: name ?? e.name.description)
+        begin(name: name ?? e.name.description, at: ts, rank: .max)
         out.key("cat"); out.append(jsonString: e.name)
         out.key("ph"); out.append(jsonString: "i")
         out.key("s"); out.append(jsonString: "t")
-        out.key("ts"); out.append(decimal: ts)
+        out.key("ts"); appendMicroseconds(nanoseconds(ts))
         ids(tid: tid)
         out.key("args"); args(e, event)
         out.endObject()
     }
 
     private func counter(_ name: String, ts: UInt64, _ values: [(StaticString, Bool)]) {
-        begin(name: name)
+        begin(name: name, at: ts, rank: .max)
         out.key("ph"); out.append(jsonString: "C")
-        out.key("ts"); out.append(decimal: ts)
+        out.key("ts"); appendMicroseconds(nanoseconds(ts))
         out.key("pid"); out.append(decimal: ChromeTraceFormatter.pid)
         out.key("args"); out.beginObject()
         for (k, v) in values {

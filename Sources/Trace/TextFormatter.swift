@@ -17,6 +17,7 @@ public enum TextFormatter {
 extension TraceEncoder {
     /// The text line of an event, with its newline.
     func textLine(_ e: TraceEvent, _ event: HypervisorEvent) {
+        piece(e.time)
         out.append(spaces: 12 - TraceBuffer.decimalDigits(e.time))
         out.append(decimal: e.time)
         if let v = e.vcpu {

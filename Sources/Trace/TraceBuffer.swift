@@ -81,13 +81,29 @@ final class TraceBuffer {
     func append(decimal v: UInt64) {
         let n = Self.decimalDigits(v)
         reserve(n)
-        var v = v, i = count + n
+        writeDigits(v, endingAt: count + n)
+        count += n
+    }
+
+    /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
+    func append(thousandths v: UInt64) {
+        let whole = v / 1000, n = Self.decimalDigits(whole)
+        reserve(n + 4)
+        writeDigits(whole, endingAt: count + n)
+        // "1fff", its leading 1 then overwritten by the point: the fraction zero-padded.
+        writeDigits(1000 + v % 1000, endingAt: count + n + 4)
+        storage[count + n] = 0x2E
+        count += n + 4
+    }
+
+    /// The decimal digits of `v`, the last just before `end`.
+    @inline(__always) private func writeDigits(_ v: UInt64, endingAt end: Int) {
+        var v = v, i = end
         repeat {
             i -= 1
             storage[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
             v /= 10
         } while v != 0
-        count += n
     }
 
     /// `String(v)` for a signed value.

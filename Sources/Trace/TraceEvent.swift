@@ -61,6 +61,8 @@ struct TraceEvent {
 /// repeats from exit to exit (an ESR's decoding) so it is made once.
 final class TraceEncoder {
     let out = TraceBuffer()
+    /// Where each event starts in `out`, for formats written in time order (`TimeOrder`).
+    var pieces: [TracePiece] = []
     /// `SyndromeDecoder.summary`, and `SyndromeDecoder.fields` as JSON bytes, by ESR.
     private var summaries: [UInt64: String] = [:]
     private var syndromes: [UInt64: [UInt8]] = [:]
@@ -99,6 +101,12 @@ final class TraceEncoder {
             scratch.append(" ipa=")
             scratch.append(hex: ipa)
         }
+    }
+
+    /// The next bytes written are one trace event, at `time`.
+    @inline(__always)
+    func piece(_ time: UInt64, rank: UInt64 = 0) {
+        pieces.append(TracePiece(time: time, rank: rank, start: out.count))
     }
 
     static func phaseCycles(_ r: ExitRecord, _ p: Int) -> UInt64 {

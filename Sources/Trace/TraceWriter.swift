@@ -39,6 +39,10 @@ public final class TraceWriter {
     /// Holds the buffered bytes (`encoder.out`).
     let encoder = TraceEncoder()
     var chrome: ChromeTraceFormatter?
+    /// Text and Chrome JSON are written in time order (jsonl as the events come).
+    var order: TimeOrder?
+    /// What is released in time order, for the sink.
+    private let ready = TraceBuffer()
     public private(set) var finished = false
     public private(set) var eventsWritten = 0
     /// `--trace-limit`: after this many events `onLimit` runs (the run is stopped there).
@@ -62,10 +66,11 @@ public final class TraceWriter {
         self.sink = sink
         self.close = close
         if format == .perfetto {
-            let c = ChromeTraceFormatter()
+            let c = ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif]))
             chrome = c
             encoder.out.append(string: c.header(profile: profile, mode: mode))
         }
+        order = format == .jsonl ? nil : TimeOrder()
     }
 
     /// A writer to the file at `path` (created or truncated now, so a bad path fails before the run).
@@ -95,22 +100,46 @@ public final class TraceWriter {
         switch format {
         case .text: encoder.textLine(e, event)
         case .jsonl: encoder.jsonLine(e, event)
-        case .perfetto: chrome!.write(e, event, encoder)
+        case .perfetto: chrome!.write(e, event)
         }
-        if encoder.out.count >= 1 << 16 { flush() }
+        if let order, let v = e.vcpu {
+            switch event {
+            case .hardware(_, _, .virtualInterrupt): break
+            case .psci(_, let t, let call): order.note(vcpu: v, time: t); order.power(call, at: t)
+            default: order.note(vcpu: v, time: e.time)
+            }
+        }
+        // Sorting again what stays staged: only once as much again has come.
+        if encoder.out.count >= max(1 << 16, 2 * (order?.keptBytes ?? 0)) { flush() }
     }
 
-    func flush() {
-        defer { encoder.out.removeAll() }
-        guard encoder.out.count > 0, writeError == nil else { return }
-        do { try sink(encoder.out.bytes) } catch { writeError = "\(error.localizedDescription)" }
+    /// Hands what is ready to the sink: in time order, what no later event can precede (`all`: everything).
+    func flush(all: Bool = false) {
+        if let order {
+            let everything = all || order.keptBytes >= TimeOrder.maxKeptBytes
+            order.release(encoder.out, &encoder.pieces, to: ready, before: everything ? nil : order.horizon)
+            write(ready)
+        } else {
+            write(encoder.out)
+        }
+    }
+
+    private func write(_ b: TraceBuffer) {
+        defer { b.removeAll() }
+        guard b.count > 0, writeError == nil else { return }
+        do { try sink(b.bytes) } catch { writeError = "\(error.localizedDescription)" }
     }
 
     /// Completes the file (the Chrome JSON's closing brackets) and closes it.
     public func finish() {
         guard !finished else { return }
-        if let chrome { encoder.out.append(string: chrome.footer) }
-        flush()
+        flush(all: true)
+        if let chrome {
+            chrome.finish()
+            flush(all: true)
+            ready.append(string: chrome.footer)
+            write(ready)
+        }
         finished = true
         close()
     }

@@ -17,6 +17,45 @@ final class TextTraceTests: XCTestCase {
         XCTAssertTrue(lines.last!.hasSuffix("guest exited (semihosting SYS_EXIT) with status 0"))
     }
 
+    func testTwoVCPUTextTraceTimesNeverGoBack() throws {
+        let text = try trace("smp", format: .text) { $0.cpus = 2 }
+        let lines = text.split(separator: "\n")
+        var last: UInt64 = 0
+        for line in lines {
+            let t = try XCTUnwrap(UInt64(line.split(separator: " ")[0]), String(line))
+            XCTAssertGreaterThanOrEqual(t, last, "virtual time goes forward: \(line)")
+            last = t
+        }
+        XCTAssertTrue(text.contains(" cpu1 wfi-block ") && text.contains(" cpu0 wfi-block "), "both vCPUs wait")
+        XCTAssertTrue(lines.last!.contains(" stop "))
+        XCTAssertEqual(text, try trace("smp", format: .text) { $0.cpus = 2 }, "the same run, the same bytes")
+    }
+
+    /// Each vCPU runs ahead on its own clock for a slice, as the scheduler
+    /// lets it: the lines are released in time order across many releases.
+    func testLinesAreReleasedInTimeOrderAsEveryVCPUsClockPassesThem() throws {
+        var out = ""
+        let w = TraceWriter(format: .text, sink: { out += $0 })
+        w.record(.psci(vcpu: 0, time: 5, call: "CPU_ON cpu1 entry=0x40080000 context=0x0"))
+        var clock: [UInt64] = [5, 5]
+        var sent: [UInt64] = []
+        for slice in 0..<40 {
+            let v = slice % 2
+            for _ in 0..<500 {
+                clock[v] += UInt64(3 + 4 * v)
+                w.record(.note(vcpu: v, time: clock[v], "step"))
+                sent.append(clock[v])
+            }
+        }
+        w.record(.psci(vcpu: 1, time: clock[1], call: "CPU_OFF cpu1"))
+        XCTAssertNotEqual(sent, sent.sorted(), "the events come out of order")
+        XCTAssertGreaterThan(out.utf8.count, 0, "lines are released before the end")
+        w.finish()
+        let times = out.split(separator: "\n").map { UInt64($0.split(separator: " ")[0])! }
+        XCTAssertEqual(times.count, sent.count + 2)
+        XCTAssertEqual(times, times.sorted())
+    }
+
     func testTrappedMSRIsDecodedAsAssemblerWithItsRegister() throws {
         let text = try trace("tracing", format: .text)
         let sys = try XCTUnwrap(text.split(separator: "\n").first { $0.contains(" exit ") && $0.contains("SYS64") })

@@ -1,0 +1,76 @@
+/// One trace event's bytes in a staging buffer, from `start` to the next
+/// piece's start, with where it goes in time: by `time`, then `rank`
+/// (Chrome: an end before a begin before the longer slice), then as written.
+struct TracePiece {
+    var time: UInt64
+    var rank: UInt64
+    var start: Int
+}
+
+/// Puts a trace's events in time order. Events do not come in it: each vCPU
+/// runs ahead on its own clock for a slice, and a woken vCPU's wait and WFI
+/// exit are told when it wakes. Each vCPU's own events come in order, so an
+/// event earlier than every vCPU's latest can no longer be overtaken: those
+/// are released, sorted; the rest wait for the next release.
+final class TimeOrder {
+    /// Each vCPU's latest own time (a virtual interrupt is stamped with its sender's: not counted).
+    private var latest: [UInt64?] = []
+    private let kept = TraceBuffer()
+    /// The bytes still staged after the last release.
+    private(set) var keptBytes = 0
+    /// Beyond this, everything is released, in order within what was staged.
+    static let maxKeptBytes = 1 << 26
+
+    @inline(__always)
+    func note(vcpu: Int, time: UInt64) {
+        guard vcpu >= 0 else { return }
+        if vcpu < latest.count, let t = latest[vcpu], t >= time { return }
+        set(vcpu, time)
+    }
+
+    private func set(_ vcpu: Int, _ time: UInt64?) {
+        if vcpu >= latest.count { latest += Array(repeating: nil, count: vcpu + 1 - latest.count) }
+        latest[vcpu] = time
+    }
+
+    /// PSCI turned a vCPU on (its events start at the caller's time) or off (it has no more).
+    /// ("CPU_ON cpu1 entry=...", "SMC CPU_OFF cpu1": PowerStateCoordination's and EntryAtEL2's words.)
+    func power(_ call: String, at time: UInt64) {
+        let said = call.hasPrefix("SMC ") ? call.dropFirst(4) : call[...]
+        for (verb, on) in [("CPU_ON cpu", true), ("CPU_OFF cpu", false)] where said.hasPrefix(verb) {
+            guard let v = Int(said.dropFirst(verb.count).prefix { $0.isNumber }), v < 4096 else { continue }
+            set(v, on ? min((v < latest.count ? latest[v] : nil) ?? time, time) : nil)
+        }
+    }
+
+    /// No event yet to come is earlier than this.
+    var horizon: UInt64 { latest.compactMap { $0 }.min() ?? 0 }
+
+    /// Moves the bytes before the first piece, and the pieces earlier than
+    /// `before` (every piece when nil) sorted, from `staged` to `ready`.
+    func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) {
+        let bytes = staged.bytes
+        let starts = pieces.map(\.start) + [bytes.count]
+        func end(_ i: Int) -> Int { starts[i + 1] }
+        ready.append(UnsafeBufferPointer(rebasing: bytes[0..<(pieces.first?.start ?? bytes.count)]))
+        let order = pieces.indices.sorted {
+            let (a, b) = (pieces[$0], pieces[$1])
+            return (a.time, a.rank, $0) < (b.time, b.rank, $1)
+        }
+        var left: [Int] = []
+        for i in order {
+            if let before, pieces[i].time >= before { left.append(i); continue }
+            ready.append(UnsafeBufferPointer(rebasing: bytes[pieces[i].start..<end(i)]))
+        }
+        kept.removeAll()
+        var rest: [TracePiece] = []
+        for i in left.sorted() {
+            rest.append(TracePiece(time: pieces[i].time, rank: pieces[i].rank, start: kept.count))
+            kept.append(UnsafeBufferPointer(rebasing: bytes[pieces[i].start..<end(i)]))
+        }
+        staged.removeAll()
+        staged.append(kept.bytes)
+        pieces = rest
+        keptBytes = kept.count
+    }
+}

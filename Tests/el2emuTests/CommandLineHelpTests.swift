@@ -20,7 +20,8 @@ final class CommandLineHelpTests: XCTestCase {
     func testAMistypedGuestNameSuggestsTheNearestAndListsThemAll() throws {
         let r = try EL2EmuCommand.run(["run", "--guest", "daifmsk"])
         XCTAssertEqual(r.status, 64)
-        XCTAssertTrue(r.stderr.contains("no firmware guest named 'daifmsk': did you mean 'daifmask'? the guests are daifloop, daifmask,"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("no firmware guest named 'daifmsk': did you mean 'daifmask'? the guests are "), r.stderr)
+        XCTAssertTrue(r.stderr.contains(" daifloop, daifmask, "), r.stderr)
         XCTAssertFalse(r.stderr.contains("Usage:"), "a bad file or name is not a usage error")
     }
 

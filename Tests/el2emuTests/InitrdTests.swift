@@ -73,7 +73,7 @@ final class InitrdTests: XCTestCase {
         let kernel = try image(imageSize: 0x20_0000)
         func refused(_ args: [String], _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
             let r = try EL2EmuCommand.run(args)
-            XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+            XCTAssertEqual(r.status, 64, r.stderr, file: file, line: line)
             XCTAssertTrue(r.stderr.contains(message), r.stderr, file: file, line: line)
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr, file: file, line: line)
             XCTAssertEqual(r.stdout, "", file: file, line: line)

@@ -57,7 +57,7 @@ struct Run: ParsableCommand {
         debugger?.finish(result.reason)
         if stats {
             let s = RunStatistics(ledger: result.vm.ledger, mode: config.mode.rawValue)
-            print(json ? s.json.serialized : StatisticsTable.render(s))
+            print(json ? s.json.serialized : StatisticsTable.render(s) + "\n\n" + result.vm.tvm.summary)
         }
         writeStandardError("el2emu: \(result.reason)\n")
         if reportRSS { writeStandardError("el2emu: peak RSS \(peakResidentKiB()) KiB\n") }

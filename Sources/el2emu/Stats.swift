@@ -19,7 +19,7 @@ struct Stats: ParsableCommand {
         let config = try guest.configuration(mode: parseMode(mode))
         let result = try GuestRun.start(guest, config: config, trace: nil, console: writeStandardError)
         let s = RunStatistics(ledger: result.vm.ledger, mode: config.mode.rawValue)
-        print(json ? s.json.serialized : StatisticsTable.render(s))
+        print(json ? s.json.serialized : StatisticsTable.render(s) + "\n\n" + result.vm.tvm.summary)
         writeStandardError("el2emu: \(result.reason)\n")
         if result.reason.exitStatus != 0 { throw ExitCode(result.reason.exitStatus) }
     }

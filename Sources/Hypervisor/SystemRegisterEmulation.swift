@@ -55,6 +55,7 @@ extension VirtualMachine {
             return true
         }
         if r.isVirtualMemoryControl {
+            tvm.trappedWrites += 1
             let wasEnabled = cachesEnabled(vcpu)
             vcpu.setSysreg(r, v)
             toggleCache(vcpu, wasEnabled: wasEnabled)

@@ -22,6 +22,8 @@ public final class VirtualMachine {
     public var console: ((String) -> Void)?
     /// The status SYSTEM_OFF reports: 0, or a kvm-unit-tests `EXIT: STATUS=n` line's n>>1.
     var exitStatusAtPowerOff: Int32 = 0
+    /// What the TVM toggle did (CacheToggle.swift), for the statistics.
+    public internal(set) var tvm = TVMLog()
     var running: VCPU?
     /// The emulated distributor and redistributors' state (GICv3.swift).
     var gic = GICState(cpus: 1)

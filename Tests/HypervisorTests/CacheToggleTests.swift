@@ -23,6 +23,8 @@ final class CacheToggleTests: XCTestCase {
             XCTAssertEqual(contextidr.count, 4, "\(mode): three before the caches are on, one after set/way: \(traps)")
             XCTAssertTrue(contextidr.prefix(3).allSatisfy { $0 < sctlrOn }, "\(mode): \(traps)")
             XCTAssertTrue(contextidr.last! > setWay, "\(mode): \(traps)")
+            XCTAssertEqual(run.vm.tvm.trappedWrites, traps.filter { $0.hasPrefix("SYS64 MSR ") && !$0.contains("ICC_") }.count, "\(mode)")
+            XCTAssertEqual(run.vm.tvm.changes.map { $0.components(separatedBy: " at cycle").first! }, ["cpu0 off", "cpu0 on", "cpu0 off"], "\(mode)")
             // The trapped write after set/way finds the caches on: off again, as KVM does.
             XCTAssertEqual(notes(run), ["kvm_toggle_cache: MMU and caches on: TVM off", "kvm_set_way_flush: set/way operation: TVM on",
                                         "kvm_toggle_cache: MMU and caches on: TVM off"], "\(mode)")

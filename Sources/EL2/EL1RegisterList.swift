@@ -16,6 +16,8 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
     let bankedSP: UInt32
     /// Some encoding that E2H sends to an EL2 register when accessed from EL2.
     let redirectable: Bool
+    /// The bit of MDSCR_EL1's entry (0 if none): the model holds it, not Unicorn (DebugRegisters.swift).
+    let mdscrBit: UInt32
     let batch: SystemRegisterBatch
 
     public init(_ registers: [SystemRegister]) {
@@ -46,6 +48,7 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
         self.known.initialize(from: known, count: known.count)
         self.bankedSP = banked
         self.redirectable = redirectable
+        mdscrBit = el1.firstIndex(of: .MDSCR_EL1).map { 1 << UInt32($0) } ?? 0
         batch = SystemRegisterBatch(el1.map(SystemRegisterID.init))
     }
 
@@ -77,6 +80,7 @@ extension Processor {
         missing &= ~banked
         guard missing != 0 else { return }
         engine.read(list.batch, selected: missing, into: values)
+        if missing & list.mdscrBit != 0 { values[list.mdscrBit.trailingZeroBitCount] = debug.mdscr }
         var m = missing, learned = knownMask
         while m != 0 {
             let i = m.trailingZeroBitCount
@@ -114,6 +118,11 @@ extension Processor {
             writeBankedSP(list.el1[i], values[i])
         }
         changed &= ~banked
+        if changed & list.mdscrBit != 0 {
+            changed &= ~list.mdscrBit
+            debug.mdscr = values[list.mdscrBit.trailingZeroBitCount] & 0xFFFF_FFFF
+            armDebugEvents()
+        }
         if changed != 0 { engine.write(list.batch, selected: changed, from: values) }
     }
 }

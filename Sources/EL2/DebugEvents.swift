@@ -16,6 +16,9 @@ extension Processor {
     func armDebugEvents() {
         let unlocked = !debug.osLock && !debug.doubleLock
         let mde = unlocked && debug.mdscr & SelfHostedDebug.mde != 0
+        // The common case, nothing armed before or after (a world switch's MDSCR_EL1 write): no work.
+        if !mde && !(unlocked && debug.mdscr & SelfHostedDebug.ss != 0)
+            && debug.breakpointHooks.isEmpty && debug.everyInstructionHook == nil { return }
         var addresses = Set<UInt64>()
         var watching = false
         if mde {

@@ -14,6 +14,12 @@ public enum ExceptionClass: UInt8, Sendable, CustomStringConvertible {
     case dataAbortCurrentEL = 0x25
     case spAlignment = 0x26
     case serror = 0x2F
+    case breakpointLowerEL = 0x30
+    case breakpointCurrentEL = 0x31
+    case softwareStepLowerEL = 0x32
+    case softwareStepCurrentEL = 0x33
+    case watchpointLowerEL = 0x34
+    case watchpointCurrentEL = 0x35
     case brk64 = 0x3C
 
     /// Linux's ESR_ELx_EC_* short name.
@@ -33,6 +39,12 @@ public enum ExceptionClass: UInt8, Sendable, CustomStringConvertible {
         case .dataAbortCurrentEL: return "DABT_CUR"
         case .spAlignment: return "SP_ALIGN"
         case .serror: return "SERROR"
+        case .breakpointLowerEL: return "BREAKPT_LOW"
+        case .breakpointCurrentEL: return "BREAKPT_CUR"
+        case .softwareStepLowerEL: return "SOFTSTP_LOW"
+        case .softwareStepCurrentEL: return "SOFTSTP_CUR"
+        case .watchpointLowerEL: return "WATCHPT_LOW"
+        case .watchpointCurrentEL: return "WATCHPT_CUR"
         case .brk64: return "BRK64"
         }
     }

@@ -46,6 +46,9 @@ extension SystemRegister {
     @inlinable public static var TPIDR_EL1: SystemRegister { SystemRegister(3, 0, 13, 0, 4) }
     @inlinable public static var CNTKCTL_EL1: SystemRegister { SystemRegister(3, 0, 14, 1, 0) }
     @inlinable public static var MDSCR_EL1: SystemRegister { SystemRegister(2, 0, 0, 2, 2) }
+    @inlinable public static var OSLAR_EL1: SystemRegister { SystemRegister(2, 0, 1, 0, 4) }
+    @inlinable public static var OSLSR_EL1: SystemRegister { SystemRegister(2, 0, 1, 1, 4) }
+    @inlinable public static var OSDLR_EL1: SystemRegister { SystemRegister(2, 0, 1, 3, 4) }
     @inlinable public static var TPIDR_EL0: SystemRegister { SystemRegister(3, 3, 13, 0, 2) }
     @inlinable public static var TPIDRRO_EL0: SystemRegister { SystemRegister(3, 3, 13, 0, 3) }
     @inlinable public static var CURRENTEL: SystemRegister { SystemRegister(3, 0, 4, 2, 2) }

@@ -71,6 +71,7 @@ extension Processor {
         if r == .MIDR_EL1 && !runsGuestEL2Code { return el2.vpidr }
         if r == .MPIDR_EL1 && !runsGuestEL2Code { return el2.vmpidr }
         if r == .SP_EL0 || r == .SP_EL1 { return readBankedSP(r) }
+        if r.op0 == 2, let v = debugStateRead(r) { return v }
         if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 4) {
             return timer.read(r, clock: clock, cntvoff: el2.cntvoff)
         }

@@ -18,6 +18,8 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
     let regime: UInt32
     /// Some encoding that E2H sends to an EL2 register when accessed from EL2.
     let redirectable: Bool
+    /// The bit of MDSCR_EL1's entry (0 if none): the model holds it, not Unicorn (DebugRegisters.swift).
+    let mdscrBit: UInt32
     let batch: SystemRegisterBatch
 
     public init(_ registers: [SystemRegister]) {
@@ -50,6 +52,7 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
         self.bankedSP = banked
         self.regime = regime
         self.redirectable = redirectable
+        mdscrBit = el1.firstIndex(of: .MDSCR_EL1).map { 1 << UInt32($0) } ?? 0
         batch = SystemRegisterBatch(el1.map(SystemRegisterID.init))
     }
 
@@ -81,6 +84,7 @@ extension Processor {
         missing &= ~banked
         guard missing != 0 else { return }
         engine.read(list.batch, selected: missing, into: values)
+        if missing & list.mdscrBit != 0 { values[list.mdscrBit.trailingZeroBitCount] = debug.mdscr }
         var m = missing, learned = knownMask
         while m != 0 {
             let i = m.trailingZeroBitCount
@@ -118,6 +122,11 @@ extension Processor {
             writeBankedSP(list.el1[i], values[i])
         }
         changed &= ~banked
+        if changed & list.mdscrBit != 0 {
+            changed &= ~list.mdscrBit
+            debug.mdscr = values[list.mdscrBit.trailingZeroBitCount] & 0xFFFF_FFFF
+            armDebugEvents()
+        }
         if changed & list.regime != 0 { stage1RegimeDirty = true }
         if changed != 0 { engine.write(list.batch, selected: changed, from: values) }
     }

@@ -100,7 +100,9 @@ extension Processor {
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
         gprsKnown = false
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
-        engine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate))
+        // PSTATE.SS is the model's (DebugRegisters.swift); entry clears it.
+        engine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate) | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0))
+        debug.pstateSS = false
         if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }
         if let far { engine.write(SystemRegisterID(.FAR_EL1), far) }
         setPSTATE(ProcessorState.entry(to: .el1h).raw)

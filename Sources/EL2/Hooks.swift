@@ -118,7 +118,7 @@ extension Processor {
         }
         // An EL1 register (op1 != 3) the model would trap or serve is UNDEFINED
         // at EL0, before any EL2 trap: left to QEMU, which raises that.
-        if r.op1 != 3 && (trapped || isGIC || isRead && (r == .MIDR_EL1 || r == .MPIDR_EL1))
+        if r.op1 != 3 && (trapped || isGIC || r.op0 == 2 || isRead && (r == .MIDR_EL1 || r == .MPIDR_EL1))
             && pstate().exceptionLevel == 0 { return false }
         if trapped {
             takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)

@@ -125,6 +125,8 @@ public final class Processor {
     var interruptHook: Engine.Handle?
     /// DBGBVR/BCR/WVR/WCR<n>_EL1, held here, not in Unicorn (DebugRegisters.swift).
     var debugRegisters = [UInt64](repeating: 0, count: 64)
+    /// MDSCR_EL1, the OS lock, PSTATE.SS and the debug hooks armed (DebugRegisters.swift).
+    var debug = SelfHostedDebug()
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
     /// End of the scheduler's current time slice (virtual cycles).
@@ -288,7 +290,7 @@ public final class Processor {
             count(.sysregReadEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
             if known >= 0 && el1KnownMask & (1 << UInt32(known)) != 0 { return el1Known[known] }
-            let v = engine.read(SystemRegisterID(reg)) ?? 0
+            let v = reg == .MDSCR_EL1 ? debug.mdscr : engine.read(SystemRegisterID(reg)) ?? 0
             if known >= 0 { el1Known[known] = v; el1KnownMask |= 1 << UInt32(known) }
             return v
         case .gic(let reg):
@@ -322,6 +324,8 @@ public final class Processor {
                 el1Known[known] = v
                 el1KnownMask |= 1 << UInt32(known)
             }
+            // MDSCR_EL1 is the model's (DebugRegisters.swift).
+            if reg == .MDSCR_EL1 { debug.mdscr = v & 0xFFFF_FFFF; armDebugEvents(); return }
             if reg.changesTranslationRegime { stage1RegimeDirty = true }
             engine.write(SystemRegisterID(reg), v)
         case .gic(let reg):

@@ -57,6 +57,11 @@ extension Processor {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }
             }
+            if debug.flushPending {
+                debug.flushPending = false
+                engine.flushTranslations()
+                if stopReason == nil && !parked && !sliceExpired { continue }
+            }
             if stopReason != nil { break }
             if parked { return .parked }
             if sliceExpired { sliceExpired = false; return .sliceEnded }

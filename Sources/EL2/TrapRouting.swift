@@ -13,6 +13,8 @@ extension Processor {
         if isRead && hcr.contains(.TID1) && (r == .REVIDR_EL1 || r == SystemRegister(3, 1, 0, 0, 7)) { return true }
         if hcr.contains(.TID2) && (r == .CTR_EL0 || r == .CCSIDR_EL1 || r == .CLIDR_EL1 || r == .CSSELR_EL1) { return true }
         if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
+        // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
+        if r.op0 == 2 && el2.mdcr & (Processor.mdcrTDE | (r.crn == 0 ? Processor.mdcrTDA : Processor.mdcrTDOSA)) != 0 { return true }
         if hcr.contains(.TIDCP) && r.op0 == 3 && (r.crn == 11 || r.crn == 15) { return true }
         // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
         if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {
@@ -45,7 +47,7 @@ extension Processor {
         }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }
         if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 { return vgic.read(r) }
-        if let slot = Processor.debugRegisterSlot(r) { return debugRegisters[slot] }
+        if r.op0 == 2 { return debugStateRead(r) }
         return nil
     }
 
@@ -60,10 +62,7 @@ extension Processor {
             updateVirtualInterruptLines()
             return true
         }
-        if let slot = Processor.debugRegisterSlot(r) {
-            debugRegisters[slot] = v
-            return true
-        }
+        if r.op0 == 2 { return debugStateWrite(r, v) }
         return false
     }
 }

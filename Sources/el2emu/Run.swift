@@ -57,9 +57,7 @@ struct Run: ParsableCommand {
         debugger?.finish(result.reason)
         if let recorder {
             let s = RunStatistics(recorder, mode: config.mode.rawValue, profile: config.profile.name)
-            print(json ? s.json.serialized : StatisticsTable.render(s) + "
-
-" + result.vm.tvm.summary)
+            print(json ? s.json.serialized : StatisticsTable.render(s) + "\n\n" + result.vm.tvm.summary)
         }
         writeStandardError("el2emu: \(result.reason)\n")
         if reportRSS { writeStandardError("el2emu: peak RSS \(peakResidentKiB()) KiB\n") }

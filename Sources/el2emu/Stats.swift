@@ -40,9 +40,7 @@ struct Stats: ParsableCommand {
         var recorder: StatisticsRecorder?
         let result = try GuestRun.start(guest, config: config, trace: nil, console: writeStandardError) { recorder = StatisticsRecorder.attached(to: $0) }
         let s = RunStatistics(recorder!, mode: config.mode.rawValue, profile: config.profile.name, vcpu: vcpu, key: key)
-        print(json ? s.json.serialized : StatisticsTable.render(s, event: event) + "
-
-" + result.vm.tvm.summary)
+        print(json ? s.json.serialized : StatisticsTable.render(s, event: event) + "\n\n" + result.vm.tvm.summary)
         writeStandardError("el2emu: \(result.reason)\n")
         if result.reason.exitStatus != 0 { throw ExitCode(result.reason.exitStatus) }
     }

@@ -55,4 +55,29 @@ final class TrapRoutingDecisionTests: XCTestCase {
         XCTAssertFalse(p.systemInstructionTrapsToEL2(SystemRegister(1, 0, 7, 6, 2)), "DC ISW without TSW")
         XCTAssertFalse(p.systemInstructionTrapsToEL2(SystemRegister(1, 4, 8, 7, 4)), "TLBI ALLE1 is EL2's: UNDEFINED at EL1, not trapped")
     }
+
+    /// MDCR_EL2.TDA traps the breakpoint/watchpoint registers and MDSCR_EL1,
+    /// TDOSA the OS lock registers; TDE implies both and routes debug exceptions to EL2.
+    func testMDCRTrapsDebugRegistersAndTDERoutesDebugExceptions() throws {
+        let p = try processor([])
+        let bvr0 = SystemRegister(2, 0, 0, 0, 4)
+        XCTAssertFalse(p.trapsToEL2(bvr0, isRead: false))
+        XCTAssertFalse(p.debugRoutedToEL2)
+        p.el2.mdcr = Processor.mdcrTDA
+        XCTAssertTrue(p.trapsToEL2(bvr0, isRead: false), "DBGBVR0_EL1 under TDA")
+        XCTAssertTrue(p.trapsToEL2(.MDSCR_EL1, isRead: true), "MDSCR_EL1 under TDA")
+        XCTAssertFalse(p.trapsToEL2(.OSLAR_EL1, isRead: false), "OSLAR_EL1 is TDOSA's")
+        p.el2.mdcr = Processor.mdcrTDOSA
+        XCTAssertTrue(p.trapsToEL2(.OSLAR_EL1, isRead: false))
+        XCTAssertTrue(p.trapsToEL2(.OSLSR_EL1, isRead: true))
+        XCTAssertFalse(p.trapsToEL2(.MDSCR_EL1, isRead: false))
+        p.el2.mdcr = Processor.mdcrTDE
+        XCTAssertTrue(p.trapsToEL2(bvr0, isRead: true) && p.trapsToEL2(.OSDLR_EL1, isRead: false))
+        XCTAssertTrue(p.debugRoutedToEL2)
+        // Routed to EL2, debug exceptions from EL1 ignore MDSCR_EL1.KDE and PSTATE.D (not the OS lock).
+        p.debug.osLock = false
+        XCTAssertTrue(p.debugExceptionsEnabled(.el1hMasked))
+        p.debug.osLock = true
+        XCTAssertFalse(p.debugExceptionsEnabled(.el1hMasked))
+    }
 }

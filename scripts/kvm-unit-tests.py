@@ -28,7 +28,7 @@ EXTRA = """
 file = pl031.flat
 [sieve]
 file = sieve.flat
-timeout = 90
+timeout = 30
 [spinlock-test]
 file = spinlock-test.flat
 smp = 4

@@ -47,7 +47,8 @@ extension Processor {
 
     /// The system registers a debugger is shown: the EL1 context and ID
     /// registers, the timers, the EL2 register file and the vGIC's ICH_*
-    /// (no ICC_*: reading ICC_IAR1_EL1 would acknowledge an interrupt).
+    /// (no ICC_*: reading ICC_IAR1_EL1 would acknowledge an interrupt, so
+    /// `debugSystemRegister` never reaches hardwareRead's CPU-interface path).
     public static let debugSystemRegisters: [SystemRegister] = SystemRegister.el1Context + [
         .SP_EL0, .MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .CSSELR_EL1, .MIDR_EL1, .MPIDR_EL1,
         .ID_AA64PFR0_EL1, .ID_AA64DFR0_EL1, .ID_AA64ISAR0_EL1, .ID_AA64MMFR0_EL1, .ID_AA64MMFR1_EL1, .CTR_EL0,
@@ -67,15 +68,13 @@ extension Processor {
             if EL2Registers.redirects.contains(where: { $0.0 == r }) { return g.el1Registers[r] ?? 0 }
         }
         if let v = el2[r] { return v }
-        // What EL1 code reads: the virtualized IDs (Arm ARM D19.2, MIDR_EL1/MPIDR_EL1).
-        if r == .MIDR_EL1 && !runsGuestEL2Code { return el2.vpidr }
-        if r == .MPIDR_EL1 && !runsGuestEL2Code { return el2.vmpidr }
         if r == .SP_EL0 || r == .SP_EL1 { return readBankedSP(r) }
-        if r.op0 == 2, let v = debugStateRead(r) { return v }
-        if r.op0 == 3 && r.crn == 14 && (r.op1 == 3 || r.op1 == 4) {
-            return timer.read(r, clock: clock, cntvoff: el2.cntvoff)
-        }
-        if r.isEL2 && r.crn == 12 { return vgic.read(r) }
+        // What EL1 code reads of the registers the hardware serves (the virtualized
+        // MIDR/MPIDR, timers, debug state); a guest's own EL2 code reads the PE's IDs.
+        let ownID = runsGuestEL2Code && (r == .MIDR_EL1 || r == .MPIDR_EL1)
+        if !ownID, let v = hardwareRead(r) { return v }
+        if r.isEL2 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }   // CNTHP_*
+        if r.isEL2 && r.crn == 12 { return vgic.read(r) }                                        // ICH_*
         return engine.read(SystemRegisterID(r))
     }
 

@@ -22,9 +22,7 @@ extension Processor {
         var addresses = Set<UInt64>()
         var watching = false
         if mde {
-            for n in 0..<16 where debugBCR(n) & 1 != 0 && (debugBCR(n) >> 20) & 0xF == 0 {
-                addresses.insert(debugBVR(n) & ~3)
-            }
+            for n in 0..<16 where addressBreakpointEnabled(n) { addresses.insert(debugBVR(n) & ~3) }
             watching = (0..<16).contains { debugWCR($0) & 1 != 0 }
         }
         for (a, h) in debug.breakpointHooks where !addresses.contains(a) {
@@ -70,6 +68,12 @@ extension Processor {
         ownEL2 == nil && (el2.mdcr & Processor.mdcrTDE != 0 || el2.hcr.contains(.TGE))
     }
 
+    /// Is breakpoint `n` enabled (DBGBCR.E) as an address match (BT = 0), the only kind modelled?
+    private func addressBreakpointEnabled(_ n: Int) -> Bool {
+        let bcr = debugBCR(n)
+        return bcr & 1 != 0 && (bcr >> 20) & 0xF == 0
+    }
+
     /// Does an enabled breakpoint or watchpoint's PMC/PAC field [2:1] select this EL?
     private func privilegeMatches(_ control: UInt64, el: Int) -> Bool {
         let pmc = (control >> 1) & 3
@@ -82,8 +86,7 @@ extension Processor {
         guard debugExceptionsEnabled(pstate) else { return }
         let el = pstate.exceptionLevel
         let hit = (0..<16).contains { n in
-            let bcr = debugBCR(n)
-            return bcr & 1 != 0 && (bcr >> 20) & 0xF == 0 && debugBVR(n) & ~3 == pc && privilegeMatches(bcr, el: el)
+            addressBreakpointEnabled(n) && debugBVR(n) & ~3 == pc && privilegeMatches(debugBCR(n), el: el)
         }
         guard hit else { return }
         // ISS: IFSC 0x22 (debug exception).
@@ -118,8 +121,7 @@ extension Processor {
         }
         guard enabled, debug.mdscr & SelfHostedDebug.mde != 0, let word, let ls = LoadStore(word) else { return }
         let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
-        let size = UInt64(ls.size * (ls.isPair ? 2 : 1))
-        guard let far = watchpointHit(va, size: size, isLoad: ls.isLoad, el: el) else { return }
+        guard let far = watchpointHit(va, size: UInt64(ls.totalBytes), isLoad: ls.isLoad, el: el) else { return }
         // ISS: WnR [6], DFSC 0x22.
         takeDebugException(lower: .watchpointLowerEL, current: .watchpointCurrentEL,
                            iss: (ls.isLoad ? 0 : 1 << 6) | 0x22, pc: pc, el: el, far: far)

@@ -21,10 +21,18 @@ final class PL011: Device {
     var receiveFIFO: [UInt8] = []
     var nextInput = 0
     var lastArrival: UInt64 = 0
-    /// Input arrives only while the guest has the receive interrupt unmasked
-    /// (the port is open): Linux's driver drains the FIFO as it starts the
-    /// port, so what came before would be lost, as on a real line.
+    /// Input arrives only once the guest listens (the port is open): it
+    /// unmasks the receive interrupt, or it polls for input. Linux's driver
+    /// drains the FIFO as it starts the port, so what came before would be
+    /// lost, as on a real line.
     var receiving = false
+    /// UARTFR reads in a row with nothing transmitted or read in between.
+    /// A console writer reads it at most twice per byte it sends (TXFF before,
+    /// BUSY after); a guest reading it more often without sending anything is
+    /// waiting for RXFE to clear: polling for input, as kvm-unit-tests'
+    /// getchar does with the receive interrupt masked.
+    var statusReadsInARow = 0
+    static let pollingReads = 3
     let interruptLine: Int? = 33
 
     /// RXRIS and RTRIS (bits 4, 6): while the receive FIFO holds data, as the
@@ -82,9 +90,12 @@ final class PL011: Device {
     func read(offset: UInt64, size: Int) -> UInt64 {
         switch offset {
         case 0x00:
+            statusReadsInARow = 0
             receive()
             return receiveFIFO.isEmpty ? 0 : UInt64(receiveFIFO.removeFirst())
         case 0x18:
+            statusReadsInARow += 1
+            if statusReadsInARow >= PL011.pollingReads { startReceiving() }
             receive()
             // TXFE, RXFF, RXFE.
             return 0x80 | (receiveFIFO.count >= depth ? 0x40 : 0) | (receiveFIFO.isEmpty ? 0x10 : 0)
@@ -101,6 +112,7 @@ final class PL011: Device {
     func servedInKernel(offset: UInt64) -> Bool { false }
 
     func write(offset: UInt64, size: Int, value: UInt64) {
+        statusReadsInARow = 0
         switch offset {
         case 0x00: transmit([UInt8(truncatingIfNeeded: value)])
         case 0x2C: lineControl = value & 0xFF

@@ -37,6 +37,17 @@ final class ConsoleInputTests: XCTestCase {
         XCTAssertEqual(traces[0], traces[1], "the same input gives the same trace")
     }
 
+    /// kvm-unit-tests' "press a key" migration tests poll UARTFR with the
+    /// receive interrupt masked: polling opens the line, as unmasking does.
+    func testPolledInputReachesAGuestWithTheInterruptMasked() throws {
+        for mode in ["nvhe", "vhe"] {
+            let r = try run(["run", "--guest", "uartpoll", "--mode", mode, "--max-insns", "50000000"], stdin: "k")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("press a key\nkey: k\n"), r.stdout)
+            XCTAssertTrue(r.stdout.contains("PASS the FIFO is empty after the one byte"), r.stdout)
+        }
+    }
+
     func testSerialWritesTheConsoleToAFile() throws {
         let serial = EL2EmuCommand.scratch("serial.txt")
         let r = try run(["run", "--guest", "uartecho", "--serial", serial.path, "--max-insns", "50000000"], stdin: "to a file\n")

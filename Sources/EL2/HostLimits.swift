@@ -9,6 +9,9 @@ public enum HostStop {
     /// The signal the host received (0: none); set from a signal source on
     /// another thread, read by every PE's host check.
     public static let signal = Atomic<Int32>(0)
+    /// The console's user quit (Ctrl-A X), set from the console's reader
+    /// thread; a PE stops at its next host check, as for a signal.
+    public static let consoleQuit = Atomic<Bool>(false)
     /// When the host began the run, if it says so (`markStart`): `--timeout`
     /// then counts from there, loading included; else from the PE's start.
     nonisolated(unsafe) static var start: UInt64 = 0
@@ -47,6 +50,8 @@ extension Processor {
         let s = HostStop.signal.load(ordering: .relaxed)
         if s != 0 {
             requestStop(.hostSignal(s))
+        } else if HostStop.consoleQuit.load(ordering: .relaxed) {
+            requestStop(.guestExit(status: 0, how: "Ctrl-A X on the console"))
         } else if hostDeadline != .max, monotonicNanoseconds() >= hostDeadline {
             requestStop(.wallClockTimeout(seconds: hostTimeoutSeconds))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import EL2
 import Hypervisor
 #if canImport(Glibc)
 import Glibc
@@ -26,7 +27,7 @@ final class HostConsole {
             }
         }
         vm.consoleInput = input
-        Thread { [unowned vm] in
+        Thread {
             var escape = false
             var buffer = [UInt8](repeating: 0, count: 256)
             while true {
@@ -38,7 +39,7 @@ final class HostConsole {
                         escape = false
                         if b == UInt8(ascii: "x") || b == UInt8(ascii: "X") {
                             input.end()
-                            vm.requestStop(.guestExit(status: 0, how: "Ctrl-A X on the console"))
+                            HostStop.consoleQuit.store(true, ordering: .relaxed)   // the PE stops itself: no cross-thread call into it
                             return
                         }
                         keys += b == 1 ? [1] : [1, b]

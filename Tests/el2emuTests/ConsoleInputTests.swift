@@ -48,6 +48,29 @@ final class ConsoleInputTests: XCTestCase {
         }
     }
 
+    /// On a terminal (a pty from util-linux's `script`), Ctrl-A X quits as in
+    /// QEMU: the console's reader thread only flags it, the vCPU stops itself.
+    func testCtrlAXQuitsFromATerminal() throws {
+        let exe = try XCTUnwrap(EL2EmuCommand.executable, "el2emu is not built")
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no util-linux script(1) for a pty") }
+        let r = try runProcess("/bin/sh", ["-c", "(sleep 1; printf '\\001x') | /usr/bin/script -qec '\(exe.path) run --guest uartecho' /dev/null"])
+        XCTAssertEqual(r.status, 0, r.output)
+        XCTAssertTrue(r.output.contains("guest exited (Ctrl-A X on the console) with status 0"), r.output)
+    }
+
+    func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: path)
+        p.arguments = arguments
+        let o = Pipe()
+        p.standardOutput = o
+        p.standardError = o
+        try p.run()
+        let out = o.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+    }
+
     func testSerialWritesTheConsoleToAFile() throws {
         let serial = EL2EmuCommand.scratch("serial.txt")
         let r = try run(["run", "--guest", "uartecho", "--serial", serial.path, "--max-insns", "50000000"], stdin: "to a file\n")

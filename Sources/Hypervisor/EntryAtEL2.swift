@@ -58,7 +58,7 @@ extension VirtualMachine {
         case .cpuOff:
             vcpu.powerState = .off
             vcpu.runState = .off
-            if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: cpu.clock.cycles, call: "SMC CPU_OFF cpu\(vcpu.index)")) }
+            if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: cpu.clock.cycles, call: "SMC CPU_OFF cpu\(vcpu.index)", power: .off(vcpu: vcpu.index))) }
             cpu.park()
             return
         case .affinityInfo, .affinityInfo32:

@@ -7,10 +7,16 @@ public enum HypervisorEvent {
     case hardware(vcpu: Int, time: UInt64, ProcessorEvent)
     /// The vCPU was blocked in a trapped WFI for `cycles` and woken by `reason`.
     case blocked(vcpu: Int, time: UInt64, pc: UInt64, cycles: UInt64, woken: String)
-    case psci(vcpu: Int, time: UInt64, call: String)
+    /// A PSCI call as said (`call`), and the vCPU it turned on or off, if any.
+    case psci(vcpu: Int, time: UInt64, call: String, power: PowerChange? = nil)
     case mmio(vcpu: Int, time: UInt64, address: UInt64, size: Int, isWrite: Bool, value: UInt64, device: String)
     case note(vcpu: Int, time: UInt64, String)
     case stop(time: UInt64, StopReason)
+}
+
+/// What a PSCI call did to a vCPU's power: traces order events by it.
+public enum PowerChange: Sendable, Equatable {
+    case on(vcpu: Int), off(vcpu: Int)
 }
 
 /// Delivers events to the observers (tracing is off when there are none).

@@ -36,7 +36,8 @@ extension VirtualMachine {
         caller.cpu.endSlice()
         if events.isActive {
             events.emit(.psci(vcpu: caller.index, time: caller.cpu.clock.cycles,
-                              call: "CPU_ON cpu\(t.index) entry=0x\(String(entry, radix: 16)) context=0x\(String(contextID, radix: 16))"))
+                              call: "CPU_ON cpu\(t.index) entry=0x\(String(entry, radix: 16)) context=0x\(String(contextID, radix: 16))",
+                              power: .on(vcpu: t.index)))
         }
         return .success
     }
@@ -46,7 +47,7 @@ extension VirtualMachine {
         vcpu.powerState = .off
         vcpu.runState = .off
         vcpu.pendingInterrupts = []
-        if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: "CPU_OFF cpu\(vcpu.index)")) }
+        if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: "CPU_OFF cpu\(vcpu.index)", power: .off(vcpu: vcpu.index))) }
         vcpu.cpu.park()
         return (.resume, "PSCI CPU_OFF")
     }

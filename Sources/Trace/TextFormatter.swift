@@ -66,7 +66,7 @@ extension TraceEncoder {
             out.append(decimal: cycles)
             out.append(" woken-by=")
             out.append(string: woken)
-        case .psci(_, _, let call):
+        case .psci(_, _, let call, _):
             out.append(string: call)
         case .mmio(_, _, let address, let size, let isWrite, let value, let device):
             out.append(isWrite ? "write " : "read ")

@@ -1,3 +1,5 @@
+import Hypervisor
+
 /// One trace event's bytes in a staging buffer, from `start` to the next
 /// piece's start, with where it goes in time: by `time`, then `rank`
 /// (Chrome: an end before a begin before the longer slice), then as written.
@@ -34,12 +36,10 @@ final class TimeOrder {
     }
 
     /// PSCI turned a vCPU on (its events start at the caller's time) or off (it has no more).
-    /// ("CPU_ON cpu1 entry=...", "SMC CPU_OFF cpu1": PowerStateCoordination's and EntryAtEL2's words.)
-    func power(_ call: String, at time: UInt64) {
-        let said = call.hasPrefix("SMC ") ? call.dropFirst(4) : call[...]
-        for (verb, on) in [("CPU_ON cpu", true), ("CPU_OFF cpu", false)] where said.hasPrefix(verb) {
-            guard let v = Int(said.dropFirst(verb.count).prefix { $0.isNumber }), v < 4096 else { continue }
-            set(v, on ? min((v < latest.count ? latest[v] : nil) ?? time, time) : nil)
+    func power(_ change: PowerChange, at time: UInt64) {
+        switch change {
+        case .on(let v): set(v, min((v < latest.count ? latest[v] : nil) ?? time, time))
+        case .off(let v): set(v, nil)
         }
     }
 

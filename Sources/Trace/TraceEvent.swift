@@ -49,7 +49,7 @@ struct TraceEvent {
             case .idle(let p, _, _): (name, classes, pc) = ("wfi-idle", .wfi, p)
             }
         case .blocked(let v, let t, let p, _, _): (time, vcpu, name, classes, pc) = (t, v, "wfi-block", .wfi, p)
-        case .psci(let v, let t, _): (time, vcpu, name, classes, pc) = (t, v, "psci", .psci, nil)
+        case .psci(let v, let t, _, _): (time, vcpu, name, classes, pc) = (t, v, "psci", .psci, nil)
         case .mmio(let v, let t, _, _, _, _, _): (time, vcpu, name, classes, pc) = (t, v, "mmio", .mmio, nil)
         case .note(let v, let t, _): (time, vcpu, name, classes, pc) = (t, v, "note", [], nil)
         case .stop(let t, _): (time, vcpu, name, classes, pc) = (t, nil, "stop", [], nil)
@@ -265,7 +265,7 @@ final class TraceEncoder {
             out.key("cycles")
             out.append(decimal: cycles)
             string("woken_by", woken)
-        case .psci(_, _, let call):
+        case .psci(_, _, let call, _):
             string("call", call)
         case .mmio(_, _, let address, let size, let isWrite, let value, let device):
             out.key("access")

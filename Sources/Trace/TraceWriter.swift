@@ -105,7 +105,9 @@ public final class TraceWriter {
         if let order, let v = e.vcpu {
             switch event {
             case .hardware(_, _, .virtualInterrupt): break
-            case .psci(_, let t, let call): order.note(vcpu: v, time: t); order.power(call, at: t)
+            case .psci(_, let t, _, let power):
+                order.note(vcpu: v, time: t)
+                if let power { order.power(power, at: t) }
             default: order.note(vcpu: v, time: e.time)
             }
         }

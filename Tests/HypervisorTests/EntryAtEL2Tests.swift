@@ -66,7 +66,7 @@ final class EntryAtEL2Tests: XCTestCase {
     }
 
     func psciCalls(_ r: GuestRun) -> [String] {
-        r.events.compactMap { if case .psci(_, _, let call) = $0 { return call }; return nil }
+        r.events.compactMap { if case .psci(_, _, let call, _) = $0 { return call }; return nil }
     }
 
     func testVHEHostStaysAtEL2WithItsOwnVectorsPSCIOverSMCAndTheEL2VirtualTimer() throws {

@@ -21,7 +21,7 @@ final class HostileGuestTests: XCTestCase {
         var output: String { vm.output }
         var exits: [ExitRecord] { events.compactMap { if case .exit(let r) = $0 { return r }; return nil } }
         var notes: [String] { events.compactMap { if case .note(_, _, let s) = $0 { return s }; return nil } }
-        var psciCalls: [String] { events.compactMap { if case .psci(_, _, let c) = $0 { return c }; return nil } }
+        var psciCalls: [String] { events.compactMap { if case .psci(_, _, let c, _) = $0 { return c }; return nil } }
         /// Exceptions taken into the guest (by the hardware or injected): (vector, ESR).
         var guestExceptions: [(vector: UInt64, kind: String, esr: ExceptionSyndrome?)] {
             events.compactMap {

@@ -36,7 +36,7 @@ final class TextTraceTests: XCTestCase {
     func testLinesAreReleasedInTimeOrderAsEveryVCPUsClockPassesThem() throws {
         var out = ""
         let w = TraceWriter(format: .text, sink: { out += $0 })
-        w.record(.psci(vcpu: 0, time: 5, call: "CPU_ON cpu1 entry=0x40080000 context=0x0"))
+        w.record(.psci(vcpu: 0, time: 5, call: "CPU_ON cpu1 entry=0x40080000 context=0x0", power: .on(vcpu: 1)))
         var clock: [UInt64] = [5, 5]
         var sent: [UInt64] = []
         for slice in 0..<40 {
@@ -47,7 +47,7 @@ final class TextTraceTests: XCTestCase {
                 sent.append(clock[v])
             }
         }
-        w.record(.psci(vcpu: 1, time: clock[1], call: "CPU_OFF cpu1"))
+        w.record(.psci(vcpu: 1, time: clock[1], call: "CPU_OFF cpu1", power: .off(vcpu: 1)))
         XCTAssertNotEqual(sent, sent.sorted(), "the events come out of order")
         XCTAssertGreaterThan(out.utf8.count, 0, "lines are released before the end")
         w.finish()

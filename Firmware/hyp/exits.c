@@ -31,19 +31,12 @@ void inject_undef(void) {
     write_sysreg(spsr_el2, 0x3c5);         // EL1h, DAIF masked
 }
 
-// WFI/WFE (TWI, TWE). WFE: nothing to yield to, go on. WFI: the vCPU sleeps
-// until an interrupt would wake it. With no other vCPU to run, the
-// hypervisor waits here: for a virtual interrupt already pending, or for
-// the guest's virtual timer to reach its compare value (the physical
-// interrupt then exits again as soon as the guest resumes). Otherwise the
-// WFI just completes, which the architecture allows.
+// WFI/WFE (TWI, TWE). WFE: nothing to yield to, go on. WFI: the vCPU
+// sleeps until an interrupt would wake it; with no other vCPU to run, the
+// hypervisor waits here (vgic.c) unless a virtual interrupt is pending.
 static void handle_wfx(struct guest_regs *regs, uint64_t esr) {
     (void)regs;
-    if (!(esr & 1) && !vgic_pending()) {
-        uint64_t ctl = read_sysreg(cntv_ctl_el0);
-        if ((ctl & 3) == 1)                // ENABLE, not IMASK
-            while (read_sysreg(cntvct_el0) < read_sysreg(cntv_cval_el0)) {}
-    }
+    if (!(esr & 1) && !vgic_pending()) wait_for_guest_timer();
     skip_instruction();
 }
 

@@ -45,6 +45,7 @@ void gic_init(void);
 uint64_t gic_acknowledge(void);
 void handle_irq(uint64_t intid);
 int vgic_pending(void);
+void wait_for_guest_timer(void);
 
 // exits.c and psci.c
 void handle_exit(uint64_t vector, struct guest_regs *regs);

@@ -74,6 +74,21 @@ int vgic_pending(void) {
     return 0;
 }
 
+// The guest's WFI with nothing pending for it: wait for its virtual timer.
+// If the guest enabled the timer's PPI at the GIC, the timer raises a
+// physical interrupt: wait for it with a WFI of our own (PSTATE.I is set at
+// EL2, so the interrupt wakes the PE without being taken; the ERET to the
+// guest then takes it, an IRQ exit). Otherwise only the timer's condition
+// tells: watch the counter. With the timer off or masked nothing will wake
+// the guest, and its WFI just completes, as the architecture allows.
+void wait_for_guest_timer(void) {
+    if ((read_sysreg(cntv_ctl_el0) & 3) != 1) return;          // ENABLE, not IMASK
+    if (r32(GICR_BASE + 0x10000 + 0x100) & 1u << VTIMER_PPI)     // GICR_ISENABLER0
+        while (!(read_sysreg(isr_el1) & 1u << 7)) __asm__ volatile("wfi");
+    else
+        while (read_sysreg(cntvct_el0) < read_sysreg(cntv_cval_el0)) {}
+}
+
 static void inject(uint64_t vintid, uint64_t pintid) {
     uint64_t empty = read_sysreg(ich_elrsr_el2);
     for (unsigned n = 0; n < list_registers; n++) {

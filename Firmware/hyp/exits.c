@@ -13,17 +13,17 @@
 typedef void exit_handler(struct guest_regs *regs, uint64_t esr);
 
 // The instruction that exited is done: resume after it (AArch64, 4 bytes).
-void skip_instruction(void) {
+static void skip_instruction(void) {
     write_sysreg(elr_el2, read_sysreg(elr_el2) + 4);
 }
 
-// Makes the guest take an Undefined Instruction exception at its EL1 when
-// it resumes, as the hardware would have without the trap (KVM's
-// inject_undef64): the guest's ESR/ELR/SPSR_EL1 as an exception entry sets
-// them, and the ERET goes to its vector instead of back.
-void inject_undef(void) {
+// Makes the guest take a synchronous exception at its EL1 when it resumes
+// (KVM's inject_undef64 and inject_abt64): the guest's ESR/ELR/SPSR_EL1 as
+// an exception entry sets them, and the ERET goes to its vector instead of
+// back.
+static void inject_sync_exception(uint64_t esr) {
     uint64_t spsr = read_sysreg(spsr_el2), mode = spsr & 0xf;
-    write_sysreg(esr_el1, (uint64_t)EC_UNKNOWN << 26 | 1ul << 25);    // IL: a 32-bit instruction
+    write_sysreg(esr_el1, esr);
     write_sysreg(elr_el1, read_sysreg(elr_el2));
     write_sysreg(spsr_el1, spsr);
     uint64_t offset = mode == 0x5 ? 0x200 : mode == 0x4 ? 0x000 : 0x400;   // EL1h, EL1t, EL0
@@ -31,12 +31,28 @@ void inject_undef(void) {
     write_sysreg(spsr_el2, 0x3c5);         // EL1h, DAIF masked
 }
 
+#define ESR_IL (1ul << 25)                 // a 32-bit instruction
+
+// What the hardware would have done without the trap.
+static void inject_undef(void) {
+    inject_sync_exception((uint64_t)EC_UNKNOWN << 26 | ESR_IL);
+}
+
+// A synchronous external abort (FSC 0x10) at `far`, from the guest's EL0
+// or EL1: what it gets for touching an IPA with nothing behind it.
+static void inject_abort(int instruction, uint64_t far) {
+    int from_el0 = (read_sysreg(spsr_el2) & 0xf) == 0;
+    uint64_t ec = (instruction ? EC_IABT_LOW : EC_DABT_LOW) + !from_el0;   // *_LOW + 1: *_CUR
+    write_sysreg(far_el1, far);
+    inject_sync_exception(ec << 26 | ESR_IL | 0x10);
+}
+
 // WFI/WFE (TWI, TWE). WFE: nothing to yield to, go on. WFI: the vCPU
 // sleeps until an interrupt would wake it; with no other vCPU to run, the
 // hypervisor waits here (vgic.c) unless a virtual interrupt is pending.
 static void handle_wfx(struct guest_regs *regs, uint64_t esr) {
     (void)regs;
-    if (!(esr & 1) && !vgic_pending()) wait_for_guest_timer();
+    if (!(esr & 1) && !vgic_pending()) wait_for_guest_interrupt();
     skip_instruction();
 }
 
@@ -71,6 +87,7 @@ ACCESSORS(mair_el1) ACCESSORS(amair_el1) ACCESSORS(contextidr_el1)
 ID_READER(id_aa64pfr0_el1) ID_READER(id_aa64pfr1_el1) ID_READER(id_aa64dfr0_el1) ID_READER(id_aa64dfr1_el1)
 ID_READER(id_aa64isar0_el1) ID_READER(id_aa64isar1_el1) ID_READER(id_aa64mmfr0_el1) ID_READER(id_aa64mmfr1_el1) ID_READER(actlr_el1)
 static void ignore_write(uint64_t v) { (void)v; }
+static void write_icc_sgi1r_el1(uint64_t v) { write_sysreg(icc_sgi1r_el1, v); isb(); }
 
 struct sys_reg { uint32_t enc; uint64_t (*read)(void); void (*write)(uint64_t); };
 #define REG(r, ...) { SYS_ENC(__VA_ARGS__), read_##r, write_##r }
@@ -95,6 +112,9 @@ static const struct sys_reg sys_regs[] = {
     { SYS_ENC(1, 0, 7, 6, 2), 0, ignore_write },    // DC ISW
     { SYS_ENC(1, 0, 7, 10, 2), 0, ignore_write },   // DC CSW
     { SYS_ENC(1, 0, 7, 14, 2), 0, ignore_write },   // DC CISW
+    // IMO: the guest's SGIs. With one vCPU on one CPU, its target is this
+    // CPU: send the physical SGI, which exits and is injected (vgic.c).
+    { SYS_ENC(3, 0, 12, 11, 5), 0, write_icc_sgi1r_el1 },
 };
 
 static void handle_sys64(struct guest_regs *regs, uint64_t esr) {
@@ -119,19 +139,30 @@ static void handle_sys64(struct guest_regs *regs, uint64_t esr) {
     inject_undef();   // TIDCP's IMPLEMENTATION DEFINED registers, and anything else
 }
 
+// Instruction aborts from the guest (EC 0x20): all of its RAM is mapped, so
+// a stage-2 fault is a fetch from outside it (or from a device).
+static void handle_iabt(struct guest_regs *regs, uint64_t esr) {
+    (void)regs; (void)esr;
+    inject_abort(1, read_sysreg(far_el2));
+}
+
 // Data aborts from the guest (EC 0x24): a stage-2 fault in the hole at the
-// PL011. With ISV the syndrome describes the access (SAS size, SRT
+// PL011, or an IPA with nothing behind it (an external abort for the
+// guest). With ISV the syndrome describes the access (SAS size, SRT
 // register, SSE sign extension, SF 64-bit register, WnR write), so the
 // instruction need not be decoded. The IPA is HPFAR_EL2's page with FAR's
 // offset in it.
 static void handle_dabt(struct guest_regs *regs, uint64_t esr) {
     uint64_t iss = ESR_ISS(esr);
     uint64_t ipa = (read_sysreg(hpfar_el2) & 0xffffffffff0ul) << 8 | (read_sysreg(far_el2) & 0xfff);
+    if (!mmio_device(ipa)) { inject_abort(0, read_sysreg(far_el2)); return; }
+    // Without ISV (a load/store pair, writeback...) only decoding the
+    // instruction would tell; KVM hands that to the VMM or stops the VM.
     if (!(iss & (1u << 24))) hyp_stop("data abort without ISV: cannot emulate the access");
     int size = 1 << (iss >> 22 & 3), srt = iss >> 16 & 31, is_write = iss >> 6 & 1;
     uint64_t value = srt == 31 ? 0 : regs->x[srt];
     if (size < 8) value &= (1ul << 8 * size) - 1;
-    if (!mmio_access(ipa, is_write, size, &value)) hyp_stop("data abort outside the guest's memory and devices");
+    mmio_access(ipa, is_write, size, &value);
     if (!is_write && srt != 31) {
         if (iss >> 21 & 1 && size < 8 && value >> (8 * size - 1) & 1) value |= ~0ul << 8 * size;  // SSE
         if (!(iss >> 15 & 1)) value &= 0xffffffff;                                                // SF = 0: Wt
@@ -150,6 +181,7 @@ static exit_handler *const exit_handlers[64] = {
     [EC_HVC64] = handle_hvc,
     [EC_SMC64] = handle_smc,
     [EC_SYS64] = handle_sys64,
+    [EC_IABT_LOW] = handle_iabt,
     [EC_DABT_LOW] = handle_dabt,
 };
 

@@ -45,17 +45,16 @@ void gic_init(void);
 uint64_t gic_acknowledge(void);
 void handle_irq(uint64_t intid);
 int vgic_pending(void);
-void wait_for_guest_timer(void);
+void wait_for_guest_interrupt(void);
 
 // exits.c and psci.c
 void handle_exit(uint64_t vector, struct guest_regs *regs);
-void skip_instruction(void);
-void inject_undef(void);
 void psci_call(struct guest_regs *regs);
 uint64_t smc_to_firmware(uint64_t fn, uint64_t a1, uint64_t a2, uint64_t a3);
 
 // mmio.c
-int mmio_access(uint64_t ipa, int is_write, int size, uint64_t *value);
+int mmio_device(uint64_t ipa);
+void mmio_access(uint64_t ipa, int is_write, int size, uint64_t *value);
 
 // entry.S
 __attribute__((noreturn)) void guest_enter(uint64_t x0);

@@ -13,7 +13,9 @@
 //   uart.c   the hypervisor's console
 #include "hyp.h"
 
-// HCR_EL2 for the guest, KVM's HCR_GUEST_FLAGS of the ARMv8.0 days.
+// HCR_EL2 for the guest: KVM's HCR_GUEST_FLAGS (less TLOR, which needs
+// ARMv8.1's LORegions), plus TVM, which KVM sets while it watches the guest
+// turn its caches on.
 #define HCR_VM (1ul << 0)       // stage 2 on
 #define HCR_SWIO (1ul << 1)     // DC ISW acts as DC CISW
 #define HCR_PTW (1ul << 2)      // stage-1 walks that hit Device memory at stage 2 fault

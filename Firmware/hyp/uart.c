@@ -30,15 +30,19 @@ void put_dec(uint64_t v) {
 }
 
 // Ends the run: semihosting SYS_EXIT with status 1 where a debugger or an
-// emulator serves it (QEMU -semihosting, el2emu), else PSCI SYSTEM_OFF.
+// emulator serves it (QEMU -semihosting, el2emu), else PSCI SYSTEM_OFF
+// (where nothing serves it, the HLT is UNDEFINED and comes back here).
 void hyp_stop(const char *why) {
+    static int stopping;
     puts("hyp: stop: ");
     puts(why);
     puts("\n");
-    uint64_t block[2] = { 0x20026, 1 };     // ADP_Stopped_ApplicationExit, status 1
-    register uint64_t x0 __asm__("x0") = 0x18;
-    register uint64_t x1 __asm__("x1") = (uint64_t)block;
-    __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+    if (!stopping++) {
+        uint64_t block[2] = { 0x20026, 1 }; // ADP_Stopped_ApplicationExit, status 1
+        register uint64_t x0 __asm__("x0") = 0x18;
+        register uint64_t x1 __asm__("x1") = (uint64_t)block;
+        __asm__ volatile("hlt #0xf000" : "+r"(x0) : "r"(x1) : "memory");
+    }
     smc_to_firmware(0x84000008u, 0, 0, 0);
     for (;;) __asm__ volatile("wfi");
 }

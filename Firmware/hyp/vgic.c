@@ -4,15 +4,17 @@
 // (ICH_LR<n>_EL2) and the guest acknowledges and ends them through the
 // virtual CPU interface (its ICC_* accesses reach ICV_*) with no exit.
 //
-// The virtual timer (PPI 27) is injected with EOI maintenance: the physical
-// interrupt stays active while the guest handles the virtual one; the
-// guest's EOI raises the maintenance interrupt (PPI 25) and the hypervisor
-// then deactivates the physical one (ICC_DIR_EL1). KVM links the two
-// instead (ICH_LR.HW with the physical INTID: the guest's EOI deactivates
-// both, no maintenance exit); this spells out each step.
+// Every interrupt but the maintenance interrupt (PPI 25) is the guest's:
+// its timers (PPI 27 virtual, 30 physical), its devices' SPIs, its SGIs.
+// Each is injected with EOI maintenance: the physical interrupt stays
+// active while the guest handles the virtual one; the guest's EOI raises
+// the maintenance interrupt and the hypervisor then deactivates the
+// physical one (ICC_DIR_EL1). KVM links the two instead (ICH_LR.HW with
+// the physical INTID: the guest's EOI deactivates both, no maintenance
+// exit); this spells out each step.
 //
 // The guest reaches the distributor and redistributor directly (stage 2
-// maps them; KVM emulates them) and enables its PPIs there itself.
+// maps them; KVM emulates them) and enables its interrupts there itself.
 #include "hyp.h"
 
 #define MAINTENANCE_PPI 25
@@ -74,30 +76,59 @@ int vgic_pending(void) {
     return 0;
 }
 
-// The guest's WFI with nothing pending for it: wait for its virtual timer.
-// If the guest enabled the timer's PPI at the GIC, the timer raises a
-// physical interrupt: wait for it with a WFI of our own (PSTATE.I is set at
-// EL2, so the interrupt wakes the PE without being taken; the ERET to the
-// guest then takes it, an IRQ exit). Otherwise only the timer's condition
-// tells: watch the counter. With the timer off or masked nothing will wake
-// the guest, and its WFI just completes, as the architecture allows.
-void wait_for_guest_timer(void) {
-    if ((read_sysreg(cntv_ctl_el0) & 3) != 1) return;          // ENABLE, not IMASK
-    if (r32(GICR_BASE + 0x10000 + 0x100) & 1u << VTIMER_PPI)     // GICR_ISENABLER0
-        while (!(read_sysreg(isr_el1) & 1u << 7)) __asm__ volatile("wfi");
-    else
-        while (read_sysreg(cntvct_el0) < read_sysreg(cntv_cval_el0)) {}
+// Is any of the guest's interrupts enabled at the GIC (its SGIs and PPIs
+// in the redistributor, but the maintenance interrupt; its SPIs)?
+static int guest_interrupts_enabled(void) {
+    if (r32(GICR_BASE + 0x10000 + 0x100) & ~(1u << MAINTENANCE_PPI)) return 1;   // GICR_ISENABLER0
+    unsigned lines = (r32(GICD_BASE + 0x4) & 0x1f) + 1;                         // GICD_TYPER.ITLinesNumber
+    for (unsigned n = 1; n < lines; n++)
+        if (r32(GICD_BASE + 0x100 + 4 * n)) return 1;                             // GICD_ISENABLER<n>
+    return 0;
 }
 
-static void inject(uint64_t vintid, uint64_t pintid) {
+// The guest's WFI with nothing pending for it: wait as its vCPU would, for
+// a physical interrupt (they are all the guest's) or for its virtual timer's
+// condition (KVM wakes a vCPU on it even while the timer's interrupt is
+// disabled at the GIC). A WFI of our own waits for the interrupt: PSTATE.I
+// is set at EL2, so it wakes the PE without being taken, and the ERET to
+// the guest then takes it, an IRQ exit. The timer's condition alone raises
+// nothing: watch the counter. With nothing that could wake the guest, its
+// WFI just completes, as the architecture allows.
+void wait_for_guest_interrupt(void) {
+    int timer = (read_sysreg(cntv_ctl_el0) & 3) == 1;                 // ENABLE, not IMASK
+    int timer_raises_irq = r32(GICR_BASE + 0x10000 + 0x100) & 1u << VTIMER_PPI;
+    int irq_may_come = guest_interrupts_enabled();
+    while (!(read_sysreg(isr_el1) & 1u << 7)) {                       // ISR_EL1.I: a physical IRQ pending
+        if (timer && !timer_raises_irq) {
+            if (read_sysreg(cntvct_el0) >= read_sysreg(cntv_cval_el0)) return;
+            continue;
+        }
+        if (!irq_may_come) return;
+        __asm__ volatile("wfi" ::: "memory");
+    }
+}
+
+// Interrupts waiting for a free list register, oldest first (KVM keeps
+// them on the vCPU's ap_list); each guest EOI frees one.
+static uint64_t waiting[32];
+static unsigned waiting_count;
+
+static int try_inject(uint64_t intid) {
     uint64_t empty = read_sysreg(ich_elrsr_el2);
     for (unsigned n = 0; n < list_registers; n++) {
         if (!(empty & (1ul << n))) continue;
-        physical_intid[n] = pintid;
-        write_lr(n, LR_PENDING | LR_GROUP1 | LR_PRIORITY(0x80) | LR_EOI | vintid);
-        return;
+        physical_intid[n] = intid;
+        write_lr(n, LR_PENDING | LR_GROUP1 | LR_PRIORITY(0x80) | LR_EOI | intid);
+        return 1;
     }
-    hyp_stop("no free list register");
+    return 0;
+}
+
+// Injects physical interrupt `intid` as the same virtual INTID.
+static void inject(uint64_t intid) {
+    if (waiting_count == 0 && try_inject(intid)) return;
+    if (waiting_count == sizeof waiting / sizeof waiting[0]) hyp_stop("too many interrupts waiting for a list register");
+    waiting[waiting_count++] = intid;
 }
 
 // The guest ended an interrupt whose LR asked for EOI maintenance: free the
@@ -111,6 +142,10 @@ static void maintenance(void) {
         write_sysreg(icc_dir_el1, physical_intid[n]);
     }
     isb();
+    unsigned done = 0;
+    while (done < waiting_count && try_inject(waiting[done])) done++;
+    waiting_count -= done;
+    for (unsigned i = 0; i < waiting_count; i++) waiting[i] = waiting[i + done];
 }
 
 uint64_t gic_acknowledge(void) {
@@ -125,12 +160,11 @@ void handle_irq(uint64_t intid) {
     if (intid == SPURIOUS) return;
     write_sysreg(icc_eoir1_el1, intid);
     isb();
-    if (intid == VTIMER_PPI) {
-        inject(VTIMER_PPI, VTIMER_PPI);    // active until the guest's EOI
+    if (intid != MAINTENANCE_PPI) {
+        inject(intid);                     // active until the guest's EOI
         return;
     }
-    if (intid == MAINTENANCE_PPI) maintenance();
-    else { puts("hyp: unexpected IRQ "); put_dec(intid); puts("\n"); }
+    maintenance();
     write_sysreg(icc_dir_el1, intid);
     isb();
 }

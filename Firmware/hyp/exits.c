@@ -77,15 +77,14 @@ static void handle_smc(struct guest_regs *regs, uint64_t esr) {
 // The guest's own EL1 register is in the CPU (no host to switch with), so
 // a trapped access is done here on the register itself: TVM traps the
 // writes to the virtual memory controls so a hypervisor can see them.
-#define ACCESSORS(r) \
-    static uint64_t read_##r(void) { return read_sysreg(r); } \
-    static void write_##r(uint64_t v) { write_sysreg(r, v); }
+#define READER(r) static uint64_t read_##r(void) { return read_sysreg(r); }
+#define ACCESSORS(r) READER(r) static void write_##r(uint64_t v) { write_sysreg(r, v); }
 ACCESSORS(sctlr_el1) ACCESSORS(ttbr0_el1) ACCESSORS(ttbr1_el1) ACCESSORS(tcr_el1)
 ACCESSORS(esr_el1) ACCESSORS(far_el1) ACCESSORS(afsr0_el1) ACCESSORS(afsr1_el1)
 ACCESSORS(mair_el1) ACCESSORS(amair_el1) ACCESSORS(contextidr_el1)
-#define ID_READER(r) static uint64_t read_##r(void) { return read_sysreg(r); }
-ID_READER(id_aa64pfr0_el1) ID_READER(id_aa64pfr1_el1) ID_READER(id_aa64dfr0_el1) ID_READER(id_aa64dfr1_el1)
-ID_READER(id_aa64isar0_el1) ID_READER(id_aa64isar1_el1) ID_READER(id_aa64mmfr0_el1) ID_READER(id_aa64mmfr1_el1) ID_READER(actlr_el1)
+READER(actlr_el1)
+READER(id_aa64pfr0_el1) READER(id_aa64pfr1_el1) READER(id_aa64dfr0_el1) READER(id_aa64dfr1_el1)
+READER(id_aa64isar0_el1) READER(id_aa64isar1_el1) READER(id_aa64mmfr0_el1) READER(id_aa64mmfr1_el1)
 static void ignore_write(uint64_t v) { (void)v; }
 static void write_icc_sgi1r_el1(uint64_t v) { write_sysreg(icc_sgi1r_el1, v); isb(); }
 

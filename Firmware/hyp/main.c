@@ -48,9 +48,9 @@ struct elf64_header {
 };
 struct elf64_phdr { uint32_t type, flags; uint64_t offset, vaddr, paddr, filesz, memsz, align; };
 
-// Writes the guest's memory through the hypervisor's cacheable mapping,
-// then cleans it to the point of coherency: the guest starts with its
-// MMU and caches off and must see what is in memory.
+// The hypervisor writes the guest's memory through its cacheable mapping;
+// this cleans it to the point of coherency: the guest starts with its MMU
+// and caches off and must see what is in memory.
 static void clean_to_poc(uint64_t start, uint64_t size) {
     uint64_t line = 4ul << (read_sysreg(ctr_el0) >> 16 & 0xf);
     for (uint64_t a = start & ~(line - 1); a < start + size; a += line) __asm__ volatile("dc cvac, %0" ::"r"(a) : "memory");

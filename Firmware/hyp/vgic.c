@@ -25,6 +25,7 @@
 #define LR_GROUP1 (1ul << 60)
 #define LR_EOI (1ul << 41)                 // maintenance interrupt on its EOI (HW = 0)
 #define LR_PRIORITY(p) ((uint64_t)(p) << 48)
+#define GUEST_PRIORITY 0x80                // every guest interrupt's (KVM's vGIC keeps the one the guest set)
 
 static inline void w32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
 static inline uint32_t r32(uint64_t a) { return *(volatile uint32_t *)a; }
@@ -118,7 +119,7 @@ static int try_inject(uint64_t intid) {
     for (unsigned n = 0; n < list_registers; n++) {
         if (!(empty & (1ul << n))) continue;
         physical_intid[n] = intid;
-        write_lr(n, LR_PENDING | LR_GROUP1 | LR_PRIORITY(0x80) | LR_EOI | intid);
+        write_lr(n, LR_PENDING | LR_GROUP1 | LR_PRIORITY(GUEST_PRIORITY) | LR_EOI | intid);
         return 1;
     }
     return 0;

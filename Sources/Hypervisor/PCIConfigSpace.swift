@@ -47,14 +47,15 @@ struct PCIConfigSpace {
 
     /// Where BAR `n` decodes now, in PCI memory or I/O space: nil when the
     /// function does not implement it, its space is disabled in COMMAND, or
-    /// it holds an address that wraps (a BAR being sized), as QEMU's pci_bar_address.
+    /// it reaches the top of 32-bit space (all-ones: a BAR being sized), as
+    /// QEMU's pci_bar_address; a memory BAR at 0 is unplaced.
     func barRange(_ n: Int) -> (io: Bool, range: Range<UInt64>)? {
         let size = barSizes[n]
         guard size != 0 else { return nil }
         let raw = u32(Self.bar0 + 4 * n), io = raw & 1 == 1
         guard commandRegister & (io ? Self.ioSpace : Self.memorySpace) != 0 else { return nil }
         let base = UInt64(raw & (io ? ~3 : ~0xF))
-        guard base != 0 || io, base + size <= 1 << 32 else { return nil }
+        guard base != 0 || io, base + size < 1 << 32 else { return nil }
         return (io, base..<base + size)
     }
 

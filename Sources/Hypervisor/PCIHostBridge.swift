@@ -12,9 +12,12 @@ final class PCIHostBridge {
 
     /// The functions on bus 0 by devfn (device << 3 | function).
     let functions: [Int: PCIFunction]
+    /// The same in devfn order: the first BAR that decodes an address wins.
+    private let ordered: [PCIFunction]
 
     init() {
         functions = [0: PCIHostBridgeFunction(), 1 << 3: PCITestDevice()]
+        ordered = functions.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// ECAM, the I/O window and the memory window as devices on the bus.
@@ -41,8 +44,7 @@ final class PCIHostBridge {
 
     /// The function and BAR that decode a PCI address, and the offset within the BAR.
     func decode(_ address: UInt64, io: Bool) -> (PCIFunction, Int, UInt64)? {
-        for devfn in functions.keys.sorted() {
-            let f = functions[devfn]!
+        for f in ordered {
             for bar in 0..<6 {
                 if let r = f.config.barRange(bar), r.io == io, r.range.contains(address) {
                     return (f, bar, address - r.range.lowerBound)

@@ -45,6 +45,7 @@ struct DeviceBus {
         devices.append(PL011(base: 0x0900_0000, cycles: { [unowned vm] in vm.currentCPU.clock.cycles }) { [unowned vm] bytes in vm.emit(bytes: bytes) })
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
         devices.append(TestDevice(base: 0x0A00_0000))
+        devices += PCIHostBridge().devices
         devices.append(GICv3Distributor(vm: vm))
         for i in 0..<vm.vcpus.count {
             devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))

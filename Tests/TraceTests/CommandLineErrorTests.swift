@@ -81,11 +81,11 @@ final class CommandLineErrorTests: XCTestCase {
     }
 
     func testRunThatEndsInAnErrorEndsItsTraceWithTheError() throws {
-        // A two-instruction raw guest: x0 = 0x1000_0000 (no memory there), then a load from it:
+        // A two-instruction raw guest: x0 = 0x0B00_0000 (no memory there), then a load from it:
         // an external abort, taken at VBAR_EL1 = 0 where nothing is either, over and over.
         let dir = try temporaryDirectory("error-run")
         let image = dir.appendingPathComponent("bad.bin")
-        let words: [UInt32] = [0xD2A2_0000, 0xF940_0001]  // movz x0, #0x1000, lsl #16; ldr x1, [x0]
+        let words: [UInt32] = [0xD2A1_6000, 0xF940_0001]  // movz x0, #0x0B00, lsl #16; ldr x1, [x0]
         try Data(words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }).write(to: image)
         for format in ["text", "jsonl", "perfetto"] {
             let path = dir.appendingPathComponent("t.\(format)").path

@@ -24,17 +24,20 @@ let package = Package(
         .target(name: "Trace", dependencies: ["Hypervisor", "EL2", "AArch64"]),
         .target(name: "GuestBuild"),
         .target(name: "GDBRemote"),
-        .executableTarget(name: "el2emu", dependencies: [
+        // The command line as a library, so that tests can parse and run
+        // its commands in-process; the executable is its `main` alone.
+        .target(name: "EL2EmuCommands", dependencies: [
             "Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild", "GDBRemote",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .executableTarget(name: "el2emu", dependencies: ["EL2EmuCommands"]),
         // The benchmark compares el2emu with bare Unicorn running the same
         // loop, so it alone (besides EL2) also uses the Unicorn layer.
         .executableTarget(name: "el2emu-bench", dependencies: ["Unicorn", "EL2", "AArch64", "Hypervisor", "Trace", "GuestBuild"]),
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64"]),
         .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),
-        .testTarget(name: "el2emuTests", dependencies: ["GuestBuild"]),
+        .testTarget(name: "el2emuTests", dependencies: ["GuestBuild", "EL2EmuCommands"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "Hypervisor", "EL2", "AArch64", "GuestBuild", "GDBRemote", "el2emu"]),
     ],
     swiftLanguageModes: [.v5]

@@ -37,7 +37,7 @@ let package = Package(
         .testTarget(name: "AArch64Tests", dependencies: ["AArch64"]),
         .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),
-        .testTarget(name: "el2emuTests", dependencies: ["GuestBuild", "EL2EmuCommands"]),
+        .testTarget(name: "el2emuTests", dependencies: ["GuestBuild", "EL2EmuCommands", "Hypervisor", "Trace", "AArch64"]),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "Hypervisor", "EL2", "AArch64", "GuestBuild", "GDBRemote", "el2emu"]),
     ],
     swiftLanguageModes: [.v5]

@@ -21,7 +21,7 @@ struct Compare: ParsableCommand {
     var report: String?
 
     func validate() throws {
-        if guest.entryEL != 1 { throw ValidationError("compare measures el2emu's hypervisor designs: the guest must enter at EL1, not --entry-el \(guest.entryEL)") }
+        if guest.entryEL != .el1 { throw ValidationError("compare measures el2emu's hypervisor designs: the guest must enter at EL1, not --entry-el \(guest.entryEL.rawValue)") }
     }
 
     func run() throws {

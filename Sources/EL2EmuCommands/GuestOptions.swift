@@ -16,7 +16,7 @@ struct GuestOptions: ParsableArguments {
     var mem: String = "128M"
 
     @Option(help: "Image format: elf, image or binary (default: detected).")
-    var format: String?
+    var format: GuestImage.Format?
 
     // Unconditional: the value may start with '-' ("-TVM").
     @Option(parsing: .unconditional, help: "HCR_EL2 trap bits to force on/off for the guest, e.g. +TWI,-TVM.")
@@ -53,13 +53,13 @@ struct GuestOptions: ParsableArguments {
     var demandPaging = false
 
     @Option(name: .customLong("ipa-bits"), help: "Stage-2 input size: 40 (KVM's, start level 1) or 32 (start level 2).")
-    var ipaBits: Int = 40
+    var ipaBits: IPASize = .bits40
 
     @Option(name: .customLong("host-tick"), help: "The host's timer tick in Hz (IRQ exits while a guest runs); 0: none.")
     var hostTick: UInt64 = 0
 
     @Option(name: .customLong("entry-el"), help: "Start the guest at EL1 (under el2emu's hypervisor) or EL2 (it owns EL2; el2emu plays the hardware and the EL3 firmware, PSCI over SMC; --mode vhe offers VHE, nvhe does not).")
-    var entryEL: Int = 1
+    var entryEL: EntryLevel = .el1
 
     @Option(name: .customLong("load-address"), help: "With --format binary: load and enter the binary at this guest-physical address (default: RAM + 0x80000), as QEMU's -device loader,addr=.")
     var loadAddress: String?
@@ -69,7 +69,7 @@ struct GuestOptions: ParsableArguments {
 
     // QEMU's -machine gic-version=N and mte=on: honoured or refused, never swapped.
     @Option(name: .customLong("gic-version"), help: "The interrupt controller: 3 (GICv3, the only one el2emu models).")
-    var gicVersion: Int = 3
+    var gicVersion: GICVersion = .v3
 
     @Flag(help: "Memory tagging (QEMU's mte=on): not modelled, refused.")
     var mte = false
@@ -103,21 +103,13 @@ struct GuestOptions: ParsableArguments {
         guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }
         config.hostTickHz = hostTick
         config.demandPaging = demandPaging
-        guard entryEL == 1 || entryEL == 2 else { throw ValidationError("--entry-el must be 1 or 2, not \(entryEL)") }
-        config.entryEL = entryEL
-        guard gicVersion == 3 else {
-            throw ValidationError("--gic-version \(gicVersion): el2emu models a GICv3 only (no GICv2 distributor, CPU interface or GICH/GICV)")
+        config.entryEL = entryEL.rawValue
+        guard gicVersion == .v3 else {
+            throw ValidationError("--gic-version \(gicVersion.rawValue): el2emu models a GICv3 only (no GICv2 distributor, CPU interface or GICH/GICV)")
         }
         _ = try entryRegisters()
         if mte { throw ValidationError("--mte: memory tagging (FEAT_MTE) is not modelled") }
-        switch ipaBits {
-        case 40: config.vtcr = .kvm40BitIPA
-        case 32: config.vtcr = .ipa32BitLevel2
-        default: throw ValidationError("--ipa-bits must be 40 or 32, not \(ipaBits)")
-        }
-        if let format, GuestImage.Format(rawValue: format) == nil {
-            throw ValidationError("--format must be elf, image or binary, not '\(format)'")
-        }
+        config.vtcr = ipaBits.vtcr
         return config
     }
 
@@ -141,7 +133,7 @@ struct GuestOptions: ParsableArguments {
     /// any) as one more segment, recorded in `config` for /chosen.
     func load(_ path: String, _ config: inout Configuration) throws -> GuestImage {
         var image = try GuestImage.load(path: path, ramBase: config.ramBase, ramSize: config.ramSize,
-                                        format: format.flatMap { GuestImage.Format(rawValue: $0) })
+                                        format: format)
         if let loadAddress {
             guard let address = parseNumber(loadAddress) else { throw ValidationError("--load-address must be a number, e.g. 0x40200000, not '\(loadAddress)'") }
             image = try image.placed(at: address, name: path, ramBase: config.ramBase, ramSize: config.ramSize)
@@ -165,11 +157,6 @@ struct GuestOptions: ParsableArguments {
         }
         return values
     }
-}
-
-func parseMode(_ mode: String) throws -> VirtualizationMode {
-    guard let m = VirtualizationMode(rawValue: mode) else { throw ValidationError("--mode must be nvhe or vhe, not '\(mode)'") }
-    return m
 }
 
 func parseSize(_ s: String) throws -> UInt64 {

@@ -8,8 +8,7 @@ struct Run: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
 
-    @Option(help: "Design: nvhe (split mode, ARMv8.0) or vhe (ARMv8.1).")
-    var mode: String = "nvhe"
+    @OptionGroup var design: ModeOptions
 
     @OptionGroup var traceOptions: TraceOptions
 
@@ -37,7 +36,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        let config = try guest.configuration(mode: parseMode(mode))
+        let config = try guest.configuration(mode: design.mode)
         var debugger: GDBSession?
         var console = writeStandardOutput
         if let serial {

@@ -10,24 +10,21 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var guest: GuestOptions
 
-    @Option(help: "Design: nvhe (split mode, ARMv8.0) or vhe (ARMv8.1).")
-    var mode: String = "nvhe"
+    @OptionGroup var design: ModeOptions
 
     @Option(help: "Events to report, as perf kvm stat report --event: vmexit (exits by kind) or mmio (device accesses by register).")
-    var event: String = "vmexit"
+    var event: StatisticsTable.Event = .vmexit
 
     @Option(help: "Only this vCPU's events (as perf's --vcpu); percentages are of its own totals.")
     var vcpu: Int?
 
     @Option(help: "Sort by sample (number of samples, perf's default) or time (mean time).")
-    var key: String = "sample"
+    var key: RunStatistics.SortKey = .sample
 
     @Flag(help: "Print the statistics as JSON (exits by kind, by vCPU, and MMIO accesses by register).")
     var json = false
 
     func validate() throws {
-        if StatisticsTable.Event(rawValue: event) == nil { throw ValidationError("--event must be vmexit or mmio, not '\(event)'") }
-        if RunStatistics.SortKey(rawValue: key) == nil { throw ValidationError("--key must be sample or time, not '\(key)'") }
         if let vcpu, !(0..<guest.cpus).contains(vcpu) {
             let n = guest.cpus
             throw ValidationError("--vcpu \(vcpu): the guest has \(n) vCPU\(n == 1 ? "" : "s") (0\(n > 1 ? "-\(n - 1)" : ""))")
@@ -35,8 +32,7 @@ struct Stats: ParsableCommand {
     }
 
     func run() throws {
-        let event = StatisticsTable.Event(rawValue: event) ?? .vmexit, key = RunStatistics.SortKey(rawValue: key) ?? .sample
-        let config = try guest.configuration(mode: parseMode(mode))
+        let config = try guest.configuration(mode: design.mode)
         var recorder: StatisticsRecorder?
         let result = try GuestRun.start(guest, config: config, trace: nil, console: writeStandardError) { recorder = StatisticsRecorder.attached(to: $0) }
         let s = RunStatistics(recorder!, mode: config.mode.rawValue, profile: config.profile.name, vcpu: vcpu, key: key)

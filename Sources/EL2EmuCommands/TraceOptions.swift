@@ -8,7 +8,7 @@ struct TraceOptions: ParsableArguments {
     var trace: String?
 
     @Option(name: .customLong("trace-format"), help: "Trace format: text, jsonl or perfetto (Chrome trace-event JSON).")
-    var traceFormat: String = "text"
+    var traceFormat: TraceFormat = .text
 
     @Option(name: .customLong("trace-events"), help: "Trace only these events: a comma-separated list of exits, stage2, daif, irq, wfi, psci, mmio.")
     var traceEvents: String?
@@ -18,16 +18,13 @@ struct TraceOptions: ParsableArguments {
 
     /// Checks the options and opens the trace file (nil without --trace).
     func openWriter(config: Configuration) throws -> TraceWriter? {
-        guard let format = TraceFormat(rawValue: traceFormat) else {
-            throw ValidationError("--trace-format must be one of \(TraceFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(traceFormat)'")
-        }
         let categories = try traceEvents.map { s in
             do { return try TraceCategory.parseList(s) } catch let e as TraceError { throw ValidationError(e.description) }
         } ?? Set(TraceCategory.allCases)
         if let traceLimit, traceLimit < 1 { throw ValidationError("--trace-limit must be at least 1, not \(traceLimit)") }
         guard let trace else { return nil }
         do {
-            let w = try TraceWriter(path: trace, format: format, categories: categories, profile: config.profile.name, mode: config.mode.rawValue)
+            let w = try TraceWriter(path: trace, format: traceFormat, categories: categories, profile: config.profile.name, mode: config.mode.rawValue)
             w.limit = traceLimit
             return w
         } catch let e as TraceError {

@@ -26,7 +26,7 @@ final class CommandLineErrorTests: XCTestCase {
     func testUnknownTraceFormatIsRefused() throws {
         let r = try el2emu(["run", "--trace", "/dev/null", "--trace-format", "csv"])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("--trace-format must be one of text, jsonl, perfetto, not 'csv'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("The value 'csv' is invalid for '--trace-format <trace-format>'. Please provide one of 'text', 'jsonl' or 'perfetto'."), r.stderr)
     }
 
     func testBadHCREntryNamesTheEntryAndTheKnownBits() throws {

@@ -200,7 +200,7 @@ final class StatisticsTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--vcpu 2: the guest has 2 vCPUs (0-1)"), bad.stderr)
         let event = try el2emu(["stats", "--event", "ioport"])
-        XCTAssertTrue(event.stderr.contains("--event must be vmexit or mmio, not 'ioport'"), event.stderr)
+        XCTAssertTrue(event.stderr.contains("The value 'ioport' is invalid for '--event <event>'. Please provide one of 'vmexit' and 'mmio'."), event.stderr)
     }
 
     func testStatsCommandPrintsJSONAndSendsTheGuestOutputToStderr() throws {

@@ -2,7 +2,9 @@
 // el2emu: an ARMv8 EL2 virtualization emulator.
 // The target graph is the hardware/software line: only `Unicorn` imports
 // the C shim, only `EL2` (the emulated hardware) imports `Unicorn`, and the
-// `Hypervisor` (software) sees the machine through `EL2` alone.
+// `Hypervisor` (software) sees the machine through `EL2` alone. SwiftPM lets
+// a target import its dependencies' dependencies too, so LayeringTests
+// checks every import against the layer map.
 import PackageDescription
 
 let package = Package(
@@ -38,6 +40,8 @@ let package = Package(
         .testTarget(name: "EL2Tests", dependencies: ["EL2", "AArch64", "GuestBuild"]),
         .testTarget(name: "HypervisorTests", dependencies: ["Hypervisor", "EL2", "AArch64", "Trace", "GuestBuild"]),
         .testTarget(name: "el2emuTests", dependencies: ["GuestBuild", "EL2EmuCommands", "Hypervisor", "Trace", "AArch64"]),
+        // Reads Sources/ and checks each module's imports against the layers.
+        .testTarget(name: "LayeringTests"),
         .testTarget(name: "TraceTests", dependencies: ["Trace", "Hypervisor", "EL2", "AArch64", "GuestBuild", "GDBRemote", "el2emu"]),
     ],
     swiftLanguageModes: [.v5]

@@ -10,8 +10,6 @@ import Unicorn
 /// the syndromes QEMU reports, or to EL2 when MDCR_EL2.TDE or HCR_EL2.TGE
 /// routes debug exceptions there.
 extension Processor {
-    static let mdcrTDE: UInt64 = 1 << 8, mdcrTDA: UInt64 = 1 << 9, mdcrTDOSA: UInt64 = 1 << 10
-
     /// Places and removes the hooks for what the debug registers now arm.
     func armDebugEvents() {
         let unlocked = !debug.osLock && !debug.doubleLock
@@ -65,7 +63,7 @@ extension Processor {
     }
 
     var debugRoutedToEL2: Bool {
-        ownEL2 == nil && (el2.mdcr & Processor.mdcrTDE != 0 || el2.hcr.contains(.TGE))
+        ownEL2 == nil && (el2.mdcr & MDCR.TDE != 0 || el2.hcr.contains(.TGE))
     }
 
     /// Is breakpoint `n` enabled (DBGBCR.E) as an address match (BT = 0), the only kind modelled?

@@ -18,9 +18,9 @@ public struct EL2Registers: Sendable {
     public init() {
         precondition(EL2Registers.registers.count == values.count, "EL2Registers: one storage slot per register")
         hcr = HCR.hostNVHE
-        sctlr = 0x30C5_0830   // SCTLR_EL2 RES1 bits
-        cptr = 0x33FF         // CPTR_EL2 RES1 bits (nVHE layout)
-        cnthctl = 0x3         // EL1PCTEN|EL1PCEN: EL1 may use the physical timer
+        sctlr = SCTLR.EL2RES1
+        cptr = CPTR.default.rawValue
+        cnthctl = CNTHCTL.EL1PCTEN | CNTHCTL.EL1PCEN   // EL1 may use the physical timer
         vpidr = 0x411F_D070   // Cortex-A57 r1p0
         vmpidr = 0x8000_0000
     }

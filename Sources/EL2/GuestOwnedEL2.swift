@@ -63,7 +63,7 @@ extension Processor {
         el2.hcr = []          // HCR_EL2 resets to 0 (as QEMU does): the guest programs it
         el2.vpidr = g.midr
         el2.vmpidr = g.mpidr
-        el2.cnthctl = 0x3
+        el2.cnthctl = CNTHCTL.EL1PCTEN | CNTHCTL.EL1PCEN
         setBootState(pc: pc, pstate: .el1hMasked, x0: x0)
         gprsKnown = false
         el1KnownMask = 0

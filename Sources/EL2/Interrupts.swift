@@ -32,7 +32,7 @@ extension Processor {
                 : min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | guestSilencedPPIs(g)) ?? .max, physical.nextArrival)
             return
         }
-        if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
+        if physical.pending & ~physical.active != 0 || (vgic.hcr & ICH_HCR.En != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
             nextDeadline = 0
         } else {
             nextDeadline = min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active) ?? .max, physical.nextArrival)

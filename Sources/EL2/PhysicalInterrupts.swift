@@ -42,7 +42,7 @@ extension Processor {
         if timer.hypervisor.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorPPI) }
         if timer.hypervisorVirtual.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorVirtualPPI) }
         if let g = ownEL2 { return guestSignalled(g, level & ~physical.active & ~excluded) }
-        if vgic.hcr & 1 != 0 && vgic.misr != 0 { level |= 1 << UInt32(PhysicalRedistributor.maintenancePPI) }
+        if vgic.hcr & ICH_HCR.En != 0 && vgic.misr != 0 { level |= 1 << UInt32(PhysicalRedistributor.maintenancePPI) }
         let candidates = level & ~physical.active & ~excluded
         return candidates == 0 ? nil : candidates.trailingZeroBitCount
     }

@@ -14,16 +14,16 @@ extension Processor {
         if hcr.contains(.TID2) && (r == .CTR_EL0 || r == .CCSIDR_EL1 || r == .CLIDR_EL1 || r == .CSSELR_EL1) { return true }
         if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
         // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
-        if r.op0 == 2 && el2.mdcr & (Processor.mdcrTDE | (r.crn == 0 ? Processor.mdcrTDA : Processor.mdcrTDOSA)) != 0 { return true }
+        if r.op0 == 2 && el2.mdcr & (MDCR.TDE | (r.crn == 0 ? MDCR.TDA : MDCR.TDOSA)) != 0 { return true }
         if hcr.contains(.TIDCP) && r.op0 == 3 && (r.crn == 11 || r.crn == 15) { return true }
         // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
         if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {
             if (r.op2 == 5 || r.op2 == 6) && hcr.contains(.IMO) { return true }
             if r.op2 == 7 && hcr.contains(.FMO) { return true }
         }
-        // CNTHCTL_EL2.EL1PCTEN[0] / EL1PCEN[1] (nVHE layout) gate the physical counter and timer.
-        if r == .CNTPCT_EL0 && el2.cnthctl & 1 == 0 && !hcr.contains(.E2H) { return true }
-        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm == 2 && el2.cnthctl & 2 == 0 && !hcr.contains(.E2H) { return true }
+        // CNTHCTL_EL2.EL1PCTEN / EL1PCEN (nVHE layout) gate the physical counter and timer.
+        if r == .CNTPCT_EL0 && el2.cnthctl & CNTHCTL.EL1PCTEN == 0 && !hcr.contains(.E2H) { return true }
+        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm == 2 && el2.cnthctl & CNTHCTL.EL1PCEN == 0 && !hcr.contains(.E2H) { return true }
         return false
     }
 

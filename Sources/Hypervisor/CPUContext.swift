@@ -26,7 +26,7 @@ public struct CPUContext: Sendable {
 
     public struct VGICState: Sendable {
         public var lr = [UInt64](repeating: 0, count: 4)
-        public var hcr: UInt64 = 1      // En
+        public var hcr = ICH_HCR.En
         public var vmcr: UInt64 = 0
         /// List registers in use (KVM's used_lrs): only these are saved and restored.
         public var usedLRs = 0

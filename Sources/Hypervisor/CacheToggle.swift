@@ -21,7 +21,7 @@ public struct TVMLog: Sendable {
 }
 
 extension VirtualMachine {
-    func cachesEnabled(_ vcpu: VCPU) -> Bool { vcpu.sysreg(.SCTLR_EL1) & 0b101 == 0b101 }
+    func cachesEnabled(_ vcpu: VCPU) -> Bool { vcpu.sysreg(.SCTLR_EL1) & (SCTLR.M | SCTLR.C) == SCTLR.M | SCTLR.C }
 
     /// After a trapped write of a VM-control register (access_vm_reg).
     func toggleCache(_ vcpu: VCPU, wasEnabled: Bool) {

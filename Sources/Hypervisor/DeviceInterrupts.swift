@@ -42,10 +42,10 @@ extension VirtualMachine {
             var listed = false
             for i in 0..<vcpu.context.vgic.lr.count {
                 let lr = vcpu.context.vgic.lr[i]
-                guard lr & 0xFFFF_FFFF == UInt64(intid), lr >> 62 != 0 else { continue }
+                guard ListRegister.vINTID(lr) == UInt64(intid), lr & ListRegister.State != 0 else { continue }
                 listed = true
                 // Pending and not yet acknowledged: withdrawn (an active one waits for the guest's EOI).
-                if !high && lr >> 62 == 1 { vcpu.context.vgic.lr[i] = 0 }
+                if !high && lr & ListRegister.State == ListRegister.pendingBit { vcpu.context.vgic.lr[i] = 0 }
             }
             if high {
                 if !listed { queue(vcpu, intid: intid) }

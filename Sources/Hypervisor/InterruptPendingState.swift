@@ -17,7 +17,7 @@ extension VirtualMachine {
         for p in v.pendingInterrupts where p.intid < 32 && (!p.hw || timerLine(v, intid: p.intid) != false) {
             bits |= 1 << UInt32(p.intid)
         }
-        for lr in v.context.vgic.lr where lr & (1 << 62) != 0 && lr & 0xFFFF_FFFF < 32 { bits |= 1 << UInt32(lr & 31) }
+        for lr in v.context.vgic.lr where lr & ListRegister.pendingBit != 0 && ListRegister.vINTID(lr) < 32 { bits |= 1 << UInt32(lr & 31) }
         for intid in [GenericTimer.virtualPPI, GenericTimer.physicalPPI] where timerLine(v, intid: intid) == true {
             bits |= 1 << UInt32(intid)
         }
@@ -28,7 +28,7 @@ extension VirtualMachine {
         guard cpu < vcpus.count else { return 0 }
         if configuration.entryEL == 2 { return vcpus[cpu].cpu.physicalActiveBits }
         var bits: UInt32 = 0
-        for lr in vcpus[cpu].context.vgic.lr where lr & (1 << 63) != 0 && lr & 0xFFFF_FFFF < 32 { bits |= 1 << UInt32(lr & 31) }
+        for lr in vcpus[cpu].context.vgic.lr where lr & ListRegister.activeBit != 0 && ListRegister.vINTID(lr) < 32 { bits |= 1 << UInt32(lr & 31) }
         return bits
     }
 
@@ -49,8 +49,8 @@ extension VirtualMachine {
         v.pendingInterrupts.removeAll { $0.intid < 32 && !$0.hw && bits & (1 << UInt32($0.intid)) != 0 }
         for i in v.context.vgic.lr.indices {
             let lr = v.context.vgic.lr[i]
-            guard lr & (1 << 62) != 0, lr & (1 << 61) == 0, lr & 0xFFFF_FFFF < 32, bits & (1 << UInt32(lr & 31)) != 0 else { continue }
-            v.context.vgic.lr[i] = lr & ~(1 << 62)
+            guard lr & ListRegister.pendingBit != 0, lr & ListRegister.HW == 0, ListRegister.vINTID(lr) < 32, bits & (1 << UInt32(lr & 31)) != 0 else { continue }
+            v.context.vgic.lr[i] = lr & ~ListRegister.pendingBit
         }
     }
 }

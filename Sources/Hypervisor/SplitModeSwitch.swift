@@ -82,7 +82,7 @@ final class SplitModeSwitch: WorldSwitch {
     /// __activate_traps: the guest's HCR_EL2, CPTR_EL2, MDCR_EL2 and the hyp vectors.
     private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
         cpu.write(.HCR_EL2, vcpu.hcr.rawValue)
-        cpu.write(.CPTR_EL2, 0x33FF)
+        cpu.write(.CPTR_EL2, CPTR.default.rawValue)
         cpu.write(.MDCR_EL2, 0)
         cpu.write(.VBAR_EL2, VCPU.hypVectors)
     }
@@ -90,7 +90,7 @@ final class SplitModeSwitch: WorldSwitch {
     /// __deactivate_traps: the host's configuration.
     private func deactivateTraps(_ cpu: Processor) {
         cpu.write(.HCR_EL2, hostHCR.rawValue)
-        cpu.write(.CPTR_EL2, 0x33FF)
+        cpu.write(.CPTR_EL2, CPTR.default.rawValue)
         cpu.write(.MDCR_EL2, 0)
         cpu.write(.VBAR_EL2, VCPU.hostStubVectors)
     }

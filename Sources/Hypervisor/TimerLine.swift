@@ -41,8 +41,8 @@ extension VirtualMachine {
     func resampleTimerListRegisters(_ vcpu: VCPU) {
         for i in 0..<vcpu.context.vgic.usedLRs {
             let lr = vcpu.context.vgic.lr[i]
-            guard lr >> 62 == 1, lr & (1 << 61) != 0 else { continue }
-            let intid = Int(lr & 0xFFFF_FFFF)
+            guard lr & ListRegister.State == ListRegister.pendingBit, lr & ListRegister.HW != 0 else { continue }
+            let intid = Int(ListRegister.vINTID(lr))
             if timerLine(vcpu, intid: intid) == false {
                 vcpu.context.vgic.lr[i] = 0
                 withdrawTimerInterrupt(vcpu, intid: intid)

@@ -7,18 +7,16 @@ import EL2
 /// with every exit in split mode, as the KVM/ARM of the published split-mode
 /// figures (Linux 4.10) did.
 enum VGICSaveRestore {
-    /// ICH_HCR_EL2.En: the virtual CPU interface is off while the host runs.
-    static let enable: UInt64 = 1
 
     /// __vgic_v3_save_state.
     static func save(_ cpu: Processor, into ctx: inout CPUContext) {
         let used = ctx.vgic.usedLRs
         guard used > 0 else { return }
         let elrsr = cpu.read(.ICH_ELRSR_EL2)
-        cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr & ~enable)
+        cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr & ~ICH_HCR.En)   // the interface is off while the host runs
         for i in 0..<used {
             // An empty LR (ELRSR) need not be read: its saved copy just loses its state.
-            if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
+            if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~ListRegister.State } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
             cpu.write(.ICH_LR_EL2(i), 0)
         }
         cpu.count(.memoryAccess, used)

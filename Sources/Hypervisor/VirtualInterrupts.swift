@@ -69,9 +69,9 @@ extension VirtualMachine {
         resampleTimerListRegisters(vcpu)
         resampleDeviceLines(vcpu)
         // used_lrs: the next entry restores (and the next exit saves) only up to the last LR in use.
-        defer { vcpu.context.vgic.usedLRs = (vcpu.context.vgic.lr.lastIndex { $0 >> 62 != 0 } ?? -1) + 1 }
+        defer { vcpu.context.vgic.usedLRs = (vcpu.context.vgic.lr.lastIndex { $0 & ListRegister.State != 0 } ?? -1) + 1 }
         guard !vcpu.pendingInterrupts.isEmpty else {
-            vcpu.context.vgic.hcr &= ~2
+            vcpu.context.vgic.hcr &= ~ICH_HCR.UIE
             return
         }
         var kept: [VCPU.PendingInterrupt] = []
@@ -88,7 +88,7 @@ extension VirtualMachine {
         // More interrupts than list registers: ask for the underflow maintenance
         // interrupt (ICH_HCR_EL2.UIE) so the rest go in once LRs drain.
         let waiting = kept.contains { gic.canForward($0.intid, cpu: vcpu.index) && $0.at <= now }
-        if waiting { vcpu.context.vgic.hcr |= 2 } else { vcpu.context.vgic.hcr &= ~2 }
+        if waiting { vcpu.context.vgic.hcr |= ICH_HCR.UIE } else { vcpu.context.vgic.hcr &= ~ICH_HCR.UIE }
     }
 
     /// Puts an interrupt into the saved list registers (pending, group 1).
@@ -96,14 +96,14 @@ extension VirtualMachine {
     func writeListRegister(_ vcpu: VCPU, intid: Int, hw: Bool, priority: UInt64) -> Bool {
         var g = vcpu.context.vgic
         vcpu.cpu.count(.memoryAccess)
-        if let i = g.lr.firstIndex(where: { $0 & 0xFFFF_FFFF == UInt64(intid) && $0 >> 62 != 0 }) {
-            if !hw { g.lr[i] |= 1 << 62 }   // a level-forwarded (HW) interrupt re-fires through its physical source
+        if let i = g.lr.firstIndex(where: { ListRegister.vINTID($0) == UInt64(intid) && $0 & ListRegister.State != 0 }) {
+            if !hw { g.lr[i] |= ListRegister.pendingBit }   // a level-forwarded (HW) interrupt re-fires through its physical source
             vcpu.context.vgic = g
             return true
         }
-        guard let free = g.lr.firstIndex(where: { $0 >> 62 == 0 }) else { return false }
-        var lr: UInt64 = 1 << 62 | 1 << 60 | (priority & 0xFF) << 48 | UInt64(intid)
-        if hw { lr |= 1 << 61 | UInt64(intid) << 32 } else if isDeviceLine(intid) { lr |= 1 << 41 }   // LR.EOI: resample on deactivation
+        guard let free = g.lr.firstIndex(where: { $0 & ListRegister.State == 0 }) else { return false }
+        var lr = ListRegister.pendingBit | ListRegister.Group | (priority & 0xFF) << ListRegister.priorityShift | UInt64(intid)
+        if hw { lr |= ListRegister.HW | UInt64(intid) << ListRegister.pINTIDShift } else if isDeviceLine(intid) { lr |= ListRegister.EOI }   // resample on deactivation
         g.lr[free] = lr
         vcpu.context.vgic = g
         return true
@@ -168,7 +168,7 @@ extension VirtualMachine {
 
     /// Does the vCPU's saved vGIC state hold a pending interrupt?
     func hasPendingListRegister(_ vcpu: VCPU) -> Bool {
-        vcpu.context.vgic.lr.contains(where: { $0 >> 62 == 1 || $0 >> 62 == 3 })
+        vcpu.context.vgic.lr.contains(where: { $0 & ListRegister.pendingBit != 0 })
     }
 
     /// When the vCPU's saved virtual timer asserts its interrupt, in cycles, if armed and unmasked.

@@ -19,3 +19,10 @@ public struct CPTR: OptionSet, Hashable, Sendable {
     /// trace and CPACR_EL1 not trapped.
     @inlinable public static var `default`: CPTR { [.RES1, .TZ] }
 }
+
+/// CPACR_EL1, the EL1 view of the same traps (and CPTR_EL2's layout with
+/// E2H). Linux sysreg.h names.
+public enum CPACR {
+    /// FPEN[21:20] = 0b11: FP/SIMD not trapped at EL1 or EL0 (CPACR_EL1_FPEN).
+    @inlinable public static var FPEN: UInt64 { 3 << 20 }
+}

@@ -11,7 +11,7 @@ extension CPUContext {
         (.TCR_EL1, 0x32_B551_9519),
         (.MAIR_EL1, 0x0000_BBFF_440C_0400),
         (.VBAR_EL1, 0xFFFF_8000_1001_0800),
-        (.CPACR_EL1, 0x30_0000),
+        (.CPACR_EL1, CPACR.FPEN),
         (.TPIDR_EL1, 0xFFFF_0000_3FDC_0000),
         (.CNTKCTL_EL1, 0xD6),
     ]

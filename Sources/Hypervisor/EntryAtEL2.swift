@@ -38,14 +38,14 @@ extension VirtualMachine {
         var call = "SMC \(fn)"
         var result: UInt64 = 0
         switch fn {
-        case .smcccVersion: result = 0x1_0001
-        case .version: result = 0x1_0000
+        case .smcccVersion: result = PSCIAnswer.smcccVersion
+        case .version: result = PSCIAnswer.version
         case .features:
             let queried = UInt32(truncatingIfNeeded: x1)
             let supported = PSCIFunction(rawValue: queried) != nil && queried != PSCIFunction.cpuSuspend.rawValue
                 && queried != PSCIFunction.cpuSuspend32.rawValue
             result = supported ? 0 : PSCIReturn.notSupported.register
-        case .migrateInfoType: result = 2
+        case .migrateInfoType: result = PSCIAnswer.migrateInfoType
         case .systemOff, .systemReset:
             if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: cpu.clock.cycles, call: call)) }
             cpu.requestStop(.guestExit(status: exitStatusAtPowerOff, how: "PSCI \(fn == .systemOff ? "SYSTEM_OFF" : "SYSTEM_RESET")"))

@@ -17,16 +17,16 @@ extension VirtualMachine {
         if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name)) }
         switch fn {
         case .smcccVersion:
-            vcpu.setGPR(0, 0x1_0001)   // SMCCC 1.1
+            vcpu.setGPR(0, PSCIAnswer.smcccVersion)
         case .version:
-            vcpu.setGPR(0, 0x1_0000)   // PSCI 1.0
+            vcpu.setGPR(0, PSCIAnswer.version)
         case .features:
             let queried = UInt32(truncatingIfNeeded: vcpu.gpr(1))
             let supported = PSCIFunction(rawValue: queried) != nil && queried != PSCIFunction.cpuSuspend.rawValue
                 && queried != PSCIFunction.cpuSuspend32.rawValue
             vcpu.setGPR(0, supported ? 0 : PSCIReturn.notSupported.register)
         case .migrateInfoType:
-            vcpu.setGPR(0, 2)          // Trusted OS not present / migration not required
+            vcpu.setGPR(0, PSCIAnswer.migrateInfoType)
         case .systemOff:
             return (.stop(.guestExit(status: exitStatusAtPowerOff, how: "PSCI SYSTEM_OFF")), name)
         case .systemReset:

@@ -23,8 +23,8 @@ extension VirtualMachine {
         ctx.pc = entry
         ctx.pstate = ProcessorState.el1hMasked.raw
         ctx.x[0] = contextID
-        ctx[.SCTLR_EL1] = 0x30D0_0800
-        ctx[.CPACR_EL1] = 0x30_0000
+        ctx[.SCTLR_EL1] = SCTLR.EL1RES1
+        ctx[.CPACR_EL1] = CPACR.FPEN
         ctx.vgic.vmcr = t.context.vgic.vmcr
         t.context = ctx
         t.pendingInterrupts = []

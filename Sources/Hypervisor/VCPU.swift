@@ -52,8 +52,8 @@ public final class VCPU {
         self.vm = vm
         self.cpu = cpu
         self.hcr = hcr
-        context[.SCTLR_EL1] = 0x30D0_0800   // reset value: MMU and caches off
-        context[.CPACR_EL1] = 0x30_0000     // FP/SIMD enabled at EL1/EL0
+        context[.SCTLR_EL1] = SCTLR.EL1RES1   // reset value: MMU and caches off
+        context[.CPACR_EL1] = CPACR.FPEN      // FP/SIMD enabled at EL1/EL0
     }
 
     /// Reads ESR_EL2, FAR_EL2 and HPFAR_EL2 for the handlers.

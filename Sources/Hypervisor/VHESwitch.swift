@@ -82,13 +82,13 @@ final class VHESwitch: WorldSwitch {
     /// __activate_traps (VHE): the guest's HCR_EL2 (E2H kept, TGE clear), CPACR_EL1 (CPTR_EL2), hyp vectors.
     private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
         cpu.write(.HCR_EL2, vcpu.hcr.union(.E2H).rawValue)
-        cpu.write(.CPACR_EL1, 0x30_0000)
+        cpu.write(.CPACR_EL1, CPACR.FPEN)
         cpu.write(.VBAR_EL1, VCPU.hypVectors)
     }
 
     private func deactivateTraps(_ cpu: Processor) {
         cpu.write(.HCR_EL2, hostHCR.rawValue)
-        cpu.write(.CPACR_EL1, 0x30_0000)
+        cpu.write(.CPACR_EL1, CPACR.FPEN)
         cpu.write(.VBAR_EL1, VCPU.hostStubVectors)
     }
 }

@@ -252,18 +252,12 @@ extension Processor {
         return UInt64(intid)
     }
 
-    /// ICC_SGI1R_EL1: TargetList[15:0] INTID[27:24] IRM[40] RS[47:44]; every PE has Aff0 = its index, Aff1-3 = 0.
+    /// ICC_SGI1R_EL1: every PE has Aff0 = its index, Aff1-3 = 0.
     private func sendPhysicalSGI(_ v: UInt64) {
-        let intid = Int((v >> 24) & 0xF)
-        let irm = v & (1 << 40) != 0
-        let rs = (v >> 44) & 0xF
-        let upper = v & 0x00FF_00FF_00FF_0000
+        let sgi = SGI1R(v)
         let now = clock.cycles
-        for pe in innerShareablePeers() {
-            let aff0 = UInt64(pe.index)
-            let selected = irm ? pe !== self : upper == 0 && aff0 >> 4 == rs && v & (1 << (aff0 & 0xF)) != 0
-            guard selected else { continue }
-            pe.raisePhysicalSGI(intid, at: now)
+        for pe in innerShareablePeers() where sgi.targets(aff0: UInt64(pe.index), isSender: pe === self) {
+            pe.raisePhysicalSGI(sgi.intid, at: now)
         }
         endSlice()   // let the targets run before this PE goes further in virtual time
     }

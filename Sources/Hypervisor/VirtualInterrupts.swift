@@ -109,23 +109,14 @@ extension VirtualMachine {
         return true
     }
 
-    /// ICC_SGI1R_EL1 (trapped by IMO): a virtual IPI to each target vCPU.
-    /// TargetList[15:0] Aff1[23:16] INTID[27:24] Aff2[39:32] IRM[40] RS[47:44] Aff3[55:48].
+    /// ICC_SGI1R_EL1 (trapped by IMO): a virtual IPI to each target vCPU
+    /// (Aff0 = its index, Aff1-3 = 0).
     func sendSGI(from vcpu: VCPU, value: UInt64) -> String {
-        let intid = Int((value >> 24) & 0xF)
-        let irm = value & (1 << 40) != 0
-        let rs = (value >> 44) & 0xF
-        let upperAffinity = value & 0x00FF_00FF_00FF_0000   // Aff3, Aff2, Aff1: all vCPUs have 0
+        let sgi = SGI1R(value)
+        let intid = sgi.intid
         var names: [String] = []
         for v in vcpus {
-            let selected: Bool
-            if irm {
-                selected = v !== vcpu
-            } else {
-                let aff0 = UInt64(v.index)
-                selected = upperAffinity == 0 && aff0 >> 4 == rs && value & (1 << (aff0 & 0xF)) != 0
-            }
-            guard selected, v.powerState == .on else { continue }
+            guard sgi.targets(aff0: UInt64(v.index), isSender: v === vcpu), v.powerState == .on else { continue }
             names.append("cpu\(v.index)")
             deliver(intid: intid, to: v, from: vcpu, why: "SGI \(intid) from cpu\(vcpu.index)")
         }

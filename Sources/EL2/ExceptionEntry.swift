@@ -41,8 +41,9 @@ extension Processor {
     }
 
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
-        phase = .entry
         count(.trapToEL2)
+        // The walk that faulted, if one did, read its descriptors for this entry.
+        if walkStepsToBook > 0 { count(.stage2WalkStep, walkStepsToBook); walkStepsToBook = 0 }
         // Unless the HVC hook already read it (`entryPSTATE`).
         pstateAtEntry = entryPSTATE ?? readEntryState().pstate
         el2.spsr = pstateAtEntry
@@ -62,7 +63,6 @@ extension Processor {
     /// ERET from EL2: PSTATE from SPSR_EL2, PC from ELR_EL2. Only registers
     /// that change are written to Unicorn (a PC write restarts its translation loop).
     public func eret() {
-        phase = .eret
         count(.eret)
         gprsKnown = false
         let spsr = ProcessorState(raw: el2.spsr)

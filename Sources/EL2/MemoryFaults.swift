@@ -177,10 +177,9 @@ extension Processor {
         return a &+ e.size > va && e.permits(kind)
     }
 
-    /// Books the descriptor reads of the walk that faulted to the coming exit's entry.
+    /// Books the descriptor reads of the walk that faulted to the coming exception entry.
     func bookWalk() {
-        phase = .entry
-        count(.stage2WalkStep, lastWalkSteps)
+        walkStepsToBook = lastWalkSteps
     }
 
     /// Enters the exception a memory hook found; false if there was none.

@@ -91,7 +91,7 @@ extension Processor {
     /// forwarded timer interrupt is still being handled by the guest.
     public func setPhysicalActive(_ intid: Int, _ active: Bool) {
         guard (0..<32).contains(intid) else { return }
-        count(.memoryAccess)
+        count(.redistributorWrite)
         if active { physical.active |= 1 << UInt32(intid) } else { physical.active &= ~(1 << UInt32(intid)) }
         updateVirtualInterruptLines()
     }

@@ -45,24 +45,11 @@ public final class Processor {
     var storedClock = VirtualClock()
     var syncedInstructions: UInt64 = 0
     var gate: BlockGate?
-    /// Operations performed since the software last took them (`withCounts`),
-    /// phase-major like `OperationCounts.table`: a fixed buffer, bumped with
-    /// no checks, since every operation of every exit lands here.
-    let countTable: UnsafeMutablePointer<Int> = {
-        let p = UnsafeMutablePointer<Int>.allocate(capacity: OperationCounts.size)
-        p.initialize(repeating: 0, count: OperationCounts.size)
-        return p
-    }()
-    /// Which cells of `countTable` are non-zero (bits 0-63, 64-127).
-    var countedCells: (UInt64, UInt64) = (0, 0)
-    /// The counts since the software last took them.
-    public var counts: OperationCounts { OperationCounts(UnsafeBufferPointer(start: countTable, count: OperationCounts.size)) }
-    /// The phase that new operations are booked to.
-    public var phase: Phase = .entry { didSet { phaseBase = phase.rawValue &* OperationCounts.width } }
-    /// The first cell of the current phase in `countTable`.
-    var phaseBase = 0
-    /// When false, operations are not counted (to measure the ledger's own cost).
-    public var countingEnabled = true
+    /// Told of each operation the PE performs for the EL2 software (installed by it).
+    /// unowned(unsafe), as `software`.
+    public unowned(unsafe) var counter: OperationCounter?
+    /// False while the PE works for the debugger or fills its TLB: not the software's operations.
+    var countingEnabled = true
     /// The exception level the model is at: 1 while the guest (or the split-mode
     /// host kernel) runs, 2 while EL2 software runs.
     public internal(set) var currentEL = 1
@@ -82,6 +69,8 @@ public final class Processor {
     var retriesStoppedAccess = false
     /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
     var lastWalkSteps = 0
+    /// The steps of a walk that faulted, counted with the exception entry it leads to.
+    var walkStepsToBook = 0
     /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
     var accessSites: [UInt64: (word: UInt32, access: LoadStore)] = [:]
     /// The last TLB miss (pc, address) and how often it repeated.
@@ -162,7 +151,7 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { countTable.deallocate(); gprKnownValues.deallocate(); el1Known.deallocate() }
+    deinit { gprKnownValues.deallocate(); el1Known.deallocate() }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
 
@@ -221,35 +210,18 @@ public final class Processor {
     // MARK: Counted operations
 
     @inline(__always)
-    public func count(_ op: HardwareOperation, _ n: Int = 1) {
-        guard countingEnabled else { return }
-        let cell = phaseBase &+ op.rawValue
-        countTable[cell] &+= n
-        if cell < 64 { countedCells.0 |= 1 << UInt64(cell) } else { countedCells.1 |= 1 << UInt64(cell &- 64) }
-    }
-
-    /// Lends the counts since the last take to `body`.
-    /// Not generic: the ledger calls it from another module on every exit, where
-    /// a generic would run unspecialised. `body` returns the exit's cycles.
-    /// `body` must drain the view (`CountsView.drain`), which clears the counts.
-    public func withCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
-        let view = CountsView(table: UnsafeMutableBufferPointer(start: countTable, count: OperationCounts.size), counted: countedCells)
-        countedCells = (0, 0)
-        return body(view)
-    }
-
-    /// Drops the counts since the last take (set-up work no exit pays for).
-    public func discardCounts() {
-        _ = withCounts { view in view.drain { _, _ in }; return 0 }
+    func count(_ op: HardwareOperation, _ n: Int = 1) {
+        guard countingEnabled, let counter else { return }
+        counter.performed(op, n)
     }
 
     public func readGPR(_ n: Int) -> UInt64 {
-        count(.gprSave)
+        count(.gprRead)
         return n >= 0 && n < 31 ? engine.read(.x(n)) : 0
     }
 
     public func writeGPR(_ n: Int, _ v: UInt64) {
-        count(.gprRestore)
+        count(.gprWrite)
         gprsKnown = false
         if n >= 0 && n < 31 { engine.write(.x(n), v) }
     }
@@ -257,7 +229,7 @@ public final class Processor {
     /// Saves x0...x30 (31 GPR operations), as the EL2 vector's entry code does.
     /// Right after exception entry the values come from the entry's read of the register file.
     public func saveGPRs(into regs: inout [UInt64]) {
-        count(.gprSave, 31)
+        count(.gprRead, 31)
         if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
         if !gprsKnown {
             engine.readGeneralPurposeRegisters(into: gprKnownValues)
@@ -270,7 +242,7 @@ public final class Processor {
     /// registers whose value differs from what the CPU holds reach Unicorn:
     /// a hypercall changes x0-x3, not all 31.
     public func restoreGPRs(_ regs: [UInt64]) {
-        count(.gprRestore, 31)
+        count(.gprWrite, 31)
         guard regs.count == 31 else { return }
         regs.withUnsafeBufferPointer { r in
             guard gprsKnown else { return engine.writeGeneralPurposeRegisters(r.baseAddress!) }

@@ -125,7 +125,6 @@ extension Processor {
     /// The EL2 software is about to resume a parked vCPU (it ends with `eret()`).
     public func unpark() {
         parked = false
-        phase = .restore
     }
 
     public var isParked: Bool { parked }

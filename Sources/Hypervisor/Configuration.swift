@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 
 /// How a VM is built and run: the design, memory, vCPUs, trap overrides,
 /// the cost profile and the limits.

@@ -10,6 +10,8 @@ public struct ExitKind: Hashable, Sendable {
     public static let irq = ExitKind(code: 64)
 
     init(code: Int) { self.code = code }
+    /// The ledger's names of the kinds, by code.
+    static let names = (0..<count).map { ExitKind(code: $0).name }
     init(_ esr: ExceptionSyndrome) { code = Int(esr.ecRaw & 63) }
 
     public var name: String {

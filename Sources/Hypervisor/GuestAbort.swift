@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// What the hypervisor saw and did for one stage-2 abort (for tests and tools).
@@ -51,7 +52,7 @@ extension VirtualMachine {
                 } catch {
                     return (.stop(.error("stage-2 fault at IPA 0x\(String(ipa, radix: 16)): \(error)")), "stage-2 map failed")
                 }
-                vcpu.cpu.count(.memoryAccess, 2)
+                vcpu.meter.add(.memoryAccess, 2)
                 if case .accessFlag? = status { record.resolution = .accessFlagSet } else { stage2.demandFaults += 1 }
                 return (.resume, detail("\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): RAM page mapped"))
             case .permission?:

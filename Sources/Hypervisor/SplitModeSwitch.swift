@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// Split mode (ARMv8.0, nVHE), like KVM's `hyp/nvhe/switch.c`: the host
@@ -18,34 +19,33 @@ final class SplitModeSwitch: WorldSwitch {
     func vcpuPut(_ vcpu: VCPU) {}
 
     func firstEntry(_ vcpu: VCPU) {
-        let cpu = vcpu.cpu
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &host)
-        cpu.phase = .restore
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host)
+        vcpu.meter.phase = .restore
         switchToGuest(vcpu)
     }
 
     func exit(_ vcpu: VCPU, handle: () -> ExitAction) {
         let cpu = vcpu.cpu
         // __guest_exit and __kvm_vcpu_run's second half, at EL2.
-        cpu.phase = .save
+        vcpu.meter.phase = .save
         cpu.saveGPRs(into: &vcpu.context.x)
-        SystemRegisterSaveRestore.saveReturnState(cpu, into: &vcpu.context)
+        SystemRegisterSaveRestore.saveReturnState(vcpu, into: &vcpu.context)
         vcpu.readFaultState()
-        SystemRegisterSaveRestore.saveEL1State(cpu, into: &vcpu.context)
-        SystemRegisterSaveRestore.saveCommonState(cpu, into: &vcpu.context)
-        TimerSaveRestore.save(cpu, into: &vcpu.context)
-        VGICSaveRestore.save(cpu, into: &vcpu.context)
-        VGICSaveRestore.saveVMCR(cpu, into: &vcpu.context)
+        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &vcpu.context)
+        SystemRegisterSaveRestore.saveCommonState(vcpu, into: &vcpu.context)
+        TimerSaveRestore.save(vcpu, into: &vcpu.context)
+        VGICSaveRestore.save(vcpu, into: &vcpu.context)
+        VGICSaveRestore.saveVMCR(vcpu, into: &vcpu.context)
         deactivateTraps(cpu)
         cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &host) // host EL1 back in the registers
-        SystemRegisterSaveRestore.restoreCommonState(cpu, from: &host)
-        cpu.count(.gprRestore, SplitModeSwitch.hostCalleeSaved)
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host) // host EL1 back in the registers
+        SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &host)
+        vcpu.meter.add(.gprRestore, SplitModeSwitch.hostCalleeSaved)
 
         // ERET to the highvisor at EL1, which handles the exit ...
-        cpu.phase = .highvisor
-        cpu.count(.eretToHost)
-        cpu.phase = .handler
+        vcpu.meter.phase = .highvisor
+        vcpu.meter.add(.eretToHost)
+        vcpu.meter.phase = .handler
         let action = handle()
         // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
         guard vcpu.finish(action) else { return }
@@ -54,27 +54,26 @@ final class SplitModeSwitch: WorldSwitch {
 
     /// The highvisor calls the lowvisor again with HVC (kvm_call_hyp(__kvm_vcpu_run)).
     func reenter(_ vcpu: VCPU) {
-        let cpu = vcpu.cpu
-        cpu.phase = .highvisor
-        cpu.count(.hvcToEL2)
-        cpu.phase = .restore
+        vcpu.meter.phase = .highvisor
+        vcpu.meter.add(.hvcToEL2)
+        vcpu.meter.phase = .restore
         switchToGuest(vcpu)
     }
 
     /// The first half of __kvm_vcpu_run: save the host, load the guest, ERET.
     private func switchToGuest(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
-        cpu.count(.gprSave, SplitModeSwitch.hostCalleeSaved)
-        SystemRegisterSaveRestore.saveEL1State(cpu, into: &host)
-        SystemRegisterSaveRestore.saveCommonState(cpu, into: &host)
+        vcpu.meter.add(.gprSave, SplitModeSwitch.hostCalleeSaved)
+        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &host)
+        SystemRegisterSaveRestore.saveCommonState(vcpu, into: &host)
         activateTraps(cpu, vcpu)
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)                // __load_guest_stage2
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &vcpu.context)
-        SystemRegisterSaveRestore.restoreCommonState(cpu, from: &vcpu.context)
-        TimerSaveRestore.restore(cpu, from: &vcpu.context)
-        VGICSaveRestore.restoreVMCR(cpu, from: &vcpu.context)
-        VGICSaveRestore.restore(cpu, from: &vcpu.context)
-        SystemRegisterSaveRestore.restoreReturnState(cpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &vcpu.context)
+        TimerSaveRestore.restore(vcpu, from: &vcpu.context)
+        VGICSaveRestore.restoreVMCR(vcpu, from: &vcpu.context)
+        VGICSaveRestore.restore(vcpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreReturnState(vcpu, from: &vcpu.context)
         cpu.restoreGPRs(vcpu.context.x)
         cpu.eret()
     }

@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// Trapped MSR/MRS/SYS accesses (EC 0x18), emulated on the vCPU's copy
@@ -72,9 +73,9 @@ extension VirtualMachine {
     /// DC set/way (TSW) and TLBI (TTLB): performed on the guest's behalf.
     func handleSystemInstruction(_ vcpu: VCPU, _ r: SystemRegister, _ rt: Int) {
         if r.crn == 8 {
-            vcpu.cpu.count(.tlbMaintenance)
+            vcpu.meter.add(.tlbMaintenance)
         } else {
-            vcpu.cpu.count(.memoryAccess)   // set/way: KVM flushes the VM's memory instead
+            vcpu.meter.add(.memoryAccess)   // set/way: KVM flushes the VM's memory instead
             setWayFlush(vcpu)
         }
     }

@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 // Contexts are passed inout even to restore: in place, not copied (a copy
@@ -22,31 +23,33 @@ enum SystemRegisterSaveRestore {
     static let commonList = EL1RegisterList(commonState)
 
     /// Reads the EL1 state out of the CPU. `viaEL12`: from EL2 with E2H, through the *_EL12 aliases.
-    static func saveEL1State(_ cpu: Processor, into ctx: inout CPUContext, viaEL12: Bool = false) {
-        save(viaEL12 ? el1ListEL12 : el1List, cpu, into: &ctx, at: el1Slot)
+    static func saveEL1State(_ vcpu: VCPU, into ctx: inout CPUContext, viaEL12: Bool = false) {
+        save(viaEL12 ? el1ListEL12 : el1List, vcpu, into: &ctx, at: el1Slot)
     }
 
-    static func restoreEL1State(_ cpu: Processor, from ctx: inout CPUContext, viaEL12: Bool = false) {
-        restore(viaEL12 ? el1ListEL12 : el1List, cpu, from: &ctx, at: el1Slot)
+    static func restoreEL1State(_ vcpu: VCPU, from ctx: inout CPUContext, viaEL12: Bool = false) {
+        restore(viaEL12 ? el1ListEL12 : el1List, vcpu, from: &ctx, at: el1Slot)
     }
 
-    static func saveCommonState(_ cpu: Processor, into ctx: inout CPUContext) {
-        save(commonList, cpu, into: &ctx, at: commonSlot)
+    static func saveCommonState(_ vcpu: VCPU, into ctx: inout CPUContext) {
+        save(commonList, vcpu, into: &ctx, at: commonSlot)
     }
 
-    static func restoreCommonState(_ cpu: Processor, from ctx: inout CPUContext) {
-        restore(commonList, cpu, from: &ctx, at: commonSlot)
+    static func restoreCommonState(_ vcpu: VCPU, from ctx: inout CPUContext) {
+        restore(commonList, vcpu, from: &ctx, at: commonSlot)
     }
 
     /// Each register is an MRS to a context slot (a store: one memory access).
-    private static func save(_ list: EL1RegisterList, _ cpu: Processor, into ctx: inout CPUContext, at base: Int) {
+    private static func save(_ list: EL1RegisterList, _ vcpu: VCPU, into ctx: inout CPUContext, at base: Int) {
+        let cpu = vcpu.cpu
         ctx.sysregs.withUnsafeMutableBufferPointer { cpu.save(list, into: $0.baseAddress! + base) }
-        cpu.count(.memoryAccess, list.count)
+        vcpu.meter.add(.memoryAccess, list.count)
     }
 
     /// Each register is a load from its context slot, then an MSR.
-    private static func restore(_ list: EL1RegisterList, _ cpu: Processor, from ctx: inout CPUContext, at base: Int) {
-        cpu.count(.memoryAccess, list.count)
+    private static func restore(_ list: EL1RegisterList, _ vcpu: VCPU, from ctx: inout CPUContext, at base: Int) {
+        let cpu = vcpu.cpu
+        vcpu.meter.add(.memoryAccess, list.count)
         ctx.sysregs.withUnsafeBufferPointer { cpu.restore(list, from: $0.baseAddress! + base) }
     }
 
@@ -57,14 +60,16 @@ enum SystemRegisterSaveRestore {
     }
 
     /// Guest exit state the handlers need: ELR_EL2/SPSR_EL2 (the guest PC and PSTATE).
-    static func saveReturnState(_ cpu: Processor, into ctx: inout CPUContext) {
+    static func saveReturnState(_ vcpu: VCPU, into ctx: inout CPUContext) {
+        let cpu = vcpu.cpu
         ctx.pc = cpu.read(.ELR_EL2)
         ctx.pstate = cpu.read(.SPSR_EL2)
-        cpu.count(.memoryAccess, 2)
+        vcpu.meter.add(.memoryAccess, 2)
     }
 
-    static func restoreReturnState(_ cpu: Processor, from ctx: inout CPUContext) {
-        cpu.count(.memoryAccess, 2)
+    static func restoreReturnState(_ vcpu: VCPU, from ctx: inout CPUContext) {
+        let cpu = vcpu.cpu
+        vcpu.meter.add(.memoryAccess, 2)
         cpu.write(.ELR_EL2, ctx.pc)
         cpu.write(.SPSR_EL2, ctx.pstate)
     }

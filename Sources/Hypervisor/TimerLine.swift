@@ -20,7 +20,7 @@ extension VirtualMachine {
             let t = vcpu.context.timer
             // CTL: ENABLE[0] IMASK[1] ISTATUS[2].
             if t.loaded { return cpu.read(.CNTV_CTL_EL0) & 7 == 5 }
-            cpu.count(.memoryAccess)
+            vcpu.meter.add(.memoryAccess)
             return t.cntvCtl & 3 == 1 && cpu.clock.counter &- t.cntvoff >= t.cntvCval
         case GenericTimer.physicalPPI:
             return cpu.read(.CNTP_CTL_EL0) & 7 == 5

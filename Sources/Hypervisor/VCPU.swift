@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// A virtual CPU: its saved context, its trap configuration and the
@@ -8,6 +9,8 @@ public final class VCPU {
     public let cpu: Processor
     unowned(unsafe) let vm: VirtualMachine
     var context = CPUContext()
+    /// What this vCPU's exits did, by phase, until the ledger prices it.
+    public let meter: Meter
     /// The guest's HCR_EL2 (KVM's vcpu->arch.hcr_el2).
     var hcr: HCR
     /// The exit's syndrome state, read at EL2 (ESR_EL2, FAR_EL2, HPFAR_EL2).
@@ -52,6 +55,7 @@ public final class VCPU {
         self.vm = vm
         self.cpu = cpu
         self.hcr = hcr
+        meter = Meter(enabled: vm.configuration.ledger)
         context[.SCTLR_EL1] = 0x30D0_0800   // reset value: MMU and caches off
         context[.CPACR_EL1] = 0x30_0000     // FP/SIMD enabled at EL1/EL0
     }
@@ -78,18 +82,18 @@ public final class VCPU {
 
     /// A guest GPR from the saved context (x31 reads as zero: XZR).
     func gpr(_ n: Int) -> UInt64 {
-        cpu.count(.memoryAccess)
+        meter.add(.memoryAccess)
         return n >= 0 && n < 31 ? context.x[n] : 0
     }
 
     func setGPR(_ n: Int, _ v: UInt64) {
-        cpu.count(.memoryAccess)
+        meter.add(.memoryAccess)
         if n >= 0 && n < 31 { context.x[n] = v }
     }
 
     /// Skips the trapped instruction (kvm_incr_pc).
     func advancePC() {
-        cpu.count(.memoryAccess)
+        meter.add(.memoryAccess)
         context.pc &+= 4
     }
 
@@ -97,13 +101,13 @@ public final class VCPU {
     /// host's state is loaded (split mode), in the CPU through *_EL12 under VHE.
     func sysreg(_ r: SystemRegister) -> UInt64 {
         if vm.worldSwitch.mode == .vhe { return cpu.read(SystemRegisterSaveRestore.alias(r)) }
-        cpu.count(.memoryAccess)
+        meter.add(.memoryAccess)
         return context[r]
     }
 
     func setSysreg(_ r: SystemRegister, _ v: UInt64) {
         if vm.worldSwitch.mode == .vhe { cpu.write(SystemRegisterSaveRestore.alias(r), v); return }
-        cpu.count(.memoryAccess)
+        meter.add(.memoryAccess)
         context[r] = v
     }
 
@@ -117,7 +121,7 @@ public final class VCPU {
         if let far { setSysreg(.FAR_EL1, far) }
         context.pstate = ProcessorState.entry(to: .el1h).raw
         context.pc = sysreg(.VBAR_EL1) &+ pstate.el1VectorOffset
-        cpu.count(.memoryAccess, 2)
+        meter.add(.memoryAccess, 2)
         cpu.noteGuestExceptionEntry(vector: context.pc, from: sysreg(.ELR_EL1))
         // Traced like an exception the hardware takes, so a trace shows what the guest's vector saw.
         cpu.onEvent?(.guestException(pc: sysreg(.ELR_EL1), vector: context.pc, kind: "sync", esr: esr))

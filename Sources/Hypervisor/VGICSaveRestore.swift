@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// Save and restore of the GICv3 virtual CPU interface (KVM's vgic-v3-sr.c).
@@ -11,7 +12,8 @@ enum VGICSaveRestore {
     static let enable: UInt64 = 1
 
     /// __vgic_v3_save_state.
-    static func save(_ cpu: Processor, into ctx: inout CPUContext) {
+    static func save(_ vcpu: VCPU, into ctx: inout CPUContext) {
+        let cpu = vcpu.cpu
         let used = ctx.vgic.usedLRs
         guard used > 0 else { return }
         let elrsr = cpu.read(.ICH_ELRSR_EL2)
@@ -21,27 +23,30 @@ enum VGICSaveRestore {
             if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
             cpu.write(.ICH_LR_EL2(i), 0)
         }
-        cpu.count(.memoryAccess, used)
+        vcpu.meter.add(.memoryAccess, used)
     }
 
     /// __vgic_v3_restore_state.
-    static func restore(_ cpu: Processor, from ctx: inout CPUContext) {
+    static func restore(_ vcpu: VCPU, from ctx: inout CPUContext) {
+        let cpu = vcpu.cpu
         let used = ctx.vgic.usedLRs
         guard used > 0 else { return }
-        cpu.count(.memoryAccess, used + 1)
+        vcpu.meter.add(.memoryAccess, used + 1)
         cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
         for i in 0..<used { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
     }
 
     /// __vgic_v3_save_vmcr_aprs (the guest's priority mask, group enables and binary point).
-    static func saveVMCR(_ cpu: Processor, into ctx: inout CPUContext) {
+    static func saveVMCR(_ vcpu: VCPU, into ctx: inout CPUContext) {
+        let cpu = vcpu.cpu
         ctx.vgic.vmcr = cpu.read(.ICH_VMCR_EL2)
-        cpu.count(.memoryAccess)
+        vcpu.meter.add(.memoryAccess)
     }
 
     /// __vgic_v3_restore_vmcr_aprs.
-    static func restoreVMCR(_ cpu: Processor, from ctx: inout CPUContext) {
-        cpu.count(.memoryAccess)
+    static func restoreVMCR(_ vcpu: VCPU, from ctx: inout CPUContext) {
+        let cpu = vcpu.cpu
+        vcpu.meter.add(.memoryAccess)
         cpu.write(.ICH_VMCR_EL2, ctx.vgic.vmcr)
     }
 }

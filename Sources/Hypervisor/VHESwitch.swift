@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// VHE (ARMv8.1, HCR_EL2.E2H, host kernel at EL2), like KVM's
@@ -13,23 +14,23 @@ final class VHESwitch: WorldSwitch {
     /// kvm_vcpu_load_vhe + kvm_vcpu_load_sysregs_vhe: guest EL1 state through *_EL12.
     func vcpuLoad(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
-        SystemRegisterSaveRestore.restoreEL1State(cpu, from: &vcpu.context, viaEL12: true)
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &vcpu.context, viaEL12: true)
         cpu.write(.TPIDR_EL0, vcpu.context[.TPIDR_EL0])
         cpu.write(.TPIDRRO_EL0, vcpu.context[.TPIDRRO_EL0])
         cpu.write(.SP_EL0, vcpu.context[.SP_EL0])
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)
-        TimerSaveRestore.restore(cpu, from: &vcpu.context)
-        VGICSaveRestore.restoreVMCR(cpu, from: &vcpu.context)   // vgic_v3_load
+        TimerSaveRestore.restore(vcpu, from: &vcpu.context)
+        VGICSaveRestore.restoreVMCR(vcpu, from: &vcpu.context)   // vgic_v3_load
     }
 
     func vcpuPut(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
-        SystemRegisterSaveRestore.saveEL1State(cpu, into: &vcpu.context, viaEL12: true)
+        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &vcpu.context, viaEL12: true)
         vcpu.context[.TPIDR_EL0] = cpu.read(.TPIDR_EL0)
         vcpu.context[.TPIDRRO_EL0] = cpu.read(.TPIDRRO_EL0)
         vcpu.context[.SP_EL0] = cpu.read(.SP_EL0)
-        TimerSaveRestore.save(cpu, into: &vcpu.context)
-        VGICSaveRestore.saveVMCR(cpu, into: &vcpu.context)      // vgic_v3_put
+        TimerSaveRestore.save(vcpu, into: &vcpu.context)
+        VGICSaveRestore.saveVMCR(vcpu, into: &vcpu.context)      // vgic_v3_put
         cpu.write(.VTTBR_EL2, 0)
     }
 
@@ -37,25 +38,25 @@ final class VHESwitch: WorldSwitch {
         let cpu = vcpu.cpu
         cpu.write(.HCR_EL2, hostHCR.rawValue)
         vcpuLoad(vcpu)
-        cpu.phase = .restore
+        vcpu.meter.phase = .restore
         enterGuest(vcpu)
     }
 
     func exit(_ vcpu: VCPU, handle: () -> ExitAction) {
         let cpu = vcpu.cpu
         // __guest_exit, then the rest of __kvm_vcpu_run_vhe.
-        cpu.phase = .save
+        vcpu.meter.phase = .save
         cpu.saveGPRs(into: &vcpu.context.x)
         // With E2H, the ELR_EL1/SPSR_EL1 encodings reach ELR_EL2/SPSR_EL2.
         vcpu.context.pc = cpu.read(.ELR_EL1)
         vcpu.context.pstate = cpu.read(.SPSR_EL1)
-        cpu.count(.memoryAccess, 2)
+        vcpu.meter.add(.memoryAccess, 2)
         vcpu.readFaultState()
         vcpu.context[.MDSCR_EL1] = cpu.read(.MDSCR_EL1)            // sysreg_save_guest_state_vhe
-        VGICSaveRestore.save(cpu, into: &vcpu.context)
+        VGICSaveRestore.save(vcpu, into: &vcpu.context)
         deactivateTraps(cpu)
 
-        cpu.phase = .handler
+        vcpu.meter.phase = .handler
         let action = handle()
         // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
         guard vcpu.finish(action) else { return }
@@ -63,7 +64,7 @@ final class VHESwitch: WorldSwitch {
     }
 
     func reenter(_ vcpu: VCPU) {
-        vcpu.cpu.phase = .restore
+        vcpu.meter.phase = .restore
         enterGuest(vcpu)
     }
 
@@ -71,8 +72,8 @@ final class VHESwitch: WorldSwitch {
         let cpu = vcpu.cpu
         activateTraps(cpu, vcpu)
         cpu.write(.MDSCR_EL1, vcpu.context[.MDSCR_EL1])           // sysreg_restore_guest_state_vhe
-        VGICSaveRestore.restore(cpu, from: &vcpu.context)
-        cpu.count(.memoryAccess, 2)
+        VGICSaveRestore.restore(vcpu, from: &vcpu.context)
+        vcpu.meter.add(.memoryAccess, 2)
         cpu.write(.ELR_EL1, vcpu.context.pc)
         cpu.write(.SPSR_EL1, vcpu.context.pstate)
         cpu.restoreGPRs(vcpu.context.x)

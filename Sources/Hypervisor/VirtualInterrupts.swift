@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// Virtual interrupts (KVM's vgic.c, vgic-v3.c, arch_timer.c): the host's
@@ -54,7 +55,7 @@ extension VirtualMachine {
     /// It reaches a list register at the vCPU's next entry (`flush`).
     /// `at`: the virtual time it was sent; the vCPU sees it no earlier.
     func queue(_ vcpu: VCPU, intid: Int, hw: Bool = false, at: UInt64? = nil) {
-        vcpu.cpu.count(.memoryAccess)
+        vcpu.meter.add(.memoryAccess)
         if vcpu.pendingInterrupts.contains(where: { $0.intid == intid }) { return }
         vcpu.pendingInterrupts.append((intid, hw, at ?? vcpu.cpu.clock.cycles))
         // Traced at the time of whoever made it pending (the running vCPU).
@@ -95,7 +96,7 @@ extension VirtualMachine {
     /// An LR already holding it active becomes pending+active; pending stays as is.
     func writeListRegister(_ vcpu: VCPU, intid: Int, hw: Bool, priority: UInt64) -> Bool {
         var g = vcpu.context.vgic
-        vcpu.cpu.count(.memoryAccess)
+        vcpu.meter.add(.memoryAccess)
         if let i = g.lr.firstIndex(where: { $0 & 0xFFFF_FFFF == UInt64(intid) && $0 >> 62 != 0 }) {
             if !hw { g.lr[i] |= 1 << 62 }   // a level-forwarded (HW) interrupt re-fires through its physical source
             vcpu.context.vgic = g
@@ -145,7 +146,7 @@ extension VirtualMachine {
         case .blocked:
             if target.wake == nil { target.wake = (now, why) }
         case .runnable, .waiting:
-            source.cpu.count(.memoryAccess)   // the physical IPI (GICD/ICC_SGI1R write)
+            source.meter.add(.memoryAccess)   // the physical IPI (GICD/ICC_SGI1R write)
             target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: now)
             if target.runState == .waiting && target.wake == nil { target.wake = (now, why) }
         }

@@ -1,23 +1,25 @@
-import EL2
 import Foundation
 
 /// Cycles per hardware operation for one CPU. One profile prices every exit;
 /// nothing is tuned per benchmark. Each price cites its public source.
 public struct CostProfile: Sendable, Equatable {
     public var name: String
-    public var cyclesPerOperation: [Int]     // indexed by HardwareOperation.rawValue
-    public var sources: [String: String]     // HardwareOperation.key -> citation
+    public var cyclesPerOperation: [Int]     // indexed by PricedOperation.rawValue
+    public var sources: [String: String]     // PricedOperation.key -> citation
 
-    public subscript(op: HardwareOperation) -> Int {
+    public subscript(op: PricedOperation) -> Int {
         get { cyclesPerOperation[op.rawValue] }
         set { cyclesPerOperation[op.rawValue] = newValue }
     }
 
-    public init(name: String, prices: [HardwareOperation: (Int, String)]) {
+    public init(name: String, prices: [PricedOperation: (Int, String)]) {
         self.name = name
-        cyclesPerOperation = HardwareOperation.allCases.map { prices[$0]?.0 ?? 0 }
+        cyclesPerOperation = PricedOperation.allCases.map { prices[$0]?.0 ?? 0 }
         sources = Dictionary(uniqueKeysWithValues: prices.map { ($0.key.key, $0.value.1) })
     }
+
+    /// The operations the profile gives no price (and so no source) for.
+    public var unpriced: [PricedOperation] { PricedOperation.allCases.filter { sources[$0.key] == nil } }
 
     /// The modelled cycles of a set of operation counts, per phase.
     public func price(_ counts: OperationCounts) -> [UInt64] {
@@ -67,34 +69,36 @@ public struct CostProfile: Sendable, Equatable {
         let file: File
         do {
             file = try JSONDecoder().decode(File.self, from: data)
-        } catch DecodingError.keyNotFound(let k, _) {
-            throw fail("expected a JSON object with a \"\(k.stringValue)\" object")
-        } catch let e as DecodingError {
-            let path: [CodingKey]
-            switch e {
-            case .typeMismatch(_, let c), .valueNotFound(_, let c), .dataCorrupted(let c): path = c.codingPath
-            default: path = []
-            }
-            let key = path.map(\.stringValue).joined(separator: ".")
-            if path.isEmpty, case .typeMismatch = e { throw fail("expected a JSON object with a \"cycles\" object") }
-            if !path.isEmpty { throw fail("\"\(key)\" must be \(key.hasPrefix("cycles.") ? "a whole number of cycles" : key == "cycles" ? "an object of cycles per operation" : "a string")") }
-            throw fail("not valid JSON (expected {\"cycles\": {\"trap\": 27, ...}})")
         } catch {
-            throw fail("not valid JSON (expected {\"cycles\": {\"trap\": 27, ...}})")
+            throw fail(decodingProblem(error))
         }
         guard let base = builtIn(file.base ?? "a57") else { throw fail("\"base\" must be a57 or xgene, not \"\(file.base!)\"") }
-        var prices: [HardwareOperation: (Int, String)] = [:]
+        var prices: [PricedOperation: (Int, String)] = [:]
         for (key, cycles) in file.cycles {
             let n = cycles.value
-            guard let op = HardwareOperation.allCases.first(where: { $0.key == key }) else {
-                throw fail("unknown operation \"\(key)\" (known: \(HardwareOperation.allCases.map(\.key).joined(separator: ", ")))")
+            guard let op = PricedOperation.allCases.first(where: { $0.key == key }) else {
+                throw fail("unknown operation \"\(key)\" (known: \(PricedOperation.allCases.map(\.key).joined(separator: ", ")))")
             }
             guard n >= 0, n <= 1_000_000 else { throw fail("\"\(key)\" must be a whole number of cycles from 0 to 1000000") }
             prices[op] = (n, file.sources?[key] ?? "from \(s)")
         }
-        let inherited = HardwareOperation.allCases.filter { prices[$0] == nil }
+        let inherited = PricedOperation.allCases.filter { prices[$0] == nil }
         for op in inherited { prices[op] = (base[op], base.sources[op.key] ?? base.name) }
         return (CostProfile(name: file.name ?? s, prices: prices), inherited.map(\.key))
+    }
+
+    /// What a profile file's decoding error means, in the file's terms.
+    private static func decodingProblem(_ error: Error) -> String {
+        var path: [CodingKey] = []
+        switch error as? DecodingError {
+        case .keyNotFound(let k, _)?: return "expected a JSON object with a \"\(k.stringValue)\" object"
+        case .typeMismatch(_, let c)? where c.codingPath.isEmpty: return "expected a JSON object with a \"cycles\" object"
+        case .typeMismatch(_, let c)?, .valueNotFound(_, let c)?, .dataCorrupted(let c)?: path = c.codingPath
+        default: break
+        }
+        guard !path.isEmpty else { return "not valid JSON (expected {\"cycles\": {\"trap\": 27, ...}})" }
+        let key = path.map(\.stringValue).joined(separator: ".")
+        return "\"\(key)\" must be \(key.hasPrefix("cycles.") ? "a whole number of cycles" : key == "cycles" ? "an object of cycles per operation" : "a string")"
     }
 
     static func builtIn(_ s: String) -> CostProfile? {

@@ -1,5 +1,3 @@
-import EL2
-
 /// The shipped profiles. Sources:
 /// [ATC17] Dall, Li, Lim, Nieh, "Optimizing the Design and Implementation of
 ///         the Linux ARM Hypervisor", USENIX ATC 2017 (AMD Seattle, Cortex-A57).
@@ -30,7 +28,6 @@ extension CostProfile {
         .listRegisterRead: (110, "[ISCA16] VGIC state save 3,250 of a 6,500-cycle hypercall; GICv3 ICH_* reads are slow system register accesses"),
         .listRegisterWrite: (110, "[ISCA16] VGIC restore, as for save"),
         .ioUserReturn: (5500, "[ATC17] Table 2: I/O User minus I/O Kernel, VHE column (7,630 - 1,604 ~ 6,000) less the vcpu put/load the ledger counts"),
-        .barrier: (20, "[A57SOG] ISB / DSB latency"),
     ])
 
     public static let xGene = CostProfile(name: "APM X-Gene", prices: [
@@ -52,6 +49,5 @@ extension CostProfile {
         .listRegisterRead: (200, "[ISCA16] VGIC save 3,250 cycles of a 6,500-cycle hypercall (GICv2 MMIO list registers)"),
         .listRegisterWrite: (200, "[ISCA16] VGIC restore over MMIO"),
         .ioUserReturn: (6000, "[ISCA16] I/O User vs I/O Kernel difference on X-Gene"),
-        .barrier: (25, "DSB/ISB"),
     ])
 }

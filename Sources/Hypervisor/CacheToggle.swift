@@ -27,7 +27,7 @@ extension VirtualMachine {
     /// After a trapped write of a VM-control register (access_vm_reg).
     func toggleCache(_ vcpu: VCPU, wasEnabled: Bool) {
         let now = cachesEnabled(vcpu)
-        if now != wasEnabled { vcpu.meter.add(.memoryAccess) }   // stage2_flush_vm
+        if now != wasEnabled { vcpu.flushGuestCaches() }   // stage2_flush_vm
         guard now, vcpu.hcr.contains(.TVM), !configuration.hcrSet.contains(.TVM) else { return }
         vcpu.hcr.remove(.TVM)
         tvm.changes.append("cpu\(vcpu.index) off at cycle \(vcpu.cpu.clock.cycles) (kvm_toggle_cache)")

@@ -45,12 +45,12 @@ extension VirtualMachine {
                 guard lr & 0xFFFF_FFFF == UInt64(intid), lr >> 62 != 0 else { continue }
                 listed = true
                 // Pending and not yet acknowledged: withdrawn (an active one waits for the guest's EOI).
-                if !high && lr >> 62 == 1 { vcpu.context.vgic.lr[i] = 0 }
+                if !high && lr >> 62 == 1 { vcpu.emptyListRegister(i) }
             }
             if high {
                 if !listed { queue(vcpu, intid: intid) }
             } else if vcpu.pendingInterrupts.contains(where: { $0.intid == intid }) {
-                vcpu.pendingInterrupts.removeAll { $0.intid == intid }
+                vcpu.dequeue { $0.intid == intid }
             }
             armed = armed || listed
         }

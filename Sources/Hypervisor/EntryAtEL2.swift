@@ -18,7 +18,7 @@ extension VirtualMachine {
             (self.gic.canForward(intid, cpu: index), UInt8(truncatingIfNeeded: self.gic.priority(intid, cpu: index)))
         }
         vcpu.cpu.beginGuestAtEL2(g, pc: vcpu.context.pc, x0: vcpu.context.x[0])
-        vcpu.meter.discard()
+        vcpu.discardCounts()
     }
 
     /// The EL3 firmware's SMC handler: PSCI 1.0 and SMCCC_VERSION (x0 function id, result in x0).

@@ -48,11 +48,11 @@ extension VirtualMachine {
             case .translation?, .accessFlag?:
                 // RAM the tables do not map yet: map its page (user_mem_abort), retry the access.
                 do {
-                    try stage2.tables.map(ipa: page, pa: slot.hostPA &+ (page - slot.ipa), size: 4096)
+                    // The new page descriptor, priced as two stores.
+                    try vcpu.store(2) { try stage2.tables.map(ipa: page, pa: slot.hostPA &+ (page - slot.ipa), size: 4096) }
                 } catch {
                     return (.stop(.error("stage-2 fault at IPA 0x\(String(ipa, radix: 16)): \(error)")), "stage-2 map failed")
                 }
-                vcpu.meter.add(.memoryAccess, 2)
                 if case .accessFlag? = status { record.resolution = .accessFlagSet } else { stage2.demandFaults += 1 }
                 return (.resume, detail("\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): RAM page mapped"))
             case .permission?:

@@ -46,11 +46,11 @@ extension VirtualMachine {
         guard cpu < vcpus.count, bits != 0 else { return }
         if configuration.entryEL == 2 { vcpus[cpu].cpu.setPhysicalPending(bits, false); return }
         let v = vcpus[cpu]
-        v.pendingInterrupts.removeAll { $0.intid < 32 && !$0.hw && bits & (1 << UInt32($0.intid)) != 0 }
+        v.dequeue { $0.intid < 32 && !$0.hw && bits & (1 << UInt32($0.intid)) != 0 }
         for i in v.context.vgic.lr.indices {
             let lr = v.context.vgic.lr[i]
             guard lr & (1 << 62) != 0, lr & (1 << 61) == 0, lr & 0xFFFF_FFFF < 32, bits & (1 << UInt32(lr & 31)) != 0 else { continue }
-            v.context.vgic.lr[i] = lr & ~(1 << 62)
+            v.clearListRegisterPending(i)
         }
     }
 }

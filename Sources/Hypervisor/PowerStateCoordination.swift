@@ -27,7 +27,7 @@ extension VirtualMachine {
         ctx[.CPACR_EL1] = 0x30_0000
         ctx.vgic.vmcr = t.context.vgic.vmcr
         t.context = ctx
-        t.pendingInterrupts = []
+        t.clearQueue()
         t.wake = nil
         t.powerState = .on
         t.runState = .runnable
@@ -45,7 +45,7 @@ extension VirtualMachine {
     func cpuOff(_ vcpu: VCPU) -> (ExitAction, String) {
         vcpu.powerState = .off
         vcpu.runState = .off
-        vcpu.pendingInterrupts = []
+        vcpu.clearQueue()
         if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: "CPU_OFF cpu\(vcpu.index)")) }
         vcpu.cpu.park()
         return (.resume, "PSCI CPU_OFF")

@@ -71,7 +71,7 @@ extension VirtualMachine {
         programStage2(cpu)
         armHostTick(vcpu)
         worldSwitch.firstEntry(vcpu)
-        vcpu.meter.discard()
+        vcpu.discardCounts()
     }
 
     /// When and why a sleeping vCPU wakes, if anything can wake it.
@@ -144,7 +144,7 @@ extension VirtualMachine {
         }
         defer { events.release() }
         cpu.unpark()
-        vcpu.meter.phase = .handler
+        vcpu.enter(.handler)
         if let d = timerDeadline(vcpu), d <= cpu.clock.cycles {
             queue(vcpu, intid: GenericTimer.virtualPPI, hw: true)
             cpu.setPhysicalActive(GenericTimer.virtualPPI, true)

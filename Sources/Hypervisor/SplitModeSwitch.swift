@@ -12,22 +12,20 @@ final class SplitModeSwitch: WorldSwitch {
     let hostHCR = HCR.hostNVHE
     /// The host kernel's EL1 state: it really takes turns with the guest's in the EL1 registers.
     var host = CPUContext.hostKernel
-    /// The host's callee-saved registers that __guest_enter/__guest_exit keep (x18-x29, lr).
-    static let hostCalleeSaved = 12
 
     func vcpuLoad(_ vcpu: VCPU) {}
     func vcpuPut(_ vcpu: VCPU) {}
 
     func firstEntry(_ vcpu: VCPU) {
         SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host)
-        vcpu.meter.phase = .restore
+        vcpu.enter(.restore)
         switchToGuest(vcpu)
     }
 
     func exit(_ vcpu: VCPU, handle: () -> ExitAction) {
         let cpu = vcpu.cpu
         // __guest_exit and __kvm_vcpu_run's second half, at EL2.
-        vcpu.meter.phase = .save
+        vcpu.enter(.save)
         cpu.saveGPRs(into: &vcpu.context.x)
         SystemRegisterSaveRestore.saveReturnState(vcpu, into: &vcpu.context)
         vcpu.readFaultState()
@@ -40,12 +38,10 @@ final class SplitModeSwitch: WorldSwitch {
         cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
         SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host) // host EL1 back in the registers
         SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &host)
-        vcpu.meter.add(.gprRestore, SplitModeSwitch.hostCalleeSaved)
+        vcpu.restoreHostCalleeSaved()
 
         // ERET to the highvisor at EL1, which handles the exit ...
-        vcpu.meter.phase = .highvisor
-        vcpu.meter.add(.eretToHost)
-        vcpu.meter.phase = .handler
+        vcpu.eretToHighvisor()
         let action = handle()
         // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
         guard vcpu.finish(action) else { return }
@@ -54,16 +50,14 @@ final class SplitModeSwitch: WorldSwitch {
 
     /// The highvisor calls the lowvisor again with HVC (kvm_call_hyp(__kvm_vcpu_run)).
     func reenter(_ vcpu: VCPU) {
-        vcpu.meter.phase = .highvisor
-        vcpu.meter.add(.hvcToEL2)
-        vcpu.meter.phase = .restore
+        vcpu.hvcToLowvisor()
         switchToGuest(vcpu)
     }
 
     /// The first half of __kvm_vcpu_run: save the host, load the guest, ERET.
     private func switchToGuest(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
-        vcpu.meter.add(.gprSave, SplitModeSwitch.hostCalleeSaved)
+        vcpu.saveHostCalleeSaved()
         SystemRegisterSaveRestore.saveEL1State(vcpu, into: &host)
         SystemRegisterSaveRestore.saveCommonState(vcpu, into: &host)
         activateTraps(cpu, vcpu)

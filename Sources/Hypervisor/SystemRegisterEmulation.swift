@@ -73,9 +73,11 @@ extension VirtualMachine {
     /// DC set/way (TSW) and TLBI (TTLB): performed on the guest's behalf.
     func handleSystemInstruction(_ vcpu: VCPU, _ r: SystemRegister, _ rt: Int) {
         if r.crn == 8 {
-            vcpu.meter.add(.tlbMaintenance)
+            // Stage-1 maintenance on the guest's behalf: the model's TLB holds stage 2
+            // only (stage 1 lives in QEMU's, kept coherent by the guest's own MMU changes).
+            vcpu.cpu.tlbi(.vmalle1is)
         } else {
-            vcpu.meter.add(.memoryAccess)   // set/way: KVM flushes the VM's memory instead
+            vcpu.flushGuestCaches()   // set/way: KVM flushes the VM's memory instead
             setWayFlush(vcpu)
         }
     }

@@ -42,15 +42,13 @@ enum SystemRegisterSaveRestore {
     /// Each register is an MRS to a context slot (a store: one memory access).
     private static func save(_ list: EL1RegisterList, _ vcpu: VCPU, into ctx: inout CPUContext, at base: Int) {
         let cpu = vcpu.cpu
-        ctx.sysregs.withUnsafeMutableBufferPointer { cpu.save(list, into: $0.baseAddress! + base) }
-        vcpu.meter.add(.memoryAccess, list.count)
+        vcpu.store(list.count) { ctx.sysregs.withUnsafeMutableBufferPointer { cpu.save(list, into: $0.baseAddress! + base) } }
     }
 
     /// Each register is a load from its context slot, then an MSR.
     private static func restore(_ list: EL1RegisterList, _ vcpu: VCPU, from ctx: inout CPUContext, at base: Int) {
         let cpu = vcpu.cpu
-        vcpu.meter.add(.memoryAccess, list.count)
-        ctx.sysregs.withUnsafeBufferPointer { cpu.restore(list, from: $0.baseAddress! + base) }
+        vcpu.load(list.count) { ctx.sysregs.withUnsafeBufferPointer { cpu.restore(list, from: $0.baseAddress! + base) } }
     }
 
     /// SP_EL1, ELR_EL1 and SPSR_EL1 have no *_EL12 form that E2H needs: SP_EL1 is
@@ -59,18 +57,19 @@ enum SystemRegisterSaveRestore {
         r == .SP_EL1 ? r : r.el12Alias
     }
 
-    /// Guest exit state the handlers need: ELR_EL2/SPSR_EL2 (the guest PC and PSTATE).
-    static func saveReturnState(_ vcpu: VCPU, into ctx: inout CPUContext) {
+    /// Guest exit state the handlers need: ELR_EL2/SPSR_EL2 (the guest PC and
+    /// PSTATE). `viaEL1`: with E2H, through the ELR_EL1/SPSR_EL1 encodings.
+    static func saveReturnState(_ vcpu: VCPU, into ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
-        ctx.pc = cpu.read(.ELR_EL2)
-        ctx.pstate = cpu.read(.SPSR_EL2)
-        vcpu.meter.add(.memoryAccess, 2)
+        let pc = cpu.read(viaEL1 ? .ELR_EL1 : .ELR_EL2)
+        let pstate = cpu.read(viaEL1 ? .SPSR_EL1 : .SPSR_EL2)
+        vcpu.store(2) { ctx.pc = pc; ctx.pstate = pstate }
     }
 
-    static func restoreReturnState(_ vcpu: VCPU, from ctx: inout CPUContext) {
+    static func restoreReturnState(_ vcpu: VCPU, from ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
-        vcpu.meter.add(.memoryAccess, 2)
-        cpu.write(.ELR_EL2, ctx.pc)
-        cpu.write(.SPSR_EL2, ctx.pstate)
+        let (pc, pstate) = vcpu.load(2) { (ctx.pc, ctx.pstate) }
+        cpu.write(viaEL1 ? .ELR_EL1 : .ELR_EL2, pc)
+        cpu.write(viaEL1 ? .SPSR_EL1 : .SPSR_EL2, pstate)
     }
 }

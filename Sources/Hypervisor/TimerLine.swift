@@ -20,8 +20,8 @@ extension VirtualMachine {
             let t = vcpu.context.timer
             // CTL: ENABLE[0] IMASK[1] ISTATUS[2].
             if t.loaded { return cpu.read(.CNTV_CTL_EL0) & 7 == 5 }
-            vcpu.meter.add(.memoryAccess)
-            return t.cntvCtl & 3 == 1 && cpu.clock.counter &- t.cntvoff >= t.cntvCval
+            // The saved CTL/CVAL/CNTVOFF: one load, as the timer's saved state is read.
+            return vcpu.load { t.cntvCtl & 3 == 1 && cpu.clock.counter &- t.cntvoff >= t.cntvCval }
         case GenericTimer.physicalPPI:
             return cpu.read(.CNTP_CTL_EL0) & 7 == 5
         default:
@@ -44,7 +44,7 @@ extension VirtualMachine {
             guard lr >> 62 == 1, lr & (1 << 61) != 0 else { continue }
             let intid = Int(lr & 0xFFFF_FFFF)
             if timerLine(vcpu, intid: intid) == false {
-                vcpu.context.vgic.lr[i] = 0
+                vcpu.emptyListRegister(i)
                 withdrawTimerInterrupt(vcpu, intid: intid)
             }
         }

@@ -7,19 +7,19 @@ import EL2
 enum TimerSaveRestore {
     static func save(_ vcpu: VCPU, into ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        ctx.timer.cntvCtl = cpu.read(.CNTV_CTL_EL0)
-        ctx.timer.cntvCval = cpu.read(.CNTV_CVAL_EL0)
+        let ctl = cpu.read(.CNTV_CTL_EL0)
+        let cval = cpu.read(.CNTV_CVAL_EL0)
         cpu.write(.CNTV_CTL_EL0, 0)   // the host must not take the guest's timer
-        vcpu.meter.add(.memoryAccess, 2)
+        vcpu.store(2) { ctx.timer.cntvCtl = ctl; ctx.timer.cntvCval = cval }
         ctx.timer.loaded = false
     }
 
     static func restore(_ vcpu: VCPU, from ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        vcpu.meter.add(.memoryAccess, 3)
+        let t = vcpu.load(3) { ctx.timer }
         ctx.timer.loaded = true
-        cpu.write(.CNTVOFF_EL2, ctx.timer.cntvoff)
-        cpu.write(.CNTV_CVAL_EL0, ctx.timer.cntvCval)
-        cpu.write(.CNTV_CTL_EL0, ctx.timer.cntvCtl & 3)
+        cpu.write(.CNTVOFF_EL2, t.cntvoff)
+        cpu.write(.CNTV_CVAL_EL0, t.cntvCval)
+        cpu.write(.CNTV_CTL_EL0, t.cntvCtl & 3)
     }
 }

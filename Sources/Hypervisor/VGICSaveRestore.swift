@@ -18,12 +18,14 @@ enum VGICSaveRestore {
         guard used > 0 else { return }
         let elrsr = cpu.read(.ICH_ELRSR_EL2)
         cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr & ~enable)
-        for i in 0..<used {
-            // An empty LR (ELRSR) need not be read: its saved copy just loses its state.
-            if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
-            cpu.write(.ICH_LR_EL2(i), 0)
+        // One store per list register in use.
+        vcpu.store(used) {
+            for i in 0..<used {
+                // An empty LR (ELRSR) need not be read: its saved copy just loses its state.
+                if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
+                cpu.write(.ICH_LR_EL2(i), 0)
+            }
         }
-        vcpu.meter.add(.memoryAccess, used)
     }
 
     /// __vgic_v3_restore_state.
@@ -31,22 +33,23 @@ enum VGICSaveRestore {
         let cpu = vcpu.cpu
         let used = ctx.vgic.usedLRs
         guard used > 0 else { return }
-        vcpu.meter.add(.memoryAccess, used + 1)
-        cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
-        for i in 0..<used { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
+        // ICH_HCR_EL2 and each list register in use, loaded from the saved state.
+        vcpu.load(used + 1) {
+            cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
+            for i in 0..<used { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
+        }
     }
 
     /// __vgic_v3_save_vmcr_aprs (the guest's priority mask, group enables and binary point).
     static func saveVMCR(_ vcpu: VCPU, into ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        ctx.vgic.vmcr = cpu.read(.ICH_VMCR_EL2)
-        vcpu.meter.add(.memoryAccess)
+        let vmcr = cpu.read(.ICH_VMCR_EL2)
+        vcpu.store { ctx.vgic.vmcr = vmcr }
     }
 
     /// __vgic_v3_restore_vmcr_aprs.
     static func restoreVMCR(_ vcpu: VCPU, from ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        vcpu.meter.add(.memoryAccess)
-        cpu.write(.ICH_VMCR_EL2, ctx.vgic.vmcr)
+        cpu.write(.ICH_VMCR_EL2, vcpu.load { ctx.vgic.vmcr })
     }
 }

@@ -38,25 +38,23 @@ final class VHESwitch: WorldSwitch {
         let cpu = vcpu.cpu
         cpu.write(.HCR_EL2, hostHCR.rawValue)
         vcpuLoad(vcpu)
-        vcpu.meter.phase = .restore
+        vcpu.enter(.restore)
         enterGuest(vcpu)
     }
 
     func exit(_ vcpu: VCPU, handle: () -> ExitAction) {
         let cpu = vcpu.cpu
         // __guest_exit, then the rest of __kvm_vcpu_run_vhe.
-        vcpu.meter.phase = .save
+        vcpu.enter(.save)
         cpu.saveGPRs(into: &vcpu.context.x)
         // With E2H, the ELR_EL1/SPSR_EL1 encodings reach ELR_EL2/SPSR_EL2.
-        vcpu.context.pc = cpu.read(.ELR_EL1)
-        vcpu.context.pstate = cpu.read(.SPSR_EL1)
-        vcpu.meter.add(.memoryAccess, 2)
+        SystemRegisterSaveRestore.saveReturnState(vcpu, into: &vcpu.context, viaEL1: true)
         vcpu.readFaultState()
         vcpu.context[.MDSCR_EL1] = cpu.read(.MDSCR_EL1)            // sysreg_save_guest_state_vhe
         VGICSaveRestore.save(vcpu, into: &vcpu.context)
         deactivateTraps(cpu)
 
-        vcpu.meter.phase = .handler
+        vcpu.enter(.handler)
         let action = handle()
         // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
         guard vcpu.finish(action) else { return }
@@ -64,7 +62,7 @@ final class VHESwitch: WorldSwitch {
     }
 
     func reenter(_ vcpu: VCPU) {
-        vcpu.meter.phase = .restore
+        vcpu.enter(.restore)
         enterGuest(vcpu)
     }
 
@@ -73,9 +71,7 @@ final class VHESwitch: WorldSwitch {
         activateTraps(cpu, vcpu)
         cpu.write(.MDSCR_EL1, vcpu.context[.MDSCR_EL1])           // sysreg_restore_guest_state_vhe
         VGICSaveRestore.restore(vcpu, from: &vcpu.context)
-        vcpu.meter.add(.memoryAccess, 2)
-        cpu.write(.ELR_EL1, vcpu.context.pc)
-        cpu.write(.SPSR_EL1, vcpu.context.pstate)
+        SystemRegisterSaveRestore.restoreReturnState(vcpu, from: &vcpu.context, viaEL1: true)
         cpu.restoreGPRs(vcpu.context.x)
         cpu.eret()
     }

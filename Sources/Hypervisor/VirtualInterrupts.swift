@@ -55,9 +55,7 @@ extension VirtualMachine {
     /// It reaches a list register at the vCPU's next entry (`flush`).
     /// `at`: the virtual time it was sent; the vCPU sees it no earlier.
     func queue(_ vcpu: VCPU, intid: Int, hw: Bool = false, at: UInt64? = nil) {
-        vcpu.meter.add(.memoryAccess)
-        if vcpu.pendingInterrupts.contains(where: { $0.intid == intid }) { return }
-        vcpu.pendingInterrupts.append((intid, hw, at ?? vcpu.cpu.clock.cycles))
+        guard vcpu.enqueue(intid, hw: hw, at: at ?? vcpu.cpu.clock.cycles) else { return }
         // Traced at the time of whoever made it pending (the running vCPU).
         if events.isActive { events.emit(.hardware(vcpu: vcpu.index, time: currentCPU.clock.cycles, .virtualInterrupt(intid: intid, pending: true))) }
     }
@@ -69,10 +67,8 @@ extension VirtualMachine {
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
         resampleDeviceLines(vcpu)
-        // used_lrs: the next entry restores (and the next exit saves) only up to the last LR in use.
-        defer { vcpu.context.vgic.usedLRs = (vcpu.context.vgic.lr.lastIndex { $0 >> 62 != 0 } ?? -1) + 1 }
         guard !vcpu.pendingInterrupts.isEmpty else {
-            vcpu.context.vgic.hcr &= ~2
+            vcpu.finishFlush(underflow: false)
             return
         }
         var kept: [VCPU.PendingInterrupt] = []
@@ -83,31 +79,13 @@ extension VirtualMachine {
                 continue
             }
             guard gic.canForward(p.intid, cpu: vcpu.index), p.at <= now else { kept.append(p); continue }
-            if !writeListRegister(vcpu, intid: p.intid, hw: p.hw, priority: gic.priority(p.intid, cpu: vcpu.index)) { kept.append(p) }
+            let listed = vcpu.listInterrupt(p.intid, hw: p.hw, priority: gic.priority(p.intid, cpu: vcpu.index),
+                                            resampleOnEOI: isDeviceLine(p.intid))
+            if !listed { kept.append(p) }
         }
-        vcpu.pendingInterrupts = kept
-        // More interrupts than list registers: ask for the underflow maintenance
-        // interrupt (ICH_HCR_EL2.UIE) so the rest go in once LRs drain.
-        let waiting = kept.contains { gic.canForward($0.intid, cpu: vcpu.index) && $0.at <= now }
-        if waiting { vcpu.context.vgic.hcr |= 2 } else { vcpu.context.vgic.hcr &= ~2 }
-    }
-
-    /// Puts an interrupt into the saved list registers (pending, group 1).
-    /// An LR already holding it active becomes pending+active; pending stays as is.
-    func writeListRegister(_ vcpu: VCPU, intid: Int, hw: Bool, priority: UInt64) -> Bool {
-        var g = vcpu.context.vgic
-        vcpu.meter.add(.memoryAccess)
-        if let i = g.lr.firstIndex(where: { $0 & 0xFFFF_FFFF == UInt64(intid) && $0 >> 62 != 0 }) {
-            if !hw { g.lr[i] |= 1 << 62 }   // a level-forwarded (HW) interrupt re-fires through its physical source
-            vcpu.context.vgic = g
-            return true
-        }
-        guard let free = g.lr.firstIndex(where: { $0 >> 62 == 0 }) else { return false }
-        var lr: UInt64 = 1 << 62 | 1 << 60 | (priority & 0xFF) << 48 | UInt64(intid)
-        if hw { lr |= 1 << 61 | UInt64(intid) << 32 } else if isDeviceLine(intid) { lr |= 1 << 41 }   // LR.EOI: resample on deactivation
-        g.lr[free] = lr
-        vcpu.context.vgic = g
-        return true
+        vcpu.keepQueued(kept)
+        // More interrupts than list registers: the rest go in once LRs drain.
+        vcpu.finishFlush(underflow: kept.contains { gic.canForward($0.intid, cpu: vcpu.index) && $0.at <= now })
     }
 
     /// ICC_SGI1R_EL1 (trapped by IMO): a virtual IPI to each target vCPU.
@@ -146,8 +124,8 @@ extension VirtualMachine {
         case .blocked:
             if target.wake == nil { target.wake = (now, why) }
         case .runnable, .waiting:
-            source.meter.add(.memoryAccess)   // the physical IPI (GICD/ICC_SGI1R write)
-            target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: now)
+            // The physical IPI: one store (the GICD/ICC_SGI1R write).
+            source.store { target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: now) }
             if target.runState == .waiting && target.wake == nil { target.wake = (now, why) }
         }
         // Let the target run before the sender goes further in virtual time.

@@ -153,7 +153,7 @@ public final class VirtualMachine {
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
     func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
-        let cycles = vcpu.meter.withCounts { counts -> UInt64 in
+        let cycles = vcpu.takeCounts { counts -> UInt64 in
             // The record copies the counts before pricing drains them.
             let copied = events.isActive ? OperationCounts(UnsafeBufferPointer(counts.table)) : nil
             let c = ledger.account(kind: kind.code, counts: counts)
@@ -177,7 +177,7 @@ public final class VirtualMachine {
         case .resume: break
         case .resumeViaUserspace:
             worldSwitch.vcpuPut(vcpu)
-            vcpu.meter.add(.ioUserReturn)
+            vcpu.returnThroughUserspace()
             worldSwitch.vcpuLoad(vcpu)
         case .block: block(vcpu)
         case .stop(let reason): vcpu.cpu.requestStop(reason)

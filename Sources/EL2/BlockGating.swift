@@ -21,12 +21,12 @@ extension Processor {
         gate.stopPending = stopReason != nil || parked
         var distance = instructionsToNextTarget(atMost: 4096)
         // A polling probe needs the very next block start (PollingLoop.swift).
-        if pollingProbe != .max { distance = min(distance, 1) } else if pollingSampleSoon { distance = min(distance, 256) }
+        if polling.probe != .max { distance = min(distance, 1) } else if polling.sampleSoon { distance = min(distance, 256) }
         gate.threshold = storedClock.instructions &+ distance
     }
 
     /// Instructions (one cycle each) until the first of the instruction limit,
-    /// the next timer deadline, the virtual-time limit and the slice end, or
+    /// the next timer deadline, the virtual-time limit and the `run(until:)` bound, or
     /// `atMost` if that is nearer. The clock must be synced.
     @inline(__always)
     func instructionsToNextTarget(atMost cap: UInt64) -> UInt64 {
@@ -35,9 +35,9 @@ extension Processor {
         if maxInstructions != .max { distance = min(distance, maxInstructions > instructions ? maxInstructions - instructions : 0) }
         // No array here: this runs after every exit.
         func limit(_ t: UInt64) { if t != .max { distance = min(distance, t > cycles ? t - cycles : 0) } }
-        limit(nextDeadline)
+        limit(interruptDeadline)
         limit(maxCycles)
-        limit(sliceEnd)
+        limit(runUntil)
         return distance
     }
 }

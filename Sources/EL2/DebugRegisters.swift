@@ -10,6 +10,8 @@ import Unicorn
 /// the model cannot tell from one. The model raises the debug events itself
 /// (DebugEvents.swift).
 struct SelfHostedDebug {
+    /// DBGBVR/BCR/WVR/WCR<n>_EL1, held here, not in Unicorn.
+    var registers = [UInt64](repeating: 0, count: 64)
     /// MDSCR_EL1 as the guest wrote it (Unicorn's stays 0).
     var mdscr: UInt64 = 0
     /// OSLSR_EL1.OSLK: set on a cold reset; OSLAR_EL1 writes it.
@@ -33,20 +35,20 @@ struct SelfHostedDebug {
 }
 
 extension Processor {
-    /// The slot of a breakpoint/watchpoint register in `debugRegisters`, if `r` is one.
+    /// The slot of a breakpoint/watchpoint register in `debug.registers`, if `r` is one.
     static func debugRegisterSlot(_ r: SystemRegister) -> Int? {
         guard r.op0 == 2, r.op1 == 0, r.crn == 0, r.op2 >= 4 else { return nil }
         return Int(r.op2 - 4) * 16 + Int(r.crm)
     }
 
-    func debugBVR(_ n: Int) -> UInt64 { debugRegisters[n] }
-    func debugBCR(_ n: Int) -> UInt64 { debugRegisters[16 + n] }
-    func debugWVR(_ n: Int) -> UInt64 { debugRegisters[32 + n] }
-    func debugWCR(_ n: Int) -> UInt64 { debugRegisters[48 + n] }
+    func debugBVR(_ n: Int) -> UInt64 { debug.registers[n] }
+    func debugBCR(_ n: Int) -> UInt64 { debug.registers[16 + n] }
+    func debugWVR(_ n: Int) -> UInt64 { debug.registers[32 + n] }
+    func debugWCR(_ n: Int) -> UInt64 { debug.registers[48 + n] }
 
     /// An EL1 read of a debug register the model holds.
     func debugStateRead(_ r: SystemRegister) -> UInt64? {
-        if let slot = Processor.debugRegisterSlot(r) { return debugRegisters[slot] }
+        if let slot = Processor.debugRegisterSlot(r) { return debug.registers[slot] }
         switch r {
         case .MDSCR_EL1: return debug.mdscr
         case .OSLSR_EL1: return 0b1000 | (debug.osLock ? 0b10 : 0)   // OSLM = 0b10: the OS lock is implemented
@@ -59,7 +61,7 @@ extension Processor {
     /// armed follow at once.
     func debugStateWrite(_ r: SystemRegister, _ v: UInt64) -> Bool {
         if let slot = Processor.debugRegisterSlot(r) {
-            debugRegisters[slot] = v
+            debug.registers[slot] = v
         } else {
             switch r {
             case .MDSCR_EL1: debug.mdscr = v & 0xFFFF_FFFF; forgetEL1(.MDSCR_EL1)

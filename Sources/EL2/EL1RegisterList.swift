@@ -61,18 +61,18 @@ public final class EL1RegisterList: @unchecked Sendable {  // immutable after in
 
 extension Processor {
     /// `values[i] = read(list.registers[i])` for every entry: the registers
-    /// the PE already knows come from `el1Known`, the rest in one Unicorn call.
+    /// the PE already knows come from `known.el1`, the rest in one Unicorn call.
     public func save(_ list: EL1RegisterList, into values: UnsafeMutablePointer<UInt64>) {
         if list.redirectable && el2.hcr.contains(.E2H) && currentEL == 2 {
             for i in 0..<list.count { values[i] = read(list.registers[i]) }
             return
         }
-        let n = list.count, known = list.known, cache = el1Known, banked = list.bankedSP
+        let n = list.count, slots = list.known, cache = known.el1, banked = list.bankedSP
         count(.sysregReadEL1, n)
         var missing: UInt32 = 0
-        let knownMask = el1KnownMask
+        let knownMask = known.el1Mask
         for i in 0..<n {
-            let k = Int(known[i])
+            let k = Int(slots[i])
             if k >= 0 && knownMask & (1 << UInt32(k)) != 0 { values[i] = cache[k] } else { missing |= 1 << UInt32(i) }
         }
         var sp = missing & banked
@@ -89,10 +89,10 @@ extension Processor {
         while m != 0 {
             let i = m.trailingZeroBitCount
             m &= m &- 1
-            let k = Int(known[i])
+            let k = Int(slots[i])
             if k >= 0 { cache[k] = values[i]; learned |= 1 << UInt32(k) }
         }
-        el1KnownMask = learned
+        known.el1Mask = learned
     }
 
     /// `write(list.registers[i], values[i])` for every entry: only the values
@@ -102,11 +102,11 @@ extension Processor {
             for i in 0..<list.count { write(list.registers[i], values[i]) }
             return
         }
-        let n = list.count, known = list.known, cache = el1Known, banked = list.bankedSP
+        let n = list.count, slots = list.known, cache = known.el1, banked = list.bankedSP
         count(.sysregWriteEL1, n)
-        var changed: UInt32 = 0, knownMask = el1KnownMask
+        var changed: UInt32 = 0, knownMask = known.el1Mask
         for i in 0..<n {
-            let v = values[i], k = Int(known[i])
+            let v = values[i], k = Int(slots[i])
             if k >= 0 {
                 if knownMask & (1 << UInt32(k)) != 0 && cache[k] == v { continue }
                 cache[k] = v
@@ -114,7 +114,7 @@ extension Processor {
             }
             changed |= 1 << UInt32(i)
         }
-        el1KnownMask = knownMask
+        known.el1Mask = knownMask
         var sp = changed & banked
         while sp != 0 {
             let i = sp.trailingZeroBitCount
@@ -127,7 +127,7 @@ extension Processor {
             debug.mdscr = values[list.mdscrBit.trailingZeroBitCount] & 0xFFFF_FFFF
             armDebugEvents()
         }
-        if changed & list.regime != 0 { stage1RegimeDirty = true }
+        if changed & list.regime != 0 { known.stage1Dirty = true }
         if changed != 0 { engine.write(list.batch, selected: changed, from: values) }
     }
 }

@@ -17,7 +17,7 @@ public struct EL2Registers: Sendable {
 
     public init() {
         precondition(EL2Registers.registers.count == values.count, "EL2Registers: one storage slot per register")
-        hcr = HCR.hostNVHE
+        hcr = []              // HCR_EL2 resets to 0, as QEMU has it: the hypervisor sets its own at boot
         sctlr = 0x30C5_0830   // SCTLR_EL2 RES1 bits
         cptr = 0x33FF         // CPTR_EL2 RES1 bits (nVHE layout)
         cnthctl = 0x3         // EL1PCTEN|EL1PCEN: EL1 may use the physical timer

@@ -35,15 +35,15 @@ extension Processor {
     /// The GPRs as the exception found them, read with PSTATE and the PC in one
     /// call: the vector's save then copies them (`saveGPRs`).
     func readEntryState() -> (pstate: UInt64, pc: UInt64) {
-        let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: gprKnownValues)
-        gprsKnown = true
+        let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: known.gprs)
+        known.gprsValid = true
         return s
     }
 
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
         count(.trapToEL2)
         // The walk that faulted, if one did, read its descriptors for this entry.
-        if walkStepsToBook > 0 { count(.stage2WalkStep, walkStepsToBook); walkStepsToBook = 0 }
+        if faults.walkStepsToBook > 0 { count(.stage2WalkStep, faults.walkStepsToBook); faults.walkStepsToBook = 0 }
         // Unless the HVC hook already read it (`entryPSTATE`).
         pstateAtEntry = entryPSTATE ?? readEntryState().pstate
         el2.spsr = pstateAtEntry
@@ -64,7 +64,7 @@ extension Processor {
     /// that change are written to Unicorn (a PC write restarts its translation loop).
     public func eret() {
         count(.eret)
-        gprsKnown = false
+        known.gprsValid = false
         let spsr = ProcessorState(raw: el2.spsr)
         let target = spsr.mode ?? .el1h
         currentEL = 1
@@ -98,7 +98,7 @@ extension Processor {
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
-        gprsKnown = false
+        known.gprsValid = false
         engine.write(SystemRegisterID(.ELR_EL1), returnPC)
         // PSTATE.SS is the model's (DebugRegisters.swift); entry clears it.
         engine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate) | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0))

@@ -65,8 +65,8 @@ extension Processor {
         el2.vmpidr = g.mpidr
         el2.cnthctl = 0x3
         setBootState(pc: pc, pstate: .el1hMasked, x0: x0)
-        gprsKnown = false
-        el1KnownMask = 0
+        known.gprsValid = false
+        known.el1Mask = 0
         syncTranslationRegime()
         syncStage1Regime()
         recomputeInterruptLines()
@@ -95,7 +95,7 @@ extension Processor {
         let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
         let atEL2 = g.el1IsEL2 && el == 1
         func done(_ v: UInt64? = nil, step: Bool) -> Bool {
-            if isRead, let v, n < 31 { engine.write(rt, v); gprsKnown = false }
+            if isRead, let v, n < 31 { engine.write(rt, v); known.gprsValid = false }
             if step { engine.write(.pc, pc &+ 4) }
             return true
         }
@@ -265,7 +265,7 @@ extension Processor {
             guard selected else { continue }
             pe.raisePhysicalSGI(intid, at: now)
         }
-        endSlice()   // let the targets run before this PE goes further in virtual time
+        yieldPE()   // let the targets run before this PE goes further in virtual time
     }
 
     /// Filters physical interrupt candidates through the guest's GIC: enabled,
@@ -301,7 +301,7 @@ extension Processor {
             unsupportedAtEL2("a physical IRQ routed to the guest's own EL2 from EL1 (HCR_EL2.IMO)")
             return
         }
-        guard !pstate.daif.contains(.i) else { nextDeadline = .max; return }
+        guard !pstate.daif.contains(.i) else { interruptDeadline = .max; return }
         enterEL1(kind: 0x80, esr: nil, returnPC: engine.read(.pc))
     }
 

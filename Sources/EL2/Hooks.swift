@@ -128,7 +128,7 @@ extension Processor {
         }
         if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
         if isRead, let v = hardwareRead(r) {
-            if n < 31 { engine.write(rt, v); gprsKnown = false }
+            if n < 31 { engine.write(rt, v); known.gprsValid = false }
             if isGIC { engine.write(.pc, pc &+ 4) }
             return true
         }
@@ -170,8 +170,8 @@ extension Processor {
             return
         }
         // The gate's cache of recent blocks (in C) keeps the common case out of here.
-        if !scannedBlocks.contains(address) {
-            scannedBlocks.insert(address)
+        if !instrumentation.scannedBlocks.contains(address) {
+            instrumentation.scannedBlocks.insert(address)
             if instrument(address, size) {
                 // Re-translate with the new hooks and start the block again.
                 engine.removeTranslations(begin: address, end: address &+ UInt64(size))
@@ -191,9 +191,9 @@ extension Processor {
             requestStop(.virtualTimeLimit(maxCycles))
             return
         }
-        if clock.cycles >= nextDeadline && interruptChecking { physicalInterruptCheck() }
-        if clock.cycles >= sliceEnd && stopReason == nil {
-            sliceExpired = true
+        if clock.cycles >= interruptDeadline && interruptChecking { physicalInterruptCheck() }
+        if clock.cycles >= runUntil && stopReason == nil {
+            runUntilReached = true
             engine.stop()
         }
         countHostCheck()
@@ -217,8 +217,8 @@ extension Processor {
             case .eret where ownEL2 != nil: wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
-            if wanted && instrumented[at] == nil {
-                instrumented[at] = insn
+            if wanted && instrumentation.sites[at] == nil {
+                instrumentation.sites[at] = insn
                 if (try? engine.onCode(begin: at, end: at, { [unowned(unsafe) self] a, _ in
                     self.hookRan(); self.instrumentedInstruction(a)
                 })) != nil { added = true }
@@ -229,7 +229,7 @@ extension Processor {
     }
 
     func instrumentedInstruction(_ pc: UInt64) {
-        guard let insn = instrumented[pc], stopReason == nil else { return }
+        guard let insn = instrumentation.sites[pc], stopReason == nil else { return }
         switch insn {
         case .wfe:
             if el2.hcr.contains(.TWE) {
@@ -251,4 +251,10 @@ extension Processor {
     func invalidAccess(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {
         stage2Abort(access, address: address, size: size, value: value)
     }
+}
+
+/// The instructions the model hooks one by one (found when a block is first seen).
+struct Instrumentation {
+    var sites: [UInt64: Instruction] = [:]
+    var scannedBlocks = Set<UInt64>()
 }

@@ -28,14 +28,14 @@ extension Processor {
     func recomputeInterruptLines() {
         interruptLinesStale = false
         if let g = ownEL2 {
-            nextDeadline = highestPendingPhysical() != nil ? 0
+            interruptDeadline = highestPendingPhysical() != nil ? 0
                 : min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active | guestSilencedPPIs(g)) ?? .max, physical.nextArrival)
             return
         }
         if physical.pending & ~physical.active != 0 || (vgic.hcr & 1 != 0 && vgic.misr != 0 && !isPhysicalActive(PhysicalRedistributor.maintenancePPI)) {
-            nextDeadline = 0
+            interruptDeadline = 0
         } else {
-            nextDeadline = min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active) ?? .max, physical.nextArrival)
+            interruptDeadline = min(timer.nextDeadline(clock: clock, cntvoff: el2.cntvoff, activePPIs: physical.active) ?? .max, physical.nextArrival)
         }
     }
 
@@ -104,7 +104,7 @@ extension Processor {
         if el2.hcr.contains(.IMO) && currentEL == 1 {
             takeIRQToEL2()
         } else {
-            nextDeadline = .max   // not routed to EL2: nothing in this model takes it
+            interruptDeadline = .max   // not routed to EL2: nothing in this model takes it
         }
     }
 }

@@ -1,6 +1,22 @@
 import AArch64
 import Unicorn
 
+/// The aborts memory hooks find and the walks behind them.
+struct FaultTracking {
+    /// An abort a memory hook found, entered once Unicorn has stopped.
+    var pendingAbort: PendingAbort?
+    /// A memory hook stopped Unicorn to have the access's PC exact: run it again.
+    var retriesStoppedAccess = false
+    /// Descriptors the last stage-2 walk read.
+    var lastWalkSteps = 0
+    /// The steps of a walk that faulted, reported with the exception entry it leads to.
+    var walkStepsToBook = 0
+    /// Loads/stores that took a stage-2 data abort, watched by a code hook.
+    var accessSites: [UInt64: (word: UInt32, access: LoadStore)] = [:]
+    /// The last TLB miss (pc, address) and how often it repeated.
+    var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
+}
+
 /// An abort found in a memory hook, taken once Unicorn has stopped: memory
 /// hooks cannot move the PC, so the exception is entered from the run loop.
 enum PendingAbort {
@@ -25,7 +41,7 @@ enum PendingAbort {
 /// exit check right after it. While a request may stand (a PC write since the
 /// last `start`), the hook stops Unicorn, which then restores the PC to the
 /// access (a read as it stops, a skipped write at the exit check after it),
-/// and `run` starts the access again (`retriesStoppedAccess`). A request that
+/// and `run` starts the access again (`faults.retriesStoppedAccess`). A request that
 /// outlived its block would instead leave the PC at an earlier instruction,
 /// and the instructions between would run twice (kvm-unit-tests' timer did,
 /// before the MRS/MSR hooks wrote the PC without asking; `pcsync` checks it).
@@ -45,11 +61,11 @@ extension Processor {
     /// A TLB miss or permission fault on Unicorn's map. Returns true when a
     /// valid translation was entered (Unicorn retries the access).
     func stage2Abort(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {
-        guard stopReason == nil, pendingAbort == nil else { return false }
+        guard stopReason == nil, faults.pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
         if kind != .fetch && Engine.restoresPCForMemoryFaults && engine.pcMayBeStaleInFaultHooks {
             // Unicorn restores the PC as it stops; `run` starts the access again.
-            retriesStoppedAccess = true
+            faults.retriesStoppedAccess = true
             return false
         }
         let pc = engine.read(.pc)
@@ -70,16 +86,16 @@ extension Processor {
         switch resolveAccess(kind, va: va, pc: pc, access: decoded) {
         case .filled:
             // A fill that does not satisfy Unicorn would repeat forever: stop instead.
-            if (pc, va) == lastMiss.pc_va { lastMiss.repeats += 1 } else { lastMiss = ((pc, va), 0) }
-            if lastMiss.repeats > 16 {
+            if (pc, va) == faults.lastMiss.pc_va { faults.lastMiss.repeats += 1 } else { faults.lastMiss = ((pc, va), 0) }
+            if faults.lastMiss.repeats > 16 {
                 requestStop(.error("guest \(kind) at 0x\(String(va, radix: 16)) (pc 0x\(String(pc, radix: 16))) keeps missing in the stage-2 TLB"))
                 return false
             }
             return true
         case .stopped: return false
         case .abort(let p):
-            lastMiss = ((0, 0), 0)
-            pendingAbort = p
+            faults.lastMiss = ((0, 0), 0)
+            faults.pendingAbort = p
             return false
         }
     }
@@ -141,16 +157,16 @@ extension Processor {
     /// there, where writing the PC works. An access the TLB already covers
     /// costs one dictionary lookup.
     func watchAccessSite(_ pc: UInt64) {
-        guard accessSites[pc] == nil, accessSites.count < 4096,
+        guard faults.accessSites[pc] == nil, faults.accessSites.count < 4096,
               let w = instructionWord(at: pc), let ls = LoadStore(w) else { return }
-        accessSites[pc] = (w, ls)
+        faults.accessSites[pc] = (w, ls)
         if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.hookRan(); self.accessSiteReached(a) })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
         }
     }
 
     func accessSiteReached(_ pc: UInt64) {
-        guard stopReason == nil, let (word, ls) = accessSites[pc] else { return }
+        guard stopReason == nil, let (word, ls) = faults.accessSites[pc] else { return }
         // The code at a watched address may have changed since (a new image, a remap).
         guard instructionWord(at: pc) == word else { return }
         let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
@@ -161,7 +177,7 @@ extension Processor {
         case .abort(let p):
             // Before the instruction: ELR = PC, and an ERET past it skips it.
             // A code hook's PC is exact already: no PC write (it would restart Unicorn's loop).
-            pendingAbort = p
+            faults.pendingAbort = p
             _ = takePendingAbort(pcIsExact: true)
         }
     }
@@ -179,14 +195,14 @@ extension Processor {
 
     /// Books the descriptor reads of the walk that faulted to the coming exception entry.
     func bookWalk() {
-        walkStepsToBook = lastWalkSteps
+        faults.walkStepsToBook = faults.lastWalkSteps
     }
 
     /// Enters the exception a memory hook found; false if there was none.
     /// `pcIsExact`: Unicorn's PC is already the faulting instruction's.
     func takePendingAbort(pcIsExact: Bool = false) -> Bool {
-        guard let p = pendingAbort else { return false }
-        pendingAbort = nil
+        guard let p = faults.pendingAbort else { return false }
+        faults.pendingAbort = nil
         switch p {
         case .toEL2(let esr, let elr, let far, let hpfar):
             if !pcIsExact { engine.write(.pc, elr) }

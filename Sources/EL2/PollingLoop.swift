@@ -22,24 +22,24 @@ extension Processor {
     /// Called on every hook, so it only sets two flags (and counts toward
     /// the host check: a guest that only exits never reaches the gate's slow path).
     func hookRan() {
-        pollingHookRan = true
-        pollingSampleSoon = true
+        polling.hookRan = true
+        polling.sampleSoon = true
         countHostCheck()
     }
 
     /// In the block gate's slow path, before the block is counted.
     func pollingProbe(at address: UInt64, _ size: UInt32) {
         guard fastForwardsPollingLoops, let gate else { return }
-        if pollingProbe != .max {
+        if polling.probe != .max {
             // The probe's own slow call: it never starts another probe (a loop with a
             // hook in it would otherwise make every block start a slow call).
-            let probed = pollingProbe
-            pollingProbe = .max
-            if address == probed && !pollingHookRan { pollingLoopRepeated(address, size) }
+            let probed = polling.probe
+            polling.probe = .max
+            if address == probed && !polling.hookRan { pollingLoopRepeated(address, size) }
         } else if gate.instructions &+ UInt64(size >> 2) >= gate.threshold {
-            pollingSampleSoon = false
-            pollingHookRan = false
-            if address != pollingRejected { pollingProbe = address }   // updateGate makes the next block start come here
+            polling.sampleSoon = false
+            polling.hookRan = false
+            if address != polling.rejected { polling.probe = address }   // updateGate makes the next block start come here
         }
     }
 
@@ -48,7 +48,7 @@ extension Processor {
         guard let gate else { return }
         let l = UInt64(size >> 2)
         guard l > 0, isPollingLoop(address, size) else {
-            pollingRejected = address
+            polling.rejected = address
             return
         }
         syncClock()
@@ -69,13 +69,25 @@ extension Processor {
         var written: UInt64 = 0, readFirst: UInt64 = 0   // bit n: Xn; bit 32: NZCV
         var at = address
         while at < address &+ UInt64(size) {
-            guard instrumented[at] == nil, let w = instructionWord(at: at), let e = PollingLoopEffect(w) else { return false }
+            guard instrumentation.sites[at] == nil, let w = instructionWord(at: at), let e = PollingLoopEffect(w) else { return false }
             readFirst |= e.reads & ~written
             written |= e.writes
             at &+= 4
         }
         return readFirst & written == 0
     }
+}
+
+/// The fast-forward's look at the block now running.
+struct PollingProbe {
+    /// The block whose start must come again at the next block start (a probe), or .max.
+    var probe: UInt64 = .max
+    /// The last block found not to poll (not probed again while it keeps coming).
+    var rejected: UInt64 = .max
+    /// A hook ran since the last sample: sample again soon.
+    var sampleSoon = false
+    /// A hook ran since the probe began: the probe proves nothing.
+    var hookRan = false
 }
 
 /// What one instruction of a polling loop reads and writes (bit n: Xn, bit 32:

@@ -18,24 +18,8 @@ public final class Processor {
     var el2 = EL2Registers()
     /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
     let routing = RegisterRouting.shared
-    /// What EL2 software last read from or wrote to the EL1 registers of
-    /// `RegisterRouting.knownEL1` (bit n of the mask: slot n is known), kept
-    /// while the guest runs: every guest MSR passes the model's hook, which
-    /// forgets the register it writes, and exception entry to EL1 forgets
-    /// ELR/SPSR/ESR/FAR (`forgetEL1`). So a split-mode exit reads only what
-    /// the guest changed, and writes only what differs.
-    let el1Known: UnsafeMutablePointer<UInt64> = {
-        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
-        p.initialize(repeating: 0, count: 32)
-        return p
-    }()
-    var el1KnownMask: UInt32 = 0
-    /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
-    var stage1RegimeDirty = false
-    var stage1RegimeRan: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    /// The GPRs as exception entry (or the last `saveGPRs`) read them, while no write came since.
-    let gprKnownValues = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-    var gprsKnown = false
+    /// Register values EL2 software already knows (RegisterRouting.swift).
+    var known = KnownRegisters()
     /// Virtual time. Guest instructions are counted by the block gate in C and
     /// folded in whenever the clock is read.
     public internal(set) var clock: VirtualClock {
@@ -63,18 +47,8 @@ public final class Processor {
     var stopReason: StopReason?
     /// Unicorn's memory map as the stage-2 TLB (Stage2TLB.swift).
     let tlb = Stage2TLB()
-    /// An abort a memory hook found, entered once Unicorn has stopped.
-    var pendingAbort: PendingAbort?
-    /// A memory hook stopped Unicorn to have the access's PC exact (MemoryFaults.swift): run it again.
-    var retriesStoppedAccess = false
-    /// Descriptors the last stage-2 walk read (booked when the walk ends in an exception to EL2).
-    var lastWalkSteps = 0
-    /// The steps of a walk that faulted, counted with the exception entry it leads to.
-    var walkStepsToBook = 0
-    /// Loads/stores that took a stage-2 data abort, watched by a code hook (MemoryFaults.swift).
-    var accessSites: [UInt64: (word: UInt32, access: LoadStore)] = [:]
-    /// The last TLB miss (pc, address) and how often it repeated.
-    var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
+    /// Aborts found in memory hooks, and the walks behind them (MemoryFaults.swift).
+    var faults = FaultTracking()
     /// Devices at host PAs, mapped with Unicorn MMIO callbacks while stage 2 is off.
     var physicalDevices: [PhysicalDevice] = []
     /// The other PEs of the inner shareable domain: a TLBI ...IS reaches their TLBs too.
@@ -86,14 +60,15 @@ public final class Processor {
     var pstateAtEntry: UInt64 = 0
     /// PSTATE as the HVC hook read it with the GPRs, for the exception entry that follows.
     var entryPSTATE: UInt64?
-    var instrumented: [UInt64: Instruction] = [:]
-    var scannedBlocks = Set<UInt64>()
+    /// The instructions given their own hooks (Hooks.swift).
+    var instrumentation = Instrumentation()
     /// Hooks and slow gate calls left before the next look at the host (HostLimits.swift).
     var hostCheckCountdown = Processor.hostCheckInterval
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
-    var nextDeadline: UInt64 = .max { didSet { updateGate() } }
-    /// EL2 software changed interrupt state; `nextDeadline` is recomputed on leaving EL2.
+    /// Set by `recomputeInterruptLines` (Interrupts.swift), and to .max where nothing can take one.
+    var interruptDeadline: UInt64 = .max { didSet { updateGate() } }
+    /// EL2 software changed interrupt state; `interruptDeadline` is recomputed on leaving EL2.
     var interruptLinesStale = false
     var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
     /// Polling of the timer, fast-forwarded (SpinWait.swift).
@@ -102,25 +77,17 @@ public final class Processor {
     public var fastForwardsPollingLoops = true
     /// Guest instructions the polling-loop fast-forward counted without running them.
     public internal(set) var pollingInstructionsSkipped: UInt64 = 0
-    /// The block whose start must come again at the next block start (a probe), or .max.
-    var pollingProbe: UInt64 = .max
-    /// The last block found not to poll (not probed again while it keeps coming).
-    var pollingRejected: UInt64 = .max
-    /// A hook ran since the last sample: sample again soon.
-    var pollingSampleSoon = false
-    /// A hook ran since the probe began: the probe proves nothing.
-    var pollingHookRan = false
+    /// The fast-forward's probe of the current block (PollingLoop.swift).
+    var polling = PollingProbe()
     /// The exception hook, removed once the run has stopped (Hooks.swift).
     var interruptHook: Engine.Handle?
-    /// DBGBVR/BCR/WVR/WCR<n>_EL1, held here, not in Unicorn (DebugRegisters.swift).
-    var debugRegisters = [UInt64](repeating: 0, count: 64)
-    /// MDSCR_EL1, the OS lock, PSTATE.SS and the debug hooks armed (DebugRegisters.swift).
+    /// MDSCR_EL1, the OS lock, DBGBVR/BCR/WVR/WCR<n>_EL1, PSTATE.SS and the debug hooks armed (DebugRegisters.swift).
     var debug = SelfHostedDebug()
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
-    /// End of the scheduler's current time slice (virtual cycles).
-    var sliceEnd: UInt64 = .max { didSet { updateGate() } }
-    var sliceExpired = false
+    /// The virtual time `run(until:)` runs to (the caller's; a scheduler's slice end).
+    var runUntil: UInt64 = .max { didSet { updateGate() } }
+    var runUntilReached = false
     /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
     var parked = false { didSet { updateGate() } }
     /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
@@ -151,7 +118,7 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { gprKnownValues.deallocate(); el1Known.deallocate() }
+    deinit { known.deallocate() }
 
     // MARK: Boot-time set-up (the boot loader's view, not counted)
 
@@ -159,7 +126,7 @@ public final class Processor {
         engine.write(.pc, pc)
         engine.write(.pstate, pstate.raw)
         for (i, v) in [x0, x1, x2, x3].enumerated() { engine.write(.x(i), v) }
-        gprsKnown = false
+        known.gprsValid = false
     }
 
     /// Maps host memory into the CPU's view at `address` (guest-physical).
@@ -222,7 +189,7 @@ public final class Processor {
 
     public func writeGPR(_ n: Int, _ v: UInt64) {
         count(.gprWrite)
-        gprsKnown = false
+        known.gprsValid = false
         if n >= 0 && n < 31 { engine.write(.x(n), v) }
     }
 
@@ -231,11 +198,11 @@ public final class Processor {
     public func saveGPRs(into regs: inout [UInt64]) {
         count(.gprRead, 31)
         if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
-        if !gprsKnown {
-            engine.readGeneralPurposeRegisters(into: gprKnownValues)
-            gprsKnown = true
+        if !known.gprsValid {
+            engine.readGeneralPurposeRegisters(into: known.gprs)
+            known.gprsValid = true
         }
-        regs.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: gprKnownValues, count: 31) }
+        regs.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: known.gprs, count: 31) }
     }
 
     /// Restores x0...x30 (31 GPR operations). Right after a save, only the
@@ -245,10 +212,10 @@ public final class Processor {
         count(.gprWrite, 31)
         guard regs.count == 31 else { return }
         regs.withUnsafeBufferPointer { r in
-            guard gprsKnown else { return engine.writeGeneralPurposeRegisters(r.baseAddress!) }
-            for i in 0..<31 where r[i] != gprKnownValues[i] { engine.write(.x(i), r[i]) }
+            guard known.gprsValid else { return engine.writeGeneralPurposeRegisters(r.baseAddress!) }
+            for i in 0..<31 where r[i] != known.gprs[i] { engine.write(.x(i), r[i]) }
         }
-        gprsKnown = false
+        known.gprsValid = false
     }
 
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
@@ -258,12 +225,12 @@ public final class Processor {
         case .el2(let slot):
             count(.sysregReadEL2)
             return slot >= 0 ? el2.values[slot] : 0
-        case .el1(let reg, let known):
+        case .el1(let reg, let slot):
             count(.sysregReadEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
-            if known >= 0 && el1KnownMask & (1 << UInt32(known)) != 0 { return el1Known[known] }
+            if slot >= 0 && known.el1Mask & (1 << UInt32(slot)) != 0 { return known.el1[slot] }
             let v = reg == .MDSCR_EL1 ? debug.mdscr : engine.read(SystemRegisterID(reg)) ?? 0
-            if known >= 0 { el1Known[known] = v; el1KnownMask |= 1 << UInt32(known) }
+            if slot >= 0 { known.el1[slot] = v; known.el1Mask |= 1 << UInt32(slot) }
             return v
         case .gic(let reg):
             count(.listRegisterRead)
@@ -286,19 +253,19 @@ public final class Processor {
             // HCR_EL2's IMO/FMO/VI/VF/VSE drive the virtual interrupt lines; the TLB
             // follows VTTBR/VTCR/HCR.VM at the next entry to the guest (syncTranslationRegime).
             if slot == EL2Registers.hcrSlot { updateVirtualInterruptLines() }
-        case .el1(let reg, let known):
+        case .el1(let reg, let slot):
             count(.sysregWriteEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }
-            if known >= 0 {
+            if slot >= 0 {
                 // Writing what the register already holds changes nothing (and
                 // spares Unicorn's CP_REG write, with its TLB flush for some).
-                if el1KnownMask & (1 << UInt32(known)) != 0 && el1Known[known] == v { return }
-                el1Known[known] = v
-                el1KnownMask |= 1 << UInt32(known)
+                if known.el1Mask & (1 << UInt32(slot)) != 0 && known.el1[slot] == v { return }
+                known.el1[slot] = v
+                known.el1Mask |= 1 << UInt32(slot)
             }
             // MDSCR_EL1 is the model's (DebugRegisters.swift).
             if reg == .MDSCR_EL1 { debug.mdscr = v & 0xFFFF_FFFF; armDebugEvents(); return }
-            if reg.changesTranslationRegime { stage1RegimeDirty = true }
+            if reg.changesTranslationRegime { known.stage1Dirty = true }
             engine.write(SystemRegisterID(reg), v)
         case .gic(let reg):
             count(.listRegisterWrite)
@@ -314,7 +281,7 @@ public final class Processor {
         }
     }
 
-    /// `el2` carries the register's slot in the EL2 register file; `el1` its slot in `el1Known` (or -1).
+    /// `el2` carries the register's slot in the EL2 register file; `el1` its slot in `known.el1` (or -1).
     enum Target { case el1(SystemRegister, known: Int), el2(Int), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
 
     @inline(__always)
@@ -339,13 +306,13 @@ public final class Processor {
     @inline(__always)
     func forgetEL1(_ r: SystemRegister) {
         let k = routing.entry(r).knownSlot
-        if k >= 0 { el1KnownMask &= ~(1 << UInt32(k)) }
+        if k >= 0 { known.el1Mask &= ~(1 << UInt32(k)) }
     }
 
     // MARK: Virtual interrupt hardware
 
-    public let vgic = VirtualCPUInterface()
-    public let timer = GenericTimer()
+    let vgic = VirtualCPUInterface()
+    let timer = GenericTimer()
 }
 
 extension SystemRegisterID {

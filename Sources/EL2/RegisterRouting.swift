@@ -91,3 +91,28 @@ struct RegisterRouting {
         return t
     }()
 }
+
+/// Register values EL2 software already knows, kept while the guest runs so
+/// an exit reads and writes Unicorn only for what changed.
+struct KnownRegisters {
+    /// What EL2 software last read from or wrote to the EL1 registers of
+    /// `RegisterRouting.knownEL1` (bit n of `el1Mask`: slot n is known). Every
+    /// guest MSR passes the model's hook, which forgets the register it
+    /// writes, and exception entry to EL1 forgets ELR/SPSR/ESR/FAR
+    /// (`forgetEL1`). So a split-mode exit reads only what the guest changed,
+    /// and writes only what differs.
+    let el1: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
+        p.initialize(repeating: 0, count: 32)
+        return p
+    }()
+    var el1Mask: UInt32 = 0
+    /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
+    var stage1Dirty = false
+    var stage1Ran: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// The GPRs as exception entry (or the last `saveGPRs`) read them, while no write came since.
+    let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+    var gprsValid = false
+
+    func deallocate() { el1.deallocate(); gprs.deallocate() }
+}

@@ -7,8 +7,8 @@ extension Processor {
     public enum RunResult: Equatable, Sendable {
         /// The run is over (the guest exited, a limit, an error).
         case stopped(StopReason)
-        /// The scheduler's time slice ended; the PE can continue later.
-        case sliceEnded
+        /// Virtual time reached the `run(until:)` bound (or `yieldPE`); the PE can continue later.
+        case reachedTime
         /// An untrapped WFI with nothing pending: the PE waits in low-power
         /// state for an interrupt (`wakeFromWFI`); `nextPhysicalEvent` says when one comes.
         case waitingForInterrupt(pc: UInt64)
@@ -21,7 +21,7 @@ extension Processor {
         while true {
             switch run(until: .max) {
             case .stopped(let r): return r
-            case .sliceEnded: continue
+            case .reachedTime: continue
             case .parked: return .error("the EL2 software blocked the only vCPU with nothing to resume it")
             case .waitingForInterrupt(let pc):
                 guard let wake = nextPhysicalEvent else {
@@ -33,17 +33,17 @@ extension Processor {
         }
     }
 
-    /// Runs the guest until virtual time reaches `cycles` (a scheduler slice),
+    /// Runs the guest until virtual time reaches `cycles` (a scheduler's slice),
     /// it waits for an interrupt, the EL2 software parks it, or the run ends.
     /// Exits are handled in Unicorn's hooks; `uc_emu_start` returns only for
     /// WFI (Unicorn's behaviour) and stops.
     public func run(until cycles: UInt64) -> RunResult {
-        sliceEnd = cycles
-        sliceExpired = false
+        runUntil = cycles
+        runUntilReached = false
         var idleReturns = 0
         while stopReason == nil {
             if parked { return .parked }
-            if clock.cycles >= sliceEnd { return .sliceEnded }
+            if clock.cycles >= runUntil { return .reachedTime }
             let pc = engine.read(.pc)
             hookRan()
             updateGate()
@@ -52,7 +52,7 @@ extension Processor {
             } catch {
                 // A stage-2 or stage-1 abort found in a memory hook stopped Unicorn at the access.
                 if stopReason == nil, takePendingAbort() { idleReturns = 0; continue }
-                if stopReason == nil, retriesStoppedAccess { retriesStoppedAccess = false; continue }
+                if stopReason == nil, faults.retriesStoppedAccess { faults.retriesStoppedAccess = false; continue }
                 if stopReason == nil {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }
@@ -60,11 +60,11 @@ extension Processor {
             if debug.flushPending {
                 debug.flushPending = false
                 engine.flushTranslations()
-                if stopReason == nil && !parked && !sliceExpired { continue }
+                if stopReason == nil && !parked && !runUntilReached { continue }
             }
             if stopReason != nil { break }
             if parked { return .parked }
-            if sliceExpired { sliceExpired = false; return .sliceEnded }
+            if runUntilReached { runUntilReached = false; return .reachedTime }
             let now = engine.read(.pc)
             if let w = instructionWord(at: now &- 4), Instruction(w) == .wfi {
                 idleReturns = 0
@@ -133,9 +133,9 @@ extension Processor {
     /// The PC of the untrapped WFI the PE idles in, if it does.
     public var waitingAt: UInt64? { waitingPC }
 
-    /// Ends the slice at the next block boundary (another vCPU must run first).
-    public func endSlice() {
-        sliceEnd = 0
+    /// Ends `run(until:)` at the next block boundary (another PE must run first).
+    public func yieldPE() {
+        runUntil = 0
     }
 
     /// Advances virtual time by the modelled cycles of an exit (the ledger's price).
@@ -153,7 +153,7 @@ extension Processor {
     /// The cycle at which a physical interrupt (a timer, an SGI) next reaches this PE, if ever.
     public var timerDeadline: UInt64? {
         if interruptLinesStale { recomputeInterruptLines() }
-        return nextDeadline == .max ? nil : nextDeadline
+        return interruptDeadline == .max ? nil : interruptDeadline
     }
 
     /// Is the PE idle in an untrapped WFI?

@@ -51,7 +51,7 @@ extension Processor {
         if polling { s.streak += 1 } else { s.streak = 0; s.start = c.cycles }
         if pc != s.pcs.0 { s.pcs = (pc, s.pcs.0) }
         if s.streak >= SpinWait.streakBeforeSkipping {
-            let horizon = min(nextDeadline, sliceEnd, maxCycles, timer.nextConditionMet(after: c.cycles, clock: c, cntvoff: el2.cntvoff) ?? .max)
+            let horizon = min(interruptDeadline, runUntil, maxCycles, timer.nextConditionMet(after: c.cycles, clock: c, cntvoff: el2.cntvoff) ?? .max)
             let skip = min(max((c.cycles &- s.start) / 8, SpinWait.minSkip), SpinWait.maxSkip)
             if horizon > c.cycles {
                 clock.advance(cycles: min(skip, horizon - c.cycles))

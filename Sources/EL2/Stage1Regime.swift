@@ -12,12 +12,12 @@ import Unicorn
 /// and back needs none).
 extension Processor {
     func syncStage1Regime() {
-        guard stage1RegimeDirty else { return }
-        stage1RegimeDirty = false
+        guard known.stage1Dirty else { return }
+        known.stage1Dirty = false
         func r(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
         let now = (r(.SCTLR_EL1), r(.TTBR0_EL1), r(.TTBR1_EL1), r(.TCR_EL1))
-        guard now != stage1RegimeRan else { return }
-        stage1RegimeRan = now
+        guard now != known.stage1Ran else { return }
+        known.stage1Ran = now
         engine.flushTLB()
     }
 }

@@ -99,7 +99,7 @@ extension Processor {
         let now = currentRegime
         guard tlb.regime != now else { return }
         tlbFlushAll()
-        lastMiss = ((0, 0), 0)
+        faults.lastMiss = ((0, 0), 0)
         tlb.regime = now
         if now == .identity {
             for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size,
@@ -219,7 +219,7 @@ extension Processor {
     /// What a TLBI for `vmid` removes from this PE's TLB.
     func invalidate(_ op: TLBIOperation, _ xt: UInt64, vmid: UInt16) {
         guard tlb.regime?.vmid == vmid else { return }
-        lastMiss = ((0, 0), 0)   // a refill after this is progress, not a loop
+        faults.lastMiss = ((0, 0), 0)   // a refill after this is progress, not a loop
         switch op {
         case .vmalls12e1, .vmalls12e1is:
             tlbFlushAll()

@@ -43,7 +43,7 @@ extension Processor {
         guard vtcr.inputBits >= 64 || ipa >> UInt64(vtcr.inputBits) == 0 else {
             return .fault(.translation(level: start))
         }
-        lastWalkSteps = 0
+        faults.lastWalkSteps = 0
         var table = VTTBR(raw: el2.vttbr).baseAddress & ~0xFFF
         var level = start
         while level <= 3 {
@@ -52,7 +52,7 @@ extension Processor {
             let bits = level == start ? vtcr.inputBits - shift : 9
             let index = (ipa >> UInt64(shift)) & ((1 << UInt64(bits)) - 1)
             if counted { count(.stage2WalkStep) }
-            lastWalkSteps = level - start + 1
+            faults.lastWalkSteps = level - start + 1
             guard let raw = memory.read64(table &+ index &* 8) else {
                 return .fault(.synchronousExternal)   // the walk left host memory
             }

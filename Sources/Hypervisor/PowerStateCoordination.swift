@@ -33,7 +33,7 @@ extension VirtualMachine {
         t.runState = .runnable
         t.needsFirstEntry = true
         t.cpu.advanceClock(to: caller.cpu.clock.cycles)
-        caller.cpu.endSlice()
+        caller.cpu.yieldPE()
         if events.isActive {
             events.emit(.psci(vcpu: caller.index, time: caller.cpu.clock.cycles,
                               call: "CPU_ON cpu\(t.index) entry=0x\(String(entry, radix: 16)) context=0x\(String(contextID, radix: 16))"))

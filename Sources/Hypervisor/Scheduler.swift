@@ -51,7 +51,7 @@ extension VirtualMachine {
             running = r
             switch r.cpu.run(until: until) {
             case .stopped(let reason): return reason
-            case .sliceEnded: break
+            case .reachedTime: break
             case .waitingForInterrupt: r.runState = .waiting
             case .parked: break   // blocked or off: `block`/`cpuOff` set the state
             }

@@ -129,7 +129,7 @@ extension VirtualMachine {
             if target.runState == .waiting && target.wake == nil { target.wake = (now, why) }
         }
         // Let the target run before the sender goes further in virtual time.
-        source.cpu.endSlice()
+        source.cpu.yieldPE()
     }
 
     /// A vCPU's own redistributor enabled an interrupt it has queued: kick it.

@@ -188,7 +188,7 @@ public final class VirtualMachine {
         vcpu.advancePC()
         guard vcpu.esr.wfxIsWFE else { return (.block, "WFI: block vCPU") }
         // kvm_vcpu_on_spin: a trapped WFE gives the other vCPUs a turn.
-        vcpu.cpu.endSlice()
+        vcpu.cpu.yieldPE()
         return (.resume, "WFE: yield")
     }
 

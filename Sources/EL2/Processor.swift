@@ -7,12 +7,25 @@ import Unicorn
 /// `ExceptionVectors`; the software acts on the machine only through the
 /// counted operations here (sysreg access, GPR access, ERET, TLBI...).
 public final class Processor {
+    // MARK: The PE and the software around it
+
     let engine: Engine
     public let memory: HostMemory
     public let index: Int
     /// unowned(unsafe): the software outlives its PEs, and a weak reference would put
     /// the VM's reference counts in a side table, slowing every exit.
     public unowned(unsafe) var software: ExceptionVectors?
+    /// Told of each operation the PE performs for the EL2 software (installed by it).
+    /// unowned(unsafe), as `software`.
+    public unowned(unsafe) var counter: OperationCounter?
+    /// False while the PE works for the debugger or fills its TLB: not the software's operations.
+    var countingEnabled = true
+    /// Observers for tracing (set by the software; no EL2 state).
+    public var onEvent: ((ProcessorEvent) -> Void)?
+    /// Entry at EL2: the guest owns EL2 and no EL2 software of el2emu runs (GuestOwnedEL2.swift).
+    public internal(set) var ownEL2: GuestOwnedEL2?
+
+    // MARK: Registers and E2H routing (Registers/)
 
     /// The EL2 register file. Internal: software goes through `read`/`write`.
     var el2 = EL2Registers()
@@ -20,31 +33,24 @@ public final class Processor {
     let routing = RegisterRouting.shared
     /// Register values EL2 software already knows (RegisterRouting.swift).
     var known = KnownRegisters()
-    /// Virtual time. Guest instructions are counted by the block gate in C and
-    /// folded in whenever the clock is read.
-    public internal(set) var clock: VirtualClock {
-        get { syncClock(); return storedClock }
-        set { storedClock = newValue; updateGate() }
-    }
-    var storedClock = VirtualClock()
-    var syncedInstructions: UInt64 = 0
-    var gate: BlockGate?
-    /// Told of each operation the PE performs for the EL2 software (installed by it).
-    /// unowned(unsafe), as `software`.
-    public unowned(unsafe) var counter: OperationCounter?
-    /// False while the PE works for the debugger or fills its TLB: not the software's operations.
-    var countingEnabled = true
     /// The exception level the model is at: 1 while the guest (or the split-mode
     /// host kernel) runs, 2 while EL2 software runs.
     public internal(set) var currentEL = 1
 
-    /// Limits: the run stops cleanly when one is reached.
-    public var maxInstructions: UInt64 = .max { didSet { updateGate() } }
-    public var maxCycles: UInt64 = .max { didSet { updateGate() } }
-    public var hostDeadline: UInt64 = .max  // host monotonic ns
-    var hostTimeoutSeconds: Double = 0
+    // MARK: Exception entry and ERET (Exceptions/)
 
-    var stopReason: StopReason?
+    /// PC at which the current hook's instruction would naturally continue.
+    var naturalPC: UInt64 = 0
+    /// PSTATE as the guest left it on entry to EL2; while EL2 software runs,
+    /// always what Unicorn's PSTATE holds (see `livePSTATE`).
+    var pstateAtEntry: UInt64 = 0
+    /// PSTATE as the HVC hook read it with the GPRs, for the exception entry that follows.
+    var entryPSTATE: UInt64?
+    /// Exceptions taken with no instruction run between them (ExceptionStorm.swift).
+    var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
+
+    // MARK: Memory and the stage-2 TLB (Memory/)
+
     /// Unicorn's memory map as the stage-2 TLB (Stage2TLB.swift).
     let tlb = Stage2TLB()
     /// Aborts found in memory hooks, and the walks behind them (MemoryFaults.swift).
@@ -53,46 +59,20 @@ public final class Processor {
     var physicalDevices: [PhysicalDevice] = []
     /// The other PEs of the inner shareable domain: a TLBI ...IS reaches their TLBs too.
     public var innerShareablePeers: () -> [Processor] = { [] }
-    /// PC at which the current hook's instruction would naturally continue.
-    var naturalPC: UInt64 = 0
-    /// PSTATE as the guest left it on entry to EL2; while EL2 software runs,
-    /// always what Unicorn's PSTATE holds (see `livePSTATE`).
-    var pstateAtEntry: UInt64 = 0
-    /// PSTATE as the HVC hook read it with the GPRs, for the exception entry that follows.
-    var entryPSTATE: UInt64?
-    /// The instructions given their own hooks (Hooks.swift).
-    var instrumentation = Instrumentation()
-    /// Hooks and slow gate calls left before the next look at the host (HostLimits.swift).
-    var hostCheckCountdown = Processor.hostCheckInterval
+
+    // MARK: Interrupts and timers (Interrupts/, Timers/)
+
+    /// The physical redistributor's SGI/PPI state for this PE.
+    var physical = PhysicalRedistributor()
+    /// The GICv3 virtual CPU interface (ICH_*, ICV_*) and the generic timer.
+    let vgic = VirtualCPUInterface()
+    let timer = GenericTimer()
     /// The virtual time at which a physical interrupt next becomes pending
     /// (timer deadline), 0 when one is pending now; checked once per block.
     /// Set by `recomputeInterruptLines` (Interrupts.swift), and to .max where nothing can take one.
     var interruptDeadline: UInt64 = .max { didSet { updateGate() } }
     /// EL2 software changed interrupt state; `interruptDeadline` is recomputed on leaving EL2.
     var interruptLinesStale = false
-    var storm: (vector: UInt64, instructions: UInt64, count: Int) = (.max, 0, 0)
-    /// Polling of the timer, fast-forwarded (SpinWait.swift).
-    var spinWait = SpinWait()
-    /// Polling loops on memory, fast-forwarded exactly (PollingLoop.swift); on by default.
-    public var fastForwardsPollingLoops = true
-    /// Guest instructions the polling-loop fast-forward counted without running them.
-    public internal(set) var pollingInstructionsSkipped: UInt64 = 0
-    /// The fast-forward's probe of the current block (PollingLoop.swift).
-    var polling = PollingProbe()
-    /// The exception hook, removed once the run has stopped (Hooks.swift).
-    var interruptHook: Engine.Handle?
-    /// MDSCR_EL1, the OS lock, DBGBVR/BCR/WVR/WCR<n>_EL1, PSTATE.SS and the debug hooks armed (DebugRegisters.swift).
-    var debug = SelfHostedDebug()
-    /// The physical redistributor's SGI/PPI state for this PE.
-    var physical = PhysicalRedistributor()
-    /// The GICv3 virtual CPU interface (ICH_*, ICV_*) and the generic timer.
-    let vgic = VirtualCPUInterface()
-    let timer = GenericTimer()
-    /// The virtual time `run(until:)` runs to (the caller's; a scheduler's slice end).
-    var runUntil: UInt64 = .max { didSet { updateGate() } }
-    var runUntilReached = false
-    /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
-    var parked = false { didSet { updateGate() } }
     /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
     var waitingPC: UInt64?
     /// Checking for virtual interrupts where the guest can take one (DAIF
@@ -102,10 +82,51 @@ public final class Processor {
     /// Trace every DAIF change. Without it, MSR DAIFSet (which can only mask,
     /// never let an interrupt in) is not instrumented: one code hook less.
     public var traceDAIF = true
-    /// Entry at EL2: the guest owns EL2 and no EL2 software of el2emu runs (GuestOwnedEL2.swift).
-    public internal(set) var ownEL2: GuestOwnedEL2?
-    /// Observers for tracing (set by the software; no EL2 state).
-    public var onEvent: ((ProcessorEvent) -> Void)?
+    /// Polling of the timer, fast-forwarded (SpinWait.swift).
+    var spinWait = SpinWait()
+
+    // MARK: The clock and the run's bounds (Timers/, Run/)
+
+    /// Virtual time. Guest instructions are counted by the block gate in C and
+    /// folded in whenever the clock is read.
+    public internal(set) var clock: VirtualClock {
+        get { syncClock(); return storedClock }
+        set { storedClock = newValue; updateGate() }
+    }
+    var storedClock = VirtualClock()
+    var syncedInstructions: UInt64 = 0
+    var gate: BlockGate?
+    /// The virtual time `run(until:)` runs to (the caller's; a scheduler's slice end).
+    var runUntil: UInt64 = .max { didSet { updateGate() } }
+    var runUntilReached = false
+    /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
+    var parked = false { didSet { updateGate() } }
+    /// Limits: the run stops cleanly when one is reached.
+    public var maxInstructions: UInt64 = .max { didSet { updateGate() } }
+    public var maxCycles: UInt64 = .max { didSet { updateGate() } }
+    public var hostDeadline: UInt64 = .max  // host monotonic ns
+    var hostTimeoutSeconds: Double = 0
+    /// Hooks and slow gate calls left before the next look at the host (HostLimits.swift).
+    var hostCheckCountdown = Processor.hostCheckInterval
+    var stopReason: StopReason?
+
+    // MARK: Hooks and fast-forwards (Run/)
+
+    /// The instructions given their own hooks (Hooks.swift).
+    var instrumentation = Instrumentation()
+    /// The exception hook, removed once the run has stopped (Hooks.swift).
+    var interruptHook: Engine.Handle?
+    /// Polling loops on memory, fast-forwarded exactly (PollingLoop.swift); on by default.
+    public var fastForwardsPollingLoops = true
+    /// Guest instructions the polling-loop fast-forward counted without running them.
+    public internal(set) var pollingInstructionsSkipped: UInt64 = 0
+    /// The fast-forward's probe of the current block (PollingLoop.swift).
+    var polling = PollingProbe()
+
+    // MARK: Self-hosted debug (Debug/)
+
+    /// MDSCR_EL1, the OS lock, DBGBVR/BCR/WVR/WCR<n>_EL1, PSTATE.SS and the debug hooks armed (DebugRegisters.swift).
+    var debug = SelfHostedDebug()
 
     public init(memory: HostMemory, index: Int = 0) throws {
         self.memory = memory

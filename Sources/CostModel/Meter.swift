@@ -9,6 +9,8 @@ public final class Meter {
     @usableFromInline var phaseBase = 0
     /// When false, nothing is counted (to measure the ledger's own cost).
     @usableFromInline let isEnabled: Bool
+    /// `OperationCounts.width`, held here: a stored static would be checked for initialisation at every use.
+    @usableFromInline let width = OperationCounts.width
 
     public init(enabled: Bool = true) {
         precondition(OperationCounts.size <= OperationCounts.maximumSize, "the count table outgrew the meter's masks")
@@ -20,9 +22,9 @@ public final class Meter {
     deinit { table.deallocate() }
 
     /// The phase that new operations are booked to.
-    public var phase: Phase = .entry { didSet { phaseBase = phase.rawValue &* OperationCounts.width } }
+    public var phase: Phase = .entry { didSet { phaseBase = phase.rawValue &* width } }
 
-    @inlinable
+    @inlinable @inline(__always)
     public func add(_ op: PricedOperation, _ n: Int = 1) {
         guard isEnabled else { return }
         let cell = phaseBase &+ op.rawValue

@@ -1,7 +1,7 @@
-/// The operations the PE performs for the EL2 software, each reported to
-/// the `OperationCounter` the software installs, so that what an exit costs
-/// is what its code really made the hardware do. The hardware names no
-/// price and no phase: those are the software's cost model.
+/// The operations the PE performs for the EL2 software, each counted as it
+/// is performed and taken by the software (`Processor.takeOperations`), so
+/// that what an exit costs is what its code really made the hardware do. The
+/// hardware names no price and no phase: those are the software's cost model.
 public enum HardwareOperation: Int, CaseIterable, Sendable {
     case trapToEL2          // exception entry from a lower EL to EL2
     case eret               // exception return from EL2
@@ -20,8 +20,43 @@ public enum HardwareOperation: Int, CaseIterable, Sendable {
     case listRegisterWrite
 }
 
-/// Told of every operation the PE performs for the EL2 software, as it
-/// happens. The debugger's and the TLB fill's own accesses are not reported.
+/// Told before the PE takes an exception to EL2 and before it returns from
+/// one, so the software can take what the PE did until then
+/// (`Processor.takeOperations`) and book it as it sees fit.
 public protocol OperationCounter: AnyObject {
-    func performed(_ op: HardwareOperation, _ n: Int)
+    func willPerform(_ op: HardwareOperation)
+}
+
+/// The operations performed since the software last took them: a fixed
+/// table bumped with no call and no check (every operation of every exit
+/// lands here), and a mask of the entries in use.
+@usableFromInline
+struct OperationTally {
+    @usableFromInline let counts: UnsafeMutablePointer<Int> = {
+        let p = UnsafeMutablePointer<Int>.allocate(capacity: HardwareOperation.allCases.count)
+        p.initialize(repeating: 0, count: HardwareOperation.allCases.count)
+        return p
+    }()
+    @usableFromInline var used: UInt64 = 0
+
+    @inline(__always)
+    mutating func add(_ op: HardwareOperation, _ n: Int) {
+        counts[op.rawValue] &+= n
+        used |= 1 << UInt64(op.rawValue)
+    }
+
+    /// Calls `body` for each operation performed and clears it.
+    @inlinable
+    mutating func drain(_ body: (HardwareOperation, Int) -> Void) {
+        var m = used
+        used = 0
+        while m != 0 {
+            let i = m.trailingZeroBitCount
+            m &= m &- 1
+            body(HardwareOperation(rawValue: i).unsafelyUnwrapped, counts[i])
+            counts[i] = 0
+        }
+    }
+
+    func deallocate() { counts.deallocate() }
 }

@@ -15,9 +15,11 @@ public final class Processor {
     /// unowned(unsafe): the software outlives its PEs, and a weak reference would put
     /// the VM's reference counts in a side table, slowing every exit.
     public unowned(unsafe) var software: ExceptionVectors?
-    /// Told of each operation the PE performs for the EL2 software (installed by it).
+    /// Told before each exception entry to EL2 and ERET (installed by the software).
     /// unowned(unsafe), as `software`.
     public unowned(unsafe) var counter: OperationCounter?
+    /// The operations performed for the EL2 software since it last took them.
+    @usableFromInline var tally = OperationTally()
     /// False while the PE works for the debugger or fills its TLB: not the software's operations.
     var countingEnabled = true
     /// Observers for tracing (set by the software; no EL2 state).
@@ -142,5 +144,11 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { known.deallocate() }
+    deinit { known.deallocate(); tally.deallocate() }
+
+    /// Lends the operations performed since the last take to `body`, and forgets them.
+    @inlinable
+    public func takeOperations(_ body: (HardwareOperation, Int) -> Void) {
+        tally.drain(body)
+    }
 }

@@ -2,9 +2,10 @@ import CostModel
 import EL2
 
 /// A vCPU's meter (CostModel's `Meter`), reachable only from this file: the
-/// hypervisor counts nothing by hand. The PE reports each hardware operation
-/// it performs (`performed`); the hypervisor's own work, which the model does
-/// not run as instructions, is counted by the operations below as they do it.
+/// hypervisor counts nothing by hand. The PE counts each hardware operation
+/// it performs, and the meter takes them, into the phase they were performed
+/// in, whenever the phase changes; the hypervisor's own work, which the model
+/// does not run as instructions, is counted by the operations below as they do it.
 struct VCPUMeter {
     fileprivate let meter: Meter
     init(enabled: Bool) { meter = Meter(enabled: enabled) }
@@ -12,29 +13,33 @@ struct VCPUMeter {
 
 extension VCPU: OperationCounter {
     /// A trap to EL2 begins an exit's entry phase, an ERET its eret phase.
-    public func performed(_ op: HardwareOperation, _ n: Int) {
-        switch op {
-        case .trapToEL2: metering.meter.phase = .entry
-        case .eret: metering.meter.phase = .eret
-        default: break
-        }
-        metering.meter.add(PricedOperation(op), n)
+    public func willPerform(_ op: HardwareOperation) {
+        enter(op == .eret ? .eret : .entry)
     }
 }
 
 extension VCPU {
     /// The world switch names the phases between entry and ERET.
     func enter(_ phase: Phase) {
+        takeHardwareOperations()
         metering.meter.phase = phase
+    }
+
+    /// Books what the PE did since the last take to the current phase.
+    private func takeHardwareOperations() {
+        let meter = metering.meter
+        cpu.takeOperations { op, n in meter.add(PricedOperation(op), n) }
     }
 
     /// Lends the exit's counts to the ledger (`Meter.withCounts`).
     func takeCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
-        metering.meter.withCounts(body)
+        takeHardwareOperations()
+        return metering.meter.withCounts(body)
     }
 
     /// Drops set-up work no exit pays for.
     func discardCounts() {
+        takeHardwareOperations()
         metering.meter.discard()
     }
 
@@ -63,16 +68,16 @@ extension VCPU {
 
     /// Split mode: the lowvisor ERETs to the highvisor at EL1, which handles the exit.
     func eretToHighvisor() {
-        metering.meter.phase = .highvisor
+        enter(.highvisor)
         metering.meter.add(.eretToHost)
-        metering.meter.phase = .handler
+        enter(.handler)
     }
 
     /// Split mode: the highvisor calls the lowvisor with HVC to run the vCPU again.
     func hvcToLowvisor() {
-        metering.meter.phase = .highvisor
+        enter(.highvisor)
         metering.meter.add(.hvcToEL2)
-        metering.meter.phase = .restore
+        enter(.restore)
     }
 
     /// KVM_RUN returns to the VMM, which emulates the device, and is called again.

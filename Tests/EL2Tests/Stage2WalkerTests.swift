@@ -5,13 +5,11 @@ import XCTest
 /// The stage-2 walker on hand-written descriptors in host memory.
 final class Stage2WalkerTests: XCTestCase {
     let tables: UInt64 = 0x7_0000_0000
-    let tally = OperationTally()
 
     func processor(vtcr: VTCR) throws -> (Processor, HostMemory) {
         let memory = HostMemory()
         try memory.add(base: tables, size: 1 << 20)
         let cpu = try Processor(memory: memory)
-        cpu.counter = tally
         cpu.beginAtEL2(hcr: [.VM, .RW])
         cpu.write(.VTCR_EL2, vtcr.raw)
         cpu.write(.VTTBR_EL2, VTTBR(baseAddress: tables, vmid: 7).raw)
@@ -29,7 +27,7 @@ final class Stage2WalkerTests: XCTestCase {
         XCTAssertEqual(m.ipaBase, ipa)
         XCTAssertEqual(m.paBase, 0x8_0000_0000)
         XCTAssertFalse(m.writable)
-        XCTAssertEqual(tally.total(.stage2WalkStep), 1)
+        XCTAssertEqual(cpu.operationTotals()[.stage2WalkStep], 1)
         XCTAssertEqual(cpu.stage2Translate(ipa, .write), .fault(.permission(level: 1)))
         XCTAssertEqual(cpu.stage2Walk(0x4000_0000), .fault(.translation(level: 1)), "entry 1 is empty")
         XCTAssertEqual(cpu.stage2Walk(1 << 40), .fault(.translation(level: 1)), "beyond the 40-bit IPA space")
@@ -46,7 +44,7 @@ final class Stage2WalkerTests: XCTestCase {
         guard case .mapped(let m) = cpu.stage2Walk(ipa | 0x10) else { return XCTFail() }
         XCTAssertEqual([m.level, Int(m.size)], [3, 4096])
         XCTAssertEqual(m.paBase, 0x9_0000_7000)
-        XCTAssertEqual(tally.total(.stage2WalkStep), 3, "one step per level read")
+        XCTAssertEqual(cpu.operationTotals()[.stage2WalkStep], 3, "one step per level read")
         XCTAssertEqual(cpu.stage2Translate(ipa, .fetch), .fault(.permission(level: 3)))
         XCTAssertEqual(cpu.stage2Walk(ipa + 0x1000), .fault(.accessFlag(level: 3)))
         XCTAssertEqual(cpu.stage2Walk(ipa + 0x2000), .fault(.translation(level: 3)))

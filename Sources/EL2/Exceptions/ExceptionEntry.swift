@@ -41,6 +41,7 @@ extension Processor {
     }
 
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
+        counter?.willPerform(.trapToEL2)
         count(.trapToEL2)
         // The walk that faulted, if one did, read its descriptors for this entry.
         if faults.walkStepsToBook > 0 { count(.stage2WalkStep, faults.walkStepsToBook); faults.walkStepsToBook = 0 }
@@ -63,6 +64,7 @@ extension Processor {
     /// ERET from EL2: PSTATE from SPSR_EL2, PC from ELR_EL2. Only registers
     /// that change are written to Unicorn (a PC write restarts its translation loop).
     public func eret() {
+        counter?.willPerform(.eret)
         count(.eret)
         known.gprsValid = false
         let spsr = ProcessorState(raw: el2.spsr)

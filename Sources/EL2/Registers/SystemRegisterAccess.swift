@@ -9,8 +9,8 @@ import Unicorn
 extension Processor {
     @inline(__always)
     func count(_ op: HardwareOperation, _ n: Int = 1) {
-        guard countingEnabled, let counter else { return }
-        counter.performed(op, n)
+        guard countingEnabled else { return }
+        tally.add(op, n)
     }
 
     public func readGPR(_ n: Int) -> UInt64 {

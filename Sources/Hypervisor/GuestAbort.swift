@@ -49,7 +49,7 @@ extension VirtualMachine {
                 // RAM the tables do not map yet: map its page (user_mem_abort), retry the access.
                 do {
                     // The new page descriptor, priced as two stores.
-                    try vcpu.store(2) { try stage2.tables.map(ipa: page, pa: slot.hostPA &+ (page - slot.ipa), size: 4096) }
+                    try vcpu.storeMemory(2) { try stage2.tables.map(ipa: page, pa: slot.hostPA &+ (page - slot.ipa), size: 4096) }
                 } catch {
                     return (.stop(.error("stage-2 fault at IPA 0x\(String(ipa, radix: 16)): \(error)")), "stage-2 map failed")
                 }

@@ -46,7 +46,7 @@ extension VCPU {
     /// `body` loads `n` words of the hypervisor's own data (the vCPU's saved
     /// state, its interrupt queue): each is one priced memory access.
     @inline(__always)
-    func load<T>(_ n: Int = 1, _ body: () throws -> T) rethrows -> T {
+    func loadMemory<T>(_ n: Int = 1, _ body: () throws -> T) rethrows -> T {
         let v = try body()
         metering.meter.add(.memoryAccess, n)
         return v
@@ -54,7 +54,7 @@ extension VCPU {
 
     /// `body` stores `n` words of the hypervisor's own data.
     @inline(__always)
-    func store<T>(_ n: Int = 1, _ body: () throws -> T) rethrows -> T {
+    func storeMemory<T>(_ n: Int = 1, _ body: () throws -> T) rethrows -> T {
         let v = try body()
         metering.meter.add(.memoryAccess, n)
         return v

@@ -42,13 +42,13 @@ enum SystemRegisterSaveRestore {
     /// Each register is an MRS to a context slot (a store: one memory access).
     private static func save(_ list: EL1RegisterList, _ vcpu: VCPU, into ctx: inout CPUContext, at base: Int) {
         let cpu = vcpu.cpu
-        vcpu.store(list.count) { ctx.sysregs.withUnsafeMutableBufferPointer { cpu.save(list, into: $0.baseAddress! + base) } }
+        vcpu.storeMemory(list.count) { ctx.sysregs.withUnsafeMutableBufferPointer { cpu.save(list, into: $0.baseAddress! + base) } }
     }
 
     /// Each register is a load from its context slot, then an MSR.
     private static func restore(_ list: EL1RegisterList, _ vcpu: VCPU, from ctx: inout CPUContext, at base: Int) {
         let cpu = vcpu.cpu
-        vcpu.load(list.count) { ctx.sysregs.withUnsafeBufferPointer { cpu.restore(list, from: $0.baseAddress! + base) } }
+        vcpu.loadMemory(list.count) { ctx.sysregs.withUnsafeBufferPointer { cpu.restore(list, from: $0.baseAddress! + base) } }
     }
 
     /// SP_EL1, ELR_EL1 and SPSR_EL1 have no *_EL12 form that E2H needs: SP_EL1 is
@@ -63,12 +63,12 @@ enum SystemRegisterSaveRestore {
         let cpu = vcpu.cpu
         let pc = cpu.read(viaEL1 ? .ELR_EL1 : .ELR_EL2)
         let pstate = cpu.read(viaEL1 ? .SPSR_EL1 : .SPSR_EL2)
-        vcpu.store(2) { ctx.pc = pc; ctx.pstate = pstate }
+        vcpu.storeMemory(2) { ctx.pc = pc; ctx.pstate = pstate }
     }
 
     static func restoreReturnState(_ vcpu: VCPU, from ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
-        let (pc, pstate) = vcpu.load(2) { (ctx.pc, ctx.pstate) }
+        let (pc, pstate) = vcpu.loadMemory(2) { (ctx.pc, ctx.pstate) }
         cpu.write(viaEL1 ? .ELR_EL1 : .ELR_EL2, pc)
         cpu.write(viaEL1 ? .SPSR_EL1 : .SPSR_EL2, pstate)
     }

@@ -21,7 +21,7 @@ extension VirtualMachine {
             // CTL: ENABLE[0] IMASK[1] ISTATUS[2].
             if t.loaded { return cpu.read(.CNTV_CTL_EL0) & 7 == 5 }
             // The saved CTL/CVAL/CNTVOFF: one load, as the timer's saved state is read.
-            return vcpu.load { t.cntvCtl & 3 == 1 && cpu.clock.counter &- t.cntvoff >= t.cntvCval }
+            return vcpu.loadMemory { t.cntvCtl & 3 == 1 && cpu.clock.counter &- t.cntvoff >= t.cntvCval }
         case GenericTimer.physicalPPI:
             return cpu.read(.CNTP_CTL_EL0) & 7 == 5
         default:

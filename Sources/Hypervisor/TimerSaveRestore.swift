@@ -10,13 +10,13 @@ enum TimerSaveRestore {
         let ctl = cpu.read(.CNTV_CTL_EL0)
         let cval = cpu.read(.CNTV_CVAL_EL0)
         cpu.write(.CNTV_CTL_EL0, 0)   // the host must not take the guest's timer
-        vcpu.store(2) { ctx.timer.cntvCtl = ctl; ctx.timer.cntvCval = cval }
+        vcpu.storeMemory(2) { ctx.timer.cntvCtl = ctl; ctx.timer.cntvCval = cval }
         ctx.timer.loaded = false
     }
 
     static func restore(_ vcpu: VCPU, from ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        let t = vcpu.load(3) { ctx.timer }
+        let t = vcpu.loadMemory(3) { ctx.timer }
         ctx.timer.loaded = true
         cpu.write(.CNTVOFF_EL2, t.cntvoff)
         cpu.write(.CNTV_CVAL_EL0, t.cntvCval)

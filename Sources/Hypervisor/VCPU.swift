@@ -83,28 +83,28 @@ public final class VCPU {
 
     /// A guest GPR from the saved context (x31 reads as zero: XZR).
     func gpr(_ n: Int) -> UInt64 {
-        load { n >= 0 && n < 31 ? context.x[n] : 0 }
+        loadMemory { n >= 0 && n < 31 ? context.x[n] : 0 }
     }
 
     func setGPR(_ n: Int, _ v: UInt64) {
-        store { if n >= 0 && n < 31 { context.x[n] = v } }
+        storeMemory { if n >= 0 && n < 31 { context.x[n] = v } }
     }
 
     /// Skips the trapped instruction (kvm_incr_pc).
     func advancePC() {
-        store { context.pc &+= 4 }
+        storeMemory { context.pc &+= 4 }
     }
 
     /// An EL1 register of the guest (vcpu_read_sys_reg): in memory while the
     /// host's state is loaded (split mode), in the CPU through *_EL12 under VHE.
     func sysreg(_ r: SystemRegister) -> UInt64 {
         if vm.worldSwitch.mode == .vhe { return cpu.read(SystemRegisterSaveRestore.alias(r)) }
-        return load { context[r] }
+        return loadMemory { context[r] }
     }
 
     func setSysreg(_ r: SystemRegister, _ v: UInt64) {
         if vm.worldSwitch.mode == .vhe { cpu.write(SystemRegisterSaveRestore.alias(r), v); return }
-        store { context[r] = v }
+        storeMemory { context[r] = v }
     }
 
     /// Injects an exception into the guest's EL1 (KVM's inject_fault.c): the
@@ -116,7 +116,7 @@ public final class VCPU {
         setSysreg(.ESR_EL1, esr.raw)
         if let far { setSysreg(.FAR_EL1, far) }
         let vector = sysreg(.VBAR_EL1) &+ pstate.el1VectorOffset
-        store(2) {
+        storeMemory(2) {
             context.pstate = ProcessorState.entry(to: .el1h).raw
             context.pc = vector
         }
@@ -139,7 +139,7 @@ public final class VCPU {
 extension VCPU {
     /// vgic_queue_irq_unlock: one store. False when `intid` is queued already.
     func enqueue(_ intid: Int, hw: Bool, at time: UInt64) -> Bool {
-        store {
+        storeMemory {
             if pendingInterrupts.contains(where: { $0.intid == intid }) { return false }
             pendingInterrupts.append((intid, hw, time))
             return true
@@ -166,7 +166,7 @@ extension VCPU {
     /// store). An LR already holding it active becomes pending+active;
     /// pending stays as is. False when no list register is free.
     func listInterrupt(_ intid: Int, hw: Bool, priority: UInt64, resampleOnEOI: Bool) -> Bool {
-        store {
+        storeMemory {
             var g = context.vgic
             if let i = g.lr.firstIndex(where: { $0 & 0xFFFF_FFFF == UInt64(intid) && $0 >> 62 != 0 }) {
                 if !hw { g.lr[i] |= 1 << 62 }   // a level-forwarded (HW) interrupt re-fires through its physical source

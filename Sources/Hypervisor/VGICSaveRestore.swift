@@ -19,7 +19,7 @@ enum VGICSaveRestore {
         let elrsr = cpu.read(.ICH_ELRSR_EL2)
         cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr & ~enable)
         // One store per list register in use.
-        vcpu.store(used) {
+        vcpu.storeMemory(used) {
             for i in 0..<used {
                 // An empty LR (ELRSR) need not be read: its saved copy just loses its state.
                 if elrsr & (1 << UInt64(i)) != 0 { ctx.vgic.lr[i] &= ~(3 << 62) } else { ctx.vgic.lr[i] = cpu.read(.ICH_LR_EL2(i)) }
@@ -34,7 +34,7 @@ enum VGICSaveRestore {
         let used = ctx.vgic.usedLRs
         guard used > 0 else { return }
         // ICH_HCR_EL2 and each list register in use, loaded from the saved state.
-        vcpu.load(used + 1) {
+        vcpu.loadMemory(used + 1) {
             cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
             for i in 0..<used { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
         }
@@ -44,12 +44,12 @@ enum VGICSaveRestore {
     static func saveVMCR(_ vcpu: VCPU, into ctx: inout CPUContext) {
         let cpu = vcpu.cpu
         let vmcr = cpu.read(.ICH_VMCR_EL2)
-        vcpu.store { ctx.vgic.vmcr = vmcr }
+        vcpu.storeMemory { ctx.vgic.vmcr = vmcr }
     }
 
     /// __vgic_v3_restore_vmcr_aprs.
     static func restoreVMCR(_ vcpu: VCPU, from ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        cpu.write(.ICH_VMCR_EL2, vcpu.load { ctx.vgic.vmcr })
+        cpu.write(.ICH_VMCR_EL2, vcpu.loadMemory { ctx.vgic.vmcr })
     }
 }

@@ -125,7 +125,7 @@ extension VirtualMachine {
             if target.wake == nil { target.wake = (now, why) }
         case .runnable, .waiting:
             // The physical IPI: one store (the GICD/ICC_SGI1R write).
-            source.store { target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: now) }
+            source.storeMemory { target.cpu.raisePhysicalSGI(VirtualMachine.kickSGI, at: now) }
             if target.runState == .waiting && target.wake == nil { target.wake = (now, why) }
         }
         // Let the target run before the sender goes further in virtual time.

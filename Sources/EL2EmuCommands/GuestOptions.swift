@@ -1,5 +1,6 @@
 import AArch64
 import ArgumentParser
+import CostModel
 import Foundation
 import GuestBuild
 import Hypervisor

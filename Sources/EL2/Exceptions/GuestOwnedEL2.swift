@@ -211,7 +211,7 @@ extension Processor {
             case .ICC_IAR1_EL1: value = acknowledgeGuestPhysical(g)
             case .ICC_HPPIR1_EL1: value = UInt64(highestPendingPhysical() ?? PhysicalRedistributor.spurious)
             case .ICC_PMR_EL1: value = g.pmr
-            case .ICC_CTLR_EL1: value = (g.eoiMode ? 2 : 0) | 4 << 8 | 1 << 14   // PRIbits 5, A3V
+            case .ICC_CTLR_EL1: value = (g.eoiMode ? 2 : 0) | 4 << 8 | 1 << 15   // PRIbits 5, A3V (bit 15; 14 is SEIS)
             case .ICC_SRE_EL1: value = 0x7
             case .ICC_IGRPEN1_EL1: value = g.groupEnabled ? 1 : 0
             case .ICC_BPR1_EL1: value = g.bpr1

@@ -133,7 +133,7 @@ public final class VirtualCPUInterface {
         case .ICC_PMR_EL1: return vmcr >> ICH_VMCR.VPMRShift & ICH_VMCR.VPMRMask
         case .ICC_BPR1_EL1: return vmcr >> ICH_VMCR.VBPR1Shift & ICH_VMCR.VBPR1Mask
         case .ICC_IGRPEN1_EL1: return vmcr >> ICH_VMCR.VENG1Shift & 1
-        case .ICC_CTLR_EL1: return ctlr | (4 << 8) | (1 << 14)   // PRIbits=4 (5 bits), A3V
+        case .ICC_CTLR_EL1: return ctlr | (4 << 8) | (1 << 15)   // PRIbits=4 (5 bits), A3V (bit 15; 14 is SEIS)
         case .ICC_SRE_EL1: return 0x7
         default: return 0
         }

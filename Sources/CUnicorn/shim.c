@@ -145,3 +145,25 @@ void el2_reg_batch_write(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, c
         for (int k = 0; k < n; k++) uc_reg_write(uc, ids[k], ptrs[k]);
     }
 }
+
+// Unicorn 2.x's `struct hook` (include/uc_priv.h, the same in 2.0.1 and
+// 2.1.x) as far as the range an address hook fires in; a uc_hook points to
+// it. Unicorn has no call to move a hook, and deleting one leaves it in all
+// but one of its lists until the emulation stops.
+struct el2_hook_head {
+    int type, insn, refs, op, op_flags;
+    bool to_delete;
+    uint64_t begin, end;
+};
+
+void el2_hook_range(uc_hook hh, uint64_t *begin, uint64_t *end) {
+    const struct el2_hook_head *h = (const struct el2_hook_head *)hh;
+    *begin = h->begin;
+    *end = h->end;
+}
+
+void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end) {
+    struct el2_hook_head *h = (struct el2_hook_head *)hh;
+    h->begin = begin;
+    h->end = end;
+}

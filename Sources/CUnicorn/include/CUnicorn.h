@@ -28,6 +28,9 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
 // An empty UC_HOOK_MEM_READ|WRITE hook: its only effect is that Unicorn keeps
 // the PC exact at every load/store it covers (see Engine.syncPCOnMemoryAccess).
 uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t end);
+// A hook's address range, read and moved in place (see FaultHookRanges.swift).
+void el2_hook_range(uc_hook hh, uint64_t *begin, uint64_t *end);
+void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end);
 
 // The block hook's fast path, in C: count the block's instructions and only
 // call the Swift slow path for a block not seen recently, at the instruction

@@ -79,14 +79,25 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
-    if (!g->stop && n < g->threshold && g->recent[(address >> 2) & 4095] == address) {
+    if (!g->stop && !g->fresh && n < g->threshold) {
         g->instructions = n;
         return;
     }
     g->slow(uc, address, size, g->user);
 }
 
+// A block was just translated: its first run takes the slow path. Unicorn
+// calls this for every translation but the first of an engine's life
+// (`fresh` starts set for that one).
+static void el2_block_gate_translated(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user) {
+    (void)uc; (void)cur; (void)prev;
+    ((el2_block_gate *)user)->fresh = 1;
+}
+
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
+    uc_hook translated;
+    uc_err err = uc_hook_add(uc, &translated, UC_HOOK_EDGE_GENERATED, (void *)el2_block_gate_translated, gate, 1, 0);
+    if (err != UC_ERR_OK) return err;
     return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_block_gate_hook, gate, 1, 0);
 }
 
@@ -166,4 +177,13 @@ void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end) {
     struct el2_hook_head *h = (struct el2_hook_head *)hh;
     h->begin = begin;
     h->end = end;
+}
+
+uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress) {
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && (UC_API_MINOR > 1 || (UC_API_MINOR == 1 && UC_API_PATCH >= 4)))
+    return uc_vmem_translate(uc, address, UC_PROT_EXEC, paddress);
+#else
+    (void)uc; (void)address; (void)paddress;
+    return UC_ERR_ARG;
+#endif
 }

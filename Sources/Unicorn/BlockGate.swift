@@ -1,8 +1,9 @@
 import CUnicorn
 
 /// A block hook whose common case runs in C: it counts each block's
-/// instructions and calls the Swift slow path only for a block not seen
-/// recently, at an instruction threshold, or when a stop is pending.
+/// instructions and calls the Swift slow path only for a block's first run
+/// after it was translated, at an instruction threshold, or when a stop is
+/// pending.
 public final class BlockGate {
     let gate: UnsafeMutablePointer<el2_block_gate>
     let slow: Box<(UInt64, UInt32) -> Void>
@@ -11,8 +12,8 @@ public final class BlockGate {
         gate = .allocate(capacity: 1)
         gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
-        _ = withUnsafeMutableBytes(of: &gate.pointee.recent) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
         gate.pointee.threshold = 0
+        gate.pointee.fresh = 1
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in
             Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(user!).takeUnretainedValue().body(address, size)
@@ -39,11 +40,10 @@ public final class BlockGate {
         set { gate.pointee.stop = newValue ? 1 : 0 }
     }
 
-    /// Lets blocks at `address` take the fast path from now on.
-    public func remember(_ address: UInt64) {
-        withUnsafeMutableBytes(of: &gate.pointee.recent) { raw in
-            raw.storeBytes(of: address, toByteOffset: Int((address >> 2) & 4095) * 8, as: UInt64.self)
-        }
+    /// The block just translated has been seen: blocks take the fast path
+    /// until the next translation.
+    public func translationSeen() {
+        gate.pointee.fresh = 0
     }
 }
 

@@ -9,34 +9,67 @@
 /// every permission, where no access can miss or lack a permission. Maps and
 /// unmaps move the ranges (in place: Unicorn has no call for it). The ranges
 /// never overlap, so one fault reaches one hook.
+///
+/// That slow path was also what noticed stores to translated code through
+/// another VA (Linux patches its text through a fixmap alias): Unicorn 2.1
+/// keeps only the code's own VA slow. So memory that holds translated code,
+/// by `codeGranule`, stays covered (`Engine.codeTranslated`).
 struct FaultHookRanges {
     static let count = 8
     /// A hook parked on an address no access has (PAs are at most 52 bits).
     static let parked = (begin: UInt64.max, end: UInt64.max)
+    static let codeGranule: UInt64 = 1 << 16
 
     /// Memory mapped with every permission, [begin, end): sorted, disjoint,
     /// touching runs joined.
-    private(set) var runs: [(begin: UInt64, end: UInt64)] = []
+    private(set) var runs = Runs()
+    /// Memory that holds translated code, by granule.
+    private(set) var code = Runs()
+
+    mutating func add(_ begin: UInt64, _ end: UInt64) { runs.add(begin, end) }
+    mutating func remove(_ begin: UInt64, _ end: UInt64) { runs.remove(begin, end) }
+    mutating func addCode(at address: UInt64) {
+        let b = address & ~(FaultHookRanges.codeGranule - 1)
+        code.add(b, b &+ FaultHookRanges.codeGranule)
+    }
+
+    /// Each hook's range, [begin, end] inclusive: the gaps around the
+    /// `count - 1` longest runs with no code, the hooks left over parked.
+    func hookRanges() -> [(begin: UInt64, end: UInt64)] {
+        var fast = runs
+        for c in code.list { fast.remove(c.begin, c.end) }
+        return fast.gaps(around: FaultHookRanges.count - 1, padTo: FaultHookRanges.count)
+    }
+}
+
+/// Sorted, disjoint runs [begin, end), touching runs joined.
+struct Runs {
+    private(set) var list: [(begin: UInt64, end: UInt64)] = []
 
     /// The first run that ends at or after `address`.
     private func index(endingAtOrAfter address: UInt64) -> Int {
-        var lo = 0, hi = runs.count
+        var lo = 0, hi = list.count
         while lo < hi {
             let mid = (lo + hi) / 2
-            if runs[mid].end < address { lo = mid + 1 } else { hi = mid }
+            if list[mid].end < address { lo = mid + 1 } else { hi = mid }
         }
         return lo
+    }
+
+    func contains(_ address: UInt64) -> Bool {
+        let i = index(endingAtOrAfter: address &+ 1)
+        return i < list.count && list[i].begin <= address
     }
 
     mutating func add(_ begin: UInt64, _ end: UInt64) {
         guard begin < end else { return }
         let i = index(endingAtOrAfter: begin)
         var j = i, b = begin, e = end
-        while j < runs.count && runs[j].begin <= e {
-            b = min(b, runs[j].begin); e = max(e, runs[j].end)
+        while j < list.count && list[j].begin <= e {
+            b = min(b, list[j].begin); e = max(e, list[j].end)
             j += 1
         }
-        runs.replaceSubrange(i..<j, with: [(b, e)])
+        list.replaceSubrange(i..<j, with: [(b, e)])
     }
 
     mutating func remove(_ begin: UInt64, _ end: UInt64) {
@@ -44,20 +77,20 @@ struct FaultHookRanges {
         let i = index(endingAtOrAfter: begin &+ 1)
         var j = i
         var kept: [(begin: UInt64, end: UInt64)] = []
-        while j < runs.count && runs[j].begin < end {
-            if runs[j].begin < begin { kept.append((runs[j].begin, begin)) }
-            if runs[j].end > end { kept.append((end, runs[j].end)) }
+        while j < list.count && list[j].begin < end {
+            if list[j].begin < begin { kept.append((list[j].begin, begin)) }
+            if list[j].end > end { kept.append((end, list[j].end)) }
             j += 1
         }
-        runs.replaceSubrange(i..<j, with: kept)
+        list.replaceSubrange(i..<j, with: kept)
     }
 
-    /// Each hook's range, [begin, end] inclusive: the gaps around the
-    /// `count - 1` longest runs, the hooks left over parked.
-    func hookRanges() -> [(begin: UInt64, end: UInt64)] {
+    /// [begin, end] inclusive: the gaps around the `runs` longest runs, then
+    /// parked ranges up to `padTo`.
+    func gaps(around runs: Int, padTo: Int) -> [(begin: UInt64, end: UInt64)] {
         var longest: [(begin: UInt64, end: UInt64)] = []
-        for r in runs {
-            if longest.count < FaultHookRanges.count - 1 {
+        for r in list {
+            if longest.count < runs {
                 longest.append(r)
             } else if let k = longest.indices.min(by: { longest[$0].end - longest[$0].begin < longest[$1].end - longest[$1].begin }),
                       r.end - r.begin > longest[k].end - longest[k].begin {
@@ -72,7 +105,7 @@ struct FaultHookRanges {
             from = r.end
         }
         if from < UInt64.max - 1 { ranges.append((from, UInt64.max - 1)) }
-        while ranges.count < FaultHookRanges.count { ranges.append(FaultHookRanges.parked) }
+        while ranges.count < padTo { ranges.append(FaultHookRanges.parked) }
         return ranges
     }
 }

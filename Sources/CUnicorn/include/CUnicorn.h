@@ -31,17 +31,21 @@ uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t
 // A hook's address range, read and moved in place (see FaultHookRanges.swift).
 void el2_hook_range(uc_hook hh, uint64_t *begin, uint64_t *end);
 void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end);
+// The physical address (IPA) an instruction fetch from `address` reaches now;
+// UC_ERR_ARG before Unicorn 2.1.4, which has no uc_vmem_translate.
+uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 
 // The block hook's fast path, in C: count the block's instructions and only
-// call the Swift slow path for a block not seen recently, at the instruction
+// call the Swift slow path for a block's first run after its translation
+// (Unicorn's UC_HOOK_EDGE_GENERATED sets `fresh`), at the instruction
 // threshold (limits, timer deadlines, time slices) or when a stop is pending.
 typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
     uint32_t stop;
+    uint32_t fresh;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;
-    uint64_t recent[4096];
 } el2_block_gate;
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
 

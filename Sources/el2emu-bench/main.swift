@@ -367,6 +367,13 @@ func runOnlyOption() throws -> Bool {
         try LinuxBoot.run(kernel: CommandLine.arguments[i + 1], initrd: CommandLine.arguments[i + 2])
         return true
     }
+    // `--only-spinlock [FLAT]`: kvm-unit-tests' spinlock-test, 4 vCPUs, el2emu in each design and QEMU TCG.
+    if let i = CommandLine.arguments.firstIndex(of: "--only-spinlock") {
+        let flat = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : SpinlockTest.defaultPath
+        guard let line = try SpinlockTest.lines(flat: flat, rounds: 3) else { throw BenchError(description: "--only-spinlock needs \(flat) and qemu-system-aarch64") }
+        print(line)
+        return true
+    }
     if CommandLine.arguments.contains("--only-floor") {
         print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
                      try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),
@@ -421,6 +428,10 @@ do {
           + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, traced[$0 + 1] / traced[0]) }.joined(separator: ", "))
 
     print(try demandPagingLine(pages: quick ? 2_560 : 25_600))
+
+    // The rows whose inputs are fetched or built apart: when they are here.
+    if !quick, let line = try SpinlockTest.lines(rounds: 2) { print(line) }
+    if !quick, let (kernel, initrd) = LinuxBoot.fetched() { try LinuxBoot.run(kernel: kernel, initrd: initrd, rounds: 2) }
 
     for mem in ["128M", "2G"] {
         print(String(format: "peak resident memory, %@ guest booting 'hello': %.1f MiB", mem, try peakRSSMiB(mem: mem)))

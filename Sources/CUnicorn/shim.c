@@ -76,10 +76,19 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
     return uc_emu_start(uc, begin, until, timeout, count);
 }
 
+// EL2_GATE_ANY in `translated` stands for the engine's first block, whose
+// translation Unicorn reports to no hook.
+static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
+    for (uint32_t i = 0; i < g->fresh; i++) {
+        if (g->translated[i] == address || g->translated[i] == EL2_GATE_ANY) return 1;
+    }
+    return 0;
+}
+
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
-    if (!g->stop && !g->fresh && n < g->threshold) {
+    if (!g->stop && n < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
         g->instructions = n;
         return;
     }
@@ -87,14 +96,32 @@ static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, 
 }
 
 // A block was just translated: its first run takes the slow path. Unicorn
-// calls this for every translation but the first of an engine's life
-// (`fresh` starts set for that one).
+// may translate a block and not run it yet (an exit request), so the gate
+// keeps a few; past that every block takes the slow path (`stop`) from then
+// on.
 static void el2_block_gate_translated(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user) {
-    (void)uc; (void)cur; (void)prev;
-    ((el2_block_gate *)user)->fresh = 1;
+    el2_block_gate *g = user;
+    (void)uc; (void)prev;
+    for (uint32_t i = 0; i < g->fresh; i++) {
+        if (g->translated[i] == cur->pc) return;
+    }
+    if (g->fresh < EL2_GATE_TRANSLATED) g->translated[g->fresh++] = cur->pc;
+    else g->overflowed = 1;
+}
+
+void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
+    for (uint32_t i = 0; i < g->fresh; ) {
+        if (g->translated[i] == address || g->translated[i] == EL2_GATE_ANY) {
+            g->translated[i] = g->translated[--g->fresh];
+        } else {
+            i++;
+        }
+    }
 }
 
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
+    gate->translated[0] = EL2_GATE_ANY;
+    gate->fresh = 1;
     uc_hook translated;
     uc_err err = uc_hook_add(uc, &translated, UC_HOOK_EDGE_GENERATED, (void *)el2_block_gate_translated, gate, 1, 0);
     if (err != UC_ERR_OK) return err;

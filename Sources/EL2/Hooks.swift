@@ -180,7 +180,7 @@ extension Processor {
             }
         }
         pollingProbe(at: address, size)
-        gate?.translationSeen()
+        gate?.seen(address)
         gate?.instructions &+= UInt64(size >> 2)
         defer { updateGate() }
         if clock.instructions >= maxInstructions {

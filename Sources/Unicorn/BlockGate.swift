@@ -13,7 +13,6 @@ public final class BlockGate {
         gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
         gate.pointee.threshold = 0
-        gate.pointee.fresh = 1
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in
             Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(user!).takeUnretainedValue().body(address, size)
@@ -34,16 +33,19 @@ public final class BlockGate {
         set { gate.pointee.threshold = newValue }
     }
 
-    /// While set, every block takes the slow path.
+    /// While set, every block takes the slow path (always, once more
+    /// translated blocks waited for their first run than the gate holds).
     public var stopPending: Bool {
         get { gate.pointee.stop != 0 }
-        set { gate.pointee.stop = newValue ? 1 : 0 }
+        set { gate.pointee.stop = newValue || gate.pointee.overflowed != 0 ? 1 : 0 }
     }
 
-    /// The block just translated has been seen: blocks take the fast path
-    /// until the next translation.
-    public func translationSeen() {
-        gate.pointee.fresh = 0
+    /// The slow path has seen the block at `address` (its first run after a
+    /// translation): it takes the fast path from now on.
+    public func seen(_ address: UInt64) {
+        el2_block_gate_seen(gate, address)
+        // More translations waited than the gate holds: every block comes to the slow path.
+        if gate.pointee.overflowed != 0 { gate.pointee.stop = 1 }
     }
 }
 

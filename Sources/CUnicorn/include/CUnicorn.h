@@ -37,16 +37,25 @@ uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 
 // The block hook's fast path, in C: count the block's instructions and only
 // call the Swift slow path for a block's first run after its translation
-// (Unicorn's UC_HOOK_EDGE_GENERATED sets `fresh`), at the instruction
-// threshold (limits, timer deadlines, time slices) or when a stop is pending.
+// (Unicorn's UC_HOOK_EDGE_GENERATED adds it to `translated`), at the
+// instruction threshold (limits, timer deadlines, time slices) or when a
+// stop is pending. `overflowed`: more translated blocks waited for their
+// first run than `translated` holds (the owner then sends every block the
+// slow way).
+#define EL2_GATE_TRANSLATED 64
+#define EL2_GATE_ANY UINT64_MAX
 typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
     uint32_t stop;
     uint32_t fresh;
+    uint32_t overflowed;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;
+    uint64_t translated[EL2_GATE_TRANSLATED];
 } el2_block_gate;
+// The slow path has seen the block at `address`: off `translated`.
+void el2_block_gate_seen(el2_block_gate *g, uint64_t address);
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
 
 // Up to 32 registers read or written together in one Unicorn call: a world

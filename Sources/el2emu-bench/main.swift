@@ -243,7 +243,8 @@ enum LoopHost: String, CaseIterable {
 func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double, qemuRatio: Double?) {
     var bodies = LoopHost.allCases.map { host in { try host.seconds(loops: loops) } }
     bodies.append { try LoopHost.el2emu.seconds(loops: 1) }
-    if let long = try qemuRun(iterations: Int(loops), peer: "qemu_loop", machine: "virt"),
+    // QEMU starts in ~0.1 s: a short loop's difference would be noise.
+    if loops >= 50_000_000, let long = try qemuRun(iterations: Int(loops), peer: "qemu_loop", machine: "virt"),
        let short = try qemuRun(iterations: 1, peer: "qemu_loop", machine: "virt") { bodies += [long, short] }
     let t = try fastestInterleaved(5, bodies)
     let q = t.count > 4 ? (t[2] - t[3]) / (t[4] - t[5]) : nil

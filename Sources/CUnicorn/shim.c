@@ -76,17 +76,55 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
     return uc_emu_start(uc, begin, until, timeout, count);
 }
 
+// EL2_GATE_ANY in `translated` stands for the engine's first block, whose
+// translation Unicorn reports to no hook.
+static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
+    for (uint32_t i = 0; i < g->fresh; i++) {
+        if (g->translated[i] == address || g->translated[i] == EL2_GATE_ANY) return 1;
+    }
+    return 0;
+}
+
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
-    if (!g->stop && n < g->threshold && g->recent[(address >> 2) & 4095] == address) {
+    if (!g->stop && n < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
         g->instructions = n;
         return;
     }
     g->slow(uc, address, size, g->user);
 }
 
+// A block was just translated: its first run takes the slow path. Unicorn
+// may translate a block and not run it yet (an exit request), so the gate
+// keeps a few; past that every block takes the slow path (`stop`) from then
+// on.
+static void el2_block_gate_translated(uc_engine *uc, uc_tb *cur, uc_tb *prev, void *user) {
+    el2_block_gate *g = user;
+    (void)uc; (void)prev;
+    for (uint32_t i = 0; i < g->fresh; i++) {
+        if (g->translated[i] == cur->pc) return;
+    }
+    if (g->fresh < EL2_GATE_TRANSLATED) g->translated[g->fresh++] = cur->pc;
+    else g->overflowed = 1;
+}
+
+void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
+    for (uint32_t i = 0; i < g->fresh; ) {
+        if (g->translated[i] == address || g->translated[i] == EL2_GATE_ANY) {
+            g->translated[i] = g->translated[--g->fresh];
+        } else {
+            i++;
+        }
+    }
+}
+
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
+    gate->translated[0] = EL2_GATE_ANY;
+    gate->fresh = 1;
+    uc_hook translated;
+    uc_err err = uc_hook_add(uc, &translated, UC_HOOK_EDGE_GENERATED, (void *)el2_block_gate_translated, gate, 1, 0);
+    if (err != UC_ERR_OK) return err;
     return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_block_gate_hook, gate, 1, 0);
 }
 
@@ -144,4 +182,35 @@ void el2_reg_batch_write(uc_engine *uc, const el2_reg_batch *b, uint32_t mask, c
     if (uc_reg_write_batch(uc, ids, ptrs, n) != UC_ERR_OK) {
         for (int k = 0; k < n; k++) uc_reg_write(uc, ids[k], ptrs[k]);
     }
+}
+
+// Unicorn 2.x's `struct hook` (include/uc_priv.h, the same in 2.0.1 and
+// 2.1.x) as far as the range an address hook fires in; a uc_hook points to
+// it. Unicorn has no call to move a hook, and deleting one leaves it in all
+// but one of its lists until the emulation stops.
+struct el2_hook_head {
+    int type, insn, refs, op, op_flags;
+    bool to_delete;
+    uint64_t begin, end;
+};
+
+void el2_hook_range(uc_hook hh, uint64_t *begin, uint64_t *end) {
+    const struct el2_hook_head *h = (const struct el2_hook_head *)hh;
+    *begin = h->begin;
+    *end = h->end;
+}
+
+void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end) {
+    struct el2_hook_head *h = (struct el2_hook_head *)hh;
+    h->begin = begin;
+    h->end = end;
+}
+
+uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress) {
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && (UC_API_MINOR > 1 || (UC_API_MINOR == 1 && UC_API_PATCH >= 4)))
+    return uc_vmem_translate(uc, address, UC_PROT_EXEC, paddress);
+#else
+    (void)uc; (void)address; (void)paddress;
+    return UC_ERR_ARG;
+#endif
 }

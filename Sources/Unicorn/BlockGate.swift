@@ -1,8 +1,9 @@
 import CUnicorn
 
 /// A block hook whose common case runs in C: it counts each block's
-/// instructions and calls the Swift slow path only for a block not seen
-/// recently, at an instruction threshold, or when a stop is pending.
+/// instructions and calls the Swift slow path only for a block's first run
+/// after it was translated, at an instruction threshold, or when a stop is
+/// pending.
 public final class BlockGate {
     let gate: UnsafeMutablePointer<el2_block_gate>
     let slow: Box<(UInt64, UInt32) -> Void>
@@ -11,7 +12,6 @@ public final class BlockGate {
         gate = .allocate(capacity: 1)
         gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
-        _ = withUnsafeMutableBytes(of: &gate.pointee.recent) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
         gate.pointee.threshold = 0
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in
@@ -33,17 +33,19 @@ public final class BlockGate {
         set { gate.pointee.threshold = newValue }
     }
 
-    /// While set, every block takes the slow path.
+    /// While set, every block takes the slow path (always, once more
+    /// translated blocks waited for their first run than the gate holds).
     public var stopPending: Bool {
         get { gate.pointee.stop != 0 }
-        set { gate.pointee.stop = newValue ? 1 : 0 }
+        set { gate.pointee.stop = newValue || gate.pointee.overflowed != 0 ? 1 : 0 }
     }
 
-    /// Lets blocks at `address` take the fast path from now on.
-    public func remember(_ address: UInt64) {
-        withUnsafeMutableBytes(of: &gate.pointee.recent) { raw in
-            raw.storeBytes(of: address, toByteOffset: Int((address >> 2) & 4095) * 8, as: UInt64.self)
-        }
+    /// The slow path has seen the block at `address` (its first run after a
+    /// translation): it takes the fast path from now on.
+    public func seen(_ address: UInt64) {
+        el2_block_gate_seen(gate, address)
+        // More translations waited than the gate holds: every block comes to the slow path.
+        if gate.pointee.overflowed != 0 { gate.pointee.stop = 1 }
     }
 }
 

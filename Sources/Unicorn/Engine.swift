@@ -5,6 +5,10 @@ import CUnicorn
 public final class Engine {
     let uc: OpaquePointer
     var boxes: [AnyObject] = []
+    /// The invalid-memory hooks and the memory they need not cover (FaultHookRanges.swift).
+    private var faultHooks: [uc_hook] = []
+    private var faultRanges = FaultHookRanges()
+    private var hookRanges: [(begin: UInt64, end: UInt64)] = []
     /// The translation block ends with the running hook: the interrupt hook
     /// (Unicorn is between blocks), or an MRS/MSR of a register Unicorn's CPU
     /// lacks (its UNDEF ends the block). A PC write then needs no request to
@@ -151,6 +155,7 @@ public final class Engine {
     /// Maps host memory at `pointer` as guest-physical [address, address+size).
     public func map(address: UInt64, size: UInt64, permissions: MemoryPermissions, pointer: UnsafeMutableRawPointer) throws {
         try check(el2_mem_map_ptr(uc, address, size, permissions.rawValue, pointer))
+        if permissions == .all { faultRanges.add(address, address &+ size); moveFaultHooks() }
     }
 
     /// Maps MMIO callbacks over [address, address+size).
@@ -171,10 +176,14 @@ public final class Engine {
 
     public func unmap(address: UInt64, size: UInt64) throws {
         try check(el2_mem_unmap(uc, address, size))
+        faultRanges.remove(address, address &+ size)
+        moveFaultHooks()
     }
 
     public func protect(address: UInt64, size: UInt64, permissions: MemoryPermissions) throws {
         try check(el2_mem_protect(uc, address, size, permissions.rawValue))
+        faultRanges.remove(address, address &+ size)
+        moveFaultHooks()
     }
 
     /// Reads guest memory through Unicorn's map (the current translation regime).
@@ -284,7 +293,53 @@ public final class Engine {
         }
         let types = UC_HOOK_MEM_READ_UNMAPPED.rawValue | UC_HOOK_MEM_WRITE_UNMAPPED.rawValue | UC_HOOK_MEM_FETCH_UNMAPPED.rawValue
             | UC_HOOK_MEM_READ_PROT.rawValue | UC_HOOK_MEM_WRITE_PROT.rawValue | UC_HOOK_MEM_FETCH_PROT.rawValue
-        return try add(types, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
+        let first = try add(types, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
+        // Unicorn 2.0 reports virtual addresses and keeps every page on the slow path anyway;
+        // before 2.1.4 translated code cannot be located (FaultHookRanges.swift).
+        var pa: UInt64 = 0
+        guard Engine.mapsPhysicalAddresses, faultHooks.isEmpty, el2_vmem_translate(uc, 0, &pa) != UC_ERR_ARG else { return first }
+        // One hook whose range reads back as it was set, or the layout is not the one the shim knows.
+        var b: UInt64 = 0, e: UInt64 = 0
+        el2_hook_set_range(first, 0, UInt64.max - 1)
+        el2_hook_range(first, &b, &e)
+        guard (b, e) == (0, UInt64.max - 1) else { el2_hook_set_range(first, 1, 0); return first }
+        faultHooks = [first]
+        for _ in 1..<FaultHookRanges.count {
+            let (pb, pe) = FaultHookRanges.parked
+            faultHooks.append(try add(types, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, pb, pe))
+        }
+        let translated: @convention(c) (OpaquePointer?, UnsafeMutablePointer<uc_tb>?, UnsafeMutablePointer<uc_tb>?, UnsafeMutableRawPointer?) -> Void = { _, tb, _, ud in
+            guard let tb else { return }
+            Unmanaged<Engine>.fromOpaque(ud!).takeUnretainedValue().codeTranslated(tb.pointee.pc, size: UInt64(tb.pointee.size))
+        }
+        var h: uc_hook = 0
+        try check(el2_hook_add(uc, &h, Int32(UC_HOOK_EDGE_GENERATED.rawValue), unsafeBitCast(translated, to: UnsafeMutableRawPointer.self),
+                               Unmanaged.passUnretained(self).toOpaque(), 1, 0))
+        moveFaultHooks()
+        return first
+    }
+
+    /// A block was translated: the memory its code is in stays on the slow
+    /// path, so that a store through any VA drops the translation. QEMU's TLB
+    /// may already hold a fast entry for it (a store came first): emptied.
+    private func codeTranslated(_ pc: UInt64, size: UInt64) {
+        var flush = false
+        for va in Set([pc, pc &+ max(size, 1) &- 1]) {
+            var pa: UInt64 = 0
+            guard el2_vmem_translate(uc, va, &pa) == UC_ERR_OK, !faultRanges.code.contains(pa) else { continue }
+            faultRanges.addCode(at: pa)
+            if !hookRanges.contains(where: { pa >= $0.begin && pa <= $0.end }) { flush = true }
+        }
+        guard flush else { return }
+        moveFaultHooks()
+        _ = el2_ctl_flush_tlb(uc)
+    }
+
+    /// Gives the invalid-memory hooks the ranges `faultRanges` asks for (FaultHookRanges.swift).
+    private func moveFaultHooks() {
+        guard !faultHooks.isEmpty else { return }
+        hookRanges = faultRanges.hookRanges()
+        for (h, r) in zip(faultHooks, hookRanges) { el2_hook_set_range(h, r.begin, r.end) }
     }
 
     /// Makes the PC exact in memory hooks for code in [begin, end] (begin > end:

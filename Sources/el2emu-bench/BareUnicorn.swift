@@ -27,7 +27,7 @@ enum BareUnicorn {
         }
         var gate: BlockGate?
         if countingBlocks {
-            gate = try engine.blockGate { address, _ in gate?.remember(address) }
+            gate = try engine.blockGate { address, _ in gate?.seen(address) }
             gate?.threshold = .max
         }
         defer { gate = nil }   // the gate's closure holds `gate`: break the cycle

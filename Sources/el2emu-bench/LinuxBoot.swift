@@ -33,6 +33,14 @@ enum LinuxBoot {
         }
     }
 
+    /// The kernel and initrd scripts/linux.sh leaves in .build-linux/, if it ran.
+    static func fetched() -> (String, String)? {
+        let boot = ".build-linux/root-cloud-arm64/boot", initrd = ".build-linux/initrd.cpio"
+        guard let k = (try? FileManager.default.contentsOfDirectory(atPath: boot))?.filter({ $0.hasPrefix("vmlinuz-") }).sorted().last,
+              FileManager.default.fileExists(atPath: initrd) else { return nil }
+        return (boot + "/" + k, initrd)
+    }
+
     static func run(kernel: String, initrd: String, rounds: Int = 3) throws {
         let el2emu = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("el2emu")
         let qemu = URL(fileURLWithPath: "/usr/bin/qemu-system-aarch64")

@@ -138,14 +138,14 @@ func hypercallFigures() throws -> (ns: [VirtualizationMode: (on: Double, off: Do
 
 /// A run of the hypercall loop under `qemu-system-aarch64 -M virt,virtualization=on`
 /// with the project's minimal EL2 handler (nil without QEMU): its seconds.
-func qemuRun(iterations: Int) throws -> (() throws -> Double)? {
+func qemuRun(iterations: Int, peer: String = "qemu_hvc_loop", machine: String = "virt,virtualization=on") throws -> (() throws -> Double)? {
     let qemu = "/usr/bin/qemu-system-aarch64"
     guard FileManager.default.isExecutableFile(atPath: qemu) else { return nil }
-    let elf = try builder.buildPeer("qemu_hvc_loop", defines: ["ITERATIONS": String(iterations)])
+    let elf = try builder.buildPeer(peer, defines: ["ITERATIONS": String(iterations)])
     return {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: qemu)
-        p.arguments = ["-M", "virt,virtualization=on", "-cpu", "max", "-semihosting", "-nographic",
+        p.arguments = ["-M", machine, "-cpu", "max", "-semihosting", "-nographic",
                        "-monitor", "none", "-serial", "none", "-kernel", elf.path]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
@@ -238,10 +238,18 @@ enum LoopHost: String, CaseIterable {
     }
 }
 
-/// The no-exit register loop on each `LoopHost`, taking turns: seconds each.
-func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double) {
-    let t = try fastestInterleaved(5, LoopHost.allCases.map { host in { try host.seconds(loops: loops) } })
-    return (t[0], t[1], t[2])
+/// The no-exit register loop on each `LoopHost`, taking turns: seconds each;
+/// and el2emu against QEMU TCG running the same loop (`qemu_loop`, from EL1),
+/// each the difference of a run of `loops` and of one, per iteration (nil without QEMU).
+func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double, qemuRatio: Double?) {
+    var bodies = LoopHost.allCases.map { host in { try host.seconds(loops: loops) } }
+    bodies.append { try LoopHost.el2emu.seconds(loops: 1) }
+    // QEMU starts in ~0.1 s: a short loop's difference would be noise.
+    if loops >= 50_000_000, let long = try qemuRun(iterations: Int(loops), peer: "qemu_loop", machine: "virt"),
+       let short = try qemuRun(iterations: 1, peer: "qemu_loop", machine: "virt") { bodies += [long, short] }
+    let t = try fastestInterleaved(5, bodies)
+    let q = t.count > 4 ? (t[2] - t[3]) / (t[4] - t[5]) : nil
+    return (t[0], t[1], t[2], q)
 }
 
 /// stage2_bench's compute-and-memory loop (mode 0, x0 = passes << 8) on bare
@@ -286,7 +294,8 @@ func runOnlyOption() throws -> Bool {
     if CommandLine.arguments.contains("--only-loop") {
         let t = try noExitLoop(100_000_000)
         print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare",
-                     t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted))
+                     t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted)
+              + (t.qemuRatio.map { String(format: "; el2emu %.2fx QEMU TCG", $0) } ?? ""))
         return true
     }
     // `--only-loop-on bare|counting|el2emu [--iterations N]`: the register loop on one of
@@ -360,6 +369,13 @@ func runOnlyOption() throws -> Bool {
         try LinuxBoot.run(kernel: CommandLine.arguments[i + 1], initrd: CommandLine.arguments[i + 2])
         return true
     }
+    // `--only-spinlock [FLAT]`: kvm-unit-tests' spinlock-test, 4 vCPUs, el2emu in each design and QEMU TCG.
+    if let i = CommandLine.arguments.firstIndex(of: "--only-spinlock") {
+        let flat = i + 1 < CommandLine.arguments.count ? CommandLine.arguments[i + 1] : SpinlockTest.defaultPath
+        guard let line = try SpinlockTest.lines(flat: flat, rounds: 3) else { throw BenchError(description: "--only-spinlock needs \(flat) and qemu-system-aarch64") }
+        print(line)
+        return true
+    }
     if CommandLine.arguments.contains("--only-floor") {
         print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
                      try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),
@@ -396,8 +412,9 @@ do {
         print(line)
     }
 
-    let (bare, counted, el2) = try noExitLoop(quick ? 2_000_000 : 100_000_000)
-    print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare))
+    let (bare, counted, el2, overQEMU) = try noExitLoop(quick ? 2_000_000 : 100_000_000)
+    print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare)
+          + (overQEMU.map { String(format: "; host time %.2fx QEMU TCG's on the same loop", $0) } ?? ""))
     // The ceiling for any model whose clock counts instructions: Unicorn's
     // block hook call, which every translated block then makes.
     print(String(format: "  bare Unicorn with only an instruction-counting block hook: %.0f%% of bare; el2emu at %.0f%% of that",
@@ -413,6 +430,10 @@ do {
           + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, traced[$0 + 1] / traced[0]) }.joined(separator: ", "))
 
     print(try demandPagingLine(pages: quick ? 2_560 : 25_600))
+
+    // The rows whose inputs are fetched or built apart: when they are here.
+    if !quick, let line = try SpinlockTest.lines(rounds: 2) { print(line) }
+    if !quick, let (kernel, initrd) = LinuxBoot.fetched() { try LinuxBoot.run(kernel: kernel, initrd: initrd, rounds: 2) }
 
     for mem in ["128M", "2G"] {
         print(String(format: "peak resident memory, %@ guest booting 'hello': %.1f MiB", mem, try peakRSSMiB(mem: mem)))

@@ -43,4 +43,8 @@ final class KernelPatternTests: XCTestCase {
     func testTTBR0WriteWithANewASIDSwitchesAddressSpace() throws {
         try passes("asid", ["a TTBR0_EL1 write with a new ASID switches address space"])
     }
+
+    func testCodeRewrittenThroughAnAliasRunsAsRewritten() throws {
+        try passes("smc_alias", ["code written through an alias runs", "code rewritten through the alias runs as rewritten"])
+    }
 }

@@ -28,18 +28,34 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
 // An empty UC_HOOK_MEM_READ|WRITE hook: its only effect is that Unicorn keeps
 // the PC exact at every load/store it covers (see Engine.syncPCOnMemoryAccess).
 uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t end);
+// A hook's address range, read and moved in place (see FaultHookRanges.swift).
+void el2_hook_range(uc_hook hh, uint64_t *begin, uint64_t *end);
+void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end);
+// The physical address (IPA) an instruction fetch from `address` reaches now;
+// UC_ERR_ARG before Unicorn 2.1.4, which has no uc_vmem_translate.
+uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 
 // The block hook's fast path, in C: count the block's instructions and only
-// call the Swift slow path for a block not seen recently, at the instruction
-// threshold (limits, timer deadlines, time slices) or when a stop is pending.
+// call the Swift slow path for a block's first run after its translation
+// (Unicorn's UC_HOOK_EDGE_GENERATED adds it to `translated`), at the
+// instruction threshold (limits, timer deadlines, time slices) or when a
+// stop is pending. `overflowed`: more translated blocks waited for their
+// first run than `translated` holds (the owner then sends every block the
+// slow way).
+#define EL2_GATE_TRANSLATED 64
+#define EL2_GATE_ANY UINT64_MAX
 typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
     uint32_t stop;
+    uint32_t fresh;
+    uint32_t overflowed;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;
-    uint64_t recent[4096];
+    uint64_t translated[EL2_GATE_TRANSLATED];
 } el2_block_gate;
+// The slow path has seen the block at `address`: off `translated`.
+void el2_block_gate_seen(el2_block_gate *g, uint64_t address);
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
 
 // Up to 32 registers read or written together in one Unicorn call: a world

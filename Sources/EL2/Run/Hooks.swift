@@ -169,7 +169,7 @@ extension Processor {
             engine.stop()
             return
         }
-        // The gate's cache of recent blocks (in C) keeps the common case out of here.
+        // A block comes here on its first run after each translation (the gate, in C).
         if !instrumentation.scannedBlocks.contains(address) {
             instrumentation.scannedBlocks.insert(address)
             if instrument(address, size) {
@@ -180,7 +180,7 @@ extension Processor {
             }
         }
         pollingProbe(at: address, size)
-        gate?.remember(address)
+        gate?.seen(address)
         gate?.instructions &+= UInt64(size >> 2)
         defer { updateGate() }
         if clock.instructions >= maxInstructions {

@@ -15,6 +15,9 @@ extension Processor {
         if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
         // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
         if r.op0 == 2 && el2.mdcr & (Processor.mdcrTDE | (r.crn == 0 ? Processor.mdcrTDA : Processor.mdcrTDOSA)) != 0 { return true }
+        // MDCR_EL2.TPM: every PMU register (EL0 ones too: the PE's PMUSERENR is left open); TPMCR: PMCR_EL0.
+        if el2.mdcr & (1 << 6 | 1 << 5) != 0 && PerformanceMonitors.isRegister(r)
+            && (el2.mdcr & 1 << 6 != 0 || r == PerformanceMonitors.PMCR_EL0) { return true }
         if hcr.contains(.TIDCP) && r.op0 == 3 && (r.crn == 11 || r.crn == 15) { return true }
         // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
         if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {

@@ -68,6 +68,7 @@ extension VirtualMachine {
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
         resampleDeviceLines(vcpu)
+        flushPMU(vcpu)
         // used_lrs: the next entry restores (and the next exit saves) only up to the last LR in use.
         defer { vcpu.context.vgic.usedLRs = (vcpu.context.vgic.lr.lastIndex { $0 >> 62 != 0 } ?? -1) + 1 }
         guard !vcpu.pendingInterrupts.isEmpty else {

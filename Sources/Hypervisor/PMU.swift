@@ -1,0 +1,81 @@
+import AArch64
+import EL2
+
+/// The vCPU's PMUv3, emulated in software as KVM's pmu-emul.c does: the world
+/// switch sets MDCR_EL2.TPM/TPMCR (HPMN = N), so every PMU register access of
+/// the guest traps to EL2 (EC 0x18) and is served here from the vCPU's copy
+/// (`PerformanceMonitors`). Where KVM backs each counter with a host perf
+/// event, the counters here run on the vCPU's processor: CPU_CYCLES and the
+/// cycle counter on its virtual clock (guest instructions, one cycle each,
+/// plus the modelled cycles of its exits), INST_RETIRED on its retired guest
+/// instructions. They are brought up to date at each PMU access and, while
+/// PMCR_EL0.E is set, at each entry; the filters apply the EL the guest is at
+/// then. An overflow with its interrupt enabled drives PPI 23, level-sensitive,
+/// through the vGIC (kvm_pmu_update_state); it is seen at those same points.
+struct VirtualPMU {
+    var registers = PerformanceMonitors()
+    /// The processor's clock when the counters were last brought up to date.
+    var countedCycles: UInt64 = 0
+    var countedInstructions: UInt64 = 0
+    /// The interrupt line's level as the vGIC last saw it.
+    var line = false
+}
+
+extension VirtualMachine {
+    /// A trapped MRS/MSR of a PMU register (KVM's access_pm* handlers).
+    func handlePerformanceMonitors(_ vcpu: VCPU, _ r: SystemRegister, rt: Int, isRead: Bool) -> (ExitAction, String) {
+        let name = PerformanceMonitors.name(r)
+        let text = detail(isRead ? "SYS64 MRS x\(rt), \(name)" : "SYS64 MSR \(name), x\(rt)")
+        let el = ProcessorState(raw: vcpu.context.pstate).exceptionLevel
+        countPMU(vcpu, el: el)
+        // EL0: the guest's PMUSERENR_EL0 decides (the PE's lets every access reach EL2).
+        if el == 0 && !vcpu.pmu.registers.allowsEL0(r, isRead: isRead) {
+            vcpu.injectUndefined()
+            return (.resume, text + ": UNDEF injected (PMUSERENR_EL0)")
+        }
+        if isRead {
+            guard let v = vcpu.pmu.registers.read(r) else { vcpu.injectUndefined(); return (.resume, text + ": UNDEF injected") }
+            vcpu.setGPR(rt, v)
+        } else {
+            guard vcpu.pmu.registers.write(r, vcpu.gpr(rt)) else { vcpu.injectUndefined(); return (.resume, text + ": UNDEF injected") }
+            updatePMUInterrupt(vcpu)
+        }
+        vcpu.advancePC()
+        return (.resume, text)
+    }
+
+    /// Brings the counters up to the processor's clock (the guest at `el` meanwhile).
+    func countPMU(_ vcpu: VCPU, el: Int) {
+        let clock = vcpu.cpu.clock
+        vcpu.cpu.count(.memoryAccess)   // the vCPU's PMU registers, in memory
+        vcpu.pmu.registers.advance(cycles: clock.cycles &- vcpu.pmu.countedCycles,
+                                   instructions: clock.instructions &- vcpu.pmu.countedInstructions, el: el)
+        vcpu.pmu.countedCycles = clock.cycles
+        vcpu.pmu.countedInstructions = clock.instructions
+    }
+
+    /// kvm_pmu_flush_hwstate, part of `flush` before each entry: only while
+    /// counting is on, so a guest that never enables its PMU pays one test.
+    func flushPMU(_ vcpu: VCPU) {
+        guard vcpu.pmu.registers.pmcr & PerformanceMonitors.pmcrE != 0 else { return }
+        countPMU(vcpu, el: ProcessorState(raw: vcpu.context.pstate).exceptionLevel)
+        updatePMUInterrupt(vcpu)
+    }
+
+    /// kvm_pmu_update_state: PPI 23 follows the overflow status. A rising line
+    /// queues the interrupt; a falling one takes back what the guest has not acknowledged.
+    func updatePMUInterrupt(_ vcpu: VCPU) {
+        let level = vcpu.pmu.registers.interruptAsserted
+        guard level != vcpu.pmu.line else { return }
+        vcpu.pmu.line = level
+        let intid = PerformanceMonitors.interruptID
+        if level {
+            queue(vcpu, intid: intid)
+            return
+        }
+        vcpu.pendingInterrupts.removeAll { $0.intid == intid }
+        for i in 0..<vcpu.context.vgic.lr.count where vcpu.context.vgic.lr[i] & 0xFFFF_FFFF == UInt64(intid) && vcpu.context.vgic.lr[i] >> 62 == 1 {
+            vcpu.context.vgic.lr[i] = 0
+        }
+    }
+}

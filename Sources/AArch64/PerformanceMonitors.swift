@@ -3,10 +3,11 @@
 /// (PMCNTEN, PMOVS, PMINTEN), PMSELR with PMXEVTYPER/PMXEVCNTR, PMEVTYPERn/
 /// PMEVCNTRn, the cycle counter with PMCCFILTR, PMSWINC and PMUSERENR. The
 /// events counted are those PMCEID0 advertises: SW_INCR, INST_RETIRED and
-/// CPU_CYCLES. Counting is driven from outside (`advance`) with the cycles
-/// and instructions that passed since the last call, so the owner decides
+/// CPU_CYCLES. Counting is driven from outside (`count(untilCycles:...)`)
+/// with a clock of cycles and retired instructions, so the owner decides
 /// what time the counters see. The semantics follow Linux's KVM
-/// (arch/arm64/kvm/pmu-emul.c, sys_regs.c).
+/// (arch/arm64/kvm/pmu-emul.c, sys_regs.c). Used by the PE's own PMU (EL2)
+/// and by the hypervisor's emulated one (Hypervisor/PMU.swift).
 public struct PerformanceMonitors: Sendable {
     /// PMCR_EL0.N: the event counters implemented (Unicorn's PE has 4; the cycle counter is index 31).
     public static let counters = 4
@@ -40,6 +41,8 @@ public struct PerformanceMonitors: Sendable {
     public var ccntr: UInt64 = 0
     public var evtyper = [UInt64](repeating: 0, count: counters)
     public var evcntr = [UInt64](repeating: 0, count: counters)
+    /// The owner's clock when the counters were last brought up to date.
+    var countedCycles: UInt64 = 0, countedInstructions: UInt64 = 0
 
     public init() {}
 
@@ -83,6 +86,7 @@ public struct PerformanceMonitors: Sendable {
     /// May EL0 make this access under PMUSERENR_EL0 (EN[0], SW[1], CR[2], ER[3])?
     /// KVM's pmu_*_el0_disabled checks.
     public func allowsEL0(_ r: SystemRegister, isRead: Bool) -> Bool {
+        if r.op1 == 0 { return false }                                                // PMINTENSET/CLR_EL1
         if r.op1 == 3 && r.crn == 9 && r.crm == 14 && r.op2 == 0 { return isRead }   // PMUSERENR: read-only at EL0
         let en = userenr & 1 != 0
         switch (r.crn, r.crm, r.op2) {
@@ -95,10 +99,13 @@ public struct PerformanceMonitors: Sendable {
         }
     }
 
-    /// Counts what happened since the last call: `cycles` CPU cycles and
-    /// `instructions` retired, all at exception level `el` (the filters are
-    /// applied for that level). Nothing counts unless PMCR_EL0.E is set.
-    public mutating func advance(cycles: UInt64, instructions: UInt64, el: Int) {
+    /// Counts what happened since the last call, given the owner's clock now
+    /// (cycles and retired instructions), all at exception level `el` (the
+    /// filters are applied for that level). Nothing counts unless PMCR_EL0.E is set.
+    public mutating func count(untilCycles now: UInt64, instructions nowInstructions: UInt64, el: Int) {
+        let cycles = now &- countedCycles, instructions = nowInstructions &- countedInstructions
+        countedCycles = now
+        countedInstructions = nowInstructions
         guard pmcr & PerformanceMonitors.pmcrE != 0, cntenset != 0 else { return }
         if cntenset & 1 << 31 != 0 && counts(filter: ccfiltr, el: el) {
             let old = ccntr
@@ -142,7 +149,7 @@ public struct PerformanceMonitors: Sendable {
     }
 
     /// Writes `r`; false when the access is UNDEFINED. Counting up to now must
-    /// be done first (`advance`): PMCR_EL0.E, the enables and the filters change what counts.
+    /// be done first (`count`): PMCR_EL0.E, the enables and the filters change what counts.
     public mutating func write(_ r: SystemRegister, _ v: UInt64) -> Bool {
         if r.op1 == 3 && r.crn == 14 { return writeCounterOrType(Int(r.crm & 3) << 3 | Int(r.op2), type: r.crm >= 12, v) }
         let bits = UInt32(truncatingIfNeeded: v) & PerformanceMonitors.implemented

@@ -79,6 +79,7 @@ uc_err el2_emu_start(uc_engine *uc, uint64_t begin, uint64_t until, uint64_t tim
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
+    g->block_end = address + size;
     if (!g->stop && n < g->threshold && g->recent[(address >> 2) & 4095] == address) {
         g->instructions = n;
         return;

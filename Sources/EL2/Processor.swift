@@ -129,6 +129,8 @@ public final class Processor {
     var debug = SelfHostedDebug()
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
+    /// The PE's own PMU, reached when MDCR_EL2 does not trap it (PerformanceMonitorUnit.swift).
+    var pmu = PerformanceMonitors()
     /// End of the scheduler's current time slice (virtual cycles).
     var sliceEnd: UInt64 = .max { didSet { updateGate() } }
     var sliceExpired = false

@@ -48,6 +48,7 @@ extension Processor {
         case .MPIDR_EL1: return el2.vmpidr
         default: break
         }
+        if PerformanceMonitors.isRegister(r) { return performanceMonitorsRead(r) }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }
         if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 { return vgic.read(r) }
         if r.op0 == 2 { return debugStateRead(r) }
@@ -55,6 +56,7 @@ extension Processor {
     }
 
     func hardwareWrite(_ r: SystemRegister, _ v: UInt64) -> Bool {
+        if PerformanceMonitors.isRegister(r) { return performanceMonitorsWrite(r, v) }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 {
             timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff)
             updateVirtualInterruptLines()

@@ -14,9 +14,6 @@ import EL2
 /// through the vGIC (kvm_pmu_update_state); it is seen at those same points.
 struct VirtualPMU {
     var registers = PerformanceMonitors()
-    /// The processor's clock when the counters were last brought up to date.
-    var countedCycles: UInt64 = 0
-    var countedInstructions: UInt64 = 0
     /// The interrupt line's level as the vGIC last saw it.
     var line = false
 }
@@ -48,10 +45,7 @@ extension VirtualMachine {
     func countPMU(_ vcpu: VCPU, el: Int) {
         let clock = vcpu.cpu.clock
         vcpu.cpu.count(.memoryAccess)   // the vCPU's PMU registers, in memory
-        vcpu.pmu.registers.advance(cycles: clock.cycles &- vcpu.pmu.countedCycles,
-                                   instructions: clock.instructions &- vcpu.pmu.countedInstructions, el: el)
-        vcpu.pmu.countedCycles = clock.cycles
-        vcpu.pmu.countedInstructions = clock.instructions
+        vcpu.pmu.registers.count(untilCycles: clock.cycles, instructions: clock.instructions, el: el)
     }
 
     /// kvm_pmu_flush_hwstate, part of `flush` before each entry: only while

@@ -27,6 +27,9 @@ public final class BlockGate {
         set { gate.pointee.instructions = newValue }
     }
 
+    /// The end of the block that runs now (its instructions count from its start).
+    public var blockEnd: UInt64 { gate.pointee.block_end }
+
     /// The slow path runs at the first block that would reach this count.
     public var threshold: UInt64 {
         get { gate.pointee.threshold }

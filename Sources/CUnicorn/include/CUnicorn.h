@@ -35,6 +35,7 @@ uc_err el2_hook_add_pc_sync(uc_engine *uc, uc_hook *hh, uint64_t begin, uint64_t
 typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
+    uint64_t block_end;   // address + size of the block that runs now
     uint32_t stop;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;

@@ -1,0 +1,45 @@
+import AArch64
+
+/// The PE's own PMUv3, served when MDCR_EL2 does not trap the PMU registers:
+/// to a guest that owns EL2 (`--entry-el 2`), which gets it as QEMU's virt
+/// gives its EL2 code one. (el2emu's hypervisor traps every access with
+/// MDCR_EL2.TPM and emulates its own, so its guests never reach this one.)
+/// The counters run on this PE's virtual clock: CPU_CYCLES and the cycle
+/// counter in its cycles, INST_RETIRED in its retired instructions, brought
+/// up to date at each access, exactly at the accessing instruction (the
+/// clock counts a block's instructions at its start), with the filters
+/// applied for the EL of the access (EL2 for the guest's EL2 code). Overflow drives PPI 23 to this PE,
+/// sampled as a level like the timers'.
+extension Processor {
+    /// The EL the PMU's filters see: the guest's own EL2 runs at Unicorn's EL1.
+    private var pmuExceptionLevel: Int {
+        let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
+        return el == 1 && ownEL2?.el1IsEL2 == true ? 2 : el
+    }
+
+    /// nil: UNDEFINED here; left to Unicorn, whose PMU (PMUSERENR_EL0 clear) raises it at EL0.
+    func performanceMonitorsRead(_ r: SystemRegister) -> UInt64? {
+        let el = pmuExceptionLevel
+        guard el != 0 || pmu.allowsEL0(r, isRead: true) else { return nil }
+        countPMU(el: el)
+        return pmu.read(r)
+    }
+
+    func performanceMonitorsWrite(_ r: SystemRegister, _ v: UInt64) -> Bool {
+        let el = pmuExceptionLevel
+        guard el != 0 || pmu.allowsEL0(r, isRead: false) else { return false }
+        countPMU(el: el)
+        guard pmu.write(r, v) else { return false }
+        updateVirtualInterruptLines()
+        return true
+    }
+
+    /// Counts up to the instruction at the PC: the rest of its block, already
+    /// on the clock, is taken off (one cycle each).
+    private func countPMU(el: Int) {
+        let c = clock, pc = engine.read(.pc)
+        var ahead: UInt64 = 0
+        if let end = gate?.blockEnd, end > pc, end - pc <= 4096 { ahead = (end - pc) / 4 }
+        pmu.count(untilCycles: c.cycles &- ahead, instructions: c.instructions &- ahead, el: el)
+    }
+}

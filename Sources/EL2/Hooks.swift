@@ -215,6 +215,7 @@ extension Processor {
             case .yield: wanted = spinWait.enabled
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             case .eret where ownEL2 != nil: wanted = true
+            case .systemRegister(let r, _, _) where PerformanceMonitors.isRegister(r): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumented[at] == nil {
@@ -244,6 +245,8 @@ extension Processor {
             daifWrite(pc, { _ in InterruptMask(rawValue: UInt8((v >> 6) & 0xF)) }, "MSR DAIF")
         case .eret:
             guestERET(pc)
+        case .systemRegister(let r, let rt, let isRead) where PerformanceMonitors.isRegister(r):
+            performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
         default: break
         }
     }

@@ -43,3 +43,18 @@ extension Processor {
         pmu.count(untilCycles: c.cycles &- ahead, instructions: c.instructions &- ahead, el: el)
     }
 }
+
+extension Processor {
+    /// An MRS/MSR of a PMU register, before it executes (a code hook placed
+    /// when its block is first seen): when MDCR_EL2 traps it, the exception
+    /// to EL2 is taken here rather than in the system-register hook, because
+    /// the ERET may deliver an interrupt the access raised (the overflow's
+    /// PPI 23), and only a code hook can move the PC mid-block in Unicorn.
+    func performanceMonitorsTrap(_ pc: UInt64, _ r: SystemRegister, rt: Int, isRead: Bool) {
+        guard ownEL2 == nil, trapsToEL2(r, isRead: isRead) else { return }
+        // PMINTEN*_EL1 at EL0 is UNDEFINED before any trap: left to the system-register path.
+        if r.op1 != 3 && ProcessorState(raw: engine.read(.pstate)).exceptionLevel == 0 { return }
+        takeSynchronousToEL2(.sys64(r, rt: rt, isRead: isRead), elr: pc, resumePC: pc &+ 4)
+        if stopReason == nil && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+    }
+}

@@ -1,6 +1,6 @@
 // The PMUv3 the hypervisor emulates (what kvm-unit-tests' pmu checks): the
 // cycle counter on virtual time, an INST_RETIRED event counter over a loop of
-// known length, SW_INCR counting only while PMCR_EL0.E is set, and an event
+// known length, SW_INCR counting only while PMCR_EL0.E is set, CHAIN, and an event
 // counter's overflow raising PPI 23, taken once and cleared through PMOVSCLR.
 #include "guest.h"
 #include "gic.h"
@@ -12,6 +12,7 @@
 #define CYCLE_COUNTER (1ul << 31)
 #define SW_INCR 0x00
 #define INST_RETIRED 0x08
+#define CHAIN 0x1e
 #define PMU_PPI 23
 #define LOOPS 500
 
@@ -50,7 +51,7 @@ int main(void) {
     check(((READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf) == 1, "ID_AA64DFR0_EL1.PMUVer: PMUv3");
     check(((pmcr >> 11) & 0x1f) == 4, "PMCR_EL0.N: 4 event counters");
     uint64_t events = READ_SYSREG(pmceid0_el0);
-    check(events == (1ul << SW_INCR | 1ul << INST_RETIRED | 1ul << 0x11), "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES");
+    check(events == (1ul << SW_INCR | 1ul << INST_RETIRED | 1ul << 0x11 | 1ul << 0x1e), "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES, CHAIN");
 
     // The cycle counter: advances between two reads, and counts a loop.
     reset();
@@ -84,10 +85,23 @@ int main(void) {
     for (int i = 0; i < 10; i++) WRITE_SYSREG(pmswinc_el0, 1);
     check(READ_SYSREG(pmxevcntr_el0) == 10, "SW_INCR: ten increments counted");
 
+    // CHAIN: counter 3 counts the overflows of counter 2 (SW_INCR).
+    WRITE_SYSREG(pmevtyper2_el0, SW_INCR);
+    WRITE_SYSREG(pmevtyper3_el0, CHAIN);
+    WRITE_SYSREG(pmevcntr2_el0, 0xffffffff);
+    WRITE_SYSREG(pmcntenset_el0, 1ul << 3 | 1ul << 2);
+    WRITE_SYSREG(pmswinc_el0, 1ul << 2);
+    check(READ_SYSREG(pmevcntr2_el0) == 0 && READ_SYSREG(pmevcntr3_el0) == 1 && READ_SYSREG(pmovsclr_el0) == 1ul << 2,
+          "CHAIN: the odd counter counts the even one's overflow");
+    reset();
+
     // Overflow of counter 0 with its interrupt enabled: PPI 23.
     gic_init_distributor();
     gic_init_cpu(0);
     w32(GICR_BASE + 0x10000 + 0x100, 1u << PMU_PPI);   // GICR_ISENABLER0
+    WRITE_SYSREG(pmevtyper0_el0, SW_INCR);
+    WRITE_SYSREG(pmcntenset_el0, 1);
+    WRITE_SYSREG(pmcr_el0, PMCR_LC | PMCR_E);
     WRITE_SYSREG(pmevcntr0_el0, 0xffffffff);
     WRITE_SYSREG(pmswinc_el0, 1);
     check(READ_SYSREG(pmovsclr_el0) == 1 && READ_SYSREG(pmevcntr0_el0) == 0, "overflow: PMOVSSET bit 0, the counter wrapped to 0");

@@ -2,8 +2,8 @@
 /// registers behave: PMCR_EL0 with N event counters, the set/clear pairs
 /// (PMCNTEN, PMOVS, PMINTEN), PMSELR with PMXEVTYPER/PMXEVCNTR, PMEVTYPERn/
 /// PMEVCNTRn, the cycle counter with PMCCFILTR, PMSWINC and PMUSERENR. The
-/// events counted are those PMCEID0 advertises: SW_INCR, INST_RETIRED and
-/// CPU_CYCLES. Counting is driven from outside (`count(untilCycles:...)`)
+/// events counted are those PMCEID0 advertises: SW_INCR, INST_RETIRED,
+/// CPU_CYCLES and CHAIN. Counting is driven from outside (`count(untilCycles:...)`)
 /// with a clock of cycles and retired instructions, so the owner decides
 /// what time the counters see. The semantics follow Linux's KVM
 /// (arch/arm64/kvm/pmu-emul.c, sys_regs.c). Used by the PE's own PMU (EL2)
@@ -14,10 +14,10 @@ public struct PerformanceMonitors: Sendable {
     public static let cycleIndex = 31
     /// The PPI of the PMU's overflow interrupt on QEMU's virt (INTID 23).
     public static let interruptID = 23
-    /// Events: SW_INCR, INST_RETIRED, CPU_CYCLES (ARMv8 common event numbers).
-    public static let swIncr: UInt64 = 0x00, instRetired: UInt64 = 0x08, cpuCycles: UInt64 = 0x11
+    /// Events: SW_INCR, INST_RETIRED, CPU_CYCLES, CHAIN (ARMv8 common event numbers).
+    public static let swIncr: UInt64 = 0x00, instRetired: UInt64 = 0x08, cpuCycles: UInt64 = 0x11, chain: UInt64 = 0x1E
     /// PMCEID0_EL0: one bit per common event 0x00-0x1F implemented.
-    public static let pmceid0: UInt64 = 1 << swIncr | 1 << instRetired | 1 << cpuCycles
+    public static let pmceid0: UInt64 = 1 << swIncr | 1 << instRetired | 1 << cpuCycles | 1 << chain
     /// PMCR_EL0 bits.
     public static let pmcrE: UInt64 = 1 << 0, pmcrP: UInt64 = 1 << 1, pmcrC: UInt64 = 1 << 2, pmcrLC: UInt64 = 1 << 6
     /// PMCR_EL0's read-only part: IMP 'A', IDCODE 0, N.
@@ -185,11 +185,19 @@ public struct PerformanceMonitors: Sendable {
         }
     }
 
-    /// Event counters are 32 bits (PMUv3 before v3p5): a wrap sets the overflow flag.
+    /// Event counters are 32 bits (PMUv3 before v3p5): a wrap sets the overflow
+    /// flag, and counts once on the odd counter above an even one when that
+    /// one is enabled and counts CHAIN (kvm_pmu_counter_increment).
     mutating func increment(_ i: Int, by n: UInt64) {
         let v = evcntr[i] &+ n
-        if v > 0xFFFF_FFFF { ovsset |= 1 << UInt32(i) }
         evcntr[i] = v & 0xFFFF_FFFF
+        guard v > 0xFFFF_FFFF else { return }
+        ovsset |= 1 << UInt32(i)
+        let odd = i + 1
+        if i & 1 == 0 && odd < PerformanceMonitors.counters && cntenset & 1 << UInt32(odd) != 0
+            && evtyper[odd] & 0x3FF == PerformanceMonitors.chain {
+            increment(odd, by: v >> 32)
+        }
     }
 
     /// Does a counter with this filter (PMEVTYPER/PMCCFILTR) count at `el`?

@@ -53,4 +53,24 @@ final class PerformanceMonitorsTests: XCTestCase {
         XCTAssertFalse(p.interruptAsserted)
         XCTAssertEqual(p.read(ccntr), 40, "the cycle counter has no filter set")
     }
+
+    func testAnEvenCounterOverflowCountsOnTheOddCHAINCounter() {
+        var p = PerformanceMonitors()
+        let evtyper1 = SystemRegister(3, 3, 14, 12, 1), evcntr1 = SystemRegister(3, 3, 14, 8, 1)
+        let swinc = SystemRegister(3, 3, 9, 12, 4)
+        _ = p.write(evtyper0, PerformanceMonitors.swIncr)
+        _ = p.write(evtyper1, PerformanceMonitors.chain)
+        _ = p.write(evcntr0, 0xFFFF_FFFF)
+        _ = p.write(evcntr1, 0xFFFF_FFFF)
+        _ = p.write(cntenset, 1)
+        _ = p.write(pmcr, PerformanceMonitors.pmcrE)
+        _ = p.write(swinc, 1)
+        XCTAssertEqual(p.read(evcntr1), 0xFFFF_FFFF, "the odd counter is disabled: no chain")
+        _ = p.write(cntenset, 2)
+        _ = p.write(evcntr0, 0xFFFF_FFFF)
+        _ = p.write(swinc, 1)
+        XCTAssertEqual(p.read(evcntr0), 0)
+        XCTAssertEqual(p.read(evcntr1), 0, "the odd counter wrapped too")
+        XCTAssertEqual(p.read(ovsclr), 3)
+    }
 }

@@ -11,11 +11,12 @@ final class PMUGuestTests: XCTestCase {
     func testCycleCounterSoftwareIncrementEventCounterAndOverflowInterrupt() throws {
         let runs = try GuestRun.passingInBothDesigns("pmu", [
             "ID_AA64DFR0_EL1.PMUVer: PMUv3", "PMCR_EL0.N: 4 event counters",
-            "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES",
+            "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES, CHAIN",
             "PMCCNTR_EL0 advances between two reads",
             "PMCCNTR_EL0 counts at least a cycle per instruction of a loop",
             "INST_RETIRED counts the loop's instructions",
             "SW_INCR: no count while PMCR_EL0.E is clear", "SW_INCR: ten increments counted",
+            "CHAIN: the odd counter counts the even one's overflow",
             "overflow: PMOVSSET bit 0, the counter wrapped to 0",
             "overflow: no interrupt while PMINTENSET_EL1 is clear",
             "overflow: PPI 23 taken once",
@@ -26,7 +27,7 @@ final class PMUGuestTests: XCTestCase {
             // Each access is its own SYS64 exit, named as the Arm ARM names the register.
             XCTAssertTrue(pmu.allSatisfy { $0.kind == "SYS64" }, "\(mode)")
             XCTAssertEqual(pmu.filter { $0.detail.hasPrefix("SYS64 MRS") && $0.detail.contains(", PMCCNTR_EL0") }.count, 3, "\(mode)")
-            XCTAssertEqual(pmu.filter { $0.detail.hasPrefix("SYS64 MSR PMSWINC_EL0") }.count, 22, "\(mode)")
+            XCTAssertEqual(pmu.filter { $0.detail.hasPrefix("SYS64 MSR PMSWINC_EL0") }.count, 23, "\(mode)")
             XCTAssertTrue(pmu.contains { $0.detail.hasPrefix("SYS64 MSR PMCR_EL0") && $0.esr!.sysRegister == PerformanceMonitors.PMCR_EL0 }, "\(mode)")
             // PPI 23 was made pending once, by the overflowing PMSWINC.
             let raised = run.events.compactMap { if case .hardware(_, _, .virtualInterrupt(let i, true)) = $0 { return i }; return nil }

@@ -56,8 +56,9 @@ public struct PerformanceMonitors: Sendable {
 
     public static let PMCR_EL0 = SystemRegister(3, 3, 9, 12, 0)
 
-    /// The register's name as the Arm ARM spells it (for traces).
-    public static func name(_ r: SystemRegister) -> String {
+    /// A PMU register's name as the Arm ARM spells it (SystemRegister.description).
+    static func name(_ r: SystemRegister) -> String? {
+        guard isRegister(r) else { return nil }
         if r.op1 == 3 && r.crn == 14 {
             let n = Int(r.crm & 3) << 3 | Int(r.op2)
             if r.crm == 15 && r.op2 == 7 { return "PMCCFILTR_EL0" }
@@ -79,7 +80,7 @@ public struct PerformanceMonitors: Sendable {
         case (3, 14, 3): return "PMOVSSET_EL0"
         case (0, 14, 1): return "PMINTENSET_EL1"
         case (0, 14, 2): return "PMINTENCLR_EL1"
-        default: return "\(r)"
+        default: return nil
         }
     }
 

@@ -21,8 +21,7 @@ struct VirtualPMU {
 extension VirtualMachine {
     /// A trapped MRS/MSR of a PMU register (KVM's access_pm* handlers).
     func handlePerformanceMonitors(_ vcpu: VCPU, _ r: SystemRegister, rt: Int, isRead: Bool) -> (ExitAction, String) {
-        let name = PerformanceMonitors.name(r)
-        let text = detail(isRead ? "SYS64 MRS x\(rt), \(name)" : "SYS64 MSR \(name), x\(rt)")
+        let text = detail(isRead ? "SYS64 MRS x\(rt), \(r)" : "SYS64 MSR \(r), x\(rt)")
         let el = ProcessorState(raw: vcpu.context.pstate).exceptionLevel
         countPMU(vcpu, el: el)
         // EL0: the guest's PMUSERENR_EL0 decides (the PE's lets every access reach EL2).

@@ -34,4 +34,21 @@ final class PMUGuestTests: XCTestCase {
             XCTAssertEqual(raised.filter { $0 == PerformanceMonitors.interruptID }.count, 1, "\(mode)")
         }
     }
+
+    /// Entered at EL2, the guest has the PE's own PMU (EL2/PerformanceMonitorUnit.swift):
+    /// nothing exits, and INST_RETIRED is exact.
+    func testThePEsOwnPMUAtEL2() throws {
+        for mode in VirtualizationMode.allCases {
+            let run = try GuestRun("pmu", mode: mode) { $0.entryEL = 2 }
+            XCTAssertEqual(run.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), "\(mode): \(run.output)")
+            XCTAssertFalse(run.output.contains("FAIL"), "\(mode): \(run.output)")
+            for check in ["PMCCNTR_EL0 advances between two reads", "SW_INCR: ten increments counted",
+                          "at EL2: INST_RETIRED counts the MSR, the ISB and the loop, exactly",
+                          "CHAIN: the odd counter counts the even one's overflow",
+                          "overflow: PMOVSSET bit 0, the counter wrapped to 0"] {
+                XCTAssertTrue(run.output.contains("PASS \(check)"), "\(mode): \(check)\n\(run.output)")
+            }
+            XCTAssertTrue(run.exits.isEmpty, "\(mode)")
+        }
+    }
 }

@@ -59,6 +59,27 @@ public struct FirmwareBuilder {
         return out
     }
 
+    /// Builds the teaching hypervisor (`Firmware/hyp/`, entered at EL2) with
+    /// guest `guest`'s ELF appended to it, which it loads and runs at EL1.
+    public func buildHypervisor(guest: String) throws -> URL {
+        let fm = FileManager.default
+        let guestELF = try build(guest)
+        let dir = firmwareDirectory.appendingPathComponent("hyp")
+        let files = ((try? fm.contentsOfDirectory(atPath: dir.path)) ?? []).sorted().map { dir.appendingPathComponent($0) }
+        let sources = files.filter { $0.pathExtension == "c" || $0.pathExtension == "S" }
+        let out = outputDirectory.appendingPathComponent("hyp-\(guest).elf")
+        if let built = modified(out), (files + [guestELF]).allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return out }
+        let tmp = outputDirectory.appendingPathComponent("hyp-\(guest).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        let args = ["--target=aarch64-none-elf", "-march=armv8-a", "-mgeneral-regs-only", "-mstrict-align", "-ffreestanding",
+                    "-fno-builtin", "-nostdlib", "-static", "-O2", "-g0", "-Wall", "-fuse-ld=lld", "-Wl,--build-id=none",
+                    "-Wl,-T," + dir.appendingPathComponent("link.ld").path, "-DGUEST_ELF=\"\(guestELF.path)\"",
+                    "-I", dir.path, "-o", tmp.path] + sources.map(\.path)
+        try run(clang(), args)
+        _ = try? fm.removeItem(at: out)
+        try fm.moveItem(at: tmp, to: out)
+        return out
+    }
+
     /// Builds a standalone assembly file from `Firmware/peers/` (its own
     /// start-up code, no guest library) with `-D` definitions, for peers like QEMU.
     public func buildPeer(_ name: String, defines: [String: String] = [:]) throws -> URL {

@@ -7,8 +7,11 @@ struct Firmware: ParsableCommand {
     @Argument(help: "Guest names (default: all).")
     var names: [String] = []
 
+    @Flag(help: "Build the teaching hypervisor (Firmware/hyp, entered at EL2) with each named guest appended, to run at EL1 under it.")
+    var hyp = false
+
     func run() throws {
         let b = FirmwareBuilder()
-        for n in names.isEmpty ? b.guests : names { print(try b.build(n).path) }
+        for n in names.isEmpty ? b.guests : names { print(try (hyp ? b.buildHypervisor(guest: n) : b.build(n)).path) }
     }
 }

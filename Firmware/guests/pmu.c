@@ -1,5 +1,5 @@
 // The PMUv3 the hypervisor emulates (what kvm-unit-tests' pmu checks): the
-// cycle counter on virtual time, an INST_RETIRED event counter over a loop of
+// cycle counter on virtual time (not while blocked in WFI), an INST_RETIRED event counter over a loop of
 // known length, SW_INCR counting only while PMCR_EL0.E is set, CHAIN, and an event
 // counter's overflow raising PPI 23, taken once and cleared through PMOVSCLR.
 // Entered at EL2 (`--entry-el 2`) it runs on the PE's own PMU, where the
@@ -54,6 +54,8 @@ int main(void) {
     int el2 = (READ_SYSREG(CurrentEL) >> 2) == 2;
     uint64_t nsh = el2 ? 1ul << 27 : 0;
     uint64_t pmcr = READ_SYSREG(pmcr_el0);
+    gic_init_distributor();
+    gic_init_cpu(0);
     check(((READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf) == 1, "ID_AA64DFR0_EL1.PMUVer: PMUv3");
     check(((pmcr >> 11) & 0x1f) == 4, "PMCR_EL0.N: 4 event counters");
     uint64_t events = READ_SYSREG(pmceid0_el0);
@@ -71,6 +73,16 @@ int main(void) {
     counted_loop(PMCR_LC | PMCR_E);
     uint64_t cycles = READ_SYSREG(pmccntr_el0);
     check(cycles >= 2 * LOOPS, "PMCCNTR_EL0 counts at least a cycle per instruction of a loop");
+    if (!el2) {
+        // A millisecond (2,000,000 cycles) blocked in a trapped WFI until the timer: not counted.
+        WRITE_SYSREG(pmcr_el0, PMCR_LC | PMCR_E | PMCR_C);
+        vtimer_arm(62500);
+        __asm__ volatile("wfi" ::: "memory");
+        vtimer_stop();
+        cycles = READ_SYSREG(pmccntr_el0);
+        print("cycles across the WFI: "); print_dec(cycles); print("\n");
+        check(cycles < 200000, "PMCCNTR_EL0 does not count the time blocked in WFI");
+    }
 
     // INST_RETIRED on counter 1, only the loop counted.
     reset();
@@ -104,8 +116,6 @@ int main(void) {
     reset();
 
     // Overflow of counter 0 with its interrupt enabled: PPI 23.
-    gic_init_distributor();
-    gic_init_cpu(0);
     w32(GICR_BASE + 0x10000 + 0x100, 1u << PMU_PPI);   // GICR_ISENABLER0
     WRITE_SYSREG(pmevtyper0_el0, SW_INCR);
     WRITE_SYSREG(pmcntenset_el0, 1);

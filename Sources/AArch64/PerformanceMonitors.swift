@@ -104,7 +104,8 @@ public struct PerformanceMonitors: Sendable {
     /// (cycles and retired instructions), all at exception level `el` (the
     /// filters are applied for that level). Nothing counts unless PMCR_EL0.E is set.
     public mutating func count(untilCycles now: UInt64, instructions nowInstructions: UInt64, el: Int) {
-        let cycles = now &- countedCycles, instructions = nowInstructions &- countedInstructions
+        let cycles = now > countedCycles ? now - countedCycles : 0
+        let instructions = nowInstructions > countedInstructions ? nowInstructions - countedInstructions : 0
         countedCycles = now
         countedInstructions = nowInstructions
         guard pmcr & PerformanceMonitors.pmcrE != 0, cntenset != 0 else { return }
@@ -122,6 +123,13 @@ public struct PerformanceMonitors: Sendable {
             default: break
             }
         }
+    }
+
+    /// Moves the counters' clock on to `now` without counting (time the owner
+    /// does not count, such as a vCPU blocked in WFI).
+    public mutating func skip(untilCycles now: UInt64, instructions nowInstructions: UInt64) {
+        countedCycles = now
+        countedInstructions = nowInstructions
     }
 
     /// The overflow interrupt's level (kvm_pmu_overflow_status): an enabled

@@ -55,6 +55,17 @@ extension VirtualMachine {
         updatePMUInterrupt(vcpu)
     }
 
+    /// A blocked vCPU resumes (its clock moved on to the wake-up): the counters
+    /// count up to the WFI and not the time blocked, as a perf event of the
+    /// vCPU's thread does not while the thread sleeps.
+    func skipBlockedTimeOnPMU(_ vcpu: VCPU) {
+        guard vcpu.pmu.registers.pmcr & PerformanceMonitors.pmcrE != 0 else { return }
+        let clock = vcpu.cpu.clock
+        vcpu.pmu.registers.count(untilCycles: vcpu.blockedSince, instructions: clock.instructions,
+                                 el: ProcessorState(raw: vcpu.context.pstate).exceptionLevel)
+        vcpu.pmu.registers.skip(untilCycles: clock.cycles, instructions: clock.instructions)
+    }
+
     /// kvm_pmu_update_state: PPI 23 follows the overflow status. A rising line
     /// queues the interrupt; a falling one takes back what the guest has not acknowledged.
     func updatePMUInterrupt(_ vcpu: VCPU) {

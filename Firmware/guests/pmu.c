@@ -1,6 +1,6 @@
 // The PMUv3 the hypervisor emulates (what kvm-unit-tests' pmu checks): the
-// cycle counter on virtual time (not while blocked in WFI), an INST_RETIRED event counter over a loop of
-// known length, SW_INCR counting only while PMCR_EL0.E is set, CHAIN, and an event
+// cycle counter on virtual time (not while blocked in WFI), INST_RETIRED and
+// MEM_ACCESS event counters over loops of known length, SW_INCR counting only while PMCR_EL0.E is set, CHAIN, and an event
 // counter's overflow raising PPI 23, taken once and cleared through PMOVSCLR.
 // Entered at EL2 (`--entry-el 2`) it runs on the PE's own PMU, where the
 // count is exact; its IRQ is not taken there (the model takes none at EL2
@@ -15,6 +15,7 @@
 #define CYCLE_COUNTER (1ul << 31)
 #define SW_INCR 0x00
 #define INST_RETIRED 0x08
+#define MEM_ACCESS 0x13
 #define CHAIN 0x1e
 #define PMU_PPI 23
 #define LOOPS 500
@@ -59,7 +60,8 @@ int main(void) {
     check(((READ_SYSREG(id_aa64dfr0_el1) >> 8) & 0xf) == 1, "ID_AA64DFR0_EL1.PMUVer: PMUv3");
     check(((pmcr >> 11) & 0x1f) == 4, "PMCR_EL0.N: 4 event counters");
     uint64_t events = READ_SYSREG(pmceid0_el0);
-    check(events == (1ul << SW_INCR | 1ul << INST_RETIRED | 1ul << 0x11 | 1ul << 0x1e), "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES, CHAIN");
+    check(events == (1ul << SW_INCR | 1ul << INST_RETIRED | 1ul << 0x11 | 1ul << 0x13 | 1ul << 0x1e),
+          "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES, MEM_ACCESS, CHAIN");
 
     // The cycle counter: advances between two reads, and counts a loop.
     reset();
@@ -93,6 +95,19 @@ int main(void) {
     print("instructions retired: "); print_dec(retired); print("\n");
     check(retired >= 2 * LOOPS && retired <= 2 * LOOPS + 8, "INST_RETIRED counts the loop's instructions");
     if (el2) check(retired == 2 * LOOPS + 2, "at EL2: INST_RETIRED counts the MSR, the ISB and the loop, exactly");
+
+    // MEM_ACCESS on counter 2: a loop of LOOPS loads.
+    reset();
+    WRITE_SYSREG(pmevtyper2_el0, MEM_ACCESS | nsh);
+    WRITE_SYSREG(pmcntenset_el0, 1ul << 2);
+    uint64_t n = LOOPS, scratch;
+    __asm__ volatile("msr pmcr_el0, %[pmcr]\n isb\n"
+                     "1: ldr %[v], [%[a]]\n subs %[n], %[n], #1\n b.gt 1b\n"
+                     "msr pmcr_el0, xzr\n isb"
+                     : [n] "+r"(n), [v] "=&r"(scratch) : [pmcr] "r"(PMCR_LC | PMCR_E), [a] "r"(&taken) : "cc", "memory");
+    uint64_t accesses = READ_SYSREG(pmevcntr2_el0);
+    print("memory accesses: "); print_dec(accesses); print("\n");
+    check(accesses >= LOOPS && accesses <= LOOPS + 8, "MEM_ACCESS counts the loop's loads");
 
     // SW_INCR on counter 0 through PMSELR/PMXEVTYPER; PMCR_EL0.E gates it.
     reset();

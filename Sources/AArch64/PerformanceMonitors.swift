@@ -3,7 +3,7 @@
 /// (PMCNTEN, PMOVS, PMINTEN), PMSELR with PMXEVTYPER/PMXEVCNTR, PMEVTYPERn/
 /// PMEVCNTRn, the cycle counter with PMCCFILTR, PMSWINC and PMUSERENR. The
 /// events counted are those PMCEID0 advertises: SW_INCR, INST_RETIRED,
-/// CPU_CYCLES and CHAIN. Counting is driven from outside (`count(untilCycles:...)`)
+/// MEM_ACCESS, CPU_CYCLES and CHAIN. Counting is driven from outside (`count(untilCycles:...)`)
 /// with a clock of cycles and retired instructions, so the owner decides
 /// what time the counters see. The semantics follow Linux's KVM
 /// (arch/arm64/kvm/pmu-emul.c, sys_regs.c). Used by the PE's own PMU (EL2)
@@ -14,10 +14,11 @@ public struct PerformanceMonitors: Sendable {
     public static let cycleIndex = 31
     /// The PPI of the PMU's overflow interrupt on QEMU's virt (INTID 23).
     public static let interruptID = 23
-    /// Events: SW_INCR, INST_RETIRED, CPU_CYCLES, CHAIN (ARMv8 common event numbers).
-    public static let swIncr: UInt64 = 0x00, instRetired: UInt64 = 0x08, cpuCycles: UInt64 = 0x11, chain: UInt64 = 0x1E
+    /// Events: SW_INCR, INST_RETIRED, CPU_CYCLES, MEM_ACCESS, CHAIN (ARMv8 common event numbers).
+    public static let swIncr: UInt64 = 0x00, instRetired: UInt64 = 0x08, cpuCycles: UInt64 = 0x11
+    public static let memAccess: UInt64 = 0x13, chain: UInt64 = 0x1E
     /// PMCEID0_EL0: one bit per common event 0x00-0x1F implemented.
-    public static let pmceid0: UInt64 = 1 << swIncr | 1 << instRetired | 1 << cpuCycles | 1 << chain
+    public static let pmceid0: UInt64 = 1 << swIncr | 1 << instRetired | 1 << cpuCycles | 1 << memAccess | 1 << chain
     /// PMCR_EL0 bits.
     public static let pmcrE: UInt64 = 1 << 0, pmcrP: UInt64 = 1 << 1, pmcrC: UInt64 = 1 << 2, pmcrLC: UInt64 = 1 << 6
     /// PMCR_EL0's read-only part: IMP 'A', IDCODE 0, N.
@@ -42,7 +43,7 @@ public struct PerformanceMonitors: Sendable {
     public var evtyper = [UInt64](repeating: 0, count: counters)
     public var evcntr = [UInt64](repeating: 0, count: counters)
     /// The owner's clock when the counters were last brought up to date.
-    var countedCycles: UInt64 = 0, countedInstructions: UInt64 = 0
+    var countedCycles: UInt64 = 0, countedInstructions: UInt64 = 0, countedMemoryAccesses: UInt64 = 0
 
     public init() {}
 
@@ -101,13 +102,14 @@ public struct PerformanceMonitors: Sendable {
     }
 
     /// Counts what happened since the last call, given the owner's clock now
-    /// (cycles and retired instructions), all at exception level `el` (the
-    /// filters are applied for that level). Nothing counts unless PMCR_EL0.E is set.
-    public mutating func count(untilCycles now: UInt64, instructions nowInstructions: UInt64, el: Int) {
+    /// (cycles, retired instructions, loads and stores), all at exception
+    /// level `el` (the filters are applied for that level). Nothing counts
+    /// unless PMCR_EL0.E is set.
+    public mutating func count(untilCycles now: UInt64, instructions nowInstructions: UInt64, memoryAccesses nowAccesses: UInt64, el: Int) {
         let cycles = now > countedCycles ? now - countedCycles : 0
         let instructions = nowInstructions > countedInstructions ? nowInstructions - countedInstructions : 0
-        countedCycles = now
-        countedInstructions = nowInstructions
+        let accesses = nowAccesses > countedMemoryAccesses ? nowAccesses - countedMemoryAccesses : 0
+        skip(untilCycles: now, instructions: nowInstructions, memoryAccesses: nowAccesses)
         guard pmcr & PerformanceMonitors.pmcrE != 0, cntenset != 0 else { return }
         if cntenset & 1 << 31 != 0 && counts(filter: ccfiltr, el: el) {
             let old = ccntr
@@ -120,6 +122,7 @@ public struct PerformanceMonitors: Sendable {
             switch evtyper[i] & 0x3FF {
             case PerformanceMonitors.cpuCycles: increment(i, by: cycles)
             case PerformanceMonitors.instRetired: increment(i, by: instructions)
+            case PerformanceMonitors.memAccess: increment(i, by: accesses)
             default: break
             }
         }
@@ -127,9 +130,10 @@ public struct PerformanceMonitors: Sendable {
 
     /// Moves the counters' clock on to `now` without counting (time the owner
     /// does not count, such as a vCPU blocked in WFI).
-    public mutating func skip(untilCycles now: UInt64, instructions nowInstructions: UInt64) {
+    public mutating func skip(untilCycles now: UInt64, instructions nowInstructions: UInt64, memoryAccesses nowAccesses: UInt64) {
         countedCycles = now
         countedInstructions = nowInstructions
+        countedMemoryAccesses = nowAccesses
     }
 
     /// The overflow interrupt's level (kvm_pmu_overflow_status): an enabled

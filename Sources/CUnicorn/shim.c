@@ -82,6 +82,7 @@ static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, 
     g->block_end = address + size;
     if (!g->stop && n < g->threshold && g->recent[(address >> 2) & 4095] == address) {
         g->instructions = n;
+        g->memory_accesses += g->recent_memory[(address >> 2) & 4095];
         return;
     }
     g->slow(uc, address, size, g->user);

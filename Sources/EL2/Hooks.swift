@@ -180,8 +180,10 @@ extension Processor {
             }
         }
         pollingProbe(at: address, size)
-        gate?.remember(address)
+        let accesses = memoryAccesses(inBlock: address, size)
+        gate?.remember(address, memoryAccesses: accesses)
         gate?.instructions &+= UInt64(size >> 2)
+        gate?.memoryAccesses &+= UInt64(accesses)
         defer { updateGate() }
         if clock.instructions >= maxInstructions {
             requestStop(.instructionLimit(maxInstructions))

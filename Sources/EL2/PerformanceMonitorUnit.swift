@@ -40,7 +40,25 @@ extension Processor {
         let c = clock, pc = engine.read(.pc)
         var ahead: UInt64 = 0
         if let end = gate?.blockEnd, end > pc, end - pc <= 4096 { ahead = (end - pc) / 4 }
-        pmu.count(untilCycles: c.cycles &- ahead, instructions: c.instructions &- ahead, el: el)
+        pmu.count(untilCycles: c.cycles &- ahead, instructions: c.instructions &- ahead, memoryAccesses: memoryAccessesRetired, el: el)
+    }
+
+    /// Loads and stores retired (counted for each block as it starts).
+    public var memoryAccessesRetired: UInt64 { gate?.memoryAccesses ?? 0 }
+
+    /// The loads and stores in the block at `address` (MEM_ACCESS), decoded once.
+    func memoryAccesses(inBlock address: UInt64, _ size: UInt32) -> UInt8 {
+        if let n = blockMemoryAccesses[address] { return n }
+        var n = 0
+        if size <= 4096, let bytes = blockBytes(at: address, count: Int(size)) {
+            for i in stride(from: 0, to: bytes.count - 3, by: 4) {
+                let w = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+                if LoadStore(w) != nil { n += 1 }
+            }
+        }
+        let count = UInt8(min(n, 255))
+        blockMemoryAccesses[address] = count
+        return count
     }
 }
 

@@ -131,6 +131,8 @@ public final class Processor {
     var physical = PhysicalRedistributor()
     /// The PE's own PMU, reached when MDCR_EL2 does not trap it (PerformanceMonitorUnit.swift).
     var pmu = PerformanceMonitors()
+    /// Each block's loads and stores, for the PMU's MEM_ACCESS (PerformanceMonitorUnit.swift).
+    var blockMemoryAccesses: [UInt64: UInt8] = [:]
     /// End of the scheduler's current time slice (virtual cycles).
     var sliceEnd: UInt64 = .max { didSet { updateGate() } }
     var sliceExpired = false

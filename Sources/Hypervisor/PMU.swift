@@ -24,6 +24,10 @@ extension VirtualMachine {
         let text = detail(isRead ? "SYS64 MRS x\(rt), \(r)" : "SYS64 MSR \(r), x\(rt)")
         let el = ProcessorState(raw: vcpu.context.pstate).exceptionLevel
         countPMU(vcpu, el: el)
+        // A counter overflowed before this instruction (KVM's perf event would
+        // have interrupted the guest then): the interrupt comes first, and the
+        // access runs again after it, as if it had arrived just before.
+        if updatePMUInterrupt(vcpu) { return (.resume, text + ": PPI 23 first (a counter overflowed before it)") }
         // EL0: the guest's PMUSERENR_EL0 decides (the PE's lets every access reach EL2).
         if el == 0 && !vcpu.pmu.registers.allowsEL0(r, isRead: isRead) {
             vcpu.injectUndefined()
@@ -44,7 +48,8 @@ extension VirtualMachine {
     func countPMU(_ vcpu: VCPU, el: Int) {
         let clock = vcpu.cpu.clock
         vcpu.cpu.count(.memoryAccess)   // the vCPU's PMU registers, in memory
-        vcpu.pmu.registers.count(untilCycles: clock.cycles, instructions: clock.instructions, el: el)
+        vcpu.pmu.registers.count(untilCycles: clock.cycles, instructions: clock.instructions,
+                                 memoryAccesses: vcpu.cpu.memoryAccessesRetired, el: el)
     }
 
     /// kvm_pmu_flush_hwstate, part of `flush` before each entry: only while
@@ -61,25 +66,28 @@ extension VirtualMachine {
     func skipBlockedTimeOnPMU(_ vcpu: VCPU) {
         guard vcpu.pmu.registers.pmcr & PerformanceMonitors.pmcrE != 0 else { return }
         let clock = vcpu.cpu.clock
-        vcpu.pmu.registers.count(untilCycles: vcpu.blockedSince, instructions: clock.instructions,
+        let accesses = vcpu.cpu.memoryAccessesRetired
+        vcpu.pmu.registers.count(untilCycles: vcpu.blockedSince, instructions: clock.instructions, memoryAccesses: accesses,
                                  el: ProcessorState(raw: vcpu.context.pstate).exceptionLevel)
-        vcpu.pmu.registers.skip(untilCycles: clock.cycles, instructions: clock.instructions)
+        vcpu.pmu.registers.skip(untilCycles: clock.cycles, instructions: clock.instructions, memoryAccesses: accesses)
     }
 
     /// kvm_pmu_update_state: PPI 23 follows the overflow status. A rising line
-    /// queues the interrupt; a falling one takes back what the guest has not acknowledged.
-    func updatePMUInterrupt(_ vcpu: VCPU) {
+    /// queues the interrupt (true); a falling one takes back what the guest has not acknowledged.
+    @discardableResult
+    func updatePMUInterrupt(_ vcpu: VCPU) -> Bool {
         let level = vcpu.pmu.registers.interruptAsserted
-        guard level != vcpu.pmu.line else { return }
+        guard level != vcpu.pmu.line else { return false }
         vcpu.pmu.line = level
         let intid = PerformanceMonitors.interruptID
         if level {
             queue(vcpu, intid: intid)
-            return
+            return true
         }
         vcpu.pendingInterrupts.removeAll { $0.intid == intid }
         for i in 0..<vcpu.context.vgic.lr.count where vcpu.context.vgic.lr[i] & 0xFFFF_FFFF == UInt64(intid) && vcpu.context.vgic.lr[i] >> 62 == 1 {
             vcpu.context.vgic.lr[i] = 0
         }
+        return false
     }
 }

@@ -27,6 +27,12 @@ public final class BlockGate {
         set { gate.pointee.instructions = newValue }
     }
 
+    /// Loads and stores of the blocks counted (each block's, at its start).
+    public var memoryAccesses: UInt64 {
+        get { gate.pointee.memory_accesses }
+        set { gate.pointee.memory_accesses = newValue }
+    }
+
     /// The end of the block that runs now (its instructions count from its start).
     public var blockEnd: UInt64 { gate.pointee.block_end }
 
@@ -42,10 +48,13 @@ public final class BlockGate {
         set { gate.pointee.stop = newValue ? 1 : 0 }
     }
 
-    /// Lets blocks at `address` take the fast path from now on.
-    public func remember(_ address: UInt64) {
+    /// Lets blocks at `address` (with `memoryAccesses` loads and stores) take the fast path from now on.
+    public func remember(_ address: UInt64, memoryAccesses: UInt8 = 0) {
         withUnsafeMutableBytes(of: &gate.pointee.recent) { raw in
             raw.storeBytes(of: address, toByteOffset: Int((address >> 2) & 4095) * 8, as: UInt64.self)
+        }
+        withUnsafeMutableBytes(of: &gate.pointee.recent_memory) { raw in
+            raw.storeBytes(of: memoryAccesses, toByteOffset: Int((address >> 2) & 4095), as: UInt8.self)
         }
     }
 }

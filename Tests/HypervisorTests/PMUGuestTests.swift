@@ -11,11 +11,11 @@ final class PMUGuestTests: XCTestCase {
     func testCycleCounterSoftwareIncrementEventCounterAndOverflowInterrupt() throws {
         let runs = try GuestRun.passingInBothDesigns("pmu", [
             "ID_AA64DFR0_EL1.PMUVer: PMUv3", "PMCR_EL0.N: 4 event counters",
-            "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES, CHAIN",
+            "PMCEID0_EL0: SW_INCR, INST_RETIRED, CPU_CYCLES, MEM_ACCESS, CHAIN",
             "PMCCNTR_EL0 advances between two reads",
             "PMCCNTR_EL0 counts at least a cycle per instruction of a loop",
             "PMCCNTR_EL0 does not count the time blocked in WFI",
-            "INST_RETIRED counts the loop's instructions",
+            "INST_RETIRED counts the loop's instructions", "MEM_ACCESS counts the loop's loads",
             "SW_INCR: no count while PMCR_EL0.E is clear", "SW_INCR: ten increments counted",
             "CHAIN: the odd counter counts the even one's overflow",
             "overflow: PMOVSSET bit 0, the counter wrapped to 0",

@@ -36,10 +36,12 @@ typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
     uint64_t block_end;   // address + size of the block that runs now
+    uint64_t memory_accesses;   // loads and stores of the blocks counted
     uint32_t stop;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;
     uint64_t recent[4096];
+    uint8_t recent_memory[4096];   // each recent block's loads and stores
 } el2_block_gate;
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
 

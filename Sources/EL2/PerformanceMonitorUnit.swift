@@ -68,8 +68,16 @@ extension Processor {
     /// to EL2 is taken here rather than in the system-register hook, because
     /// the ERET may deliver an interrupt the access raised (the overflow's
     /// PPI 23), and only a code hook can move the PC mid-block in Unicorn.
+    /// On the PE's own PMU, a counter that overflowed before the instruction
+    /// interrupts first (the access then runs after the handler).
     func performanceMonitorsTrap(_ pc: UInt64, _ r: SystemRegister, rt: Int, isRead: Bool) {
-        guard ownEL2 == nil, trapsToEL2(r, isRead: isRead) else { return }
+        if ownEL2 != nil {
+            let asserted = pmu.interruptAsserted
+            countPMU(el: pmuExceptionLevel)
+            if !asserted && pmu.interruptAsserted { guestPhysicalInterruptCheck() }
+            return
+        }
+        guard trapsToEL2(r, isRead: isRead) else { return }
         // PMINTEN*_EL1 at EL0 is UNDEFINED before any trap: left to the system-register path.
         if r.op1 != 3 && ProcessorState(raw: engine.read(.pstate)).exceptionLevel == 0 { return }
         takeSynchronousToEL2(.sys64(r, rt: rt, isRead: isRead), elr: pc, resumePC: pc &+ 4)

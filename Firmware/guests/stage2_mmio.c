@@ -147,11 +147,11 @@ int main(void) {
     check(external_abort_taken(before), "pre-index store on MMIO: external abort (ISV=0)");
     check(base == a, "pre-index store on MMIO: no writeback");
     before = last_exception.count;
-    uint64_t v = LD("ldr", "w", 0x20000000ul);
+    uint64_t v = LD("ldr", "w", 0x0b000000ul);
     (void)v;
     check(external_abort_taken(before), "load from an IPA with no RAM or device: external abort");
     before = last_exception.count;
-    ST("str", "w", 7, 0x20000010ul);
+    ST("str", "w", 7, 0x0b000010ul);
     check(external_abort_taken(before), "store to an IPA with no RAM or device: external abort");
     return failures;
 }

@@ -30,6 +30,16 @@ public enum PSCIFunction: UInt32, Sendable, CustomStringConvertible {
     }
 }
 
+/// The answers of the calls that report a fixed value (Linux psci.h and arm-smccc.h names).
+public enum PSCIAnswer {
+    /// PSCI_VERSION: 1.0, major[31:16] minor[15:0] (PSCI_VERSION(1, 0)).
+    @inlinable public static var version: UInt64 { 1 << 16 | 0 }
+    /// SMCCC_VERSION: 1.1 (ARM_SMCCC_VERSION_1_1).
+    @inlinable public static var smcccVersion: UInt64 { 1 << 16 | 1 }
+    /// MIGRATE_INFO_TYPE: no Trusted OS, or one that needs no migration (PSCI_0_2_TOS_MP).
+    @inlinable public static var migrateInfoType: UInt64 { 2 }
+}
+
 public enum PSCIReturn: Int64, Sendable {
     case success = 0, notSupported = -1, invalidParameters = -2, denied = -3
     case alreadyOn = -4, onPending = -5, internalFailure = -6, notPresent = -7, disabled = -8, invalidAddress = -9

@@ -25,7 +25,7 @@ public struct PerformanceMonitors: Sendable {
     public static let pmcrReadOnly: UInt64 = 0x41 << 24 | UInt64(counters) << 11
     /// MDCR_EL2 as a hypervisor sets it to emulate this PMU: TPM[6] and TPMCR[5]
     /// trap every PMU register access from EL0/EL1; HPMN[4:0] gives EL1 all counters.
-    public static let trappingMDCR: UInt64 = 1 << 6 | 1 << 5 | UInt64(counters)
+    public static let trappingMDCR: UInt64 = MDCR.TPM | MDCR.TPMCR | UInt64(counters)
     /// The counters a set/clear register has: 0..N-1 and the cycle counter.
     static let implemented: UInt32 = (1 << UInt32(counters)) - 1 | 1 << 31
     /// PMEVTYPER: P[31] U[30] NSK[29] NSU[28] NSH[27] M[26], evtCount[9:0] (ARMv8.0);

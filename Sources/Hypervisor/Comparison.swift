@@ -1,9 +1,9 @@
 import AArch64
+import CostModel
 import EL2
 
 /// The micro-benchmarks `el2emu compare` runs in both designs, with the
-/// published cycle counts beside them (USENIX ATC 2017 Table 2, AMD Seattle;
-/// Virtual EOI from ISCA 2016: 71 cycles, no trap with a hardware vGIC).
+/// published cycle counts beside them.
 public enum MicroBenchmark: Int, CaseIterable, Sendable {
     case hypercall = 1, ioKernel = 2, ioUser = 3, virtualIPI = 4, virtualEOI = 5
 
@@ -17,18 +17,10 @@ public enum MicroBenchmark: Int, CaseIterable, Sendable {
         }
     }
 
+    /// The published cycles (`PublishedExitCosts`: ATC 2017 Table 2, ISCA 2016's Virtual EOI).
     public func published(_ mode: VirtualizationMode) -> Int {
-        switch (self, mode) {
-        case (.hypercall, .nvhe): return 6_413
-        case (.hypercall, .vhe): return 752
-        case (.ioKernel, .nvhe): return 8_034
-        case (.ioKernel, .vhe): return 1_604
-        case (.ioUser, .nvhe): return 10_012
-        case (.ioUser, .vhe): return 7_630
-        case (.virtualIPI, .nvhe): return 13_121
-        case (.virtualIPI, .vhe): return 2_526
-        case (.virtualEOI, _): return 71
-        }
+        guard let e = PublishedExitCosts.entry(benchmark: title) else { return 0 }
+        return Int(mode == .vhe ? e.vhe : e.split)
     }
 
     /// Iterations the micro-benchmark guest times (plus one warm-up).
@@ -41,7 +33,7 @@ public enum MicroBenchmark: Int, CaseIterable, Sendable {
 public struct BenchmarkMeasurement: Sendable {
     public var cyclesPerOperation: Double
     public var phaseCyclesPerOperation: [Double]              // Phase.rawValue order
-    public var operationsPerOperation: [HardwareOperation: Double]
+    public var operationsPerOperation: [PricedOperation: Double]
     public var exitsPerOperation: Double
     /// What the guest itself measured on CNTVCT, converted to cycles, per operation.
     public var guestCyclesPerOperation: Double?
@@ -92,11 +84,11 @@ public enum Comparison {
             let (short, _, _) = try ledger(b, iterations: 1, mode: mode, image: image, base: base)
             let n = Double(MicroBenchmark.iterations - 1)
             var phases = [Double](repeating: 0, count: Phase.allCases.count)
-            var ops: [HardwareOperation: Double] = [:]
+            var ops: [PricedOperation: Double] = [:]
             for (run, sign) in [(long, 1.0), (short, -1.0)] {
                 for s in run.byKind.values {
                     for p in Phase.allCases { phases[p.rawValue] += sign * Double(s.phaseCycles[p.rawValue]) / n }
-                    for op in HardwareOperation.allCases { ops[op, default: 0] += sign * Double(s.counts.total(op)) / n }
+                    for op in PricedOperation.allCases { ops[op, default: 0] += sign * Double(s.counts.total(op)) / n }
                 }
             }
             let guestTicks = output.split(separator: "\n").compactMap { line -> Double? in

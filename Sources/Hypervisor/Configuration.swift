@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 
 /// How a VM is built and run: the design, memory, vCPUs, trap overrides,
 /// the cost profile and the limits.
@@ -28,7 +29,7 @@ public struct Configuration: Sendable {
     /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
     public var ledger = true
     /// Fast-forward polling loops on memory (exact: the same trace as spinning;
-    /// EL2/PollingLoop.swift). Off only to check that, or to time the spinning.
+    /// EL2/Run/PollingLoop.swift). Off only to check that, or to time the spinning.
     public var fastForwardPolling = true
     /// The exception level the guest starts at: 1 (under el2emu's hypervisor,
     /// `mode` chooses its design) or 2 (the guest owns EL2 and el2emu plays the

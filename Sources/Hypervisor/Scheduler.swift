@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 
 /// Deterministic scheduling of the vCPUs on virtual time. Each vCPU has its
@@ -50,7 +51,7 @@ extension VirtualMachine {
             running = r
             switch r.cpu.run(until: until) {
             case .stopped(let reason): return reason
-            case .sliceEnded: break
+            case .reachedTime: break
             case .waitingForInterrupt: r.runState = .waiting
             case .parked: break   // blocked or off: `block`/`cpuOff` set the state
             }
@@ -70,7 +71,7 @@ extension VirtualMachine {
         programStage2(cpu)
         armHostTick(vcpu)
         worldSwitch.firstEntry(vcpu)
-        cpu.discardCounts()
+        vcpu.discardCounts()
     }
 
     /// When and why a sleeping vCPU wakes, if anything can wake it.
@@ -144,7 +145,7 @@ extension VirtualMachine {
         }
         defer { events.release() }
         cpu.unpark()
-        cpu.phase = .handler
+        vcpu.enter(.handler)
         if let d = timerDeadline(vcpu), d <= cpu.clock.cycles {
             queue(vcpu, intid: GenericTimer.virtualPPI, hw: true)
             cpu.setPhysicalActive(GenericTimer.virtualPPI, true)

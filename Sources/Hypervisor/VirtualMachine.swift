@@ -1,4 +1,6 @@
 import AArch64
+import CostModel
+import CostModel
 import EL2
 import Foundation
 
@@ -52,17 +54,17 @@ public final class VirtualMachine {
         guard configuration.entryEL == 1 || configuration.entryEL == 2 else {
             throw SetupError(description: "entry exception level \(configuration.entryEL): el2emu starts guests at EL1 or EL2")
         }
-        ledger = Ledger(profile: configuration.profile)
+        ledger = Ledger(profile: configuration.profile, kinds: ExitKind.names)
         worldSwitch = configuration.mode == .vhe ? VHESwitch() : SplitModeSwitch()
         stage2 = try Stage2(memory: memory, configuration: configuration)
         for i in 0..<configuration.cpus {
             let cpu = try Processor(memory: memory, index: i)
-            cpu.countingEnabled = configuration.ledger
             cpu.fastForwardsPollingLoops = configuration.fastForwardPolling
             cpu.maxInstructions = configuration.maxInstructions
             cpu.maxCycles = configuration.maxCycles
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
+            cpu.counter = vcpu
             // The hardware's own events (guest exceptions, DAIF changes, WFI idling)
             // reach the trace only while someone listens.
             cpu.onEvent = { [unowned(unsafe) self, unowned(unsafe) cpu] e in
@@ -151,13 +153,13 @@ public final class VirtualMachine {
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
     func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
-        let cycles = vcpu.cpu.withCounts { counts -> UInt64 in
+        let cycles = vcpu.takeCounts { counts -> UInt64 in
             // The record copies the counts before pricing drains them.
             let copied = events.isActive ? OperationCounts(UnsafeBufferPointer(counts.table)) : nil
-            let c = ledger.account(kind: kind, counts: counts)
+            let c = ledger.account(kind: kind.code, counts: counts)
             if let copied {
-                var record = ledger.makeRecord(vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind, detail: detail,
-                                               counts: copied)
+                var record = ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,
+                                        detail: detail, counts: copied, phaseCycles: ledger.lastPhaseCycles)
                 if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
@@ -175,7 +177,7 @@ public final class VirtualMachine {
         case .resume: break
         case .resumeViaUserspace:
             worldSwitch.vcpuPut(vcpu)
-            vcpu.cpu.count(.ioUserReturn)
+            vcpu.returnThroughUserspace()
             worldSwitch.vcpuLoad(vcpu)
         case .block: block(vcpu)
         case .stop(let reason): vcpu.cpu.requestStop(reason)
@@ -186,7 +188,7 @@ public final class VirtualMachine {
         vcpu.advancePC()
         guard vcpu.esr.wfxIsWFE else { return (.block, "WFI: block vCPU") }
         // kvm_vcpu_on_spin: a trapped WFE gives the other vCPUs a turn.
-        vcpu.cpu.endSlice()
+        vcpu.cpu.yieldPE()
         return (.resume, "WFE: yield")
     }
 

@@ -1,3 +1,4 @@
+import CostModel
 import EL2
 import Foundation
 import Hypervisor
@@ -204,7 +205,7 @@ public enum CompareReport {
                 h += "<p><b>\(escape(m.title))</b>: \(escape(b.summary))" + (b.phases.isEmpty ? "; no exit: nothing for the hypervisor to do"
                     : "; by phase: " + escape(b.phases.map { "\($0.0) \($0.1)" }.joined(separator: ", "))) + "</p>\n"
             }
-            let ops = HardwareOperation.allCases.filter { op in designs.contains { $0.1.operations.contains { $0.operation == op } } }
+            let ops = PricedOperation.allCases.filter { op in designs.contains { $0.1.operations.contains { $0.operation == op } } }
             guard !ops.isEmpty else { continue }
             h += "<table class=\"operations\"><tr><th>operation</th><th>cycles each</th>"
                 + designs.map { "<th>\(design($0.0)): per operation</th><th>\(design($0.0)): cycles</th>" }.joined() + "</tr>\n"

@@ -1,3 +1,4 @@
+import CostModel
 import EL2
 import Hypervisor
 
@@ -9,10 +10,10 @@ import Hypervisor
 public struct CompareReportInput: Equatable, Sendable {
     /// One kind of hardware operation in an exit: how many per operation, at what price.
     public struct OperationCost: Equatable, Sendable {
-        public var operation: HardwareOperation
+        public var operation: PricedOperation
         public var count: Double
         public var price: Int
-        public init(operation: HardwareOperation, count: Double, price: Int) {
+        public init(operation: PricedOperation, count: Double, price: Int) {
             self.operation = operation; self.count = count; self.price = price
         }
     }
@@ -33,7 +34,7 @@ public struct CompareReportInput: Equatable, Sendable {
         /// The cycles per operation the guest itself measured on CNTVCT, as the text table shows them.
         public var guestSplit: UInt64?
         public var guestVHE: UInt64?
-        /// The operations behind each design's cost, in HardwareOperation order.
+        /// The operations behind each design's cost, in PricedOperation order.
         public var splitOperations: [OperationCost]
         public var vheOperations: [OperationCost]
 
@@ -70,7 +71,7 @@ public struct CompareReportInput: Equatable, Sendable {
         }
         func operations(_ s: ExitStatistics?, _ profile: CostProfile) -> [OperationCost] {
             guard let s, s.count > 0 else { return [] }
-            return HardwareOperation.allCases.filter { s.counts.total($0) > 0 }
+            return PricedOperation.allCases.filter { s.counts.total($0) > 0 }
                 .map { OperationCost(operation: $0, count: Double(s.counts.total($0)) / Double(s.count), price: profile[$0]) }
         }
         kinds = names.map { n in

@@ -1,3 +1,4 @@
+import CostModel
 import EL2
 import Foundation
 import Hypervisor
@@ -65,7 +66,7 @@ extension ComparisonTable {
         let kinds = rows.map { row -> CompareReportInput.Kind in
             let s = measurement(row.results[.nvhe]), v = measurement(row.results[.vhe])
             func operations(_ m: BenchmarkMeasurement?) -> [CompareReportInput.OperationCost] {
-                HardwareOperation.allCases.compactMap { op in
+                PricedOperation.allCases.compactMap { op in
                     m?.operationsPerOperation[op].flatMap { $0 > 0 ? .init(operation: op, count: $0, price: profile[op]) : nil }
                 }
             }

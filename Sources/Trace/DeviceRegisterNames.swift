@@ -8,6 +8,7 @@ enum DeviceRegisterNames {
         case "pl011": return pl011(offset)
         case "pl031": return pl031(offset)
         case "gicd": return gicd(offset)
+        case "pci-ecam": return pciConfig(offset)
         // The test device has no manual: bytes that read back what was written;
         // +0x08 is the register a user-space device model serves.
         case "testdev": return (0x08..<0x10).contains(offset) ? "user" : nil

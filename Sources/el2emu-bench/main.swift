@@ -1,4 +1,5 @@
 import AArch64
+import CostModel
 import EL2
 import Foundation
 import GuestBuild

@@ -27,7 +27,7 @@ final class Stage2WalkerTests: XCTestCase {
         XCTAssertEqual(m.ipaBase, ipa)
         XCTAssertEqual(m.paBase, 0x8_0000_0000)
         XCTAssertFalse(m.writable)
-        XCTAssertEqual(cpu.counts.total(.stage2WalkStep), 1)
+        XCTAssertEqual(cpu.operationTotals()[.stage2WalkStep], 1)
         XCTAssertEqual(cpu.stage2Translate(ipa, .write), .fault(.permission(level: 1)))
         XCTAssertEqual(cpu.stage2Walk(0x4000_0000), .fault(.translation(level: 1)), "entry 1 is empty")
         XCTAssertEqual(cpu.stage2Walk(1 << 40), .fault(.translation(level: 1)), "beyond the 40-bit IPA space")
@@ -44,7 +44,7 @@ final class Stage2WalkerTests: XCTestCase {
         guard case .mapped(let m) = cpu.stage2Walk(ipa | 0x10) else { return XCTFail() }
         XCTAssertEqual([m.level, Int(m.size)], [3, 4096])
         XCTAssertEqual(m.paBase, 0x9_0000_7000)
-        XCTAssertEqual(cpu.counts.total(.stage2WalkStep), 3, "one step per level read")
+        XCTAssertEqual(cpu.operationTotals()[.stage2WalkStep], 3, "one step per level read")
         XCTAssertEqual(cpu.stage2Translate(ipa, .fetch), .fault(.permission(level: 3)))
         XCTAssertEqual(cpu.stage2Walk(ipa + 0x1000), .fault(.accessFlag(level: 3)))
         XCTAssertEqual(cpu.stage2Walk(ipa + 0x2000), .fault(.translation(level: 3)))

@@ -63,15 +63,15 @@ final class TrapRoutingDecisionTests: XCTestCase {
         let bvr0 = SystemRegister(2, 0, 0, 0, 4)
         XCTAssertFalse(p.trapsToEL2(bvr0, isRead: false))
         XCTAssertFalse(p.debugRoutedToEL2)
-        p.el2.mdcr = Processor.mdcrTDA
+        p.el2.mdcr = MDCR.TDA
         XCTAssertTrue(p.trapsToEL2(bvr0, isRead: false), "DBGBVR0_EL1 under TDA")
         XCTAssertTrue(p.trapsToEL2(.MDSCR_EL1, isRead: true), "MDSCR_EL1 under TDA")
         XCTAssertFalse(p.trapsToEL2(.OSLAR_EL1, isRead: false), "OSLAR_EL1 is TDOSA's")
-        p.el2.mdcr = Processor.mdcrTDOSA
+        p.el2.mdcr = MDCR.TDOSA
         XCTAssertTrue(p.trapsToEL2(.OSLAR_EL1, isRead: false))
         XCTAssertTrue(p.trapsToEL2(.OSLSR_EL1, isRead: true))
         XCTAssertFalse(p.trapsToEL2(.MDSCR_EL1, isRead: false))
-        p.el2.mdcr = Processor.mdcrTDE
+        p.el2.mdcr = MDCR.TDE
         XCTAssertTrue(p.trapsToEL2(bvr0, isRead: true) && p.trapsToEL2(.OSDLR_EL1, isRead: false))
         XCTAssertTrue(p.debugRoutedToEL2)
         // Routed to EL2, debug exceptions from EL1 ignore MDSCR_EL1.KDE and PSTATE.D (not the OS lock).

@@ -85,7 +85,7 @@ final class HostileGuestTests: XCTestCase {
             // Aborted: four unbacked IPAs, four widths, read and write; and one LDP on the device.
             let holes = r.externalAborts.filter { $0.reason == "no RAM or device at the IPA" }
             XCTAssertEqual(holes.count, 32, "\(mode)")
-            XCTAssertEqual(Set(holes.map(\.ipa)), [0x1000_0000, 0x1000_0001, 0x0C00_0007, 0x3FFF_FFF9], "\(mode)")
+            XCTAssertEqual(Set(holes.map(\.ipa)), [0x0B00_0000, 0x0B00_0001, 0x0C00_0007, 0x0BFF_FFF9], "\(mode)")
             XCTAssertEqual(r.externalAborts.filter { $0.reason == "MMIO without instruction syndrome (ISV=0)" }.map(\.ipa), [0x0A00_0100], "\(mode)")
             // The trace: each injection is a DABT_LOW exit saying so, and the guest's vector took EC 0x25 DFSC 0x10.
             XCTAssertEqual(r.exits.filter { $0.kind == "DABT_LOW" && $0.detail.hasSuffix("external abort injected") }.count, 33, "\(mode)")
@@ -216,8 +216,8 @@ final class HostileGuestTests: XCTestCase {
             assertGuestPassed(r, passes: 12, "\(mode)")
             XCTAssertEqual(r.externalAborts.filter { $0.reason == "MMIO without instruction syndrome (ISV=0)" }.map(\.ipa),
                            [0x0A00_0100, 0x0A00_0108, 0x0A00_0100, 0x0A00_0100], "\(mode): LDXR, LDR writeback, LDR Q0, DC ZVA")
-            XCTAssertEqual(r.externalAborts.filter { $0.reason == "instruction fetch outside RAM" }.map(\.ipa), [0x0A00_0000, 0x1000_0000], "\(mode)")
-            XCTAssertEqual(r.externalAborts.filter { $0.reason == "no RAM or device at the IPA" }.map(\.ipa), [0x1000_0000, 0x1000_0000, 0x4800_0000], "\(mode): STP, DC ZVA, the load across the end of RAM")
+            XCTAssertEqual(r.externalAborts.filter { $0.reason == "instruction fetch outside RAM" }.map(\.ipa), [0x0A00_0000, 0x0B00_0000], "\(mode)")
+            XCTAssertEqual(r.externalAborts.filter { $0.reason == "no RAM or device at the IPA" }.map(\.ipa), [0x0B00_0000, 0x0B00_0000, 0x4800_0000], "\(mode): STP, DC ZVA, the load across the end of RAM")
         }
     }
 

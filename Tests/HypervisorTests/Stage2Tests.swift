@@ -119,11 +119,11 @@ final class Stage2Tests: XCTestCase {
         XCTAssertTrue(injected[1].esr.wnr)
         XCTAssertEqual(injected[1].far, 0x0A00_0108)
         // An IPA with nothing: translation fault at level 1 (no table for 0-1 GiB).
-        XCTAssertEqual(injected[2].far, 0x2000_0000)
-        XCTAssertEqual(injected[2].hpfar, 0x2000_0000 >> 8)
+        XCTAssertEqual(injected[2].far, 0x0B00_0000)
+        XCTAssertEqual(injected[2].hpfar, 0x0B00_0000 >> 8)
         XCTAssertEqual(injected[2].esr.faultStatus, .translation(level: 1))
         XCTAssertTrue(injected[2].esr.isv)
-        XCTAssertEqual(injected[3].far, 0x2000_0010)
+        XCTAssertEqual(injected[3].far, 0x0B00_0010)
         XCTAssertTrue(injected[3].esr.wnr)
     }
 

@@ -1,3 +1,4 @@
+import CostModel
 import EL2
 import Foundation
 import XCTest
@@ -26,7 +27,7 @@ final class CommandLineErrorTests: XCTestCase {
     func testUnknownTraceFormatIsRefused() throws {
         let r = try el2emu(["run", "--trace", "/dev/null", "--trace-format", "csv"])
         XCTAssertNotEqual(r.status, 0)
-        XCTAssertTrue(r.stderr.contains("--trace-format must be one of text, jsonl, perfetto, not 'csv'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("The value 'csv' is invalid for '--trace-format <trace-format>'. Please provide one of 'text', 'jsonl' or 'perfetto'."), r.stderr)
     }
 
     func testBadHCREntryNamesTheEntryAndTheKnownBits() throws {
@@ -69,7 +70,7 @@ final class CommandLineErrorTests: XCTestCase {
         let dir = try temporaryDirectory("profile-ok")
         let path = dir.appendingPathComponent("cheap.json").path
         // Every operation priced (none inherited): 0 but the trap and the ERET.
-        let cycles = HardwareOperation.allCases.map { "\"\($0.key)\": \($0 == .trapToEL2 ? 1000 : $0 == .eret ? 1 : 0)" }
+        let cycles = PricedOperation.allCases.map { "\"\($0.key)\": \($0 == .trapToEL2 ? 1000 : $0 == .eret ? 1 : 0)" }
         try "{\"name\": \"cheap\", \"cycles\": {\(cycles.joined(separator: ", "))}}".write(toFile: path, atomically: true, encoding: .utf8)
         let r = try el2emu(["stats", "--guest", "hypercall", "--profile", path, "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -81,11 +82,11 @@ final class CommandLineErrorTests: XCTestCase {
     }
 
     func testRunThatEndsInAnErrorEndsItsTraceWithTheError() throws {
-        // A two-instruction raw guest: x0 = 0x1000_0000 (no memory there), then a load from it:
+        // A two-instruction raw guest: x0 = 0x0B00_0000 (no memory there), then a load from it:
         // an external abort, taken at VBAR_EL1 = 0 where nothing is either, over and over.
         let dir = try temporaryDirectory("error-run")
         let image = dir.appendingPathComponent("bad.bin")
-        let words: [UInt32] = [0xD2A2_0000, 0xF940_0001]  // movz x0, #0x1000, lsl #16; ldr x1, [x0]
+        let words: [UInt32] = [0xD2A1_6000, 0xF940_0001]  // movz x0, #0x0B00, lsl #16; ldr x1, [x0]
         try Data(words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }).write(to: image)
         for format in ["text", "jsonl", "perfetto"] {
             let path = dir.appendingPathComponent("t.\(format)").path
@@ -147,15 +148,15 @@ final class CommandLineErrorTests: XCTestCase {
             try json.write(toFile: path, atomically: true, encoding: .utf8)
             let r = try el2emu(["stats", "--profile", path])
             XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertTrue(r.stderr.contains("--profile \(path) leaves 19 operations unpriced; they take its base profile's prices: trap, eret, hvc_to_lowvisor,"), r.stderr)
+            XCTAssertTrue(r.stderr.contains("--profile \(path) leaves \(PricedOperation.allCases.count) operations unpriced; they take its base profile's prices: trap, eret, hvc_to_lowvisor,"), r.stderr)
             XCTAssertEqual(r.stdout, try el2emu(["stats", "--profile", base]).stdout, "priced as \(base)")
         }
         XCTAssertNotEqual(a57.stdout, try el2emu(["stats", "--profile", "xgene"]).stdout, "the bases differ")
-        // Two prices set: only those change, and the warning lists the other 17.
+        // Two prices set: only those change, and the warning lists the others.
         let path = dir.appendingPathComponent("two.json").path
         try "{\"cycles\": {\"trap\": 700, \"eret\": 65}}".write(toFile: path, atomically: true, encoding: .utf8)
         let r = try el2emu(["stats", "--profile", path])
-        XCTAssertTrue(r.stderr.contains("leaves 17 operations unpriced; they take its base profile's prices: hvc_to_lowvisor,"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("leaves \(PricedOperation.allCases.count - 2) operations unpriced; they take its base profile's prices: hvc_to_lowvisor,"), r.stderr)
         XCTAssertFalse(r.stderr.contains(" trap,"), r.stderr)
         XCTAssertNotEqual(r.stdout, a57.stdout)
     }

@@ -1,3 +1,4 @@
+import CostModel
 import EL2
 import Foundation
 import Hypervisor

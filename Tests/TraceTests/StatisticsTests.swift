@@ -108,6 +108,7 @@ final class StatisticsTests: XCTestCase {
             ("gicd", 0x421, "GICD_IPRIORITYR8"), ("gicd", 0x6008, "GICD_IROUTER1"), ("gicd", 0xFFE8, "GICD_PIDR2"),
             ("gicr1", 0x14, "GICR_WAKER"), ("gicr0", 0x1_0100, "GICR_ISENABLER0"), ("gicr0", 0x1_0404, "GICR_IPRIORITYR1"),
             ("testdev", 0x8, "user"), ("testdev", 0x0, nil), ("pl011", 0x800, nil),
+            ("pci-ecam", 0x8014, "00:01.0 BAR1"), ("pci-ecam", 0xF_8004, "00:1f.0 COMMAND"), ("pci-ecam", 0x40, nil),
         ]
         for (device, offset, name) in cases {
             let a = StatisticsRecorder.MMIOAccess(device: device, offset: offset, address: 0, isWrite: false)
@@ -199,7 +200,7 @@ final class StatisticsTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--vcpu 2: the guest has 2 vCPUs (0-1)"), bad.stderr)
         let event = try el2emu(["stats", "--event", "ioport"])
-        XCTAssertTrue(event.stderr.contains("--event must be vmexit or mmio, not 'ioport'"), event.stderr)
+        XCTAssertTrue(event.stderr.contains("The value 'ioport' is invalid for '--event <event>'. Please provide one of 'vmexit' and 'mmio'."), event.stderr)
     }
 
     func testStatsCommandPrintsJSONAndSendsTheGuestOutputToStderr() throws {

@@ -50,7 +50,7 @@ final class BadImageTests: XCTestCase {
     func testUnknownFormatIsRefused() throws {
         let r = try EL2EmuCommand.run(["run", "--format", "pe", "--guest", "hello"])
         XCTAssertEqual(r.status, 64, r.stderr)
-        XCTAssertTrue(r.stderr.contains("--format must be elf, image or binary, not 'pe'"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("The value 'pe' is invalid for '--format <format>'. Please provide one of 'elf', 'image' or 'binary'."), r.stderr)
     }
 
     func testNotAnELFOrImage() throws {

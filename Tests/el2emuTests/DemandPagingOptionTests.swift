@@ -23,6 +23,6 @@ final class DemandPagingOptionTests: XCTestCase {
         }
         let bad = try EL2EmuCommand.run(["run", "--ipa-bits", "36"])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--ipa-bits must be 40 or 32"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("The value '36' is invalid for '--ipa-bits <ipa-bits>'. Please provide one of '40' and '32'."), bad.stderr)
     }
 }

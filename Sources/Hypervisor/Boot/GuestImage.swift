@@ -3,7 +3,7 @@ import Foundation
 
 /// A guest image ready to load: segments at guest-physical addresses and an entry point.
 public struct GuestImage: Sendable {
-    public enum Format: String, Sendable { case elf, image, binary }
+    public enum Format: String, CaseIterable, Sendable { case elf, image, binary }
     public struct Segment: Sendable {
         public var address: UInt64
         public var bytes: [UInt8]

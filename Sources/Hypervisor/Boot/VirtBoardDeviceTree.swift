@@ -1,6 +1,6 @@
 /// The device tree of what el2emu emulates, laid out as QEMU's `virt`
 /// board describes itself: memory, PSCI over HVC, cpus, GICv3, the generic
-/// timer, the PMU, PL011 with its clock, PL031, and /chosen.
+/// timer, the PMU, PL011 with its clock, PL031, the PCIe host bridge, and /chosen.
 public enum VirtBoardDeviceTree {
     static let gicPhandle: UInt32 = 1
     static let clockPhandle: UInt32 = 2
@@ -77,6 +77,8 @@ public enum VirtBoardDeviceTree {
             .set("interrupts", .cells(spi(34)))
             .set("clocks", .cells([clockPhandle]))
             .set("clock-names", .string("apb_pclk"))
+
+        addPCIHostBridge(to: root)
 
         let chosen = root.add(.init("chosen")).set("stdout-path", .string("/pl011@9000000"))
         if !bootargs.isEmpty { chosen.set("bootargs", .string(bootargs)) }

@@ -1,0 +1,95 @@
+/// Per-kind totals, like kvm_stat.
+public struct ExitStatistics: Sendable {
+    public var count = 0
+    public var cycles: UInt64 = 0
+    public var phaseCycles = [UInt64](repeating: 0, count: Phase.allCases.count)
+    public var counts = OperationCounts()
+}
+
+/// The ledger: every exit's operations, priced by one cost profile, with
+/// totals by exit kind (a small number the hypervisor chooses, `kinds` names).
+public final class Ledger {
+    public let profile: CostProfile
+    public private(set) var exits = 0
+    public private(set) var totalCycles: UInt64 = 0
+
+    /// The name of each kind, by its number.
+    public let kinds: [String]
+    // The totals by kind live in fixed buffers indexed by the kind's number:
+    // the exit path adds to them with no hashing, copying or checks.
+    private static var phases: Int { OperationCounts.phases }
+    /// Per count cell (phase * width + operation): its operation's price and its phase,
+    /// so that pricing a cell takes no division.
+    private let cellPrice: UnsafeMutablePointer<Int>
+    private let cellPhase: UnsafeMutablePointer<Int>
+    private let kindCounts: UnsafeMutablePointer<Int>          // [kind][OperationCounts.size]
+    private let kindPhaseCycles: UnsafeMutablePointer<UInt64>  // [kind][phase]
+    private var kindExits: [Int]
+    private var kindCycles: [UInt64]
+    /// The last exit's cycles per phase (for its record).
+    private let phaseScratch: UnsafeMutablePointer<UInt64>
+
+    public init(profile: CostProfile, kinds: [String]) {
+        self.profile = profile
+        self.kinds = kinds
+        kindExits = [Int](repeating: 0, count: kinds.count)
+        kindCycles = [UInt64](repeating: 0, count: kinds.count)
+        cellPrice = .allocate(capacity: OperationCounts.size)
+        cellPhase = .allocate(capacity: OperationCounts.size)
+        for cell in 0..<OperationCounts.size {
+            let o = cell % OperationCounts.width
+            cellPrice[cell] = o < profile.cyclesPerOperation.count ? max(0, profile.cyclesPerOperation[o]) : 0
+            cellPhase[cell] = cell / OperationCounts.width
+        }
+        kindCounts = .allocate(capacity: kinds.count * OperationCounts.size)
+        kindCounts.initialize(repeating: 0, count: kinds.count * OperationCounts.size)
+        kindPhaseCycles = .allocate(capacity: kinds.count * Ledger.phases)
+        kindPhaseCycles.initialize(repeating: 0, count: kinds.count * Ledger.phases)
+        phaseScratch = .allocate(capacity: Ledger.phases)
+        phaseScratch.initialize(repeating: 0, count: Ledger.phases)
+    }
+
+    deinit {
+        cellPrice.deallocate(); cellPhase.deallocate(); kindCounts.deallocate(); kindPhaseCycles.deallocate(); phaseScratch.deallocate()
+    }
+
+    /// The totals by kind name, like kvm_stat's rows.
+    public var byKind: [String: ExitStatistics] {
+        var d: [String: ExitStatistics] = [:]
+        for code in kinds.indices where kindExits[code] > 0 {
+            var s = ExitStatistics()
+            s.count = kindExits[code]
+            s.cycles = kindCycles[code]
+            s.phaseCycles = Array(UnsafeBufferPointer(start: kindPhaseCycles + code * Ledger.phases, count: Ledger.phases))
+            s.counts = OperationCounts(UnsafeBufferPointer(start: kindCounts + code * OperationCounts.size, count: OperationCounts.size))
+            d[kinds[code]] = s
+        }
+        return d
+    }
+
+    /// Prices one exit's counts (laid out as `OperationCounts.table`), draining
+    /// them, and adds them to the totals; returns its cycles. The per-exit record is only
+    /// built when someone traces (`makeRecord`).
+    public func account(kind k: Int, counts: CountsView) -> UInt64 {
+        let sums = kindCounts + k &* OperationCounts.size
+        let phaseSums = kindPhaseCycles + k &* Ledger.phases
+        phaseScratch.update(repeating: 0, count: Ledger.phases)
+        counts.drain { cell, n in
+            sums[cell] &+= n
+            phaseScratch[cellPhase[cell]] &+= UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
+        }
+        var total: UInt64 = 0
+        for p in 0..<Ledger.phases {
+            phaseSums[p] &+= phaseScratch[p]
+            total &+= phaseScratch[p]
+        }
+        exits &+= 1
+        kindExits[k] &+= 1
+        kindCycles[k] &+= total
+        totalCycles &+= total
+        return total
+    }
+
+    /// The last exit's cycles per phase (Phase.rawValue order).
+    public var lastPhaseCycles: [UInt64] { Array(UnsafeBufferPointer(start: phaseScratch, count: Ledger.phases)) }
+}

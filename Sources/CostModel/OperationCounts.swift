@@ -1,0 +1,62 @@
+/// One exit's counts as a meter holds them: the table (laid out as
+/// `OperationCounts.table`) and which of its cells were counted, so that
+/// pricing an exit visits the dozen cells it used, not all of them.
+public struct CountsView {
+    public let table: UnsafeMutableBufferPointer<Int>
+    @usableFromInline let counted: (UInt64, UInt64)
+
+    init(table: UnsafeMutableBufferPointer<Int>, counted: (UInt64, UInt64)) {
+        self.table = table
+        self.counted = counted
+    }
+
+    /// Calls `body(cell, count)` for each counted cell (cell = phase * width +
+    /// operation) and clears it: the counts start again from zero. Whoever
+    /// takes the counts (`Meter.withCounts`) drains them exactly once.
+    @inlinable
+    public func drain(_ body: (_ cell: Int, _ count: Int) -> Void) {
+        var m = counted.0
+        while m != 0 { let c = m.trailingZeroBitCount; body(c, table[c]); table[c] = 0; m &= m &- 1 }
+        m = counted.1
+        while m != 0 { let c = m.trailingZeroBitCount &+ 64; body(c, table[c]); table[c] = 0; m &= m &- 1 }
+    }
+}
+
+/// Counts of operations by phase: a flat table, cheap to bump and to diff.
+public struct OperationCounts: Equatable, Sendable {
+    /// Sizes from the enums' cases, so a new case always has its cells.
+    public static let width = PricedOperation.allCases.count
+    public static let phases = Phase.allCases.count
+    public static let size = phases * width
+    /// A meter marks the cells it counted in two 64-bit masks.
+    public static let maximumSize = 128
+    public var table: [Int] = Array(repeating: 0, count: OperationCounts.size)
+
+    public init() {}
+
+    public init(_ buffer: UnsafeBufferPointer<Int>) {
+        table = Array(buffer.prefix(OperationCounts.size))
+        if table.count < OperationCounts.size { table += Array(repeating: 0, count: OperationCounts.size - table.count) }
+    }
+
+    /// The cell of `op` in `phase`.
+    @inlinable public static func cell(_ op: PricedOperation, _ phase: Phase) -> Int { phase.rawValue &* width &+ op.rawValue }
+
+    public subscript(op: PricedOperation, phase: Phase) -> Int {
+        table[OperationCounts.cell(op, phase)]
+    }
+
+    public func total(_ op: PricedOperation) -> Int {
+        Phase.allCases.reduce(0) { $0 + self[op, $1] }
+    }
+
+    public var isEmpty: Bool { !table.contains { $0 != 0 } }
+
+    public static func += (a: inout OperationCounts, b: OperationCounts) {
+        a.table.withUnsafeMutableBufferPointer { x in
+            b.table.withUnsafeBufferPointer { y in
+                for i in 0..<min(x.count, y.count) { x[i] &+= y[i] }
+            }
+        }
+    }
+}

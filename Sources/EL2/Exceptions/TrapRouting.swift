@@ -1,0 +1,73 @@
+import AArch64
+
+/// Which guest system-register and system-instruction accesses HCR_EL2 routes
+/// to EL2 (Arm ARM D13.2.48 HCR_EL2; the GICv3 and generic-timer trap rules).
+extension Processor {
+    /// Does an EL1 access to `r` trap to EL2 under the current configuration?
+    func trapsToEL2(_ r: SystemRegister, isRead: Bool) -> Bool {
+        let hcr = el2.hcr
+        if r.isVirtualMemoryControl {
+            return isRead ? hcr.contains(.TRVM) : hcr.contains(.TVM)
+        }
+        if isRead && r.isTID3Group && hcr.contains(.TID3) { return true }
+        if isRead && hcr.contains(.TID1) && (r == .REVIDR_EL1 || r == SystemRegister(3, 1, 0, 0, 7)) { return true }
+        if hcr.contains(.TID2) && (r == .CTR_EL0 || r == .CCSIDR_EL1 || r == .CLIDR_EL1 || r == .CSSELR_EL1) { return true }
+        if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
+        // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
+        if r.op0 == 2 && el2.mdcr & (MDCR.TDE | (r.crn == 0 ? MDCR.TDA : MDCR.TDOSA)) != 0 { return true }
+        // MDCR_EL2.TPM: every PMU register (EL0 ones too: the PE's PMUSERENR is left open); TPMCR: PMCR_EL0.
+        if el2.mdcr & (MDCR.TPM | MDCR.TPMCR) != 0 && PerformanceMonitors.isRegister(r)
+            && (el2.mdcr & MDCR.TPM != 0 || r == PerformanceMonitors.PMCR_EL0) { return true }
+        if hcr.contains(.TIDCP) && r.op0 == 3 && (r.crn == 11 || r.crn == 15) { return true }
+        // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
+        if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {
+            if (r.op2 == 5 || r.op2 == 6) && hcr.contains(.IMO) { return true }
+            if r.op2 == 7 && hcr.contains(.FMO) { return true }
+        }
+        // CNTHCTL_EL2.EL1PCTEN / EL1PCEN (nVHE layout) gate the physical counter and timer.
+        if r == .CNTPCT_EL0 && el2.cnthctl & CNTHCTL.EL1PCTEN == 0 && !hcr.contains(.E2H) { return true }
+        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm == 2 && el2.cnthctl & CNTHCTL.EL1PCEN == 0 && !hcr.contains(.E2H) { return true }
+        return false
+    }
+
+    /// Does an EL1 system instruction (DC, IC, TLBI, AT) trap to EL2?
+    func systemInstructionTrapsToEL2(_ r: SystemRegister) -> Bool {
+        let hcr = el2.hcr
+        // TLBI ... at EL1 (op1=0); the op1=4 forms (TLBI ALLE1, IPAS2E1...) are EL2's, UNDEFINED at EL1.
+        if r.op0 == 1 && r.op1 == 0 && r.crn == 8 && hcr.contains(.TTLB) { return true }
+        // DC ISW / CSW / CISW: op1=0, CRn=7, CRm=6/10/14, op2=2.
+        if r.op0 == 1 && r.op1 == 0 && r.crn == 7 && (r.crm == 6 || r.crm == 10 || r.crm == 14) && r.op2 == 2 && hcr.contains(.TSW) { return true }
+        return false
+    }
+
+    /// Registers the hardware itself serves at EL1 when they do not trap:
+    /// MIDR/MPIDR from VPIDR/VMPIDR_EL2, the timer and counters, the GIC CPU interface.
+    func hardwareRead(_ r: SystemRegister) -> UInt64? {
+        switch r {
+        case .MIDR_EL1: return el2.vpidr
+        case .MPIDR_EL1: return el2.vmpidr
+        default: break
+        }
+        if PerformanceMonitors.isRegister(r) { return performanceMonitorsRead(r) }
+        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }
+        if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 { return vgic.read(r) }
+        if r.op0 == 2 { return debugStateRead(r) }
+        return nil
+    }
+
+    func hardwareWrite(_ r: SystemRegister, _ v: UInt64) -> Bool {
+        if PerformanceMonitors.isRegister(r) { return performanceMonitorsWrite(r, v) }
+        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 {
+            timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff)
+            updateVirtualInterruptLines()
+            return true
+        }
+        if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 {
+            vgic.write(r, v)
+            updateVirtualInterruptLines()
+            return true
+        }
+        if r.op0 == 2 { return debugStateWrite(r, v) }
+        return false
+    }
+}

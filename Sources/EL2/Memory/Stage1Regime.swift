@@ -1,0 +1,23 @@
+import AArch64
+import Unicorn
+
+/// QEMU caches stage-1 translations in its TLB and flushes it when the
+/// guest's own MSR changes an ASID, a table base, TCR or SCTLR. The model's
+/// writes of those registers (a TVM-trapped TTBR0 write the hypervisor
+/// emulates, a world switch's restore) go through Unicorn's raw register
+/// writes, which do not flush: without this, a process ran on the previous
+/// one's translations and every fork and pipe of Linux's userspace
+/// segfaulted. A flush is due only when the values the guest runs with differ
+/// from the last ones it ran with (a world switch through the host's values
+/// and back needs none).
+extension Processor {
+    func syncStage1Regime() {
+        guard known.stage1Dirty else { return }
+        known.stage1Dirty = false
+        func r(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
+        let now = (r(.SCTLR_EL1), r(.TTBR0_EL1), r(.TTBR1_EL1), r(.TCR_EL1))
+        guard now != known.stage1Ran else { return }
+        known.stage1Ran = now
+        engine.flushTLB()
+    }
+}

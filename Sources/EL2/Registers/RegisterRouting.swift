@@ -1,0 +1,118 @@
+import AArch64
+
+/// Where an MRS/MSR encoding issued by EL2 software goes, decided once per
+/// encoding so that the world switch pays two loads per access, not a chain
+/// of comparisons. The table is two-level, indexed by (op0, op1, CRn) and
+/// then (CRm, op2), with one shared page for the encodings that are plain
+/// EL1 registers: a few KiB that stay in the cache between exits (a flat
+/// 64K-entry table missed it on most accesses). The parts that depend on
+/// state (CurrentEL, HCR_EL2.E2H) are left to `Processor.resolve`.
+struct RegisterRouting {
+    enum Kind: UInt8 {
+        case el1            // an EL1/EL0 register in Unicorn's CPU
+        case el1Redirected  // an EL1 encoding that E2H redirects to an EL2 register at EL2
+        case el2            // an EL2 register of the model (`EL2Registers`)
+        case el12Alias      // *_EL12/*_EL02 (op1 = 5): the EL1 register from EL2
+        case icc            // ICC_*: the virtual CPU interface, or the physical one at EL2
+        case ich            // ICH_*: the list registers and their controls
+        case timer          // CNTP_*/CNTV_*/CNTHP_*
+        case timerEL02      // CNTP_*_EL02/CNTV_*_EL02: the EL0 timer registers
+    }
+
+    struct Entry: Equatable {
+        var kind: Kind
+        /// For `el2` and `el1Redirected`: the EL2 register's slot in `EL2Registers.values`.
+        var el2Slot: Int8 = -1
+        /// For EL1 registers (reached directly, redirected-when-E2H-is-clear, or
+        /// through an *_EL12 alias): the slot in `Processor.el1Known`, or -1.
+        var knownSlot: Int8 = -1
+    }
+
+    /// The page of each (op0, op1, CRn); page 0 holds only plain EL1 registers.
+    private let pageOf: [UInt8]
+    /// Pages of 128 entries, indexed by (CRm, op2).
+    private let pages: [Entry]
+
+    @inline(__always)
+    func entry(_ r: SystemRegister) -> Entry {
+        let hi = Int(r.op0 & 3) << 7 | Int(r.op1 & 7) << 4 | Int(r.crn & 15)
+        return pages[Int(pageOf[hi]) << 7 | Int(r.crm & 15) << 3 | Int(r.op2 & 7)]
+    }
+
+    static func key(_ r: SystemRegister) -> Int { EL2Registers.key(r) }
+
+    static let shared = RegisterRouting()
+
+    /// The EL1 registers whose content `Processor` keeps track of while EL2
+    /// software runs: the world switch's set, except SP_EL1 (banked with the live SP).
+    static let knownEL1: [SystemRegister] = SystemRegister.el1Context.filter { $0 != .SP_EL1 }
+        + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .ACTLR_EL1]
+
+    private init() {
+        let plain = [Entry](repeating: Entry(kind: .el1), count: 128)
+        var pageOf = [UInt8](repeating: 0, count: 512)
+        var pages = plain
+        for hi in 0..<512 {
+            let page = (0..<128).map { lo in
+                RegisterRouting.classify(SystemRegister(UInt8(hi >> 7), UInt8(hi >> 4 & 7), UInt8(hi & 15), UInt8(lo >> 3), UInt8(lo & 7)))
+            }
+            guard page != plain else { continue }
+            pageOf[hi] = UInt8(pages.count / 128)
+            pages += page
+        }
+        precondition(pages.count / 128 <= 256, "register routing: more pages than a byte indexes")
+        self.pageOf = pageOf
+        self.pages = pages
+    }
+
+    private static func classify(_ r: SystemRegister) -> Entry {
+        let el2Slot = EL2Registers.slotTable[key(r)]
+        if r.op0 == 3 && r.crn == 12 && r.crm >= 8 && r.op1 == 0 { return Entry(kind: .icc) }
+        if r.op0 == 3 && r.crn == 12 && r.crm >= 8 && r.op1 == 4 { return Entry(kind: .ich) }
+        if r.op0 == 3 && r.crn == 14 && r.op1 == 3 && r.crm >= 2 { return Entry(kind: .timer) }
+        if r.op0 == 3 && r.crn == 14 && r.op1 == 5 && r.crm >= 2 { return Entry(kind: .timerEL02) }
+        if r == .CNTVOFF_EL2 { return Entry(kind: .el2, el2Slot: el2Slot) }
+        if r.op0 == 3 && r.op1 == 4 && r.crn == 14 && r.crm == 2 { return Entry(kind: .timer) }   // CNTHP_*_EL2
+        if r == .SP_EL1 { return Entry(kind: .el1) }
+        if r.isEL12Alias { return Entry(kind: .el12Alias, knownSlot: knownSlot(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2))) }
+        if r.isEL2 { return Entry(kind: .el2, el2Slot: el2Slot) }
+        let redirect = EL2Registers.redirectTable[key(r)]
+        if redirect >= 0 { return Entry(kind: .el1Redirected, el2Slot: redirect, knownSlot: knownSlot(r)) }
+        return Entry(kind: .el1, knownSlot: knownSlot(r))
+    }
+
+    private static func knownSlot(_ r: SystemRegister) -> Int8 { knownSlotTable[key(r)] }
+
+    /// `knownEL1`'s slots by encoding key (-1 elsewhere): one load per encoding
+    /// while the 64K-entry routing table is built, not a search.
+    private static let knownSlotTable: [Int8] = {
+        var t = [Int8](repeating: -1, count: 1 << 16)
+        for (i, r) in knownEL1.enumerated() { t[key(r)] = Int8(i) }
+        return t
+    }()
+}
+
+/// Register values EL2 software already knows, kept while the guest runs so
+/// an exit reads and writes Unicorn only for what changed.
+struct KnownRegisters {
+    /// What EL2 software last read from or wrote to the EL1 registers of
+    /// `RegisterRouting.knownEL1` (bit n of `el1Mask`: slot n is known). Every
+    /// guest MSR passes the model's hook, which forgets the register it
+    /// writes, and exception entry to EL1 forgets ELR/SPSR/ESR/FAR
+    /// (`forgetEL1`). So a split-mode exit reads only what the guest changed,
+    /// and writes only what differs.
+    let el1: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
+        p.initialize(repeating: 0, count: 32)
+        return p
+    }()
+    var el1Mask: UInt32 = 0
+    /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
+    var stage1Dirty = false
+    var stage1Ran: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    /// The GPRs as exception entry (or the last `saveGPRs`) read them, while no write came since.
+    let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
+    var gprsValid = false
+
+    func deallocate() { el1.deallocate(); gprs.deallocate() }
+}

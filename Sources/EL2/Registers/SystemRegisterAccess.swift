@@ -1,0 +1,155 @@
+import AArch64
+import Unicorn
+
+/// The counted operations EL2 software performs on the PE's registers: GPRs
+/// (one by one, or all 31 as the vector's entry and exit code does) and
+/// system registers, routed as the hardware routes each encoding (E2H
+/// redirection, *_EL12 aliases, the virtual and physical GIC CPU interfaces,
+/// the timers).
+extension Processor {
+    @inline(__always)
+    func count(_ op: HardwareOperation, _ n: Int = 1) {
+        guard countingEnabled else { return }
+        tally.add(op, n)
+    }
+
+    public func readGPR(_ n: Int) -> UInt64 {
+        count(.gprRead)
+        return n >= 0 && n < 31 ? engine.read(.x(n)) : 0
+    }
+
+    public func writeGPR(_ n: Int, _ v: UInt64) {
+        count(.gprWrite)
+        known.gprsValid = false
+        if n >= 0 && n < 31 { engine.write(.x(n), v) }
+    }
+
+    /// Saves x0...x30 (31 GPR operations), as the EL2 vector's entry code does.
+    /// Right after exception entry the values come from the entry's read of the register file.
+    public func saveGPRs(into regs: inout [UInt64]) {
+        count(.gprRead, 31)
+        if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
+        if !known.gprsValid {
+            engine.readGeneralPurposeRegisters(into: known.gprs)
+            known.gprsValid = true
+        }
+        regs.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: known.gprs, count: 31) }
+    }
+
+    /// Restores x0...x30 (31 GPR operations). Right after a save, only the
+    /// registers whose value differs from what the CPU holds reach Unicorn:
+    /// a hypercall changes x0-x3, not all 31.
+    public func restoreGPRs(_ regs: [UInt64]) {
+        count(.gprWrite, 31)
+        guard regs.count == 31 else { return }
+        regs.withUnsafeBufferPointer { r in
+            guard known.gprsValid else { return engine.writeGeneralPurposeRegisters(r.baseAddress!) }
+            for i in 0..<31 where r[i] != known.gprs[i] { engine.write(.x(i), r[i]) }
+        }
+        known.gprsValid = false
+    }
+
+    /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
+    /// the way the hardware does, including E2H redirection.
+    public func read(_ r: SystemRegister) -> UInt64 {
+        switch resolve(r) {
+        case .el2(let slot):
+            count(.sysregReadEL2)
+            return slot >= 0 ? el2.values[slot] : 0
+        case .el1(let reg, let slot):
+            count(.sysregReadEL1)
+            if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
+            if slot >= 0 && known.el1Mask & (1 << UInt32(slot)) != 0 { return known.el1[slot] }
+            let v = reg == .MDSCR_EL1 ? debug.mdscr : engine.read(SystemRegisterID(reg)) ?? 0
+            if slot >= 0 { known.el1[slot] = v; known.el1Mask |= 1 << UInt32(slot) }
+            return v
+        case .gic(let reg):
+            count(.listRegisterRead)
+            return vgic.read(reg)
+        case .timer(let reg):
+            count(.sysregReadTimer)
+            return timer.read(reg, clock: clock, cntvoff: el2.cntvoff)
+        case .physicalGIC(let reg):
+            count(.sysregReadEL2)
+            return physicalCPUInterfaceRead(reg)
+        }
+    }
+
+    public func write(_ r: SystemRegister, _ v: UInt64) {
+        switch resolve(r) {
+        case .el2(let slot):
+            count(.sysregWriteEL2)
+            guard slot >= 0 else { return }
+            el2.values[slot] = v
+            // HCR_EL2's IMO/FMO/VI/VF/VSE drive the virtual interrupt lines; the TLB
+            // follows VTTBR/VTCR/HCR.VM at the next entry to the guest (syncTranslationRegime).
+            if slot == EL2Registers.hcrSlot { updateVirtualInterruptLines() }
+        case .el1(let reg, let slot):
+            count(.sysregWriteEL1)
+            if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }
+            if slot >= 0 {
+                // Writing what the register already holds changes nothing (and
+                // spares Unicorn's CP_REG write, with its TLB flush for some).
+                if known.el1Mask & (1 << UInt32(slot)) != 0 && known.el1[slot] == v { return }
+                known.el1[slot] = v
+                known.el1Mask |= 1 << UInt32(slot)
+            }
+            // MDSCR_EL1 is the model's (DebugRegisters.swift).
+            if reg == .MDSCR_EL1 { debug.mdscr = v & 0xFFFF_FFFF; armDebugEvents(); return }
+            if reg.changesTranslationRegime { known.stage1Dirty = true }
+            engine.write(SystemRegisterID(reg), v)
+        case .gic(let reg):
+            count(.listRegisterWrite)
+            vgic.write(reg, v)
+            updateVirtualInterruptLines()
+        case .timer(let reg):
+            count(.sysregWriteTimer)
+            timer.write(reg, v, clock: { clock }, cntvoff: el2.cntvoff)
+            updateVirtualInterruptLines()
+        case .physicalGIC(let reg):
+            count(.sysregWriteEL2)
+            physicalCPUInterfaceWrite(reg, v)
+        }
+    }
+
+    /// `el2` carries the register's slot in the EL2 register file; `el1` its slot in `known.el1` (or -1).
+    enum Target { case el1(SystemRegister, known: Int), el2(Int), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
+
+    @inline(__always)
+    func resolve(_ r: SystemRegister) -> Target {
+        let e = routing.entry(r)
+        switch e.kind {
+        case .el1: return .el1(r, known: Int(e.knownSlot))
+        case .el1Redirected:
+            // With E2H, an EL2 access to an *_EL1 encoding reaches the *_EL2 register.
+            return el2.hcr.contains(.E2H) && currentEL == 2 ? .el2(Int(e.el2Slot)) : .el1(r, known: Int(e.knownSlot))
+        case .el2: return .el2(Int(e.el2Slot))
+        case .el12Alias: return .el1(SystemRegister(r.op0, 0, r.crn, r.crm, r.op2), known: Int(e.knownSlot))
+        // At EL2 the ICC_* encodings reach the physical CPU interface, not the virtual one.
+        case .icc: return currentEL == 2 ? .physicalGIC(r) : .gic(r)
+        case .ich: return .gic(r)
+        case .timer: return .timer(r)
+        case .timerEL02: return .timer(SystemRegister(3, 3, 14, r.crm, r.op2))
+        }
+    }
+
+    /// The guest (or the hardware) changed `r` behind EL2 software's back.
+    @inline(__always)
+    func forgetEL1(_ r: SystemRegister) {
+        let k = routing.entry(r).knownSlot
+        if k >= 0 { known.el1Mask &= ~(1 << UInt32(k)) }
+    }
+}
+
+extension SystemRegisterID {
+    init(_ r: SystemRegister) {
+        self.init(op0: UInt32(r.op0), op1: UInt32(r.op1), crn: UInt32(r.crn), crm: UInt32(r.crm), op2: UInt32(r.op2))
+    }
+}
+
+extension SystemRegister {
+    init(_ id: SystemRegisterID) {
+        self.init(UInt8(truncatingIfNeeded: id.op0), UInt8(truncatingIfNeeded: id.op1), UInt8(truncatingIfNeeded: id.crn),
+                  UInt8(truncatingIfNeeded: id.crm), UInt8(truncatingIfNeeded: id.op2))
+    }
+}

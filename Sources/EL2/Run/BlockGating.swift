@@ -1,0 +1,43 @@
+import Unicorn
+
+/// When the block hook's Swift slow path must run next: at the instruction
+/// limit, the virtual-time limit, the next timer deadline or the end of the
+/// scheduler's slice (one instruction is one cycle), and at least every 4096
+/// instructions so the host-time limit is checked. Between those, blocks are
+/// only counted, in C.
+extension Processor {
+    func syncClock() {
+        guard let gate else { return }
+        let n = gate.instructions
+        if n != syncedInstructions {
+            storedClock.retire(instructions: n &- syncedInstructions)
+            syncedInstructions = n
+        }
+    }
+
+    func updateGate() {
+        guard let gate else { return }
+        syncClock()
+        gate.stopPending = stopReason != nil || parked
+        var distance = instructionsToNextTarget(atMost: 4096)
+        // A polling probe needs the very next block start (PollingLoop.swift).
+        if polling.probe != .max { distance = min(distance, 1) } else if polling.sampleSoon { distance = min(distance, 256) }
+        gate.threshold = storedClock.instructions &+ distance
+    }
+
+    /// Instructions (one cycle each) until the first of the instruction limit,
+    /// the next timer deadline, the virtual-time limit and the `run(until:)` bound, or
+    /// `atMost` if that is nearer. The clock must be synced.
+    @inline(__always)
+    func instructionsToNextTarget(atMost cap: UInt64) -> UInt64 {
+        let instructions = storedClock.instructions, cycles = storedClock.cycles
+        var distance = cap
+        if maxInstructions != .max { distance = min(distance, maxInstructions > instructions ? maxInstructions - instructions : 0) }
+        // No array here: this runs after every exit.
+        func limit(_ t: UInt64) { if t != .max { distance = min(distance, t > cycles ? t - cycles : 0) } }
+        limit(interruptDeadline)
+        limit(maxCycles)
+        limit(runUntil)
+        return distance
+    }
+}

@@ -1,0 +1,265 @@
+import AArch64
+import Unicorn
+
+/// Unicorn's hooks, turned into guest events for the EL2 model. Exits are
+/// handled inside the hooks, so the common case never leaves `uc_emu_start`.
+extension Processor {
+    /// QEMU's exception numbers as Unicorn's INTR hook reports them.
+    enum QEMUException: UInt32 {
+        case undefined = 1, svc = 2, prefetchAbort = 3, dataAbort = 4, irq = 5, fiq = 6
+        case breakpoint = 7, hvc = 11, hypTrap = 12, smc = 13, virq = 14, vfiq = 15
+    }
+
+    func installHooks() throws {
+        // Every hook but the block gate ends a polling probe (PollingLoop.swift).
+        interruptHook = try engine.onInterrupt { [unowned(unsafe) self] intno in self.hookRan(); self.interrupt(intno) }
+        try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in
+            self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: true)
+        }
+        try engine.onSystemInstruction(.msr) { [unowned(unsafe) self] rt, id, v in
+            self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: false)
+        }
+        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.hookRan(); return self.systemInstruction(rt, id) }
+        gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
+        updateGate()
+        if !Engine.restoresPCForMemoryFaults { try engine.syncPCOnMemoryAccess() }
+        try engine.onInvalidMemory { [unowned(unsafe) self] access, address, size, value in
+            self.hookRan()
+            return self.invalidAccess(access, address: address, size: size, value: value)
+        }
+    }
+
+    func interrupt(_ intno: UInt32) {
+        guard stopReason == nil else {
+            // Unicorn does not honour a stop between exceptions that no block
+            // runs between (a vector that faults on fetch): without the hook,
+            // the next one is unhandled and ends `uc_emu_start` for good.
+            if let h = interruptHook { engine.removeHook(h); interruptHook = nil }
+            return
+        }
+        let exception = QEMUException(rawValue: intno)
+        defer { entryPSTATE = nil }
+        let pc: UInt64
+        if exception == .hvc && ownEL2 == nil {
+            // An exit: the entry state read once, the PC with it.
+            let s = readEntryState()
+            entryPSTATE = s.pstate
+            pc = s.pc
+        } else {
+            pc = engine.read(.pc)
+        }
+        switch exception {
+        case .hvc:
+            // PC is past the HVC; ELR_EL2 is the next instruction.
+            let imm = instructionWord(at: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            if let g = ownEL2 { guestHVC(g, pc: pc, imm: imm); return }
+            takeSynchronousToEL2(.hvc(imm16: imm), elr: pc, resumePC: pc)
+        case .smc:
+            let imm = instructionWord(at: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            if let g = ownEL2 { guestSMC(g, pc: pc, imm: imm); return }
+            if el2.hcr.contains(.TSC) {
+                // A trapped SMC returns to the SMC itself; the handler adds 4.
+                takeSynchronousToEL2(.smc(imm16: imm), elr: pc &- 4, resumePC: pc)
+            } else {
+                // No EL3 here: SMC is UNDEFINED at EL1.
+                undefinedToEL1(pc: pc &- 4)
+            }
+        case .undefined:
+            let word = instructionWord(at: pc)
+            if let word, case .hlt(let imm) = Instruction(word), imm == SemihostingOperation.hltImmediate {
+                software?.semihostingCall(self)
+                // Always step past the HLT: Unicorn honours a stop only at the next block.
+                engine.write(.pc, pc &+ 4)
+            } else {
+                undefinedToEL1(pc: pc)
+            }
+        case .svc:
+            let imm = instructionWord(at: pc &- 4).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            enterEL1(kind: 0, esr: .svc(imm16: imm), returnPC: pc)
+        case .breakpoint:
+            let imm = instructionWord(at: pc).map { UInt16(truncatingIfNeeded: $0 >> 5) } ?? 0
+            enterEL1(kind: 0, esr: ExceptionSyndrome(ec: .brk64, iss: UInt32(imm)), returnPC: pc)
+        case .prefetchAbort, .dataAbort:
+            stage1Fault(isInstruction: intno == QEMUException.prefetchAbort.rawValue, pc: pc)
+        case .irq, .fiq, .virq, .vfiq:
+            break  // the model drives interrupts itself; Unicorn's own lines stay low
+        case .hypTrap, .none:
+            requestStop(.error("unexpected exception \(intno) from the CPU at pc 0x\(String(pc, radix: 16))"))
+        }
+    }
+
+    func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
+        let r = SystemRegister(id)
+        let pc = engine.read(.pc)
+        let n = rt.generalPurposeIndex ?? 31
+        // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
+        // accesses are UNDEF there, which ends the translation block), so a
+        // served access must step the PC itself; so must an access to an EL2
+        // register, UNDEF at Unicorn's EL1. Both end the block, so their PC
+        // writes go as `Engine.blockEndsAfterHook` says. A register Unicorn has
+        // goes on at the next instruction when the hook skips it.
+        let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
+        let unicornLacks = isGIC || r.op0 == 3 && r.op1 >= 4
+        engine.blockEndsAfterHook = unicornLacks || ownEL2 != nil
+        defer { engine.blockEndsAfterHook = false }
+        if let g = ownEL2, let handled = guestEL2Access(g, r, rt, n, value, isRead: isRead, pc: pc) { return handled }
+        engine.blockEndsAfterHook = unicornLacks
+        // EL2/EL3 registers and the *_EL12 aliases are UNDEFINED at EL1.
+        if r.op0 == 3 && r.op1 >= 4 {
+            undefinedToEL1(pc: pc)
+            return true
+        }
+        let trapped = trapsToEL2(r, isRead: isRead)
+        // PSTATE, read once and only when needed.
+        var pstateRead: UInt64?
+        func pstate() -> ProcessorState {
+            if pstateRead == nil { pstateRead = engine.read(.pstate) }
+            return ProcessorState(raw: pstateRead!)
+        }
+        // An EL1 register (op1 != 3) the model would trap or serve is UNDEFINED
+        // at EL0, before any EL2 trap: left to QEMU, which raises that.
+        if r.op1 != 3 && (trapped || isGIC || r.op0 == 2 || isRead && (r == .MIDR_EL1 || r == .MPIDR_EL1))
+            && pstate().exceptionLevel == 0 { return false }
+        if trapped {
+            takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
+            // Every other register a trap takes (TID1-3, TACR, TVM/TRVM) is one Unicorn has.
+            if isGIC && stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+            return true
+        }
+        if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
+        if isRead, let v = hardwareRead(r) {
+            if n < 31 { engine.write(rt, v); known.gprsValid = false }
+            if isGIC { engine.write(.pc, pc &+ 4) }
+            return true
+        }
+        if !isRead && hardwareWrite(r, n < 31 ? value : 0) {
+            // An EOI, DIR or PMR write can let a pending virtual interrupt through:
+            // it is taken right after the instruction.
+            if isGIC && pendingInterruptKind(for: pstate().daif) != nil {
+                deliverPendingInterrupts(returnPC: pc &+ 4)
+            } else if isGIC {
+                engine.write(.pc, pc &+ 4)
+            }
+            return true
+        }
+        if !isRead { forgetEL1(r) }   // Unicorn performs the write
+        return false
+    }
+
+    func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
+        let r = SystemRegister(id)
+        // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
+        guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {
+            forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1
+            return false
+        }
+        let pc = engine.read(.pc)
+        takeSynchronousToEL2(.sys64(r, rt: rt.generalPurposeIndex ?? 31, isRead: false), elr: pc, resumePC: pc &+ 4)
+        // Unicorn has every operation a trap takes (TLBI, DC by set/way, AT...):
+        // skipped, it goes on at the next instruction with no PC write.
+        return true
+    }
+
+    /// Each translation block: retire its instructions on virtual time, check
+    /// limits and timer deadlines, and instrument new blocks once.
+    func block(_ address: UInt64, _ size: UInt32) {
+        // A stop asked for inside an exception hook is not always honoured by
+        // Unicorn; asking again from a block hook is. So is a parked PE's.
+        if stopReason != nil || parked {
+            engine.stop()
+            return
+        }
+        // The gate's cache of recent blocks (in C) keeps the common case out of here.
+        if !instrumentation.scannedBlocks.contains(address) {
+            instrumentation.scannedBlocks.insert(address)
+            if instrument(address, size) {
+                // Re-translate with the new hooks and start the block again.
+                engine.removeTranslations(begin: address, end: address &+ UInt64(size))
+                engine.write(.pc, address)
+                return
+            }
+        }
+        pollingProbe(at: address, size)
+        let accesses = memoryAccesses(inBlock: address, size)
+        gate?.remember(address, memoryAccesses: accesses)
+        gate?.instructions &+= UInt64(size >> 2)
+        gate?.memoryAccesses &+= UInt64(accesses)
+        defer { updateGate() }
+        if clock.instructions >= maxInstructions {
+            requestStop(.instructionLimit(maxInstructions))
+            return
+        }
+        if clock.cycles >= maxCycles {
+            requestStop(.virtualTimeLimit(maxCycles))
+            return
+        }
+        if clock.cycles >= interruptDeadline && interruptChecking { physicalInterruptCheck() }
+        if clock.cycles >= runUntil && stopReason == nil {
+            runUntilReached = true
+            engine.stop()
+        }
+        countHostCheck()
+    }
+
+    /// Decodes a new block and hooks the instructions the model must see
+    /// before they execute (WFE, YIELD, DAIF writes, the guest's own ERET).
+    func instrument(_ address: UInt64, _ size: UInt32) -> Bool {
+        guard size > 0, size <= 4096, let bytes = blockBytes(at: address, count: Int(size)) else { return false }
+        var added = false
+        var i = 0
+        while i + 4 <= bytes.count {
+            let w = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+            let insn = Instruction(w)
+            let at = address &+ UInt64(i)
+            let wanted: Bool
+            switch insn {
+            case .wfe: wanted = true
+            case .yield: wanted = spinWait.enabled
+            case .msrDAIFSet: wanted = interruptChecking && traceDAIF
+            case .eret where ownEL2 != nil: wanted = true
+            case .systemRegister(let r, _, _) where PerformanceMonitors.isRegister(r): wanted = true
+            default: wanted = interruptChecking && insn.writesDAIF
+            }
+            if wanted && instrumentation.sites[at] == nil {
+                instrumentation.sites[at] = insn
+                if (try? engine.onCode(begin: at, end: at, { [unowned(unsafe) self] a, _ in
+                    self.hookRan(); self.instrumentedInstruction(a)
+                })) != nil { added = true }
+            }
+            i += 4
+        }
+        return added
+    }
+
+    func instrumentedInstruction(_ pc: UInt64) {
+        guard let insn = instrumentation.sites[pc], stopReason == nil else { return }
+        switch insn {
+        case .wfe:
+            if el2.hcr.contains(.TWE) {
+                takeSynchronousToEL2(.wfx(isWFE: true), elr: pc, resumePC: pc)
+            }
+            // Untrapped WFE completes at once (an implementation may do so: Arm ARM D1.6.1).
+        case .yield: spinWaitPoll(at: pc)
+        case .msrDAIFSet(let m): daifWrite(pc, { $0.union(m) }, "MSR DAIFSet")
+        case .msrDAIFClr(let m): daifWrite(pc, { $0.subtracting(m) }, "MSR DAIFClr")
+        case .systemRegister(let r, let rt, false) where r == .DAIF:
+            let v = rt < 31 ? engine.read(.x(rt)) : 0
+            daifWrite(pc, { _ in InterruptMask(rawValue: UInt8((v >> 6) & 0xF)) }, "MSR DAIF")
+        case .eret:
+            guestERET(pc)
+        case .systemRegister(let r, let rt, let isRead) where PerformanceMonitors.isRegister(r):
+            performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
+        default: break
+        }
+    }
+
+    func invalidAccess(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {
+        stage2Abort(access, address: address, size: size, value: value)
+    }
+}
+
+/// The instructions the model hooks one by one (found when a block is first seen).
+struct Instrumentation {
+    var sites: [UInt64: Instruction] = [:]
+    var scannedBlocks = Set<UInt64>()
+}

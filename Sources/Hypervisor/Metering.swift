@@ -1,0 +1,117 @@
+import CostModel
+import EL2
+
+/// A vCPU's meter (CostModel's `Meter`), reachable only from this file: the
+/// hypervisor counts nothing by hand. The PE counts each hardware operation
+/// it performs, and the meter takes them, into the phase they were performed
+/// in, whenever the phase changes; the hypervisor's own work, which the model
+/// does not run as instructions, is counted by the operations below as they do it.
+struct VCPUMeter {
+    fileprivate let meter: Meter
+    init(enabled: Bool) { meter = Meter(enabled: enabled) }
+}
+
+extension VCPU: OperationCounter {
+    /// A trap to EL2 begins an exit's entry phase, an ERET its eret phase.
+    public func willPerform(_ op: HardwareOperation) {
+        enter(op == .eret ? .eret : .entry)
+    }
+}
+
+extension VCPU {
+    /// The world switch names the phases between entry and ERET.
+    func enter(_ phase: Phase) {
+        takeHardwareOperations()
+        metering.meter.phase = phase
+    }
+
+    /// Books what the PE did since the last take to the current phase.
+    private func takeHardwareOperations() {
+        let meter = metering.meter
+        cpu.takeOperations { op, n in meter.add(PricedOperation(op), n) }
+    }
+
+    /// Lends the exit's counts to the ledger (`Meter.withCounts`).
+    func takeCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
+        takeHardwareOperations()
+        return metering.meter.withCounts(body)
+    }
+
+    /// Drops set-up work no exit pays for.
+    func discardCounts() {
+        takeHardwareOperations()
+        metering.meter.discard()
+    }
+
+    /// `body` loads `n` words of the hypervisor's own data (the vCPU's saved
+    /// state, its interrupt queue): each is one priced memory access.
+    @inline(__always)
+    func loadMemory<T>(_ n: Int = 1, _ body: () throws -> T) rethrows -> T {
+        let v = try body()
+        metering.meter.add(.memoryAccess, n)
+        return v
+    }
+
+    /// `body` stores `n` words of the hypervisor's own data.
+    @inline(__always)
+    func storeMemory<T>(_ n: Int = 1, _ body: () throws -> T) rethrows -> T {
+        let v = try body()
+        metering.meter.add(.memoryAccess, n)
+        return v
+    }
+
+    /// The host's callee-saved registers (x18-x29, lr) that split mode's
+    /// __guest_enter stores on the EL2 stack and __guest_exit loads again.
+    static let hostCalleeSaved = 12
+    func saveHostCalleeSaved() { metering.meter.add(.gprSave, VCPU.hostCalleeSaved) }
+    func restoreHostCalleeSaved() { metering.meter.add(.gprRestore, VCPU.hostCalleeSaved) }
+
+    /// Split mode: the lowvisor ERETs to the highvisor at EL1, which handles the exit.
+    func eretToHighvisor() {
+        enter(.highvisor)
+        metering.meter.add(.eretToHost)
+        enter(.handler)
+    }
+
+    /// Split mode: the highvisor calls the lowvisor with HVC to run the vCPU again.
+    func hvcToLowvisor() {
+        enter(.highvisor)
+        metering.meter.add(.hvcToEL2)
+        enter(.restore)
+    }
+
+    /// KVM_RUN returns to the VMM, which emulates the device, and is called again.
+    func returnThroughUserspace() {
+        metering.meter.add(.ioUserReturn)
+    }
+
+    /// Cache maintenance by the hypervisor (stage2_flush_vm, a set/way
+    /// operation done on the guest's behalf): the model has no caches; priced
+    /// as one memory access.
+    func flushGuestCaches() {
+        metering.meter.add(.memoryAccess)
+    }
+}
+
+extension PricedOperation {
+    /// The price list's name for a hardware operation.
+    init(_ op: HardwareOperation) {
+        switch op {
+        case .trapToEL2: self = .trapToEL2
+        case .eret: self = .eret
+        case .sysregReadEL1: self = .sysregReadEL1
+        case .sysregWriteEL1: self = .sysregWriteEL1
+        case .sysregReadEL2: self = .sysregReadEL2
+        case .sysregWriteEL2: self = .sysregWriteEL2
+        case .sysregReadTimer: self = .sysregReadTimer
+        case .sysregWriteTimer: self = .sysregWriteTimer
+        case .gprRead: self = .gprSave
+        case .gprWrite: self = .gprRestore
+        case .redistributorWrite: self = .memoryAccess
+        case .tlbMaintenance: self = .tlbMaintenance
+        case .stage2WalkStep: self = .stage2WalkStep
+        case .listRegisterRead: self = .listRegisterRead
+        case .listRegisterWrite: self = .listRegisterWrite
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import AArch64
+import CostModel
+import EL2
+
+/// Split mode (ARMv8.0, nVHE), like KVM's `hyp/nvhe/switch.c`: the host
+/// kernel (highvisor) runs at EL1 with its own EL1 state loaded; the lowvisor
+/// at EL2 switches ALL EL1 state, traps, stage 2, timer and vGIC on every
+/// exit, and ERETs to the highvisor, which handles the exit and calls back
+/// with HVC: the double trap.
+final class SplitModeSwitch: WorldSwitch {
+    let mode = VirtualizationMode.nvhe
+    let hostHCR = HCR.hostNVHE
+    /// The host kernel's EL1 state: it really takes turns with the guest's in the EL1 registers.
+    var host = CPUContext.hostKernel
+
+    func vcpuLoad(_ vcpu: VCPU) {}
+    func vcpuPut(_ vcpu: VCPU) {}
+
+    func firstEntry(_ vcpu: VCPU) {
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host)
+        vcpu.enter(.restore)
+        switchToGuest(vcpu)
+    }
+
+    func exit(_ vcpu: VCPU, handle: () -> ExitAction) {
+        let cpu = vcpu.cpu
+        // __guest_exit and __kvm_vcpu_run's second half, at EL2.
+        vcpu.enter(.save)
+        cpu.saveGPRs(into: &vcpu.context.x)
+        SystemRegisterSaveRestore.saveReturnState(vcpu, into: &vcpu.context)
+        vcpu.readFaultState()
+        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &vcpu.context)
+        SystemRegisterSaveRestore.saveCommonState(vcpu, into: &vcpu.context)
+        TimerSaveRestore.save(vcpu, into: &vcpu.context)
+        VGICSaveRestore.save(vcpu, into: &vcpu.context)
+        VGICSaveRestore.saveVMCR(vcpu, into: &vcpu.context)
+        deactivateTraps(cpu)
+        cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host) // host EL1 back in the registers
+        SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &host)
+        vcpu.restoreHostCalleeSaved()
+
+        // ERET to the highvisor at EL1, which handles the exit ...
+        vcpu.eretToHighvisor()
+        let action = handle()
+        // Stopped, or blocked (the host resumes the vCPU later with `reenter`).
+        guard vcpu.finish(action) else { return }
+        reenter(vcpu)
+    }
+
+    /// The highvisor calls the lowvisor again with HVC (kvm_call_hyp(__kvm_vcpu_run)).
+    func reenter(_ vcpu: VCPU) {
+        vcpu.hvcToLowvisor()
+        switchToGuest(vcpu)
+    }
+
+    /// The first half of __kvm_vcpu_run: save the host, load the guest, ERET.
+    private func switchToGuest(_ vcpu: VCPU) {
+        let cpu = vcpu.cpu
+        vcpu.saveHostCalleeSaved()
+        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &host)
+        SystemRegisterSaveRestore.saveCommonState(vcpu, into: &host)
+        activateTraps(cpu, vcpu)
+        cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)                // __load_guest_stage2
+        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &vcpu.context)
+        TimerSaveRestore.restore(vcpu, from: &vcpu.context)
+        VGICSaveRestore.restoreVMCR(vcpu, from: &vcpu.context)
+        VGICSaveRestore.restore(vcpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreReturnState(vcpu, from: &vcpu.context)
+        cpu.restoreGPRs(vcpu.context.x)
+        cpu.eret()
+    }
+
+    /// __activate_traps: the guest's HCR_EL2, CPTR_EL2, MDCR_EL2 and the hyp vectors.
+    private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
+        cpu.write(.HCR_EL2, vcpu.hcr.rawValue)
+        cpu.write(.CPTR_EL2, CPTR.default.rawValue)
+        cpu.write(.MDCR_EL2, PerformanceMonitors.trappingMDCR)   // the PMU is emulated (PMU.swift)
+        cpu.write(.VBAR_EL2, VCPU.hypVectors)
+    }
+
+    /// __deactivate_traps: the host's configuration.
+    private func deactivateTraps(_ cpu: Processor) {
+        cpu.write(.HCR_EL2, hostHCR.rawValue)
+        cpu.write(.CPTR_EL2, CPTR.default.rawValue)
+        cpu.write(.MDCR_EL2, 0)
+        cpu.write(.VBAR_EL2, VCPU.hostStubVectors)
+    }
+}

@@ -7,11 +7,12 @@ import EL2
 /// (`PerformanceMonitors`). Where KVM backs each counter with a host perf
 /// event, the counters here run on the vCPU's processor: CPU_CYCLES and the
 /// cycle counter on its virtual clock (guest instructions, one cycle each,
-/// plus the modelled cycles of its exits), INST_RETIRED on its retired guest
-/// instructions. They are brought up to date at each PMU access and, while
-/// PMCR_EL0.E is set, at each entry; the filters apply the EL the guest is at
-/// then. An overflow with its interrupt enabled drives PPI 23, level-sensitive,
-/// through the vGIC (kvm_pmu_update_state); it is seen at those same points.
+/// plus the modelled cycles of its exits; not while blocked in WFI),
+/// INST_RETIRED and MEM_ACCESS on its retired instructions and loads/stores.
+/// They are brought up to date at each PMU access and, while PMCR_EL0.E is
+/// set, at each entry; the filters apply the EL the guest is at then. An
+/// overflow with its interrupt enabled drives PPI 23, level-sensitive, through
+/// the vGIC (kvm_pmu_update_state); it is seen at those same points.
 struct VirtualPMU {
     var registers = PerformanceMonitors()
     /// The interrupt line's level as the vGIC last saw it.

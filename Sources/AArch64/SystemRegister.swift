@@ -13,7 +13,7 @@ public struct SystemRegister: Hashable, Sendable, CustomStringConvertible {
 
     /// The register's name, or its generic S<op0>_<op1>_C<n>_C<m>_<op2> form.
     public var description: String {
-        SystemRegister.names[self] ?? "S\(op0)_\(op1)_C\(crn)_C\(crm)_\(op2)"
+        SystemRegister.names[self] ?? PerformanceMonitors.name(self) ?? "S\(op0)_\(op1)_C\(crn)_C\(crm)_\(op2)"
     }
 
     /// The *_EL12 alias (op1 = 5) of an EL1 register, reached from EL2 with E2H.

@@ -88,9 +88,18 @@ static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
+    g->block_end = address + size;
     if (!g->stop && n < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
-        g->instructions = n;
-        return;
+        if (!g->count_memory) {
+            g->instructions = n;
+            return;
+        }
+        uint32_t i = (address >> 2) & (EL2_GATE_MEMORY - 1);
+        if (g->memory_block[i] == address) {
+            g->instructions = n;
+            g->memory_accesses += g->memory_count[i];
+            return;
+        }
     }
     g->slow(uc, address, size, g->user);
 }

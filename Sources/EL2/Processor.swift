@@ -66,6 +66,10 @@ public final class Processor {
 
     /// The physical redistributor's SGI/PPI state for this PE.
     var physical = PhysicalRedistributor()
+    /// The PE's own PMU, reached when MDCR_EL2 does not trap it (PerformanceMonitorUnit.swift).
+    var pmu = PerformanceMonitors()
+    /// Each block's loads and stores, for the PMU's MEM_ACCESS (PerformanceMonitorUnit.swift).
+    var blockMemoryAccesses: [UInt64: UInt8] = [:]
     /// The GICv3 virtual CPU interface (ICH_*, ICV_*) and the generic timer.
     let vgic = VirtualCPUInterface()
     let timer = GenericTimer()

@@ -135,6 +135,7 @@ extension VirtualMachine {
     func resumeBlocked(_ vcpu: VCPU, at time: UInt64, reason: String) {
         let cpu = vcpu.cpu
         cpu.advanceClock(to: time)
+        skipBlockedTimeOnPMU(vcpu)
         let blocked = HypervisorEvent.blocked(vcpu: vcpu.index, time: vcpu.blockedSince, pc: vcpu.blockedPC,
                                               cycles: cpu.clock.cycles &- vcpu.blockedSince, woken: reason)
         // The trace shows the blocked time, the WFI exit, then what followed.

@@ -34,6 +34,8 @@ public final class VCPU {
     var deferredExit: (time: UInt64, pc: UInt64, kind: ExitKind, detail: String)?
     /// CPU_ON was accepted: the first entry happens when the scheduler picks the vCPU.
     var needsFirstEntry = false
+    /// The emulated PMU (PMU.swift).
+    var pmu = VirtualPMU()
 
     public enum PowerState: Sendable { case on, off }
 

@@ -13,6 +13,7 @@ public final class BlockGate {
         gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
         gate.pointee.threshold = 0
+        _ = withUnsafeMutableBytes(of: &gate.pointee.memory_block) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in
             Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(user!).takeUnretainedValue().body(address, size)
@@ -26,6 +27,21 @@ public final class BlockGate {
         get { gate.pointee.instructions }
         set { gate.pointee.instructions = newValue }
     }
+
+    /// Loads and stores retired, counted at block starts while `countsMemoryAccesses`.
+    public var memoryAccesses: UInt64 {
+        get { gate.pointee.memory_accesses }
+        set { gate.pointee.memory_accesses = newValue }
+    }
+
+    /// Count loads and stores (a PMU counts MEM_ACCESS): off, the fast path does not look them up.
+    public var countsMemoryAccesses: Bool {
+        get { gate.pointee.count_memory != 0 }
+        set { gate.pointee.count_memory = newValue ? 1 : 0 }
+    }
+
+    /// The end of the block that runs now (address + size).
+    public var blockEnd: UInt64 { gate.pointee.block_end }
 
     /// The slow path runs at the first block that would reach this count.
     public var threshold: UInt64 {
@@ -46,6 +62,13 @@ public final class BlockGate {
         el2_block_gate_seen(gate, address)
         // More translations waited than the gate holds: every block comes to the slow path.
         if gate.pointee.overflowed != 0 { gate.pointee.stop = 1 }
+    }
+
+    /// The block at `address` has `count` loads and stores (MEM_ACCESS's table).
+    public func remember(_ address: UInt64, memoryAccesses count: UInt8) {
+        let i = Int((address >> 2) & UInt64(EL2_GATE_MEMORY - 1))
+        withUnsafeMutableBytes(of: &gate.pointee.memory_block) { $0.storeBytes(of: address, toByteOffset: i * 8, as: UInt64.self) }
+        withUnsafeMutableBytes(of: &gate.pointee.memory_count) { $0.storeBytes(of: count, toByteOffset: i, as: UInt8.self) }
     }
 }
 

@@ -23,7 +23,7 @@ final class BootProtocolTests: XCTestCase {
         p.waitUntilExit()
         XCTAssertEqual(p.terminationStatus, 0)
         XCTAssertEqual(warnings, "", "dtc warned")
-        for needle in ["arm,psci-1.0", "method = \"hvc\"", "enable-method = \"psci\"", "arm,gic-v3", "arm,armv8-timer",
+        for needle in ["arm,psci-1.0", "method = \"hvc\"", "enable-method = \"psci\"", "arm,gic-v3", "arm,armv8-timer", "arm,armv8-pmuv3",
                        "arm,pl011\\0arm,primecell", "arm,pl031", "stdout-path = \"/pl011@9000000\"",
                        "bootargs = \"console=ttyAMA0\"", "cpu@1", "memory@40000000",
                        "pci-host-ecam-generic", "bus-range = <0x00 0x0f>"] {

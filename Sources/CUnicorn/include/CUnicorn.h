@@ -41,18 +41,26 @@ uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 // instruction threshold (limits, timer deadlines, time slices) or when a
 // stop is pending. `overflowed`: more translated blocks waited for their
 // first run than `translated` holds (the owner then sends every block the
-// slow way).
+// slow way). While `count_memory` is set (a PMU counts), each block also
+// adds its loads and stores (MEM_ACCESS), from a table the slow path fills:
+// a block not in it takes the slow path.
 #define EL2_GATE_TRANSLATED 64
+#define EL2_GATE_MEMORY 4096
 #define EL2_GATE_ANY UINT64_MAX
 typedef struct el2_block_gate {
     uint64_t instructions;
     uint64_t threshold;
+    uint64_t block_end;         // address + size of the block that runs now
+    uint64_t memory_accesses;   // loads and stores of the blocks counted (while count_memory)
     uint32_t stop;
     uint32_t fresh;
     uint32_t overflowed;
+    uint32_t count_memory;
     void (*slow)(uc_engine *uc, uint64_t address, uint32_t size, void *user);
     void *user;
     uint64_t translated[EL2_GATE_TRANSLATED];
+    uint64_t memory_block[EL2_GATE_MEMORY];   // the block each entry describes
+    uint8_t memory_count[EL2_GATE_MEMORY];    // its loads and stores
 } el2_block_gate;
 // The slow path has seen the block at `address`: off `translated`.
 void el2_block_gate_seen(el2_block_gate *g, uint64_t address);

@@ -15,6 +15,9 @@ extension Processor {
         if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
         // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
         if r.op0 == 2 && el2.mdcr & (MDCR.TDE | (r.crn == 0 ? MDCR.TDA : MDCR.TDOSA)) != 0 { return true }
+        // MDCR_EL2.TPM: every PMU register (EL0 ones too: the PE's PMUSERENR is left open); TPMCR: PMCR_EL0.
+        if el2.mdcr & (MDCR.TPM | MDCR.TPMCR) != 0 && PerformanceMonitors.isRegister(r)
+            && (el2.mdcr & MDCR.TPM != 0 || r == PerformanceMonitors.PMCR_EL0) { return true }
         if hcr.contains(.TIDCP) && r.op0 == 3 && (r.crn == 11 || r.crn == 15) { return true }
         // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
         if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {
@@ -45,6 +48,7 @@ extension Processor {
         case .MPIDR_EL1: return el2.vmpidr
         default: break
         }
+        if PerformanceMonitors.isRegister(r) { return performanceMonitorsRead(r) }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }
         if r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1 { return vgic.read(r) }
         if r.op0 == 2 { return debugStateRead(r) }
@@ -52,6 +56,7 @@ extension Processor {
     }
 
     func hardwareWrite(_ r: SystemRegister, _ v: UInt64) -> Bool {
+        if PerformanceMonitors.isRegister(r) { return performanceMonitorsWrite(r, v) }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 {
             timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff)
             updateVirtualInterruptLines()

@@ -181,6 +181,11 @@ extension Processor {
         }
         pollingProbe(at: address, size)
         gate?.seen(address)
+        if let gate, gate.countsMemoryAccesses {
+            let accesses = memoryAccesses(inBlock: address, size)
+            gate.remember(address, memoryAccesses: accesses)
+            gate.memoryAccesses &+= UInt64(accesses)
+        }
         gate?.instructions &+= UInt64(size >> 2)
         defer { updateGate() }
         if clock.instructions >= maxInstructions {
@@ -215,6 +220,7 @@ extension Processor {
             case .yield: wanted = spinWait.enabled
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             case .eret where ownEL2 != nil: wanted = true
+            case .systemRegister(let r, _, _) where PerformanceMonitors.isRegister(r): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumentation.sites[at] == nil {
@@ -244,6 +250,8 @@ extension Processor {
             daifWrite(pc, { _ in InterruptMask(rawValue: UInt8((v >> 6) & 0xF)) }, "MSR DAIF")
         case .eret:
             guestERET(pc)
+        case .systemRegister(let r, let rt, let isRead) where PerformanceMonitors.isRegister(r):
+            performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
         default: break
         }
     }

@@ -1,6 +1,6 @@
 /// The device tree of what el2emu emulates, laid out as QEMU's `virt`
 /// board describes itself: memory, PSCI over HVC, cpus, GICv3, the generic
-/// timer, PL011 with its clock, PL031, the PCIe host bridge, and /chosen.
+/// timer, the PMU, PL011 with its clock, PL031, the PCIe host bridge, and /chosen.
 public enum VirtBoardDeviceTree {
     static let gicPhandle: UInt32 = 1
     static let clockPhandle: UInt32 = 2
@@ -51,6 +51,11 @@ public enum VirtBoardDeviceTree {
             // Secure, non-secure physical, virtual, EL2 physical; and the EL2 virtual timer for a guest that owns EL2.
             .set("interrupts", .cells(ppi(29) + ppi(30) + ppi(27) + ppi(26) + (c.entryEL == 2 ? ppi(28) : [])))
             .set("always-on", .empty)
+
+        // The PMUv3 (PMU.swift; the PE's own when the guest owns EL2): its overflow interrupt, PPI 7 = INTID 23.
+        root.add(.init("pmu"))
+            .set("compatible", .string("arm,armv8-pmuv3"))
+            .set("interrupts", .cells(ppi(23)))
 
         root.add(.init("apb-pclk"))
             .set("compatible", .string("fixed-clock"))

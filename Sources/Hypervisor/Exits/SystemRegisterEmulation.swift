@@ -22,6 +22,7 @@ extension VirtualMachine {
     func handleSystemRegister(_ vcpu: VCPU) -> (ExitAction, String) {
         let esr = vcpu.esr
         let r = esr.sysRegister, rt = esr.sysRt
+        if PerformanceMonitors.isRegister(r) { return handlePerformanceMonitors(vcpu, r, rt: rt, isRead: esr.sysIsRead) }
         let text = detail(r.op0 == 1
             ? "SYS64 SYS \(r), x\(rt)"
             : (esr.sysIsRead ? "SYS64 MRS x\(rt), \(r)" : "SYS64 MSR \(r), x\(rt)"))

@@ -67,6 +67,7 @@ extension VirtualMachine {
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
         resampleDeviceLines(vcpu)
+        flushPMU(vcpu)
         guard !vcpu.pendingInterrupts.isEmpty else {
             vcpu.finishFlush(underflow: false)
             return

@@ -76,7 +76,7 @@ final class SplitModeSwitch: WorldSwitch {
     private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
         cpu.write(.HCR_EL2, vcpu.hcr.rawValue)
         cpu.write(.CPTR_EL2, CPTR.default.rawValue)
-        cpu.write(.MDCR_EL2, 0)
+        cpu.write(.MDCR_EL2, PerformanceMonitors.trappingMDCR)   // the PMU is emulated (PMU.swift)
         cpu.write(.VBAR_EL2, VCPU.hypVectors)
     }
 

@@ -37,6 +37,8 @@ final class VHESwitch: WorldSwitch {
     func firstEntry(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
         cpu.write(.HCR_EL2, hostHCR.rawValue)
+        // The PMU is emulated (PMU.swift); the host at EL2 is not trapped, so MDCR_EL2 stays.
+        cpu.write(.MDCR_EL2, PerformanceMonitors.trappingMDCR)
         vcpuLoad(vcpu)
         vcpu.enter(.restore)
         enterGuest(vcpu)

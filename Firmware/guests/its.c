@@ -1,0 +1,151 @@
+// The GICv3 ITS: the guest gives the ITS its tables and command queue, maps
+// device 0's events 0 and 1 to LPIs 8192 and 8193 in collection 0, which
+// targets this vCPU's redistributor (MAPD, MAPC, MAPTI), and makes them
+// pending with the INT command and with a write of the EventID to
+// GITS_TRANSLATER; each reaches the vCPU as an LPI. The configuration table
+// decides: an LPI disabled there stays pending until INV enables it again,
+// CLEAR drops a pending one, and unmapped events (DISCARD, MAPD V=0) reach nothing.
+#include "guest.h"
+#include "gic.h"
+
+#define GITS 0x08080000ul
+#define GITS_CTLR (GITS + 0x0)
+#define GITS_TYPER (GITS + 0x8)
+#define GITS_CBASER (GITS + 0x80)
+#define GITS_CWRITER (GITS + 0x88)
+#define GITS_CREADR (GITS + 0x90)
+#define GITS_BASER(n) (GITS + 0x100 + 8 * (n))
+#define GITS_TRANSLATER (GITS + 0x10040)
+#define GICD_TYPER (GICD_BASE + 0x4)
+#define GICR_CTLR (GICR_BASE + 0x0)
+#define GICR_TYPER (GICR_BASE + 0x8)
+#define GICR_PROPBASER (GICR_BASE + 0x70)
+#define GICR_PENDBASER (GICR_BASE + 0x78)
+
+// The tables, in RAM past the image (64 KiB aligned, zero at boot).
+#define PROP 0x44000000ul         // LPI configuration: a byte per LPI from 8192
+#define PEND 0x44010000ul         // this redistributor's pending table
+#define DEVICES 0x44020000ul
+#define COLLECTIONS 0x44030000ul
+#define QUEUE 0x44040000ul        // one 4 KiB page: 128 commands
+#define ITT 0x44050000ul
+
+#define LPI0 8192
+#define ENABLED 0xa3              // priority 0xa0, RES1, Enable
+#define DISABLED 0xa2
+#define VALID (1ull << 63)
+
+static inline void w64(uint64_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
+static inline uint64_t r64(uint64_t a) { return *(volatile uint64_t *)a; }
+
+static volatile uint8_t *const prop = (volatile uint8_t *)PROP;
+static volatile uint64_t taken, last;
+static unsigned next;
+
+static void took(uint64_t intid, uint64_t elr) {
+    (void)elr;
+    if (intid == SPURIOUS) return;
+    taken++;
+    last = intid;
+}
+
+GIC_GUEST_EXCEPTION_HANDLER(took)
+
+// Writes a command at CWRITER, moves CWRITER past it and waits for CREADR.
+static void command(uint64_t w0, uint64_t w1, uint64_t w2) {
+    volatile uint64_t *c = (volatile uint64_t *)(QUEUE + 32 * next);
+    c[0] = w0;
+    c[1] = w1;
+    c[2] = w2;
+    c[3] = 0;
+    next = (next + 1) % 128;
+    __asm__ volatile("dsb st" ::: "memory");
+    w64(GITS_CWRITER, 32 * next);
+    while (r64(GITS_CREADR) != 32 * next) {}
+}
+
+static void mapd(uint32_t dev, int valid) { command(0x08 | (uint64_t)dev << 32, 4 - 1, ITT | (valid ? VALID : 0)); }
+static void mapc(uint16_t col, unsigned pe) { command(0x09, 0, col | (uint64_t)pe << 16 | VALID); }
+static void mapti(uint32_t dev, uint32_t event, uint32_t lpi, uint16_t col) {
+    command(0x0a | (uint64_t)dev << 32, event | (uint64_t)lpi << 32, col);
+}
+static void event_command(uint64_t cmd, uint32_t dev, uint32_t event) { command(cmd | (uint64_t)dev << 32, event, 0); }
+#define INT 0x03
+#define CLEAR 0x04
+#define INV 0x0c
+#define DISCARD 0x0f
+
+// Opens IRQs for a moment: whatever is pending in the list registers is taken.
+static void window(void) {
+    IRQ_UNMASK();
+    ISB();
+    IRQ_MASK();
+}
+
+int main(void) {
+    gic_init_distributor();
+    gic_init_cpu(0);
+    check(r32(GICD_TYPER) & (1u << 17), "GICD_TYPER.LPIS: the distributor supports LPIs");
+    check(r64(GICR_TYPER) & 1, "GICR_TYPER.PLPIS: the redistributor supports LPIs");
+    uint64_t typer = r64(GITS_TYPER);
+    check((typer & 1) && ((typer >> 4) & 15) == 7, "GITS_TYPER: physical LPIs, 8-byte ITT entries");
+    check(((r64(GITS_BASER(0)) >> 56) & 7) == 1 && ((r64(GITS_BASER(1)) >> 56) & 7) == 4,
+          "GITS_BASER0 is the device table, GITS_BASER1 the collection table");
+
+    prop[0] = ENABLED;
+    prop[1] = ENABLED;
+    w64(GICR_PROPBASER, PROP | (14 - 1));   // 14 ID bits: LPIs below 16384
+    w64(GICR_PENDBASER, PEND);
+    w32(GICR_CTLR, 1);                      // EnableLPIs
+    check(r32(GICR_CTLR) & 1, "GICR_CTLR.EnableLPIs set");
+    w64(GITS_BASER(0), r64(GITS_BASER(0)) | DEVICES | VALID);
+    w64(GITS_BASER(1), r64(GITS_BASER(1)) | COLLECTIONS | VALID);
+    w64(GITS_CBASER, QUEUE | VALID);
+    w64(GITS_CWRITER, 0);
+    w32(GITS_CTLR, 1);
+    check((r32(GITS_CTLR) & 1) != 0, "GITS_CTLR.Enabled");
+
+    mapd(0, 1);
+    mapc(0, 0);
+    mapti(0, 0, LPI0, 0);
+    mapti(0, 1, LPI0 + 1, 0);
+    event_command(INT, 0, 0);
+    check(taken == 0, "IRQs masked: LPI 8192 waits");
+    window();
+    check(taken == 1 && last == LPI0, "INT: device 0 event 0 -> LPI 8192 taken");
+
+    w32(GITS_TRANSLATER, 1);
+    window();
+    check(taken == 2 && last == LPI0 + 1, "GITS_TRANSLATER write of EventID 1 -> LPI 8193 taken");
+
+    prop[1] = DISABLED;
+    event_command(INV, 0, 1);
+    w32(GITS_TRANSLATER, 1);
+    window();
+    check(taken == 2, "disabled in the configuration table (INV): LPI 8193 not taken");
+    prop[1] = ENABLED;
+    event_command(INV, 0, 1);
+    window();
+    check(taken == 3 && last == LPI0 + 1, "enabled again (INV): the pending LPI 8193 taken");
+
+    prop[1] = DISABLED;
+    event_command(INV, 0, 1);
+    event_command(INT, 0, 1);
+    event_command(CLEAR, 0, 1);
+    prop[1] = ENABLED;
+    event_command(INV, 0, 1);
+    window();
+    check(taken == 3, "CLEAR: the pending LPI 8193 dropped");
+
+    event_command(DISCARD, 0, 1);
+    w32(GITS_TRANSLATER, 1);
+    window();
+    check(taken == 3, "DISCARD: event 1 reaches nothing");
+
+    mapd(0, 0);
+    event_command(INT, 0, 0);
+    window();
+    check(taken == 3, "MAPD V=0: device 0's events reach nothing");
+    check(last_exception.count == 0, "no unexpected exception");
+    return failures;
+}

@@ -5,6 +5,8 @@
 // GITS_TRANSLATER; each reaches the vCPU as an LPI. The configuration table
 // decides: an LPI disabled there stays pending until INV enables it again,
 // CLEAR drops a pending one, and unmapped events (DISCARD, MAPD V=0) reach nothing.
+// With vCPU 1 online: MOVI moves an event (and its pending LPI) to a
+// collection on vCPU 1, MOVALL moves vCPU 1's LPIs back, MAPC retargets a collection.
 #include "guest.h"
 #include "gic.h"
 
@@ -24,7 +26,8 @@
 
 // The tables, in RAM past the image (64 KiB aligned, zero at boot).
 #define PROP 0x44000000ul         // LPI configuration: a byte per LPI from 8192
-#define PEND 0x44010000ul         // this redistributor's pending table
+#define PEND 0x44010000ul         // vCPU 0's pending table (vCPU 1's: PEND1)
+#define PEND1 0x44060000ul
 #define DEVICES 0x44020000ul
 #define COLLECTIONS 0x44030000ul
 #define QUEUE 0x44040000ul        // one 4 KiB page: 128 commands
@@ -39,30 +42,54 @@ static inline void w64(uint64_t a, uint64_t v) { *(volatile uint64_t *)a = v; }
 static inline uint64_t r64(uint64_t a) { return *(volatile uint64_t *)a; }
 
 static volatile uint8_t *const prop = (volatile uint8_t *)PROP;
-static volatile uint64_t taken, last;
+static volatile uint64_t taken, last, taken1, last1, online1;
 static unsigned next;
+extern char secondary_entry[];
 
 static void took(uint64_t intid, uint64_t elr) {
     (void)elr;
     if (intid == SPURIOUS) return;
-    taken++;
-    last = intid;
+    if (READ_SYSREG(MPIDR_EL1) & 0xff) {
+        taken1++;
+        last1 = intid;
+    } else {
+        taken++;
+        last = intid;
+    }
 }
 
 GIC_GUEST_EXCEPTION_HANDLER(took)
 
+// vCPU 1: its redistributor with LPIs on, then interrupts taken in WFI.
+void secondary_main(uint64_t id) {
+    (void)id;
+    gic_init_cpu(1);
+    w64(GICR_BASE + GICR_STRIDE + 0x78, PEND1);   // GICR_PENDBASER
+    w32(GICR_BASE + GICR_STRIDE, 1);              // GICR_CTLR.EnableLPIs
+    online1 = 1;
+    for (;;) wait_for_change(&taken1, taken1);
+}
+
+// Waits a while for vCPU 1 to take an LPI: true if its count moved past `old`.
+static int vcpu1_took(uint64_t old) {
+    for (int i = 0; i < 20000 && taken1 == old; i++) __asm__ volatile("yield");
+    return taken1 != old;
+}
+
 // Writes a command at CWRITER, moves CWRITER past it and waits for CREADR.
-static void command(uint64_t w0, uint64_t w1, uint64_t w2) {
+static void command4(uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3) {
     volatile uint64_t *c = (volatile uint64_t *)(QUEUE + 32 * next);
     c[0] = w0;
     c[1] = w1;
     c[2] = w2;
-    c[3] = 0;
+    c[3] = w3;
     next = (next + 1) % 128;
     __asm__ volatile("dsb st" ::: "memory");
     w64(GITS_CWRITER, 32 * next);
     while (r64(GITS_CREADR) != 32 * next) {}
 }
+
+static void command(uint64_t w0, uint64_t w1, uint64_t w2) { command4(w0, w1, w2, 0); }
 
 static void mapd(uint32_t dev, int valid) { command(0x08 | (uint64_t)dev << 32, 4 - 1, ITT | (valid ? VALID : 0)); }
 static void mapc(uint16_t col, unsigned pe) { command(0x09, 0, col | (uint64_t)pe << 16 | VALID); }
@@ -74,6 +101,7 @@ static void event_command(uint64_t cmd, uint32_t dev, uint32_t event) { command(
 #define CLEAR 0x04
 #define INV 0x0c
 #define DISCARD 0x0f
+#define MOVI 0x01
 
 // Opens IRQs for a moment: whatever is pending in the list registers is taken.
 static void window(void) {
@@ -146,6 +174,43 @@ int main(void) {
     event_command(INT, 0, 0);
     window();
     check(taken == 3, "MAPD V=0: device 0's events reach nothing");
+    mapd(0, 1);
+    mapti(0, 0, LPI0, 0);
+
+    if (hvc_call(PSCI_CPU_ON, 1, (uint64_t)secondary_entry, 1).x0 != 0) {
+        check(0, "vCPU 1 started (run with --cpus 2)");
+        return failures;
+    }
+    while (!online1) {}
+    prop[2] = ENABLED;
+    mapc(1, 1);
+    mapti(0, 2, LPI0 + 2, 0);
+    command(MOVI, 2, 1);                         // device 0, event 2 -> collection 1
+    event_command(INT, 0, 2);
+    check(vcpu1_took(0) && last1 == LPI0 + 2, "MOVI to collection 1: event 2 -> LPI 8194 taken by vCPU 1");
+    window();
+    check(taken == 3, "MOVI: LPI 8194 not taken by vCPU 0");
+
+    prop[2] = DISABLED;
+    event_command(INV, 0, 2);
+    event_command(INT, 0, 2);
+    command(MOVI, 2, 0);                         // back to collection 0, pending
+    prop[2] = ENABLED;
+    event_command(INV, 0, 2);
+    window();
+    check(taken == 4 && last == LPI0 + 2 && !vcpu1_took(1), "MOVI moves the pending LPI 8194 with it (to vCPU 0)");
+
+    command(MOVI, 2, 1);
+    command4(0x0e, 0, 1ull << 16, 0);            // MOVALL: vCPU 1's LPIs to vCPU 0
+    event_command(INT, 0, 2);
+    window();
+    check(taken == 5 && last == LPI0 + 2 && !vcpu1_took(1), "MOVALL: LPI 8194 now goes to vCPU 0");
+
+    mapc(0, 1);                                  // collection 0 now on vCPU 1
+    event_command(INT, 0, 0);                    // event 0 (LPI 8192) is in collection 0
+    check(vcpu1_took(1) && last1 == LPI0, "MAPC retargets collection 0: LPI 8192 taken by vCPU 1");
+    window();
+    check(taken == 5, "MAPC: LPI 8192 not taken by vCPU 0");
     check(last_exception.count == 0, "no unexpected exception");
     return failures;
 }

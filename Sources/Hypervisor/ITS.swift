@@ -149,14 +149,15 @@ final class ITS: Device {
         return vm.readGuestRAM(level2 &+ UInt64(id) % (0x1_0000 / entry) * entry, count: 1) != nil
     }
 
-    /// vgic_its_resolve_lpi + vgic_its_trigger_msi: the LPI of the device's
-    /// event becomes pending at its collection's redistributor, if the ITS is
-    /// enabled, the event is mapped to a mapped collection and that
-    /// redistributor has LPIs enabled. Otherwise the event is dropped.
+    /// vgic_its_resolve_lpi + vgic_its_trigger_msi: if the ITS is enabled,
+    /// the event is mapped to a mapped collection and that collection's
+    /// redistributor has LPIs enabled, the event's LPI becomes pending at the
+    /// redistributor the LPI targets (the collection's, unless MOVALL moved
+    /// the LPI away). Otherwise the event is dropped.
     func trigger(device: UInt32, event: UInt32) {
         guard enabled, let e = devices[device]?.events[event], let target = mappedTarget(e.collection),
               target < vm.vcpus.count, vm.gic.lpi.enabled[target] else { return }
-        vm.setLPIPending(e.lpi, target: target)
+        vm.setLPIPending(e.lpi, target: vm.gic.lpi.lpis[e.lpi]?.target ?? target)
     }
 
     /// vgic_its_free_device: the device and its events' mappings go.

@@ -7,8 +7,11 @@
 // CLEAR drops a pending one, and unmapped events (DISCARD, MAPD V=0) reach nothing.
 // With vCPU 1 online: MOVI moves an event (and its pending LPI) to a
 // collection on vCPU 1, MOVALL moves vCPU 1's LPIs back, MAPC retargets a collection.
+// Entered at EL2 (`--entry-el 2`) it runs init_el first and the ITS is the
+// hardware's: the LPIs reach each PE's physical CPU interface.
 #include "guest.h"
 #include "gic.h"
+#include "el2.h"
 
 #define GITS 0x08080000ul
 #define GITS_CTLR (GITS + 0x0)
@@ -63,6 +66,7 @@ GIC_GUEST_EXCEPTION_HANDLER(took)
 // vCPU 1: its redistributor with LPIs on, then interrupts taken in WFI.
 void secondary_main(uint64_t id) {
     (void)id;
+    init_el();
     gic_init_cpu(1);
     w64(GICR_BASE + GICR_STRIDE + 0x78, PEND1);   // GICR_PENDBASER
     w32(GICR_BASE + GICR_STRIDE, 1);              // GICR_CTLR.EnableLPIs
@@ -111,6 +115,10 @@ static void window(void) {
 }
 
 int main(void) {
+    // PSCI is the hypervisor's over HVC, or with the guest owning EL2 the firmware's over SMC.
+    int own_el2 = READ_SYSREG(CurrentEL) == 8;
+    init_el();
+    IRQ_MASK();   // init_el's ERET to EL1 unmasks them
     gic_init_distributor();
     gic_init_cpu(0);
     check(r32(GICD_TYPER) & (1u << 17), "GICD_TYPER.LPIS: the distributor supports LPIs");
@@ -177,7 +185,9 @@ int main(void) {
     mapd(0, 1);
     mapti(0, 0, LPI0, 0);
 
-    if (hvc_call(PSCI_CPU_ON, 1, (uint64_t)secondary_entry, 1).x0 != 0) {
+    uint64_t on = own_el2 ? smc_call(PSCI_CPU_ON, 1, (uint64_t)secondary_entry, 1).x0
+                          : hvc_call(PSCI_CPU_ON, 1, (uint64_t)secondary_entry, 1).x0;
+    if (on != 0) {
         check(0, "vCPU 1 started (run with --cpus 2)");
         return failures;
     }

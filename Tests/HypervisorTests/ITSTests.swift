@@ -1,5 +1,6 @@
 import AArch64
 import EL2
+import GuestBuild
 @testable import Hypervisor
 import XCTest
 
@@ -45,5 +46,83 @@ final class ITSTests: XCTestCase {
         for (mode, run) in try GuestRun.passingInBothDesigns("its", ITSTests.checks, configure: { $0.cpus = 2; $0.entryEL = 2 }) {
             XCTAssertTrue(run.exits.isEmpty, "\(mode): \(run.exits.map(\.kind))")
         }
+    }
+
+    /// A hostile guest's ITS: random writes to its registers and the
+    /// redistributors' LPI registers (tables and queue anywhere, CWRITER past
+    /// the queue) and random commands (IDs in and out of range, unknown
+    /// opcodes) never trap; afterwards a clean set-up works as it should.
+    func testRandomRegistersAndCommandsNeverTrapAndACleanSetUpStillWorks() throws {
+        var c = Configuration()
+        c.cpus = 2
+        let vm = try VirtualMachine(c)
+        let its = try XCTUnwrap(vm.devices.devices.lazy.compactMap { $0 as? ITS }.first)
+        let rd = vm.devices.devices.compactMap { $0 as? GICv3Redistributor }
+        var rng = SplitMix64(state: UInt64(ProcessInfo.processInfo.environment["EL2EMU_FUZZ_SEED"] ?? "") ?? 0x175)
+        let ram = c.ramBase
+        func command(_ w: [UInt64]) {
+            let at = (its.cbaser & 0x000F_FFFF_FFFF_0000) &+ its.cwriter
+            try? vm.load(w.flatMap { v in (0..<8).map { UInt8(truncatingIfNeeded: v >> UInt64($0 * 8)) } }, at: at)
+            its.write(offset: 0x88, size: 8, value: (its.cwriter &+ 32) % its.queueSize)
+        }
+        func setUp() {
+            its.write(offset: 0x0, size: 4, value: 0)
+            for r in rd { r.write(offset: 0x0, size: 4, value: 0) }
+            its.write(offset: 0x100, size: 8, value: ram + 0x20_0000 | 1 << 63)
+            its.write(offset: 0x108, size: 8, value: ram + 0x30_0000 | 1 << 63)
+            its.write(offset: 0x80, size: 8, value: ram + 0x10_0000 | 1 << 63)
+            rd[0].write(offset: 0x70, size: 8, value: ram + 0x40_0000 | 13)
+            for (i, r) in rd.enumerated() {
+                r.write(offset: 0x78, size: 8, value: ram + 0x50_0000 + UInt64(i) * 0x1_0000)
+                r.write(offset: 0x0, size: 4, value: 1)
+            }
+            its.write(offset: 0x0, size: 4, value: 1)
+        }
+        setUp()
+        func value() -> UInt64 {
+            switch rng.below(4) {
+            case 0: return ram &+ rng.below(c.ramSize + 0x10_0000) & ~0xFFF   // in RAM, or just past it
+            case 1: return rng.below(16)
+            default: return rng.next()
+            }
+        }
+        let opcodes: [UInt64] = [0x01, 0x03, 0x04, 0x05, 0x08, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x42]
+        for _ in 0..<4000 {
+            switch rng.below(100) {
+            case 0..<2:
+                let offsets: [UInt64] = [0x0, 0x80, 0x84, 0x88, 0x8C, 0x100, 0x104, 0x108, 0x10C, 0x1_0040]
+                its.write(offset: offsets[Int(rng.below(UInt64(offsets.count)))], size: rng.below(2) == 0 ? 4 : 8, value: value())
+            case 2..<4:
+                rd[Int(rng.below(2))].write(offset: [0x0, 0x70, 0x78][Int(rng.below(3))], size: 8, value: value())
+            case 4..<8:
+                _ = its.read(offset: rng.below(0x2_0000) & ~3, size: 4)
+            case 8..<10:
+                setUp()
+            case 10..<20:
+                var w = (0..<4).map { _ in value() }
+                w[0] = w[0] & ~0xFF | opcodes[Int(rng.below(UInt64(opcodes.count)))]
+                command(w)
+            default:
+                // Mostly in range: devices 0-3, events 0-8, LPIs 8190-8199, collections 0-3, vCPUs 0-2.
+                let op = (opcodes + [0x08, 0x08, 0x09, 0x0A, 0x0A, 0x0A, 0x03, 0x03])[Int(rng.below(UInt64(opcodes.count + 8)))]
+                let w1 = rng.below(9) | (8190 + rng.below(10)) << 32
+                let w2 = rng.below(4) | rng.below(3) << 16 | (rng.below(2) == 0 ? 0 : ram + 0x60_0000) | min(1, rng.below(4)) << 63
+                command([op | rng.below(4) << 32, w1, w2, rng.below(3) << 16])
+            }
+            // Each mapped LPI is referenced by as many events as map it (KVM's refcount), no more.
+            var references: [Int: Int] = [:]
+            for d in its.devices.values { for e in d.events.values { references[e.lpi, default: 0] += 1 } }
+            XCTAssertEqual(references, vm.gic.lpi.lpis.mapValues(\.references))
+        }
+        // Clean again: device 5's event 3 -> LPI 8200 in collection 7 on vCPU 1, enabled; INT.
+        setUp()
+        try vm.load([0xA3], at: ram + 0x40_0000 + 8)
+        command([0x08 | 5 << 32, 4 - 1, ram + 0x60_0000 | 1 << 63, 0])   // MAPD
+        command([0x09, 0, 7 | 1 << 16 | 1 << 63, 0])                     // MAPC
+        command([0x0A | 5 << 32, 3 | 8200 << 32, 7, 0])                  // MAPTI
+        command([0x03 | 5 << 32, 3, 0, 0])                               // INT
+        XCTAssertTrue(vm.vcpus[1].pendingInterrupts.contains { $0.intid == 8200 })
+        XCTAssertTrue(vm.gic.canForward(8200, cpu: 1))
+        XCTAssertEqual(vm.gic.priority(8200, cpu: 1), 0xA0)
     }
 }

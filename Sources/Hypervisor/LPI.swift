@@ -79,8 +79,9 @@ extension VirtualMachine {
         guard enable != gic.lpi.enabled[cpu] else { return }
         gic.lpi.enabled[cpu] = enable
         if !enable {
-            for intid in gic.lpi.intids(targeting: cpu) { clearLPIPending(intid, target: cpu) }
-            if configuration.entryEL == 2 { vcpus[cpu].cpu.clearPhysicalLPIs() }
+            if configuration.entryEL == 2 { vcpus[cpu].cpu.clearPhysicalLPIs(); return }
+            vcpus[cpu].cpu.count(.memoryAccess)
+            vcpus[cpu].pendingInterrupts.removeAll { $0.intid >= LPIState.firstINTID }
         } else if gic.lpi.pendbaser[cpu] & LPIState.pendingTableZero == 0 {
             syncPendingTable(cpu: cpu)
         }
@@ -135,6 +136,11 @@ extension VirtualMachine {
         guard filter == nil || filter == lpi.target else { return true }
         gic.lpi.lpis[intid]?.priority = prop & 0xFC
         gic.lpi.lpis[intid]?.enabled = prop & 1 != 0
+        // A pending LPI enabled now is sent now, not when it became pending.
+        if prop & 1 != 0, !lpi.enabled, let t = lpi.target, configuration.entryEL == 1,
+           let i = vcpus[t].pendingInterrupts.firstIndex(where: { $0.intid == intid }) {
+            vcpus[t].pendingInterrupts[i].at = max(vcpus[t].pendingInterrupts[i].at, currentCPU.clock.cycles)
+        }
         // The vCPU handling this exit flushes its queue on entry; another is kicked if it can now take
         // one, and runs before this one goes further in virtual time.
         if let t = lpi.target {

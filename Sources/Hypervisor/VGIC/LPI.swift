@@ -80,8 +80,7 @@ extension VirtualMachine {
         gic.lpi.enabled[cpu] = enable
         if !enable {
             if configuration.entryEL == 2 { vcpus[cpu].cpu.clearPhysicalLPIs(); return }
-            vcpus[cpu].cpu.count(.memoryAccess)
-            vcpus[cpu].pendingInterrupts.removeAll { $0.intid >= LPIState.firstINTID }
+            vcpus[cpu].dequeue { $0.intid >= LPIState.firstINTID }
         } else if gic.lpi.pendbaser[cpu] & LPIState.pendingTableZero == 0 {
             syncPendingTable(cpu: cpu)
         }
@@ -113,14 +112,12 @@ extension VirtualMachine {
     func readGuestRAM(_ ipa: UInt64, count: Int) -> [UInt8]? {
         guard count > 0, let slot = stage2.memslot(containing: ipa), slot.contains(ipa &+ UInt64(count - 1)),
               let p = memory.pointer(slot.hostPA &+ (ipa &- slot.ipa), count: count) else { return nil }
-        currentCPU.count(.memoryAccess)
-        return Array(UnsafeRawBufferPointer(start: p, count: count))
+        return (running ?? vcpus[0]).loadMemory { Array(UnsafeRawBufferPointer(start: p, count: count)) }
     }
 
     func writeGuestByte(_ ipa: UInt64, _ byte: UInt8) {
         guard let slot = stage2.memslot(containing: ipa), let p = memory.pointer(slot.hostPA &+ (ipa &- slot.ipa)) else { return }
-        currentCPU.count(.memoryAccess)
-        p.storeBytes(of: byte, as: UInt8.self)
+        (running ?? vcpus[0]).storeMemory { p.storeBytes(of: byte, as: UInt8.self) }
     }
 
     // MARK: LPI configuration and pending state
@@ -136,16 +133,17 @@ extension VirtualMachine {
         guard filter == nil || filter == lpi.target else { return true }
         gic.lpi.lpis[intid]?.priority = prop & 0xFC
         gic.lpi.lpis[intid]?.enabled = prop & 1 != 0
-        // A pending LPI enabled now is sent now, not when it became pending.
+        // A pending LPI enabled now is sent now, not when it became pending: queued anew.
         if prop & 1 != 0, !lpi.enabled, let t = lpi.target, configuration.entryEL == 1,
-           let i = vcpus[t].pendingInterrupts.firstIndex(where: { $0.intid == intid }) {
-            vcpus[t].pendingInterrupts[i].at = max(vcpus[t].pendingInterrupts[i].at, currentCPU.clock.cycles)
+           vcpus[t].pendingInterrupts.contains(where: { $0.intid == intid }) {
+            vcpus[t].dequeue { $0.intid == intid }
+            _ = vcpus[t].enqueue(intid, hw: false, at: currentCPU.clock.cycles)
         }
         // The vCPU handling this exit flushes its queue on entry; another is kicked if it can now take
         // one, and runs before this one goes further in virtual time.
         if let t = lpi.target {
             if t != running?.index || configuration.entryEL == 2 { enabledChanged(cpu: t) }
-            if t != running?.index { currentCPU.endSlice() }
+            if t != running?.index { currentCPU.yieldPE() }
         }
         return true
     }
@@ -180,7 +178,7 @@ extension VirtualMachine {
         let source = running ?? vcpus[0]
         if configuration.entryEL == 2 {
             vcpus[target].cpu.setPhysicalLPI(intid, pending: true)
-            if target != source.index { source.cpu.endSlice() }   // let the target run before the sender goes on
+            if target != source.index { source.cpu.yieldPE() }   // let the target run before the sender goes on
             return
         }
         deliver(intid: intid, to: vcpus[target], from: source, why: "LPI \(intid)")
@@ -191,8 +189,7 @@ extension VirtualMachine {
     func clearLPIPending(_ intid: Int, target: Int) {
         guard target < vcpus.count else { return }
         if configuration.entryEL == 2 { vcpus[target].cpu.setPhysicalLPI(intid, pending: false); return }
-        vcpus[target].cpu.count(.memoryAccess)
-        vcpus[target].pendingInterrupts.removeAll { $0.intid == intid }
+        vcpus[target].dequeue { $0.intid == intid }
     }
 
     func isLPIPending(_ intid: Int, target: Int) -> Bool {

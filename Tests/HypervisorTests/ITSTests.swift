@@ -41,7 +41,7 @@ final class ITSTests: XCTestCase {
 
     /// Entered at EL2 the guest owns the GIC: the ITS is the hardware's, the
     /// LPIs pend at each PE's physical redistributor and its CPU interface
-    /// signals them (EL2/PhysicalLPIs.swift). No exit: no hypervisor of el2emu's runs.
+    /// signals them (EL2/Interrupts/PhysicalLPIs.swift). No exit: no hypervisor of el2emu's runs.
     func testTheSameWithTheGuestOwningEL2() throws {
         for (mode, run) in try GuestRun.passingInBothDesigns("its", ITSTests.checks, configure: { $0.cpus = 2; $0.entryEL = 2 }) {
             XCTAssertTrue(run.exits.isEmpty, "\(mode): \(run.exits.map(\.kind))")

@@ -8,41 +8,10 @@
 // (PPI 28) on the VHE host, the EL1 virtual timer (PPI 27) at EL1.
 #include "guest.h"
 #include "gic.h"
+#include "el2.h"
 
 #define HVTIMER_PPI 28
 #define EC(esr) (((esr) >> 26) & 0x3f)
-
-void init_el(void);
-__asm__(
-    ".global init_el\n"
-    "init_el:\n"
-    "    mrs x9, CurrentEL\n"
-    "    cmp x9, #8\n"
-    "    b.ne 2f\n"
-    "    mrs x9, mpidr_el1\n"
-    "    msr vmpidr_el2, x9\n"
-    "    mrs x9, midr_el1\n"
-    "    msr vpidr_el2, x9\n"
-    "    mrs x9, id_aa64mmfr1_el1\n"
-    "    ubfx x9, x9, #8, #4\n"
-    "    cbz x9, 1f\n"
-    "    ldr x9, =0x488000000\n"      // TGE | E2H | RW
-    "    msr hcr_el2, x9\n"
-    "    isb\n"
-    "    b 2f\n"
-    "1:  mov x9, #0\n"
-    "    msr cptr_el2, x9\n"
-    "    mov x9, #0x80000000\n"       // RW
-    "    msr hcr_el2, x9\n"
-    "    mov x9, #4\n"                // EL1t
-    "    msr spsr_el2, x9\n"
-    "    adr x9, 3f\n"
-    "    msr elr_el2, x9\n"
-    "    mov x10, sp\n"
-    "    eret\n"
-    "3:  msr spsel, #1\n"            // EL1h on the stack the EL2 code used
-    "    mov sp, x10\n"
-    "2:  ret\n");
 
 static volatile uint64_t sync_count, sync_esr, sync_spsr, sync_el, sync_kind;
 static volatile uint64_t irq_intid, secondary_el, secondary_hcr, secondary_done;

@@ -9,6 +9,7 @@ enum DeviceRegisterNames {
         case "pl031": return pl031(offset)
         case "gicd": return gicd(offset)
         case "pci-ecam": return pciConfig(offset)
+        case "gits": return gits(offset)
         // The test device has no manual: bytes that read back what was written;
         // +0x08 is the register a user-space device model serves.
         case "testdev": return (0x08..<0x10).contains(offset) ? "user" : nil
@@ -57,6 +58,14 @@ enum DeviceRegisterNames {
         ]
         for (name, start, end, width) in arrays { if let n = array(name, o, start, end, width: width) { return n } }
         return identification("GICD_", o)
+    }
+
+    static func gits(_ o: UInt64) -> String? {
+        let names: [UInt64: String] = [0x0000: "GITS_CTLR", 0x0004: "GITS_IIDR", 0x0008: "GITS_TYPER", 0x000C: "GITS_TYPER",
+                                       0x0080: "GITS_CBASER", 0x0084: "GITS_CBASER", 0x0088: "GITS_CWRITER",
+                                       0x008C: "GITS_CWRITER", 0x0090: "GITS_CREADR", 0x0094: "GITS_CREADR",
+                                       0x1_0040: "GITS_TRANSLATER"]
+        return names[o & ~3] ?? array("GITS_BASER", o, 0x0100, 0x0140, width: 8) ?? identification("GITS_", o)
     }
 
     static func gicrRD(_ o: UInt64) -> String? {

@@ -35,10 +35,11 @@ struct GuestRun {
 extension GuestRun {
     /// `guest` run in each design, each asserted to exit cleanly having
     /// printed every one of `checks` as PASS and nothing as FAIL.
-    static func passingInBothDesigns(_ guest: String, _ checks: [String], file: StaticString = #filePath,
+    static func passingInBothDesigns(_ guest: String, _ checks: [String], configure: (inout Configuration) -> Void = { _ in },
+                                     file: StaticString = #filePath,
                                      line: UInt = #line) throws -> [(mode: VirtualizationMode, run: GuestRun)] {
         try VirtualizationMode.allCases.map { mode in
-            let run = try GuestRun(guest, mode: mode)
+            let run = try GuestRun(guest, mode: mode, configure: configure)
             XCTAssertEqual(run.reason, .guestExit(status: 0, how: "semihosting SYS_EXIT"), "\(mode): \(run.output)", file: file, line: line)
             XCTAssertFalse(run.output.contains("FAIL"), "\(mode): \(run.output)", file: file, line: line)
             for check in checks {

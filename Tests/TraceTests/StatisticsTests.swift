@@ -109,6 +109,8 @@ final class StatisticsTests: XCTestCase {
             ("gicr1", 0x14, "GICR_WAKER"), ("gicr0", 0x1_0100, "GICR_ISENABLER0"), ("gicr0", 0x1_0404, "GICR_IPRIORITYR1"),
             ("testdev", 0x8, "user"), ("testdev", 0x0, nil), ("pl011", 0x800, nil),
             ("pci-ecam", 0x8014, "00:01.0 BAR1"), ("pci-ecam", 0xF_8004, "00:1f.0 COMMAND"), ("pci-ecam", 0x40, nil),
+            ("gits", 0x88, "GITS_CWRITER"), ("gits", 0x108, "GITS_BASER1"), ("gits", 0x1_0040, "GITS_TRANSLATER"),
+            ("gits", 0xFFE8, "GITS_PIDR2"),
         ]
         for (device, offset, name) in cases {
             let a = StatisticsRecorder.MMIOAccess(device: device, offset: offset, address: 0, isWrite: false)

@@ -247,6 +247,7 @@ extension Processor {
         guard let intid = highestPendingPhysical() else { return UInt64(PhysicalRedistributor.spurious) }
         physical.pending &= ~(1 << UInt32(intid))
         physical.active |= 1 << UInt32(intid)
+        physical.lpis.remove(intid)   // an LPI has no active state: acknowledged, it is just no longer pending
         g.runningPriorities.append((intid, g.distributor?(intid).priority ?? 0))
         updateVirtualInterruptLines()
         return UInt64(intid)
@@ -265,16 +266,20 @@ extension Processor {
     /// Filters physical interrupt candidates through the guest's GIC: enabled,
     /// Group 1 enabled, priority above PMR and the running priority.
     func guestSignalled(_ g: GuestOwnedEL2, _ candidates: UInt32) -> Int? {
-        guard g.groupEnabled, candidates != 0 else { return nil }
+        guard g.groupEnabled, candidates != 0 || !physical.lpis.isEmpty else { return nil }
         let running = g.runningPriorities.map { UInt64($0.priority) }.min() ?? 0x100
         var best: (intid: Int, priority: UInt8)?
+        // Equal priorities: the lowest INTID.
+        func consider(_ intid: Int) {
+            guard let d = g.distributor?(intid), d.enabled, UInt64(d.priority) < g.pmr, UInt64(d.priority) < running else { return }
+            if best == nil || (d.priority, intid) < (best!.priority, best!.intid) { best = (intid, d.priority) }
+        }
         var bits = candidates
         while bits != 0 {
-            let intid = bits.trailingZeroBitCount
+            consider(bits.trailingZeroBitCount)
             bits &= bits - 1
-            guard let d = g.distributor?(intid), d.enabled, UInt64(d.priority) < g.pmr, UInt64(d.priority) < running else { continue }
-            if best == nil || d.priority < best!.priority { best = (intid, d.priority) }
         }
+        for intid in physical.lpis { consider(intid) }
         return best?.intid
     }
 

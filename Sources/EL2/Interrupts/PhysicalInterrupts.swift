@@ -19,6 +19,8 @@ struct PhysicalRedistributor: Sendable {
     /// Kept with `nextArrival`, their minimum, which every exit asks for.
     var sgiArrival = [UInt64](repeating: .max, count: 16) { didSet { nextArrival = sgiArrival.min() ?? .max } }
     private(set) var nextArrival: UInt64 = .max
+    /// The LPIs pending here (PhysicalLPIs.swift).
+    var lpis = Set<Int>()
 
     static let maintenancePPI = 25
     static let spurious = 1023

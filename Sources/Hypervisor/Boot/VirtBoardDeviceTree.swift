@@ -1,9 +1,11 @@
 /// The device tree of what el2emu emulates, laid out as QEMU's `virt`
-/// board describes itself: memory, PSCI over HVC, cpus, GICv3, the generic
-/// timer, the PMU, PL011 with its clock, PL031, the PCIe host bridge, and /chosen.
+/// board describes itself: memory, PSCI over HVC, cpus, GICv3 with its ITS,
+/// the generic timer, the PMU, PL011 with its clock, PL031, the PCIe host
+/// bridge, and /chosen.
 public enum VirtBoardDeviceTree {
     static let gicPhandle: UInt32 = 1
     static let clockPhandle: UInt32 = 2
+    static let itsPhandle: UInt32 = 3
     // GIC interrupt specifiers: <type number flags>; type 0 SPI, 1 PPI; flags 4 = level high.
     static func ppi(_ intid: UInt32) -> [UInt32] { [1, intid - 16, 4] }
     static func spi(_ intid: UInt32) -> [UInt32] { [0, intid - 32, 4] }
@@ -45,6 +47,12 @@ public enum VirtBoardDeviceTree {
             .set("reg", .u64([0x0800_0000, 0x1_0000, 0x080A_0000, UInt64(c.cpus) * 0x2_0000]))
             .set("interrupts", .cells(ppi(25)))
             .set("phandle", .cells([gicPhandle]))
+            .add(.init("its@8080000"))
+            .set("compatible", .string("arm,gic-v3-its"))
+            .set("msi-controller", .empty)
+            .set("#msi-cells", .cells([1]))
+            .set("reg", .u64([0x0808_0000, 0x2_0000]))
+            .set("phandle", .cells([itsPhandle]))
 
         root.add(.init("timer"))
             .set("compatible", .strings(["arm,armv8-timer", "arm,armv7-timer"]))

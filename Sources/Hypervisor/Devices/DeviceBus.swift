@@ -47,6 +47,7 @@ struct DeviceBus {
         devices.append(TestDevice(base: 0x0A00_0000))
         devices += PCIHostBridge().devices
         devices.append(GICv3Distributor(vm: vm))
+        devices.append(ITS(vm: vm))
         for i in 0..<vm.vcpus.count {
             devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
         }

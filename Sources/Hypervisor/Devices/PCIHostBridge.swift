@@ -112,8 +112,9 @@ final class PCIWindow: Device {
 }
 
 extension VirtBoardDeviceTree {
-    /// The host bridge's node as QEMU virt writes it, with the low ECAM and
-    /// without MSIs: INTx of slot s pin p (1-4) is SPI 35 + (s + p - 1) % 4.
+    /// The host bridge's node as QEMU virt writes it, with the low ECAM, its
+    /// MSIs to the ITS (msi-map: requester ID r is the ITS's DeviceID r) and
+    /// INTx of slot s pin p (1-4) SPI 35 + (s + p - 1) % 4.
     static func addPCIHostBridge(to root: FlattenedDeviceTree.Node) {
         let ecam = PCIHostBridge.ecam, io = PCIHostBridge.ioWindow, mem = PCIHostBridge.memoryWindow
         // ranges: <PCI space and address (3 cells), CPU address (2), size (2)>; space 1 I/O, 2 32-bit memory.
@@ -133,6 +134,7 @@ extension VirtBoardDeviceTree {
             .set("bus-range", .cells([0, PCIHostBridge.buses - 1]))
             .set("linux,pci-domain", .cells([0]))
             .set("dma-coherent", .empty)
+            .set("msi-map", .cells([0, itsPhandle, 0, 0x1_0000]))
             .set("ranges", .cells(ranges))
             .set("#interrupt-cells", .cells([1]))
             .set("interrupt-map-mask", .cells([3 << 11, 0, 0, 7]))

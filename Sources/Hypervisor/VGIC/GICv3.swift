@@ -20,6 +20,8 @@ struct GICState {
     var privateGroup: [UInt32]
     /// GICR_WAKER.ProcessorSleep per vCPU.
     var asleep: [Bool]
+    /// The LPIs and the redistributors' LPI registers (LPI.swift).
+    var lpi: LPIState
 
     init(cpus: Int) {
         spiEnabled = Array(repeating: false, count: spis)
@@ -32,10 +34,12 @@ struct GICState {
         // Group 1, as KVM's vGIC resets every interrupt of a GICv3 guest.
         privateGroup = Array(repeating: 0xFFFF_FFFF, count: cpus)
         asleep = Array(repeating: true, count: cpus)
+        lpi = LPIState(cpus: cpus)
     }
 
     func isEnabled(_ intid: Int, cpu: Int) -> Bool {
         if intid < 32 { return cpu < privateEnabled.count && privateEnabled[cpu] & (1 << UInt32(intid)) != 0 }
+        if intid >= LPIState.firstINTID { return lpi.lpis[intid]?.enabled == true }
         let n = intid - 32
         return n < spis && spiEnabled[n]
     }
@@ -56,6 +60,7 @@ struct GICState {
     /// The priority a queued interrupt gets in its list register.
     func priority(_ intid: Int, cpu: Int) -> UInt64 {
         if intid < 32 { return cpu < privatePriority.count ? UInt64(privatePriority[cpu][intid]) : 0 }
+        if intid >= LPIState.firstINTID { return UInt64(lpi.lpis[intid]?.priority ?? 0) }
         let n = intid - 32
         return n < spis ? UInt64(spiPriority[n]) : 0
     }

@@ -14,8 +14,8 @@ final class GICv3Distributor: Device {
         let gic = vm.gic
         switch offset {
         case 0x0000: return UInt64(gic.distributorControl)
-        // TYPER: ITLinesNumber[4:0] = SPIs/32 (INTIDs up to 32*(N+1)-1), IDbits[23:19] = 15 (16 bits).
-        case 0x0004: return UInt64(gic.spis / 32) | 15 << 19
+        // TYPER: ITLinesNumber[4:0] = SPIs/32 (INTIDs up to 32*(N+1)-1), LPIS[17] (the ITS), IDbits[23:19] = 15 (16 bits).
+        case 0x0004: return UInt64(gic.spis / 32) | 1 << 17 | 15 << 19
         case 0x0008: return 0x0300_043B   // IIDR: Arm, GICv3 product
         case 0x0080..<0x0100: return 0xFFFF_FFFF   // IGROUPR: all group 1
         case 0x0100..<0x0180, 0x0180..<0x0200:

@@ -1,0 +1,136 @@
+// A small EL2 monitor (`--entry-el 2 --mode nvhe`, or QEMU -M virt,virtualization=on):
+// entered at EL2 without E2H, it sets its own vectors (VBAR_EL2) and an
+// identity stage 1 for EL2 (SCTLR_EL2.M with TCR_EL2/TTBR0_EL2/MAIR_EL2),
+// traps WFI, SMC and IRQs of its guest (HCR_EL2 = RW|TWI|TSC|IMO) and ERETs
+// to an EL1 part. Each exit is logged at EL2 ("EXIT ec=... esr=... elr=...
+// spsr=...") and resumed by an ERET; the EL1 part does an HVC, a WFI and
+// PSCI VERSION over SMC (forwarded by EL2 to the firmware), prints PASS
+// lines and ends with PSCI SYSTEM_OFF, also forwarded.
+#include "guest.h"
+
+#define EC(esr) (((esr) >> 26) & 0x3f)
+#define HCR_RW (1ull << 31)
+#define HCR_TSC (1ull << 19)
+#define HCR_TWI (1ull << 13)
+#define HCR_IMO (1ull << 4)
+
+static uint64_t el2_tables[512] __attribute__((aligned(4096)));
+static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen;
+extern char el2_vectors[], __stack_top[];
+void el1_main(void);
+
+// The EL2 vectors: each entry saves x0-x18, x30 and calls el2_exit(kind, esr, elr, frame);
+// its return value becomes ELR_EL2.
+__asm__(
+    ".macro el2_vector kind\n"
+    "    .balign 0x80\n"
+    "    sub sp, sp, #256\n"
+    "    stp x0, x1, [sp, #0]\n"
+    "    stp x2, x3, [sp, #16]\n"
+    "    stp x4, x5, [sp, #32]\n"
+    "    stp x6, x7, [sp, #48]\n"
+    "    stp x8, x9, [sp, #64]\n"
+    "    stp x10, x11, [sp, #80]\n"
+    "    stp x12, x13, [sp, #96]\n"
+    "    stp x14, x15, [sp, #112]\n"
+    "    stp x16, x17, [sp, #128]\n"
+    "    stp x18, x30, [sp, #144]\n"
+    "    mov x0, #\\kind\n"
+    "    b el2_common\n"
+    ".endm\n"
+    ".section .text.el2, \"ax\"\n"
+    ".balign 2048\n"
+    ".global el2_vectors\n"
+    "el2_vectors:\n"
+    "    el2_vector 0\n el2_vector 1\n el2_vector 2\n el2_vector 3\n"
+    "    el2_vector 4\n el2_vector 5\n el2_vector 6\n el2_vector 7\n"
+    "    el2_vector 8\n el2_vector 9\n el2_vector 10\n el2_vector 11\n"
+    "    el2_vector 12\n el2_vector 13\n el2_vector 14\n el2_vector 15\n"
+    "el2_common:\n"
+    "    mrs x1, esr_el2\n"
+    "    mrs x2, elr_el2\n"
+    "    mov x3, sp\n"
+    "    bl el2_exit\n"
+    "    msr elr_el2, x0\n"
+    "    ldp x0, x1, [sp, #0]\n"
+    "    ldp x2, x3, [sp, #16]\n"
+    "    ldp x4, x5, [sp, #32]\n"
+    "    ldp x6, x7, [sp, #48]\n"
+    "    ldp x8, x9, [sp, #64]\n"
+    "    ldp x10, x11, [sp, #80]\n"
+    "    ldp x12, x13, [sp, #96]\n"
+    "    ldp x14, x15, [sp, #112]\n"
+    "    ldp x16, x17, [sp, #128]\n"
+    "    ldp x18, x30, [sp, #144]\n"
+    "    add sp, sp, #256\n"
+    "    eret\n"
+    ".text\n");
+
+// One line per exit, as the hardware reported it.
+uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
+    exits++;
+    print("EXIT ec="); print_hex(EC(esr)); print(" esr="); print_hex(esr);
+    print(" elr="); print_hex(elr); print(" spsr="); print_hex(READ_SYSREG(spsr_el2));
+    print(kind == 8 ? " sync\n" : kind == 9 ? " irq\n" : " unexpected\n");
+    if (kind != 8) guest_exit(2);        // not from the EL1 guest: stop here
+    switch (EC(esr)) {
+    case 0x16:                           // HVC: ELR is past it; answer in x0
+        hvc_seen++;
+        frame[0] = frame[0] + 0x100;
+        return elr;
+    case 0x01:                           // WFI: ELR is the WFI itself
+        wfi_seen++;
+        return elr + 4;
+    case 0x17: {                         // SMC: ELR is the SMC itself; forward to the firmware
+        smc_seen++;
+        struct hvc_result r = smc_call(frame[0], frame[1], frame[2], frame[3]);
+        frame[0] = r.x0;
+        return elr + 4;
+    }
+    default:
+        print("FAIL unexpected exit\n");
+        guest_exit(3);
+    }
+}
+
+int main(void) {
+    check((READ_SYSREG(CurrentEL) >> 2) == 2, "the monitor starts at EL2");
+    WRITE_SYSREG(vbar_el2, (uint64_t)el2_vectors);
+
+    // Identity map: 0-1 GiB Device-nGnRnE (UART, GIC), 1-2 GiB Normal write-back (RAM).
+    el2_tables[0] = 0x0 | 1u << 10 | 0 << 2 | 1;
+    el2_tables[1] = 0x40000000 | 1u << 10 | 3u << 8 | 1 << 2 | 1;
+    WRITE_SYSREG(mair_el2, 0xff00);
+    // T0SZ 25 (39-bit VA, level-1 start), WB caches, inner shareable, 4K, PS 40 bits, RES1 bits 31 and 23.
+    WRITE_SYSREG(tcr_el2, 25 | 1 << 8 | 1 << 10 | 3 << 12 | 2 << 16 | 1u << 23 | 1u << 31);
+    WRITE_SYSREG(ttbr0_el2, (uint64_t)el2_tables);
+    __asm__ volatile("dsb ish; tlbi alle2; dsb ish; isb" ::: "memory");
+    WRITE_SYSREG(sctlr_el2, READ_SYSREG(sctlr_el2) | 1 << 0 | 1 << 2 | 1 << 12);
+    ISB();
+    check(READ_SYSREG(sctlr_el2) & 1, "EL2 stage 1 on (SCTLR_EL2.M)");
+    check(READ_SYSREG(tcr_el2) == (25 | 1 << 8 | 1 << 10 | 3 << 12 | 2 << 16 | 1u << 23 | 1u << 31),
+          "TCR_EL2 reads back as written");
+    check(READ_SYSREG(vbar_el2) == (uint64_t)el2_vectors, "VBAR_EL2 reads back");
+
+    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO);
+    WRITE_SYSREG(sp_el1, (uint64_t)__stack_top + 0x10000);
+    WRITE_SYSREG(spsr_el2, 0x3c5);       // EL1h, DAIF masked
+    WRITE_SYSREG(elr_el2, (uint64_t)el1_main);
+    __asm__ volatile("eret" ::: "memory");
+    __builtin_unreachable();
+}
+
+void el1_main(void) {
+    check((READ_SYSREG(CurrentEL) >> 2) == 1, "the guest runs at EL1");
+    uint64_t r = hvc_call(0x23, 0, 0, 0).x0;
+    check(r == 0x123 && hvc_seen == 1, "HVC reached the monitor at EL2 and returned");
+    __asm__ volatile("wfi" ::: "memory");
+    check(wfi_seen == 1, "WFI trapped to EL2 (HCR_EL2.TWI) and resumed");
+    uint64_t v = smc_call(PSCI_VERSION, 0, 0, 0).x0;
+    check(smc_seen == 1 && v >= 0x10000 && v < 0x20000, "PSCI VERSION over SMC, trapped (TSC) and forwarded");
+    check(exits == 3, "three exits so far");
+    print(failures ? "FAIL el2monitor\n" : "PASS el2monitor\n");
+    smc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
+    print("FAIL SYSTEM_OFF returned\n");
+    guest_exit(1);
+}

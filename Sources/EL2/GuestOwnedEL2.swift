@@ -31,8 +31,11 @@ public final class GuestOwnedEL2 {
     let mpidr: UInt64
     /// Unicorn's EL1 runs the guest's EL2 code (and its EL0 the EL2&0 regime's EL0).
     public internal(set) var el1IsEL2 = true
-    /// The EL1 registers as *_EL12 reach them from a VHE host.
+    /// The EL1 registers as *_EL12 reach them from a VHE host, and the guest
+    /// hypervisor's guest's while its non-VHE EL2 code runs (GuestEL2Regime.swift).
     var el1Registers: [SystemRegister: UInt64] = [:]
+    /// Non-VHE EL2 code's own regime (GuestEL2Regime.swift).
+    var regime = GuestEL2Regime()
     /// The EL3 firmware: an SMC that does not trap to EL2 lands here (PC already past it).
     public var secureMonitorCall: ((Processor) -> Void)?
     /// The distributor's and redistributor's say on an SGI/PPI of this PE:
@@ -125,6 +128,8 @@ extension Processor {
         if isICC && el >= 1 && (atEL2 || !el2.hcr.contains(.IMO)) {
             return physicalICCAccess(g, r, isRead: isRead, write, pc: pc, done)
         }
+        // Non-VHE EL2 code's own regime and its guest's EL1 registers (GuestEL2Regime.swift).
+        if atEL2, let handled = guestEL2RegimeAccess(g, r, isRead: isRead, write, pc: pc, done) { return handled }
         guard atEL2, r.op0 == 3 else { return nil }
         switch r.op1 {
         case 4: return el2RegisterAccess(g, r, isRead: isRead, write, pc: pc, done)
@@ -178,10 +183,6 @@ extension Processor {
             return true
         }
         if isRead { return done(el2.values[slot], true) }
-        if !e2h && [SystemRegister.SCTLR_EL2, .TTBR0_EL2, .TCR_EL2, .VBAR_EL2, .MAIR_EL2].contains(r) {
-            unsupportedAtEL2("non-VHE EL2 code that stays at EL2 (it writes \(r) with HCR_EL2.E2H = 0 at pc 0x\(String(pc, radix: 16)))")
-            return true
-        }
         if r == .HCR_EL2 {
             let hcr = HCR(rawValue: v)
             if hcr.contains(.VM) {
@@ -297,8 +298,9 @@ extension Processor {
     func guestPhysicalInterruptCheck() {
         guard highestPendingPhysical() != nil else { recomputeInterruptLines(); return }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        if el2.hcr.contains(.IMO) && !runsGuestEL2Code && !inHostRegime {
-            unsupportedAtEL2("a physical IRQ routed to the guest's own EL2 from EL1 (HCR_EL2.IMO)")
+        if el2.hcr.contains(.IMO) && !runsGuestEL2Code && !inHostRegime, let g = ownEL2 {
+            // Routed to the guest's EL2 whatever PSTATE.I (GuestEL2WorldSwitch.swift).
+            takeToGuestEL2(g, offset: 0x480, esr: nil, elr: engine.read(.pc))
             return
         }
         guard !pstate.daif.contains(.i) else { nextDeadline = .max; return }
@@ -365,26 +367,7 @@ extension Processor {
             unsupportedAtEL2("an ERET from the VHE host to SPSR_EL2 = 0x\(String(raw, radix: 16)) (a guest of its own at EL1)")
             return true
         }
-        let spsr = ProcessorState(raw: el2.spsr)
-        guard !spsr.isAArch32, let mode = spsr.mode, mode != .el0t else {
-            unsupportedAtEL2("an ERET from EL2 to SPSR_EL2 = 0x\(String(el2.spsr, radix: 16)) without E2H")
-            return true
-        }
-        if mode == .el1h || mode == .el1t {
-            guard el2.hcr.contains(.RW) else {
-                unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
-                return true
-            }
-            g.el1IsEL2 = false
-        }
-        let old = ProcessorState(raw: engine.read(.pstate)).daif
-        let target = mode == .el2h || mode == .el2t ? el2.spsr & ~0xF | 0b0100 | (el2.spsr & 1) : el2.spsr
-        setPSTATE(target)
-        engine.write(.pc, el2.elr)
-        onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(mode)"))
-        recomputeInterruptLines()
-        deliverPendingInterrupts(returnPC: el2.elr)
-        return true
+        return guestNonVHEERET(g, pc)   // GuestEL2WorldSwitch.swift
     }
 
     /// SMC while the guest owns EL2: to EL3 (the firmware) unless HCR_EL2.TSC traps it from EL1.
@@ -392,7 +375,8 @@ extension Processor {
         let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
         if el == 0 { undefinedToEL1(pc: pc &- 4); return }
         if el2.hcr.contains(.TSC) && !runsGuestEL2Code {
-            unsupportedAtEL2("an SMC from EL1 trapped to the guest's own EL2 (HCR_EL2.TSC)")
+            // A trapped SMC returns to the SMC itself (GuestEL2WorldSwitch.swift).
+            takeToGuestEL2(g, offset: 0x400, esr: .smc(imm16: imm), elr: pc &- 4)
             return
         }
         g.secureMonitorCall?(self)
@@ -401,7 +385,7 @@ extension Processor {
     /// HVC while the guest owns EL2: from its EL2 code (with E2H) it is taken to EL2 itself.
     func guestHVC(_ g: GuestOwnedEL2, pc: UInt64, imm: UInt16) {
         guard runsGuestEL2Code else {
-            unsupportedAtEL2("an HVC #\(imm) from EL1 to the guest's own EL2 vectors (pc 0x\(String(pc &- 4, radix: 16)))")
+            takeToGuestEL2(g, offset: 0x400, esr: .hvc(imm16: imm), elr: pc)   // GuestEL2WorldSwitch.swift
             return
         }
         enterEL1(kind: 0, esr: .hvc(imm16: imm), returnPC: pc)

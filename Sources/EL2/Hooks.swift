@@ -148,6 +148,8 @@ extension Processor {
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
         let r = SystemRegister(id)
+        // The guest's EL2 code: EL2's TLBIs (GuestEL2Regime.swift).
+        if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, pc: engine.read(.pc)) { return handled }
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
         guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {
             forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1

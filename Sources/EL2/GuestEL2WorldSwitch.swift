@@ -1,0 +1,90 @@
+import AArch64
+import Unicorn
+
+/// The guest hypervisor's own guest at EL1/EL0 (`--entry-el 2`, non-VHE EL2):
+/// its ERET to EL1 and the exceptions that bring its guest back to its EL2.
+/// Unicorn's one EL1 runs both, so each direction swaps the registers of the
+/// EL2 regime (GuestEL2Regime.swift) with the guest's EL1 ones, as hardware
+/// keeps both sets. Exceptions carry the syndromes el2emu's own hypervisor
+/// path builds (`takeSynchronousToEL2` callers, `ExceptionSyndrome`).
+extension Processor {
+    /// ERET by non-VHE EL2 code. True when the model performed it; false when
+    /// Unicorn's own ERET (at EL1) does, after SPSR_EL1 was rewritten (EL2 to EL2).
+    func guestNonVHEERET(_ g: GuestOwnedEL2, _ pc: UInt64) -> Bool {
+        splitGuestEL2Regime(g)
+        let raw = engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0
+        let elr = engine.read(SystemRegisterID(.ELR_EL1)) ?? 0
+        let spsr = ProcessorState(raw: raw)
+        guard !spsr.isAArch32, let mode = spsr.mode else {
+            unsupportedAtEL2("an ERET from EL2 to SPSR_EL2 = 0x\(String(raw, radix: 16)) (AArch32 or a reserved mode)")
+            return true
+        }
+        if mode == .el2h || mode == .el2t {
+            engine.write(SystemRegisterID(.SPSR_EL1), raw & ~0xF | 0b0100 | (raw & 1))
+            forgetEL1(.SPSR_EL1)
+            return false
+        }
+        guard el2.hcr.contains(.RW) else {
+            unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
+            return true
+        }
+        if el2.cptr & (1 << 10) != 0 {
+            unsupportedAtEL2("CPTR_EL2.TFP (FP/SIMD traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
+            return true
+        }
+        let old = ProcessorState(raw: engine.read(.pstate)).daif
+        // The EL2 set out, the guest's EL1 set in.
+        saveGuestEL2Regime()
+        g.regime.sp = readBankedSP(.SP_EL1)
+        for r in GuestEL2Regime.swappedEL1 { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
+        g.el1IsEL2 = false
+        setPSTATE(raw)
+        writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
+        engine.write(.pc, elr)
+        regimeChanged()
+        gprsKnown = false
+        onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(mode)"))
+        recomputeInterruptLines()
+        if el2.hcr.contains(.IMO) && highestPendingPhysical() != nil {
+            takeToGuestEL2(g, offset: 0x480, esr: nil, elr: elr)
+        } else {
+            deliverPendingInterrupts(returnPC: elr)
+        }
+        return true
+    }
+
+    /// An exception from the guest hypervisor's guest (EL1/EL0) to its EL2,
+    /// at VBAR_EL2 + `offset` (lower EL, AArch64: 0x400 sync, 0x480 IRQ), with
+    /// ESR/ELR/SPSR/FAR/HPFAR_EL2 as given: the EL1 set out, the EL2 regime in.
+    func takeToGuestEL2(_ g: GuestOwnedEL2, offset: UInt64, esr: ExceptionSyndrome?, elr: UInt64, far: UInt64? = nil, hpfar: UInt64? = nil) {
+        if g.el1IsEL2, let esr, esr.ec == .instructionAbortLowerEL || esr.ec == .dataAbortLowerEL {
+            // EL2 code's own stage-1 walk read outside memory (no stage 2 below EL2): taken at EL2.
+            enterEL1(kind: 0, esr: ExceptionSyndrome(raw: esr.raw | 1 << 26), returnPC: elr, far: far)
+            return
+        }
+        guard g.regime.split, !g.el1IsEL2 else {
+            unsupportedAtEL2("an exception to EL2 from a lower EL that never ran under non-VHE EL2 (pc 0x\(String(elr, radix: 16)))")
+            return
+        }
+        let pstate = ProcessorState(raw: engine.read(.pstate))
+        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
+        g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
+        if let esr { el2.esr = esr.raw }
+        if let far { el2.far = far }
+        if let hpfar { el2.hpfar = hpfar }
+        el2.elr = elr
+        el2.spsr = pstate.raw | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0)
+        debug.pstateSS = false
+        g.el1IsEL2 = true
+        setPSTATE(ProcessorState.entry(to: .el1h).raw)   // EL2h, as Unicorn's EL1h
+        writeBankedSP(.SP_EL1, g.regime.sp)
+        loadGuestEL2Regime()
+        let vector = el2.vbar &+ offset
+        engine.write(.pc, vector)
+        gprsKnown = false
+        noteGuestExceptionEntry(vector: vector, from: elr)
+        let kind = offset & 0x180 == 0 ? "EL2 sync" : "EL2 irq"
+        onEvent?(.guestException(pc: elr, vector: vector, kind: kind, esr: esr))
+        if pstate.daif != .all { onEvent?(.daif(pc: elr, old: pstate.daif, new: .all, cause: "exception entry (\(kind))")) }
+    }
+}

@@ -1,0 +1,77 @@
+import AArch64
+import EL2
+import Foundation
+import GuestBuild
+@testable import Hypervisor
+import XCTest
+
+/// A hypervisor of the guest's own at EL2 (`--entry-el 2`, non-VHE): the
+/// `el2monitor` guest (Firmware/guests/el2monitor.c) sets its own VBAR_EL2 and
+/// EL2 stage 1, traps WFI/SMC/IRQ of its EL1 guest and logs each exit. el2emu
+/// must give it the exits QEMU `-M virt,virtualization=on` gives.
+final class GuestHypervisorTests: XCTestCase {
+    static let checks = [
+        "the monitor starts at EL2",
+        "EL2 stage 1 on (SCTLR_EL2.M)",
+        "TCR_EL2 reads back as written",
+        "VBAR_EL2 reads back",
+        "the guest runs at EL1",
+        "HVC reached the monitor at EL2 and returned",
+        "WFI trapped to EL2 (HCR_EL2.TWI) and resumed",
+        "PSCI VERSION over SMC, trapped (TSC) and forwarded",
+        "three exits so far",
+        "el2monitor",
+    ]
+
+    static func exitLines(_ output: String) -> [String] {
+        output.split(separator: "\n").map(String.init).filter { $0.hasPrefix("EXIT ") }
+    }
+
+    func testTheMonitorsExitsAreQEMUsAndEachIsAnEventOfTheHardware() throws {
+        let r = try GuestRun("el2monitor", mode: .nvhe) { $0.entryEL = 2 }
+        XCTAssertEqual(r.reason, .guestExit(status: 0, how: "PSCI SYSTEM_OFF"), r.output)
+        XCTAssertFalse(r.output.contains("FAIL"), r.output)
+        for check in GuestHypervisorTests.checks {
+            XCTAssertTrue(r.output.contains("PASS \(check)"), "\(check)\n\(r.output)")
+        }
+        // HVC, trapped WFI, trapped SMC (PSCI VERSION), trapped SMC (SYSTEM_OFF).
+        let lines = GuestHypervisorTests.exitLines(r.output)
+        XCTAssertEqual(lines.map { String($0.dropFirst(5).prefix(21)) },
+                       ["ec=0x0000000000000016", "ec=0x0000000000000001", "ec=0x0000000000000017", "ec=0x0000000000000017"], r.output)
+        // Each exit to the monitor's EL2 is a hardware event with its syndrome, at VBAR_EL2 + 0x400.
+        let taken: [(vector: UInt64, esr: UInt64?)] = r.events.compactMap {
+            if case .hardware(0, _, .guestException(_, let vector, "EL2 sync", let esr)) = $0 { return (vector, esr?.raw) }
+            return nil
+        }
+        XCTAssertEqual(taken.map(\.esr), [0x5A00_0000, 0x07E0_0000, 0x5E00_0000, 0x5E00_0000])
+        XCTAssertEqual(Set(taken.map { $0.vector & 0x7FF }), [0x400])
+        XCTAssertTrue(r.exits.isEmpty, "no exit of el2emu's own hypervisor: \(r.exits.map(\.kind))")
+
+        let qemu = "/usr/bin/qemu-system-aarch64"
+        guard FileManager.default.isExecutableFile(atPath: qemu) else {
+            throw XCTSkip("qemu-system-aarch64 is needed for the comparison (scripts/install-deps.sh --test)")
+        }
+        let theirs = try runUnderQEMU(qemu, elf: FirmwareBuilder().build("el2monitor").path)
+        XCTAssertTrue(theirs.contains("PASS el2monitor"), theirs)
+        XCTAssertEqual(lines, GuestHypervisorTests.exitLines(theirs), "el2emu:\n\(r.output)\nQEMU:\n\(theirs)")
+    }
+
+    /// QEMU's semihosting output, the run ended by the guest's SYSTEM_OFF or after 30 s.
+    func runUnderQEMU(_ qemu: String, elf: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: qemu)
+        p.arguments = ["-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-nographic",
+                       "-semihosting", "-kernel", elf]
+        let out = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = out   // QEMU writes semihosting output to stderr
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let killer = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 30, execute: killer)
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        killer.cancel()
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+    }
+}

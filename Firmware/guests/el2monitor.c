@@ -1,21 +1,30 @@
 // A small EL2 monitor (`--entry-el 2 --mode nvhe`, or QEMU -M virt,virtualization=on):
 // entered at EL2 without E2H, it sets its own vectors (VBAR_EL2) and an
 // identity stage 1 for EL2 (SCTLR_EL2.M with TCR_EL2/TTBR0_EL2/MAIR_EL2),
-// traps WFI, SMC and IRQs of its guest (HCR_EL2 = RW|TWI|TSC|IMO) and ERETs
-// to an EL1 part. Each exit is logged at EL2 ("EXIT ec=... esr=... elr=...
-// spsr=...") and resumed by an ERET; the EL1 part does an HVC, a WFI and
-// PSCI VERSION over SMC (forwarded by EL2 to the firmware), prints PASS
-// lines and ends with PSCI SYSTEM_OFF, also forwarded.
+// traps WFI, SMC, IRQs, SCTLR_EL1 and the ID registers of its guest
+// (HCR_EL2 = RW|TWI|TSC|IMO|TVM|TRVM|TID3) and ERETs to an EL1 part. Each exit
+// is logged at EL2 ("EXIT ec=... esr=... elr=... spsr=...") and resumed by an
+// ERET; the EL1 part does an HVC, a WFI, PSCI VERSION over SMC (forwarded by
+// EL2 to the firmware), an SCTLR_EL1 read and write (emulated on its stored
+// EL1 registers), an ID register read and lets its physical timer fire; it
+// prints PASS lines and ends with PSCI SYSTEM_OFF, also forwarded.
 #include "guest.h"
+#include "gic.h"
 
 #define EC(esr) (((esr) >> 26) & 0x3f)
 #define HCR_RW (1ull << 31)
 #define HCR_TSC (1ull << 19)
 #define HCR_TWI (1ull << 13)
 #define HCR_IMO (1ull << 4)
+#define HCR_TVM (1ull << 26)
+#define HCR_TRVM (1ull << 30)
+#define HCR_TID3 (1ull << 18)
 
 static uint64_t el2_tables[512] __attribute__((aligned(4096)));
-static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen;
+static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen, sys_seen, irq_seen;
+// Trapped accesses go through x0: the vectors save x0-x18 only.
+#define X0_READ(name) ({ uint64_t _v; __asm__ volatile("mrs x0, " #name "\n mov %0, x0" : "=r"(_v) :: "x0"); _v; })
+#define X0_WRITE(name, v) __asm__ volatile("mov x0, %0\n msr " #name ", x0" :: "r"((uint64_t)(v)) : "x0", "memory")
 extern char el2_vectors[], __stack_top[];
 void el1_main(void);
 
@@ -69,9 +78,18 @@ __asm__(
 // One line per exit, as the hardware reported it.
 uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
     exits++;
+    if (kind == 9) {                     // IRQ from the guest (IMO): ESR_EL2 is not written
+        uint64_t intid = gic_ack();
+        WRITE_SYSREG(cntp_ctl_el0, 0);   // its timer off
+        gic_eoi(intid);
+        irq_seen = intid;
+        print("EXIT irq intid="); print_dec(intid);
+        print(" elr="); print_hex(elr); print(" spsr="); print_hex(READ_SYSREG(spsr_el2)); print("\n");
+        return elr;
+    }
     print("EXIT ec="); print_hex(EC(esr)); print(" esr="); print_hex(esr);
     print(" elr="); print_hex(elr); print(" spsr="); print_hex(READ_SYSREG(spsr_el2));
-    print(kind == 8 ? " sync\n" : kind == 9 ? " irq\n" : " unexpected\n");
+    print(kind == 8 ? " sync\n" : " unexpected\n");
     if (kind != 8) guest_exit(2);        // not from the EL1 guest: stop here
     switch (EC(esr)) {
     case 0x16:                           // HVC: ELR is past it; answer in x0
@@ -87,11 +105,29 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
         frame[0] = r.x0;
         return elr + 4;
     }
-    default:
-        print("FAIL unexpected exit\n");
-        guest_exit(3);
+    case 0x18: {                         // MRS/MSR: Op0 Op2 Op1 CRn Rt CRm Dir
+        uint32_t iss = esr & 0x1ffffff, rt = (iss >> 5) & 31, read = iss & 1;
+        uint32_t reg = iss & 0x3ffc1e;   // the encoding without Rt and Dir
+        uint64_t *x = rt <= 18 ? &frame[rt] : 0;
+        sys_seen++;
+        if (!x) break;
+        if (reg == (3u << 20 | 1u << 10)) {                  // SCTLR_EL1: its guest's, kept by the CPU
+            if (read) *x = READ_SYSREG(sctlr_el1); else WRITE_SYSREG(sctlr_el1, *x);
+            return elr + 4;
+        }
+        if (reg == (3u << 20 | 7u << 1) && read) {           // ID_AA64MMFR0_EL1: the real one
+            *x = READ_SYSREG(id_aa64mmfr0_el1);
+            return elr + 4;
+        }
+        break;
     }
+    default:
+        break;
+    }
+    print("FAIL unexpected exit\n");
+    guest_exit(3);
 }
+
 
 int main(void) {
     check((READ_SYSREG(CurrentEL) >> 2) == 2, "the monitor starts at EL2");
@@ -112,7 +148,11 @@ int main(void) {
           "TCR_EL2 reads back as written");
     check(READ_SYSREG(vbar_el2) == (uint64_t)el2_vectors, "VBAR_EL2 reads back");
 
-    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO);
+    // The GIC and the EL1 physical timer for its guest (CNTHCTL_EL2.EL1PCEN|EL1PCTEN).
+    gic_init_distributor();
+    gic_init_cpu(0);
+    WRITE_SYSREG(cnthctl_el2, 3);
+    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO | HCR_TVM | HCR_TRVM | HCR_TID3);
     WRITE_SYSREG(sp_el1, (uint64_t)__stack_top + 0x10000);
     WRITE_SYSREG(spsr_el2, 0x3c5);       // EL1h, DAIF masked
     WRITE_SYSREG(elr_el2, (uint64_t)el1_main);
@@ -128,7 +168,16 @@ void el1_main(void) {
     check(wfi_seen == 1, "WFI trapped to EL2 (HCR_EL2.TWI) and resumed");
     uint64_t v = smc_call(PSCI_VERSION, 0, 0, 0).x0;
     check(smc_seen == 1 && v >= 0x10000 && v < 0x20000, "PSCI VERSION over SMC, trapped (TSC) and forwarded");
-    check(exits == 3, "three exits so far");
+    uint64_t sctlr = X0_READ(sctlr_el1);
+    X0_WRITE(sctlr_el1, sctlr ^ (1u << 2));
+    check(X0_READ(sctlr_el1) == (sctlr ^ (1u << 2)) && sys_seen == 3, "SCTLR_EL1 read and written through EL2 (TRVM, TVM)");
+    X0_WRITE(sctlr_el1, sctlr);
+    check(X0_READ(id_aa64mmfr0_el1) != 0 && sys_seen == 5, "ID_AA64MMFR0_EL1 read through EL2 (TID3)");
+    // The timer fires at once (CVAL 0): with IMO, taken to EL2 whatever PSTATE.I, right after the MSR.
+    WRITE_SYSREG(cntp_cval_el0, 0);
+    __asm__ volatile("mov x0, #1\n msr cntp_ctl_el0, x0\n isb\n" ::: "x0", "memory");
+    check(irq_seen == PTIMER_PPI, "the physical timer's IRQ (PPI 30) taken to EL2 (IMO)");
+    check(exits == 9, "nine exits so far");
     print(failures ? "FAIL el2monitor\n" : "PASS el2monitor\n");
     smc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
     print("FAIL SYSTEM_OFF returned\n");

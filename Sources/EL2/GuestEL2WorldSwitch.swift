@@ -88,3 +88,39 @@ extension Processor {
         if pstate.daif != .all { onEvent?(.daif(pc: elr, old: pstate.daif, new: .all, cause: "exception entry (\(kind))")) }
     }
 }
+
+/// HCR_EL2's (and MDCR/CNTHCTL_EL2's) system register traps of the guest
+/// hypervisor's guest. Taken from a code hook before the instruction: a PC
+/// write from Unicorn's MRS/MSR hook does not end its block when Unicorn has
+/// the register, so the instructions after it would run before the exception.
+extension Processor {
+    /// Can `trapsToEL2`/`systemInstructionTrapsToEL2` ever take this instruction (ID space,
+    /// EL1 registers, debug, timers, IMPLEMENTATION DEFINED space, TLBI, DC by set/way)?
+    static func mayTrapToGuestEL2(_ insn: Instruction) -> Bool {
+        switch insn {
+        case .systemRegister(let r, _, _):
+            return r.op0 == 2 || r.op0 == 3 && (r.op1 == 0 || r.crn == 0 || r.op1 == 3 && r.crn == 14 || r.crn == 11 || r.crn == 15)
+        case .system(let r, _):
+            return r.op0 == 1 && r.op1 == 0 && (r.crn == 7 || r.crn == 8)
+        default:
+            return false
+        }
+    }
+
+    /// Before such an instruction: if its guest (EL1/EL0) runs and HCR_EL2 traps it, to the guest's EL2.
+    func guestEL1TrapCheck(_ g: GuestOwnedEL2, _ insn: Instruction, pc: UInt64) {
+        guard !g.el1IsEL2 else { return }
+        let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
+        switch insn {
+        case .systemRegister(let r, let rt, let isRead):
+            // An EL1 register is UNDEFINED at EL0 before any trap (Unicorn raises that).
+            guard r.op1 == 3 || el != 0, trapsToEL2(r, isRead: isRead) else { return }
+            takeToGuestEL2(g, offset: 0x400, esr: .sys64(r, rt: rt, isRead: isRead), elr: pc)
+        case .system(let r, let rt):
+            guard el != 0, systemInstructionTrapsToEL2(r) else { return }
+            takeToGuestEL2(g, offset: 0x400, esr: .sys64(r, rt: rt, isRead: false), elr: pc)
+        default:
+            break
+        }
+    }
+}

@@ -109,7 +109,8 @@ extension Processor {
             undefinedToEL1(pc: pc)
             return true
         }
-        let trapped = trapsToEL2(r, isRead: isRead)
+        // HCR_EL2's and MDCR_EL2's traps are of EL1/EL0, never of the guest's own EL2 code.
+        let trapped = trapsToEL2(r, isRead: isRead) && !runsGuestEL2Code
         // PSTATE, read once and only when needed.
         var pstateRead: UInt64?
         func pstate() -> ProcessorState {
@@ -151,7 +152,7 @@ extension Processor {
         // The guest's EL2 code: EL2's TLBIs (GuestEL2Regime.swift).
         if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, pc: engine.read(.pc)) { return handled }
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
-        guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {
+        guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0, !runsGuestEL2Code else {
             forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1
             return false
         }
@@ -217,6 +218,8 @@ extension Processor {
             case .yield: wanted = spinWait.enabled
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             case .eret where ownEL2 != nil: wanted = true
+            // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
+            case .systemRegister, .system where ownEL2 != nil && Processor.mayTrapToGuestEL2(insn): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumented[at] == nil {
@@ -234,7 +237,7 @@ extension Processor {
         guard let insn = instrumented[pc], stopReason == nil else { return }
         switch insn {
         case .wfe:
-            if el2.hcr.contains(.TWE) {
+            if el2.hcr.contains(.TWE) && !runsGuestEL2Code {
                 takeSynchronousToEL2(.wfx(isWFE: true), elr: pc, resumePC: pc)
             }
             // Untrapped WFE completes at once (an implementation may do so: Arm ARM D1.6.1).
@@ -246,6 +249,8 @@ extension Processor {
             daifWrite(pc, { _ in InterruptMask(rawValue: UInt8((v >> 6) & 0xF)) }, "MSR DAIF")
         case .eret:
             guestERET(pc)
+        case .systemRegister, .system:
+            if let g = ownEL2 { guestEL1TrapCheck(g, insn, pc: pc) }
         default: break
         }
     }

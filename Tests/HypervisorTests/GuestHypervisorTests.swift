@@ -7,7 +7,8 @@ import XCTest
 
 /// A hypervisor of the guest's own at EL2 (`--entry-el 2`, non-VHE): the
 /// `el2monitor` guest (Firmware/guests/el2monitor.c) sets its own VBAR_EL2 and
-/// EL2 stage 1, traps WFI/SMC/IRQ of its EL1 guest and logs each exit. el2emu
+/// EL2 stage 1, traps WFI, SMC, IRQs, SCTLR_EL1 and ID registers of its EL1
+/// guest and logs each exit. el2emu
 /// must give it the exits QEMU `-M virt,virtualization=on` gives.
 final class GuestHypervisorTests: XCTestCase {
     static let checks = [
@@ -19,7 +20,10 @@ final class GuestHypervisorTests: XCTestCase {
         "HVC reached the monitor at EL2 and returned",
         "WFI trapped to EL2 (HCR_EL2.TWI) and resumed",
         "PSCI VERSION over SMC, trapped (TSC) and forwarded",
-        "three exits so far",
+        "SCTLR_EL1 read and written through EL2 (TRVM, TVM)",
+        "ID_AA64MMFR0_EL1 read through EL2 (TID3)",
+        "the physical timer's IRQ (PPI 30) taken to EL2 (IMO)",
+        "nine exits so far",
         "el2monitor",
     ]
 
@@ -34,17 +38,20 @@ final class GuestHypervisorTests: XCTestCase {
         for check in GuestHypervisorTests.checks {
             XCTAssertTrue(r.output.contains("PASS \(check)"), "\(check)\n\(r.output)")
         }
-        // HVC, trapped WFI, trapped SMC (PSCI VERSION), trapped SMC (SYSTEM_OFF).
+        // HVC, trapped WFI, trapped SMC (PSCI VERSION), MRS/MSR/MRS SCTLR_EL1 (TRVM/TVM),
+        // MSR SCTLR_EL1, MRS ID_AA64MMFR0_EL1 (TID3), the timer's IRQ, trapped SMC (SYSTEM_OFF).
         let lines = GuestHypervisorTests.exitLines(r.output)
         XCTAssertEqual(lines.map { String($0.dropFirst(5).prefix(21)) },
-                       ["ec=0x0000000000000016", "ec=0x0000000000000001", "ec=0x0000000000000017", "ec=0x0000000000000017"], r.output)
-        // Each exit to the monitor's EL2 is a hardware event with its syndrome, at VBAR_EL2 + 0x400.
-        let taken: [(vector: UInt64, esr: UInt64?)] = r.events.compactMap {
-            if case .hardware(0, _, .guestException(_, let vector, "EL2 sync", let esr)) = $0 { return (vector, esr?.raw) }
+                       ["ec=0x0000000000000016", "ec=0x0000000000000001", "ec=0x0000000000000017"]
+                        + Array(repeating: "ec=0x0000000000000018", count: 5) + ["irq intid=30 elr=0x00", "ec=0x0000000000000017"], r.output)
+        // Each exit to the monitor's EL2 is a hardware event with its syndrome, at VBAR_EL2 + 0x400 (0x480 the IRQ).
+        let taken: [(kind: String, vector: UInt64, esr: UInt64?)] = r.events.compactMap {
+            if case .hardware(0, _, .guestException(_, let vector, let kind, let esr)) = $0, kind.hasPrefix("EL2 ") { return (kind, vector, esr?.raw) }
             return nil
         }
-        XCTAssertEqual(taken.map(\.esr), [0x5A00_0000, 0x07E0_0000, 0x5E00_0000, 0x5E00_0000])
-        XCTAssertEqual(Set(taken.map { $0.vector & 0x7FF }), [0x400])
+        XCTAssertEqual(taken.map(\.esr), [0x5A00_0000, 0x07E0_0000, 0x5E00_0000, 0x6230_0401, 0x6230_0400, 0x6230_0401,
+                                          0x6230_0400, 0x6230_000F, nil, 0x5E00_0000])
+        XCTAssertEqual(taken.map { $0.vector & 0x7FF }, Array(repeating: 0x400, count: 8) + [0x480, 0x400])
         XCTAssertTrue(r.exits.isEmpty, "no exit of el2emu's own hypervisor: \(r.exits.map(\.kind))")
 
         let qemu = "/usr/bin/qemu-system-aarch64"

@@ -7,7 +7,10 @@
 // ERET; the EL1 part does an HVC, a WFI, PSCI VERSION over SMC (forwarded by
 // EL2 to the firmware), an SCTLR_EL1 read and write (emulated on its stored
 // EL1 registers), an ID register read and lets its physical timer fire; it
-// prints PASS lines and ends with PSCI SYSTEM_OFF, also forwarded.
+// prints PASS lines and ends with PSCI SYSTEM_OFF, also forwarded. Its guest
+// runs under a stage 2 of the monitor's (HCR_EL2.VM): RAM identity-mapped, a
+// hole at IPA 0x10000000 whose loads and stores the monitor emulates from
+// the syndrome (ISV, SAS, SRT, WnR) and logs with FAR_EL2 and HPFAR_EL2.
 #include "guest.h"
 #include "gic.h"
 
@@ -19,9 +22,13 @@
 #define HCR_TVM (1ull << 26)
 #define HCR_TRVM (1ull << 30)
 #define HCR_TID3 (1ull << 18)
+#define HCR_VM (1ull << 0)
+#define HOLE 0x10000000ul
 
 static uint64_t el2_tables[512] __attribute__((aligned(4096)));
-static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen, sys_seen, irq_seen;
+static uint64_t s2_tables[512] __attribute__((aligned(4096)));
+static uint64_t hole_value;
+static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen, sys_seen, irq_seen, abort_seen;
 // Trapped accesses go through x0: the vectors save x0-x18 only.
 #define X0_READ(name) ({ uint64_t _v; __asm__ volatile("mrs x0, " #name "\n mov %0, x0" : "=r"(_v) :: "x0"); _v; })
 #define X0_WRITE(name, v) __asm__ volatile("mov x0, %0\n msr " #name ", x0" :: "r"((uint64_t)(v)) : "x0", "memory")
@@ -89,9 +96,18 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
     }
     print("EXIT ec="); print_hex(EC(esr)); print(" esr="); print_hex(esr);
     print(" elr="); print_hex(elr); print(" spsr="); print_hex(READ_SYSREG(spsr_el2));
+    if (EC(esr) == 0x24) { print(" far="); print_hex(READ_SYSREG(far_el2)); print(" hpfar="); print_hex(READ_SYSREG(hpfar_el2)); }
     print(kind == 8 ? " sync\n" : " unexpected\n");
     if (kind != 8) guest_exit(2);        // not from the EL1 guest: stop here
     switch (EC(esr)) {
+    case 0x24: {                         // stage-2 data abort: emulate the hole's one register
+        uint32_t srt = (esr >> 16) & 31;
+        uint64_t ipa = (READ_SYSREG(hpfar_el2) >> 4) << 12 | (READ_SYSREG(far_el2) & 0xfff);
+        abort_seen++;
+        if (!(esr & (1u << 24)) || srt > 18 || (ipa & ~0xffful) != HOLE) break;   // ISV, a saved Rt, the hole
+        if (esr & (1u << 6)) hole_value = frame[srt] + 1; else frame[srt] = hole_value;
+        return elr + 4;
+    }
     case 0x16:                           // HVC: ELR is past it; answer in x0
         hvc_seen++;
         frame[0] = frame[0] + 0x100;
@@ -152,7 +168,13 @@ int main(void) {
     gic_init_distributor();
     gic_init_cpu(0);
     WRITE_SYSREG(cnthctl_el2, 3);
-    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO | HCR_TVM | HCR_TRVM | HCR_TID3);
+    // Stage 2: IPA 1-2 GiB -> PA (RAM, Normal write-back, read/write, AF), the rest a hole.
+    s2_tables[1] = 0x40000000 | 1u << 10 | 3u << 8 | 3u << 6 | 0xfu << 2 | 1;
+    // T0SZ 25, SL0 1 (level-1 start), WB, inner shareable, 4K, PS 40 bits, RES1 bit 31.
+    WRITE_SYSREG(vtcr_el2, 25 | 1 << 6 | 1 << 8 | 1 << 10 | 3 << 12 | 2 << 16 | 1u << 31);
+    WRITE_SYSREG(vttbr_el2, (uint64_t)s2_tables | 1ull << 48);   // VMID 1
+    __asm__ volatile("dsb ish; tlbi vmalls12e1; dsb ish; isb" ::: "memory");
+    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO | HCR_TVM | HCR_TRVM | HCR_TID3 | HCR_VM);
     WRITE_SYSREG(sp_el1, (uint64_t)__stack_top + 0x10000);
     WRITE_SYSREG(spsr_el2, 0x3c5);       // EL1h, DAIF masked
     WRITE_SYSREG(elr_el2, (uint64_t)el1_main);
@@ -177,7 +199,12 @@ void el1_main(void) {
     WRITE_SYSREG(cntp_cval_el0, 0);
     __asm__ volatile("mov x0, #1\n msr cntp_ctl_el0, x0\n isb\n" ::: "x0", "memory");
     check(irq_seen == PTIMER_PPI, "the physical timer's IRQ (PPI 30) taken to EL2 (IMO)");
-    check(exits == 9, "nine exits so far");
+    // The hole: a store and a load through x1/x2, each a stage-2 abort the monitor emulates.
+    uint64_t got;
+    __asm__ volatile("mov x0, %1\n mov x1, #0x41\n str x1, [x0, #8]\n ldr x2, [x0, #8]\n mov %0, x2"
+                     : "=r"(got) : "r"(HOLE) : "x0", "x1", "x2", "memory");
+    check(got == 0x42 && abort_seen == 2, "stage 2: a store and a load in the hole emulated by EL2 (ISV, SRT)");
+    check(exits == 11, "eleven exits so far");
     print(failures ? "FAIL el2monitor\n" : "PASS el2monitor\n");
     smc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
     print("FAIL SYSTEM_OFF returned\n");

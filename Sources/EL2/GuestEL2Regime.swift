@@ -21,6 +21,10 @@ struct GuestEL2Regime {
     var sp: UInt64 = 0
     /// EL2 registers with no effect on a guest that runs AArch64 only: held, read back.
     var held: [SystemRegister: UInt64] = [:]
+    /// A world switch a code hook found, for the run loop to perform: a trap of its
+    /// guest's instruction at `elr`, or an ERET from EL2 at `pc` to SPSR `spsr`.
+    enum PendingSwitch { case trap(ExceptionSyndrome, elr: UInt64), eret(spsr: UInt64, elr: UInt64, pc: UInt64) }
+    var pending: PendingSwitch?
 
     /// (EL1 register Unicorn runs with, the EL2 register it plays).
     static let regimePairs: [(el1: SystemRegister, el2: SystemRegister)] = [
@@ -49,6 +53,13 @@ struct GuestEL2Regime {
 }
 
 extension Processor {
+    /// Stage 2 applies: HCR_EL2.VM, and not to the guest's own EL2 code (which owns the tables).
+    var stage2Enabled: Bool {
+        guard el2.hcr.contains(.VM) else { return false }
+        guard let g = ownEL2 else { return true }
+        return !g.el1IsEL2
+    }
+
     /// The value Unicorn's EL1 register runs with for EL2 register `r`.
     func regimeValue(_ r: SystemRegister) -> UInt64 {
         let v = el2[r] ?? 0

@@ -32,6 +32,15 @@ extension Processor {
             unsupportedAtEL2("CPTR_EL2.TFP (FP/SIMD traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
             return true
         }
+        // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).
+        g.regime.pending = .eret(spsr: raw, elr: elr, pc: pc)
+        engine.stop()
+        return true
+    }
+
+    /// The ERET from EL2 to its guest at EL1/EL0 (SPSR_EL2 `raw`), at `pc`.
+    func switchToGuestEL1(_ g: GuestOwnedEL2, spsr raw: UInt64, elr: UInt64, pc: UInt64) {
+        let spsr = ProcessorState(raw: raw)
         let old = ProcessorState(raw: engine.read(.pstate)).daif
         // The EL2 set out, the guest's EL1 set in.
         saveGuestEL2Regime()
@@ -42,15 +51,28 @@ extension Processor {
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
         engine.write(.pc, elr)
         regimeChanged()
+        syncTranslationRegime()   // its stage 2 (VTTBR/VTCR_EL2) if HCR_EL2.VM
+        instrumentAhead(elr)
         gprsKnown = false
-        onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(mode)"))
+        onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(spsr.mode.map { "\($0)" } ?? "?")"))
         recomputeInterruptLines()
         if el2.hcr.contains(.IMO) && highestPendingPhysical() != nil {
             takeToGuestEL2(g, offset: 0x480, esr: nil, elr: elr)
         } else {
             deliverPendingInterrupts(returnPC: elr)
         }
-        return true
+    }
+
+    /// The code at `pc`, where a world switch sends the PC, up to the end of
+    /// its page, gets its hooks before Unicorn translates it (read through
+    /// both stages: Unicorn's map is still empty). Left to the block hook,
+    /// the block's restart with its new hooks was seen to run without them
+    /// right after a switch to the guest's stage 2 (a trapped MRS then ran untrapped).
+    func instrumentAhead(_ pc: UInt64) {
+        let count = Int(4096 - (pc & 0xFFF))
+        guard let p = guestHostPointer(pc, .fetch) else { return }
+        let bytes = Array(UnsafeRawBufferPointer(start: p, count: count))
+        if instrument(pc, bytes: bytes) { engine.removeTranslations(begin: pc, end: pc &+ UInt64(count)) }
     }
 
     /// An exception from the guest hypervisor's guest (EL1/EL0) to its EL2,
@@ -78,6 +100,7 @@ extension Processor {
         g.el1IsEL2 = true
         setPSTATE(ProcessorState.entry(to: .el1h).raw)   // EL2h, as Unicorn's EL1h
         writeBankedSP(.SP_EL1, g.regime.sp)
+        syncTranslationRegime()   // no stage 2 below EL2
         loadGuestEL2Regime()
         let vector = el2.vbar &+ offset
         engine.write(.pc, vector)
@@ -90,9 +113,15 @@ extension Processor {
 }
 
 /// HCR_EL2's (and MDCR/CNTHCTL_EL2's) system register traps of the guest
-/// hypervisor's guest. Taken from a code hook before the instruction: a PC
-/// write from Unicorn's MRS/MSR hook does not end its block when Unicorn has
-/// the register, so the instructions after it would run before the exception.
+/// hypervisor's guest. Found by a code hook before the instruction (a PC write
+/// from Unicorn's MRS/MSR hook does not end its block when Unicorn has the
+/// register, so the instructions after it would run before the exception),
+/// which stops Unicorn there; the run loop takes the exception.
+///
+/// Both world switches found in code hooks (these traps, the ERET to EL1) are
+/// performed by the run loop: one performed inside the hook remaps Unicorn's
+/// memory (stage 2 on or off) under the running block, after which a block
+/// that gained hooks was seen to restart without them.
 extension Processor {
     /// Can `trapsToEL2`/`systemInstructionTrapsToEL2` ever take this instruction (ID space,
     /// EL1 registers, debug, timers, IMPLEMENTATION DEFINED space, TLBI, DC by set/way)?
@@ -115,12 +144,24 @@ extension Processor {
         case .systemRegister(let r, let rt, let isRead):
             // An EL1 register is UNDEFINED at EL0 before any trap (Unicorn raises that).
             guard r.op1 == 3 || el != 0, trapsToEL2(r, isRead: isRead) else { return }
-            takeToGuestEL2(g, offset: 0x400, esr: .sys64(r, rt: rt, isRead: isRead), elr: pc)
+            g.regime.pending = .trap(.sys64(r, rt: rt, isRead: isRead), elr: pc)
         case .system(let r, let rt):
             guard el != 0, systemInstructionTrapsToEL2(r) else { return }
-            takeToGuestEL2(g, offset: 0x400, esr: .sys64(r, rt: rt, isRead: false), elr: pc)
+            g.regime.pending = .trap(.sys64(r, rt: rt, isRead: false), elr: pc)
         default:
-            break
+            return
         }
+        engine.stop()
+    }
+
+    /// The run loop, once Unicorn has stopped: the world switch a code hook found. False if none.
+    func takePendingGuestEL2Switch() -> Bool {
+        guard let g = ownEL2, let p = g.regime.pending else { return false }
+        g.regime.pending = nil
+        switch p {
+        case .trap(let esr, let elr): takeToGuestEL2(g, offset: 0x400, esr: esr, elr: elr)
+        case .eret(let spsr, let elr, let pc): switchToGuestEL1(g, spsr: spsr, elr: elr, pc: pc)
+        }
+        return true
     }
 }

@@ -185,8 +185,8 @@ extension Processor {
         if isRead { return done(el2.values[slot], true) }
         if r == .HCR_EL2 {
             let hcr = HCR(rawValue: v)
-            if hcr.contains(.VM) {
-                unsupportedAtEL2("stage 2 for a guest of its own (HCR_EL2.VM = 1 at pc 0x\(String(pc, radix: 16)))")
+            if hcr.contains(.VM) && hcr.contains(.E2H) {
+                unsupportedAtEL2("stage 2 for a guest of a VHE host (HCR_EL2.VM = 1 with E2H at pc 0x\(String(pc, radix: 16)))")
                 return true
             }
             if hcr.contains(.E2H) && !g.offersVHE {

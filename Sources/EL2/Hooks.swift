@@ -206,6 +206,10 @@ extension Processor {
     /// before they execute (WFE, YIELD, DAIF writes, the guest's own ERET).
     func instrument(_ address: UInt64, _ size: UInt32) -> Bool {
         guard size > 0, size <= 4096, let bytes = blockBytes(at: address, count: Int(size)) else { return false }
+        return instrument(address, bytes: bytes)
+    }
+
+    func instrument(_ address: UInt64, bytes: [UInt8]) -> Bool {
         var added = false
         var i = 0
         while i + 4 <= bytes.count {

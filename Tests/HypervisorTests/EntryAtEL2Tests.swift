@@ -131,10 +131,10 @@ final class EntryAtEL2Tests: XCTestCase {
     func testWhatIsNotModelledStopsTheRunWithAMessage() throws {
         let movX0_1: UInt32 = 0xD280_0020, msrHCR: UInt32 = 0xD51C_1100, msrSCTLR_EL2: UInt32 = 0xD51C_1000
         let branchSelf: UInt32 = 0x1400_0000
-        // A guest hypervisor turning stage 2 on for a guest of its own.
-        let vm = try runAtEL2([movX0_1, msrHCR, branchSelf], mode: .vhe)
+        // A VHE host turning stage 2 on (HCR_EL2 = E2H|TGE|VM): for a guest of its own, not modelled yet.
+        let vm = try runAtEL2([0xD2A1_0000, 0xF2C0_0080, 0xF280_0020, msrHCR, branchSelf], mode: .vhe)
         guard case .error(let m1) = vm else { return XCTFail("\(vm)") }
-        XCTAssertTrue(m1.contains("HCR_EL2.VM = 1"), m1)
+        XCTAssertTrue(m1.contains("HCR_EL2.VM = 1 with E2H"), m1)
         // Non-VHE EL2 code that turns its MMU on with no tables (TCR_EL2 = TTBR0_EL2 = 0) and
         // no vectors: its fetches fault at EL2, at VBAR_EL2 = 0, until the storm limit stops the run.
         let stay = try runAtEL2([movX0_1, msrSCTLR_EL2, branchSelf], mode: .nvhe)

@@ -60,6 +60,11 @@ extension Processor {
         return !g.el1IsEL2
     }
 
+    /// Non-VHE EL2 code without HCR_EL2.IMO: a physical IRQ targets EL1, and is not taken at EL2.
+    var guestEL2MasksPhysicalIRQ: Bool {
+        runsGuestEL2Code && !el2.hcr.contains(.E2H) && !el2.hcr.contains(.IMO)
+    }
+
     /// The value Unicorn's EL1 register runs with for EL2 register `r`.
     func regimeValue(_ r: SystemRegister) -> UInt64 {
         let v = el2[r] ?? 0

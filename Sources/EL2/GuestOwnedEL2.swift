@@ -4,8 +4,7 @@ import Unicorn
 /// Entry at EL2 (`--entry-el 2`): the guest starts at EL2 and owns it, as under
 /// `qemu-system-aarch64 -M virt,virtualization=on`; no el2emu hypervisor runs.
 /// The model plays the EL2 hardware for the guest's own EL2 code and hands SMC
-/// to the EL3 firmware (`secureMonitorCall`). What it covers is what
-/// kvm-unit-tests' `init_el` does:
+/// to the EL3 firmware (`secureMonitorCall`). It covers:
 ///
 /// - VHE host (ID_AA64MMFR1_EL1.VH = 1, HCR_EL2 = E2H|TGE|RW): EL2 with E2H and
 ///   TGE behaves like EL1 with the *_EL1 encodings redirected to *_EL2, so the
@@ -14,15 +13,17 @@ import Unicorn
 ///   EL2; exceptions record EL2h/EL2t in SPSR and are taken at VBAR_EL2 (which
 ///   is Unicorn's VBAR_EL1); CNTV_*/CNTP_* reach CNTHV/CNTHP (PPIs 28/26); the
 ///   ICC_* registers are the physical CPU interface.
-/// - Non-VHE (VH = 0): the EL2 code writes HCR_EL2/CPTR_EL2/SPSR_EL2/ELR_EL2 and
-///   ERETs to EL1, which then runs with stage 2 off and no traps.
+/// - Non-VHE EL2 code (E2H = 0): its own VBAR/SCTLR/TCR/TTBR0/MAIR_EL2 regime
+///   and a guest of its own at EL1/EL0, with the traps its HCR_EL2 asks for
+///   and its own stage 2 (GuestEL2Regime.swift, GuestEL2WorldSwitch.swift);
+///   kvm-unit-tests' init_el (an ERET to EL1 that never comes back) is the simplest case.
 ///
 /// The *_EL12/*_EL02 registers, from a VHE host with TGE, reach the real EL1
 /// registers: nothing runs at EL1 while TGE is set, so they are stored here
 /// and have no effect; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
-/// What a guest does beyond this (stage 2 for a guest of its own, EL2 code
-/// that stays at EL2 without E2H, an exception from EL1 to its EL2) stops the
-/// run with a message naming it.
+/// What a guest does beyond this (a VHE host's own guest, the GICv3 virtual
+/// CPU interface for its guest, FP traps of its guest) stops the run with a
+/// message naming it.
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
     public let offersVHE: Bool
@@ -72,6 +73,8 @@ extension Processor {
         el1KnownMask = 0
         syncTranslationRegime()
         syncStage1Regime()
+        // Without VHE its EL2 code never runs with E2H: its own regime from the start (GuestEL2Regime.swift).
+        if !g.offersVHE { splitGuestEL2Regime(g) }
         recomputeInterruptLines()
     }
 
@@ -88,7 +91,7 @@ extension Processor {
     }
 
     func unsupportedAtEL2(_ what: String) {
-        requestStop(.error("entry at EL2: \(what) is not supported (el2emu models a VHE host that stays at EL2, or init_el's ERET to EL1)"))
+        requestStop(.error("entry at EL2: \(what) is not supported (el2emu models a VHE host that stays at EL2, and non-VHE EL2 code with a guest of its own)"))
     }
 
     // MARK: MRS/MSR
@@ -303,7 +306,7 @@ extension Processor {
             takeToGuestEL2(g, offset: 0x480, esr: nil, elr: engine.read(.pc))
             return
         }
-        guard !pstate.daif.contains(.i) else { nextDeadline = .max; return }
+        guard !pstate.daif.contains(.i), !guestEL2MasksPhysicalIRQ else { nextDeadline = .max; return }
         enterEL1(kind: 0x80, esr: nil, returnPC: engine.read(.pc))
     }
 

@@ -70,7 +70,7 @@ extension Processor {
     /// with mask `daif` would take now, if any.
     func pendingInterruptKind(for daif: InterruptMask) -> UInt64? {
         guard currentEL == 1 else { return nil }
-        if ownEL2 != nil && !daif.contains(.i) && highestPendingPhysical() != nil { return 0x80 }
+        if ownEL2 != nil && !daif.contains(.i) && highestPendingPhysical() != nil && !guestEL2MasksPhysicalIRQ { return 0x80 }
         if virtualSErrorLine && !daif.contains(.a) { return 0x180 }
         if virtualFIQLine && !daif.contains(.f) { return 0x100 }
         if virtualIRQLine && !daif.contains(.i) { return 0x80 }

@@ -11,6 +11,8 @@
 // runs under a stage 2 of the monitor's (HCR_EL2.VM): RAM identity-mapped, a
 // hole at IPA 0x10000000 whose loads and stores the monitor emulates from
 // the syndrome (ISV, SAS, SRT, WnR) and logs with FAR_EL2 and HPFAR_EL2.
+// Last, HVC #2 asks for a virtual IRQ (HCR_EL2.VI), which the guest takes
+// where it unmasks IRQs; its handler's HVC #1 has the monitor clear VI.
 #include "guest.h"
 #include "gic.h"
 
@@ -23,12 +25,13 @@
 #define HCR_TRVM (1ull << 30)
 #define HCR_TID3 (1ull << 18)
 #define HCR_VM (1ull << 0)
+#define HCR_VI (1ull << 7)
 #define HOLE 0x10000000ul
 
 static uint64_t el2_tables[512] __attribute__((aligned(4096)));
 static uint64_t s2_tables[512] __attribute__((aligned(4096)));
 static uint64_t hole_value;
-static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen, sys_seen, irq_seen, abort_seen;
+static volatile uint64_t exits, hvc_seen, wfi_seen, smc_seen, sys_seen, irq_seen, abort_seen, virq_seen;
 // Trapped accesses go through x0: the vectors save x0-x18 only.
 #define X0_READ(name) ({ uint64_t _v; __asm__ volatile("mrs x0, " #name "\n mov %0, x0" : "=r"(_v) :: "x0"); _v; })
 #define X0_WRITE(name, v) __asm__ volatile("mov x0, %0\n msr " #name ", x0" :: "r"((uint64_t)(v)) : "x0", "memory")
@@ -108,9 +111,11 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
         if (esr & (1u << 6)) hole_value = frame[srt] + 1; else frame[srt] = hole_value;
         return elr + 4;
     }
-    case 0x16:                           // HVC: ELR is past it; answer in x0
+    case 0x16:                           // HVC: ELR is past it. #0 answers in x0, #2 sets VI, #1 clears it
         hvc_seen++;
-        frame[0] = frame[0] + 0x100;
+        if ((esr & 0xffff) == 2) WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) | HCR_VI);
+        else if ((esr & 0xffff) == 1) WRITE_SYSREG(hcr_el2, READ_SYSREG(hcr_el2) & ~HCR_VI);
+        else frame[0] = frame[0] + 0x100;
         return elr;
     case 0x01:                           // WFI: ELR is the WFI itself
         wfi_seen++;
@@ -129,6 +134,10 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
         if (!x) break;
         if (reg == (3u << 20 | 1u << 10)) {                  // SCTLR_EL1: its guest's, kept by the CPU
             if (read) *x = READ_SYSREG(sctlr_el1); else WRITE_SYSREG(sctlr_el1, *x);
+            return elr + 4;
+        }
+        if (reg == (3u << 20 | 5u << 10 | 2u << 1) && read) { // ESR_EL1 (its vectors read it): its guest's
+            *x = READ_SYSREG(esr_el1);
             return elr + 4;
         }
         if (reg == (3u << 20 | 7u << 1) && read) {           // ID_AA64MMFR0_EL1: the real one
@@ -182,6 +191,15 @@ int main(void) {
     __builtin_unreachable();
 }
 
+// The guest's own EL1 vectors (start.S): the virtual IRQ, ended by asking EL2 to clear VI.
+uint64_t exception_handler(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
+    (void)frame;
+    if (kind != 5) return default_exception(kind, esr, elr);
+    virq_seen++;
+    __asm__ volatile("hvc #1" ::: "memory");
+    return elr;
+}
+
 void el1_main(void) {
     check((READ_SYSREG(CurrentEL) >> 2) == 1, "the guest runs at EL1");
     uint64_t r = hvc_call(0x23, 0, 0, 0).x0;
@@ -205,6 +223,8 @@ void el1_main(void) {
                      : "=r"(got) : "r"(HOLE) : "x0", "x1", "x2", "memory");
     check(got == 0x42 && abort_seen == 2, "stage 2: a store and a load in the hole emulated by EL2 (ISV, SRT)");
     check(exits == 11, "eleven exits so far");
+    __asm__ volatile("hvc #2\n msr daifclr, #2\n nop\n msr daifset, #2" ::: "memory");
+    check(virq_seen == 1 && exits == 14, "a virtual IRQ (HCR_EL2.VI) taken at EL1 where it unmasks IRQs");
     print(failures ? "FAIL el2monitor\n" : "PASS el2monitor\n");
     smc_call(PSCI_SYSTEM_OFF, 0, 0, 0);
     print("FAIL SYSTEM_OFF returned\n");

@@ -60,9 +60,12 @@ extension Processor {
         return !g.el1IsEL2
     }
 
-    /// Non-VHE EL2 code without HCR_EL2.IMO: a physical IRQ targets EL1, and is not taken at EL2.
-    var guestEL2MasksPhysicalIRQ: Bool {
-        runsGuestEL2Code && !el2.hcr.contains(.E2H) && !el2.hcr.contains(.IMO)
+    /// Is a physical IRQ taken at the EL the guest runs at now? At non-VHE EL2
+    /// only with HCR_EL2.IMO (else it targets EL1); at its guest's EL1 only
+    /// without (else its EL2 takes it, `takeToGuestEL2`).
+    var physicalIRQTakenHere: Bool {
+        if runsGuestEL2Code { return el2.hcr.contains(.E2H) || el2.hcr.contains(.IMO) }
+        return !el2.hcr.contains(.IMO)
     }
 
     /// The value Unicorn's EL1 register runs with for EL2 register `r`.

@@ -28,8 +28,9 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
-        if el2.cptr & (1 << 10) != 0 {
-            unsupportedAtEL2("CPTR_EL2.TFP (FP/SIMD traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
+        // CPTR_EL2's traps of its guest: TFP (FP/SIMD), TTA (trace), TCPAC (CPACR_EL1).
+        for (bit, name) in [(10, "TFP (FP/SIMD"), (20, "TTA (trace register"), (31, "TCPAC (CPACR_EL1")] where el2.cptr & (1 << UInt64(bit)) != 0 {
+            unsupportedAtEL2("CPTR_EL2.\(name) traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
             return true
         }
         // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).

@@ -306,7 +306,7 @@ extension Processor {
             takeToGuestEL2(g, offset: 0x480, esr: nil, elr: engine.read(.pc))
             return
         }
-        guard !pstate.daif.contains(.i), !guestEL2MasksPhysicalIRQ else { nextDeadline = .max; return }
+        guard !pstate.daif.contains(.i), physicalIRQTakenHere else { nextDeadline = .max; return }
         enterEL1(kind: 0x80, esr: nil, returnPC: engine.read(.pc))
     }
 

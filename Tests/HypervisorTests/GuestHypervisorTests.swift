@@ -3,6 +3,7 @@ import EL2
 import Foundation
 import GuestBuild
 @testable import Hypervisor
+import Trace
 import XCTest
 
 /// A hypervisor of the guest's own at EL2 (`--entry-el 2`, non-VHE): the
@@ -62,6 +63,14 @@ final class GuestHypervisorTests: XCTestCase {
         // The stage-2 aborts: FAR_EL2 the VA, HPFAR_EL2 the IPA's page (bits [47:12] at [39:4]).
         XCTAssertTrue(lines[9].hasSuffix("far=0x0000000010000008 hpfar=0x0000000000100000 sync"), lines[9])
         XCTAssertTrue(r.exits.isEmpty, "no exit of el2emu's own hypervisor: \(r.exits.map(\.kind))")
+        // `stats` counts them as exits of the monitor's, by EC, each timed to its ERET back
+        // (the last SMC, SYSTEM_OFF, never returns).
+        let recorder = StatisticsRecorder { _ in nil }
+        r.events.forEach(recorder.record)
+        let stats = RunStatistics(recorder, mode: "nvhe", profile: "a57")
+        XCTAssertEqual(Dictionary(uniqueKeysWithValues: stats.rows.map { ($0.kind, $0.count) }),
+                       ["SYS64": 6, "HVC64": 3, "DABT_LOW": 2, "IRQ": 1, "SMC64": 1, "WFx": 1])
+        XCTAssertTrue(stats.rows.allSatisfy { $0.samples.min > 0 }, "\(stats.rows)")
 
         let qemu = "/usr/bin/qemu-system-aarch64"
         guard FileManager.default.isExecutableFile(atPath: qemu) else {

@@ -110,6 +110,8 @@ extension Processor {
     /// An MRS/MSR by non-VHE EL2 code of a register the regime involves; nil when not one.
     func guestEL2RegimeAccess(_ g: GuestOwnedEL2, _ r: SystemRegister, isRead: Bool, _ v: UInt64, pc: UInt64,
                               _ done: (UInt64?, Bool) -> Bool) -> Bool? {
+        // ICC_SRE_EL2: the CPU interface is system-register only (SRE, DFB, DIB and Enable read 1, writes ignored).
+        if r == SystemRegister(3, 4, 12, 9, 5) { return done(isRead ? 0xF : nil, true) }
         guard !el2.hcr.contains(.E2H), r.op0 == 3 else { return nil }
         if r == .HCR_EL2 && !isRead && v & HCR.E2H.rawValue != 0 && g.regime.split {
             unsupportedAtEL2("HCR_EL2.E2H set by EL2 code that ran its own non-VHE regime (pc 0x\(String(pc, radix: 16)))")

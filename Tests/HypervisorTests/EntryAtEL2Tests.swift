@@ -129,17 +129,16 @@ final class EntryAtEL2Tests: XCTestCase {
     }
 
     func testWhatIsNotModelledStopsTheRunWithAMessage() throws {
-        let movX0_1: UInt32 = 0xD280_0020, msrHCR: UInt32 = 0xD51C_1100, msrSCTLR_EL2: UInt32 = 0xD51C_1000
+        let msrHCR: UInt32 = 0xD51C_1100
         let branchSelf: UInt32 = 0x1400_0000
         // A VHE host turning stage 2 on (HCR_EL2 = E2H|TGE|VM): for a guest of its own, not modelled yet.
         let vm = try runAtEL2([0xD2A1_0000, 0xF2C0_0080, 0xF280_0020, msrHCR, branchSelf], mode: .vhe)
         guard case .error(let m1) = vm else { return XCTFail("\(vm)") }
         XCTAssertTrue(m1.contains("HCR_EL2.VM = 1 with E2H"), m1)
-        // Non-VHE EL2 code that turns its MMU on with no tables (TCR_EL2 = TTBR0_EL2 = 0) and
-        // no vectors: its fetches fault at EL2, at VBAR_EL2 = 0, until the storm limit stops the run.
-        let stay = try runAtEL2([movX0_1, msrSCTLR_EL2, branchSelf], mode: .nvhe)
-        guard case .error(let m2) = stay else { return XCTFail("\(stay)") }
-        XCTAssertTrue(m2.contains("exception storm") && m2.contains("vector 0x200"), m2)
+        // An ERET from non-VHE EL2 to EL3h (SPSR_EL2.M = 0b1101): an illegal return.
+        let toEL3 = try runAtEL2([0xD280_01A0 /* mov x0, #0xd */, 0xD51C_4000 /* msr spsr_el2, x0 */, 0xD69F_03E0 /* eret */, branchSelf], mode: .nvhe)
+        guard case .error(let m2) = toEL3 else { return XCTFail("\(toEL3)") }
+        XCTAssertTrue(m2.contains("an ERET from EL2 to SPSR_EL2 = 0xd"), m2)
         // init_el's ERET to EL1 with CPTR_EL2.TFP set (FP/SIMD traps of its guest, not modelled).
         let eretWithTFP: [UInt32] = [
             0xD2B0_0000,   // mov x0, #0x80000000 (RW)

@@ -112,6 +112,14 @@ extension Processor {
                               _ done: (UInt64?, Bool) -> Bool) -> Bool? {
         // ICC_SRE_EL2: the CPU interface is system-register only (SRE, DFB, DIB and Enable read 1, writes ignored).
         if r == SystemRegister(3, 4, 12, 9, 5) { return done(isRead ? 0xF : nil, true) }
+        // ICH_*_EL2: the virtual CPU interface el2emu's own hypervisor programs (one model), for its guest;
+        // its maintenance interrupt is PPI 25 of the guest's GIC (highestPendingPhysical).
+        if r.op1 == 4 && r.crn == 12 && r.crm >= 8 {
+            if isRead { return done(vgic.read(r), true) }
+            vgic.write(r, v)
+            updateVirtualInterruptLines()
+            return done(nil, true)
+        }
         guard !el2.hcr.contains(.E2H), r.op0 == 3 else { return nil }
         if r == .HCR_EL2 && !isRead && v & HCR.E2H.rawValue != 0 && g.regime.split {
             unsupportedAtEL2("HCR_EL2.E2H set by EL2 code that ran its own non-VHE regime (pc 0x\(String(pc, radix: 16)))")

@@ -41,8 +41,8 @@ extension Processor {
         if timer.physical.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.physicalPPI) }
         if timer.hypervisor.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorPPI) }
         if timer.hypervisorVirtual.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorVirtualPPI) }
-        if let g = ownEL2 { return guestSignalled(g, level & ~physical.active & ~excluded) }
         if vgic.hcr & 1 != 0 && vgic.misr != 0 { level |= 1 << UInt32(PhysicalRedistributor.maintenancePPI) }
+        if let g = ownEL2 { return guestSignalled(g, level & ~physical.active & ~excluded) }
         let candidates = level & ~physical.active & ~excluded
         return candidates == 0 ? nil : candidates.trailingZeroBitCount
     }

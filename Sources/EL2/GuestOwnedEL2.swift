@@ -15,14 +15,15 @@ import Unicorn
 ///   ICC_* registers are the physical CPU interface.
 /// - Non-VHE EL2 code (E2H = 0): its own VBAR/SCTLR/TCR/TTBR0/MAIR_EL2 regime
 ///   and a guest of its own at EL1/EL0, with the traps its HCR_EL2 asks for
-///   and its own stage 2 (GuestEL2Regime.swift, GuestEL2WorldSwitch.swift);
+///   its own stage 2, and the ICH_* virtual CPU interface for it
+///   (GuestEL2Regime.swift, GuestEL2WorldSwitch.swift);
 ///   kvm-unit-tests' init_el (an ERET to EL1 that never comes back) is the simplest case.
 ///
 /// The *_EL12/*_EL02 registers, from a VHE host with TGE, reach the real EL1
 /// registers: nothing runs at EL1 while TGE is set, so they are stored here
 /// and have no effect; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
-/// What a guest does beyond this (a VHE host's own guest, the GICv3 virtual
-/// CPU interface for its guest, FP traps of its guest) stops the run with a
+/// What a guest does beyond this (a VHE host's own guest, VHE turned on
+/// after non-VHE EL2 code ran, FP traps of its guest) stops the run with a
 /// message naming it.
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
@@ -170,10 +171,6 @@ extension Processor {
         if r.crn == 14 && (r.crm == 2 || r.crm == 3) {
             if !isRead { timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff); updateVirtualInterruptLines(); return done(nil, true) }
             return done(timer.read(r, clock: clock, cntvoff: el2.cntvoff), true)
-        }
-        if r.crn == 12 && r.crm >= 8 {
-            unsupportedAtEL2("the GICv3 virtual CPU interface for a guest of its own (\(r) at pc 0x\(String(pc, radix: 16)))")
-            return true
         }
         // With E2H the *_EL2 registers that have an EL1 counterpart are the ones Unicorn's EL1 holds.
         if e2h, let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 {

@@ -223,8 +223,8 @@ extension Processor {
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             case .eret where ownEL2 != nil: wanted = true
             // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
-            case .systemRegister where ownEL2 != nil && Processor.mayTrapToGuestEL2(insn),
-                 .system where ownEL2 != nil && Processor.mayTrapToGuestEL2(insn): wanted = true
+            case .systemRegister where ownEL2 != nil && mayTrapToGuestEL2(insn),
+                 .system where ownEL2 != nil && mayTrapToGuestEL2(insn): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumented[at] == nil {

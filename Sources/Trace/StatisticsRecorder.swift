@@ -28,10 +28,12 @@ public final class StatisticsRecorder {
 
     struct ExitCell { var samples = SampleStatistics(); var phaseCycles = [UInt64](repeating: 0, count: Phase.allCases.count) }
 
-    private(set) var exits: [ExitKey: ExitCell] = [:]
+    internal(set) var exits: [ExitKey: ExitCell] = [:]
     private(set) var mmio: [MMIOKey: SampleStatistics] = [:]
     /// The vCPUs that took exits or made accesses.
-    private(set) var vcpus: Set<Int> = []
+    internal(set) var vcpus: Set<Int> = []
+    /// Exits to the guest's own EL2 (entry at EL2) not yet ended by its ERET, per vCPU (GuestEL2Statistics.swift).
+    var guestEL2Exits: [Int: (kind: String, time: UInt64)] = [:]
     /// Accesses seen but not yet timed, per vCPU: an emulated access is timed
     /// by the DABT_LOW exit that performed it, which is reported just after it.
     private var untimed: [Int: [MMIOAccess]] = [:]
@@ -69,6 +71,8 @@ public final class StatisticsRecorder {
             untimed[vcpu, default: []].append(MMIOAccess(device: device, offset: offset, address: address, isWrite: isWrite))
         case .stop:
             finishUntimed()
+        case .hardware:
+            recordGuestEL2(event)
         default:
             break
         }

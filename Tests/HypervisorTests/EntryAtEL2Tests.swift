@@ -129,31 +129,32 @@ final class EntryAtEL2Tests: XCTestCase {
     }
 
     func testWhatIsNotModelledStopsTheRunWithAMessage() throws {
-        let movX0_1: UInt32 = 0xD280_0020, msrHCR: UInt32 = 0xD51C_1100, msrSCTLR_EL2: UInt32 = 0xD51C_1000
+        let msrHCR: UInt32 = 0xD51C_1100
         let branchSelf: UInt32 = 0x1400_0000
-        // A guest hypervisor turning stage 2 on for a guest of its own.
-        let vm = try runAtEL2([movX0_1, msrHCR, branchSelf], mode: .vhe)
+        // A VHE host turning stage 2 on (HCR_EL2 = E2H|TGE|VM): for a guest of its own, not modelled yet.
+        let vm = try runAtEL2([0xD2A1_0000, 0xF2C0_0080, 0xF280_0020, msrHCR, branchSelf], mode: .vhe)
         guard case .error(let m1) = vm else { return XCTFail("\(vm)") }
-        XCTAssertTrue(m1.contains("HCR_EL2.VM = 1"), m1)
-        // Non-VHE EL2 code that stays at EL2 (its own MMU, vectors...).
-        let stay = try runAtEL2([movX0_1, msrSCTLR_EL2, branchSelf], mode: .nvhe)
-        guard case .error(let m2) = stay else { return XCTFail("\(stay)") }
-        XCTAssertTrue(m2.contains("non-VHE EL2 code that stays at EL2") && m2.contains("SCTLR_EL2"), m2)
-        // init_el's ERET to EL1, then an HVC back to EL2 (micro-bench's hyp_call at EL1).
-        let eretThenHVC: [UInt32] = [
+        XCTAssertTrue(m1.contains("HCR_EL2.VM = 1 with E2H"), m1)
+        // An ERET from non-VHE EL2 to EL3h (SPSR_EL2.M = 0b1101): an illegal return.
+        let toEL3 = try runAtEL2([0xD280_01A0 /* mov x0, #0xd */, 0xD51C_4000 /* msr spsr_el2, x0 */, 0xD69F_03E0 /* eret */, branchSelf], mode: .nvhe)
+        guard case .error(let m2) = toEL3 else { return XCTFail("\(toEL3)") }
+        XCTAssertTrue(m2.contains("an ERET from EL2 to SPSR_EL2 = 0xd"), m2)
+        // init_el's ERET to EL1 with CPTR_EL2.TFP set (FP/SIMD traps of its guest, not modelled).
+        let eretWithTFP: [UInt32] = [
             0xD2B0_0000,   // mov x0, #0x80000000 (RW)
             msrHCR,
+            0xD2808000,    // mov x0, #0x400 (TFP)
+            0xD51C_1140,   // msr cptr_el2, x0
             0xD280_0080,   // mov x0, #4 (EL1t)
             0xD51C_4000,   // msr spsr_el2, x0
             0x1000_0060,   // adr x0, .+12
             0xD51C_4020,   // msr elr_el2, x0
             0xD69F_03E0,   // eret
-            0xD400_0002,   // hvc #0
             branchSelf,
         ]
-        let hvc = try runAtEL2(eretThenHVC, mode: .nvhe)
-        guard case .error(let m3) = hvc else { return XCTFail("\(hvc)") }
-        XCTAssertTrue(m3.contains("HVC #0 from EL1 to the guest's own EL2"), m3)
+        let tfp = try runAtEL2(eretWithTFP, mode: .nvhe)
+        guard case .error(let m3) = tfp else { return XCTFail("\(tfp)") }
+        XCTAssertTrue(m3.contains("CPTR_EL2.TFP"), m3)
         // With VHE offered, E2H without TGE (a host running its own EL1 guest) is not modelled either.
         let e2hOnly = try runAtEL2([0xD2C0_0080 /* mov x0, #(1 << 34) */, msrHCR, branchSelf], mode: .vhe)
         guard case .error(let m4) = e2hOnly else { return XCTFail("\(e2hOnly)") }

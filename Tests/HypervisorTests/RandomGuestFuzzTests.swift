@@ -81,8 +81,8 @@ final class RandomGuestFuzzTests: XCTestCase {
             let vm = try VirtualMachine(c)
             let atEL2 = c.entryEL == 2
             var words: [UInt8] = []
-            if atEL2 {
-                // HCR_EL2 = E2H | TGE (a VHE host at EL2, what el2emu models there); ISB.
+            if atEL2 && c.mode == .vhe {
+                // HCR_EL2 = E2H | TGE (a VHE host at EL2); ISB. Without VHE, non-VHE EL2 code (its own regime).
                 words += Self.words([0xD2A1_0000, 0xB25E_0000, 0xD51C_1100, 0xD503_3FDF])
             }
             if c.cpus > 1 {

@@ -8,8 +8,9 @@ extension Processor {
     /// and HPFAR_EL2 where defined, then runs the EL2 software's vector.
     /// `resumePC` is where Unicorn continues if the software ERETs to it unchanged.
     func takeSynchronousToEL2(_ esr: ExceptionSyndrome, elr: UInt64, resumePC: UInt64, far: UInt64? = nil, hpfar: UInt64? = nil) {
-        if ownEL2 != nil {
-            unsupportedAtEL2("an exception from EL1 to the guest's own EL2 (EC 0x\(String(esr.raw >> 26 & 0x3F, radix: 16)), ISS 0x\(String(esr.iss, radix: 16)), pc 0x\(String(elr, radix: 16)))")
+        if let g = ownEL2 {
+            // The guest owns EL2: its own vectors (GuestEL2WorldSwitch.swift).
+            takeToGuestEL2(g, offset: 0x400, esr: esr, elr: elr, far: far, hpfar: hpfar)
             return
         }
         enterEL2(elr: elr, resumePC: resumePC)
@@ -93,10 +94,8 @@ extension Processor {
     func enterEL1(kind: UInt64, esr: ExceptionSyndrome?, returnPC: UInt64, far: UInt64? = nil) {
         let pstate = ProcessorState(raw: engine.read(.pstate))
         let toEL2 = ownEL2?.el1IsEL2 == true
-        if toEL2 && !el2.hcr.contains(.E2H) {
-            unsupportedAtEL2("an exception taken at EL2 without HCR_EL2.E2H (to VBAR_EL2, from pc 0x\(String(returnPC, radix: 16)))")
-            return
-        }
+        // Non-VHE EL2 code: Unicorn's EL1 registers must hold its regime (GuestEL2Regime.swift).
+        if toEL2 && !el2.hcr.contains(.E2H), let g = ownEL2 { splitGuestEL2Regime(g) }
         let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)

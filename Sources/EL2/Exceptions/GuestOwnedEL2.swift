@@ -4,8 +4,7 @@ import Unicorn
 /// Entry at EL2 (`--entry-el 2`): the guest starts at EL2 and owns it, as under
 /// `qemu-system-aarch64 -M virt,virtualization=on`; no el2emu hypervisor runs.
 /// The model plays the EL2 hardware for the guest's own EL2 code and hands SMC
-/// to the EL3 firmware (`secureMonitorCall`). What it covers is what
-/// kvm-unit-tests' `init_el` does:
+/// to the EL3 firmware (`secureMonitorCall`). It covers:
 ///
 /// - VHE host (ID_AA64MMFR1_EL1.VH = 1, HCR_EL2 = E2H|TGE|RW): EL2 with E2H and
 ///   TGE behaves like EL1 with the *_EL1 encodings redirected to *_EL2, so the
@@ -14,15 +13,18 @@ import Unicorn
 ///   EL2; exceptions record EL2h/EL2t in SPSR and are taken at VBAR_EL2 (which
 ///   is Unicorn's VBAR_EL1); CNTV_*/CNTP_* reach CNTHV/CNTHP (PPIs 28/26); the
 ///   ICC_* registers are the physical CPU interface.
-/// - Non-VHE (VH = 0): the EL2 code writes HCR_EL2/CPTR_EL2/SPSR_EL2/ELR_EL2 and
-///   ERETs to EL1, which then runs with stage 2 off and no traps.
+/// - Non-VHE EL2 code (E2H = 0): its own VBAR/SCTLR/TCR/TTBR0/MAIR_EL2 regime
+///   and a guest of its own at EL1/EL0, with the traps its HCR_EL2 asks for
+///   its own stage 2, and the ICH_* virtual CPU interface for it
+///   (GuestEL2Regime.swift, GuestEL2WorldSwitch.swift);
+///   kvm-unit-tests' init_el (an ERET to EL1 that never comes back) is the simplest case.
 ///
 /// The *_EL12/*_EL02 registers, from a VHE host with TGE, reach the real EL1
 /// registers: nothing runs at EL1 while TGE is set, so they are stored here
 /// and have no effect; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
-/// What a guest does beyond this (stage 2 for a guest of its own, EL2 code
-/// that stays at EL2 without E2H, an exception from EL1 to its EL2) stops the
-/// run with a message naming it.
+/// What a guest does beyond this (a VHE host's own guest, VHE turned on
+/// after non-VHE EL2 code ran, FP traps of its guest) stops the run with a
+/// message naming it.
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
     public let offersVHE: Bool
@@ -31,8 +33,11 @@ public final class GuestOwnedEL2 {
     let mpidr: UInt64
     /// Unicorn's EL1 runs the guest's EL2 code (and its EL0 the EL2&0 regime's EL0).
     public internal(set) var el1IsEL2 = true
-    /// The EL1 registers as *_EL12 reach them from a VHE host.
+    /// The EL1 registers as *_EL12 reach them from a VHE host, and the guest
+    /// hypervisor's guest's while its non-VHE EL2 code runs (GuestEL2Regime.swift).
     var el1Registers: [SystemRegister: UInt64] = [:]
+    /// Non-VHE EL2 code's own regime (GuestEL2Regime.swift).
+    var regime = GuestEL2Regime()
     /// The EL3 firmware: an SMC that does not trap to EL2 lands here (PC already past it).
     public var secureMonitorCall: ((Processor) -> Void)?
     /// The distributor's and redistributor's say on an SGI/PPI of this PE:
@@ -69,6 +74,8 @@ extension Processor {
         known.el1Mask = 0
         syncTranslationRegime()
         syncStage1Regime()
+        // Without VHE its EL2 code never runs with E2H: its own regime from the start (GuestEL2Regime.swift).
+        if !g.offersVHE { splitGuestEL2Regime(g) }
         recomputeInterruptLines()
     }
 
@@ -85,7 +92,7 @@ extension Processor {
     }
 
     func unsupportedAtEL2(_ what: String) {
-        requestStop(.error("entry at EL2: \(what) is not supported (el2emu models a VHE host that stays at EL2, or init_el's ERET to EL1)"))
+        requestStop(.error("entry at EL2: \(what) is not supported (el2emu models a VHE host that stays at EL2, and non-VHE EL2 code with a guest of its own)"))
     }
 
     // MARK: MRS/MSR
@@ -125,6 +132,8 @@ extension Processor {
         if isICC && el >= 1 && (atEL2 || !el2.hcr.contains(.IMO)) {
             return physicalICCAccess(g, r, isRead: isRead, write, pc: pc, done)
         }
+        // Non-VHE EL2 code's own regime and its guest's EL1 registers (GuestEL2Regime.swift).
+        if atEL2, let handled = guestEL2RegimeAccess(g, r, isRead: isRead, write, pc: pc, done) { return handled }
         guard atEL2, r.op0 == 3 else { return nil }
         switch r.op1 {
         case 4: return el2RegisterAccess(g, r, isRead: isRead, write, pc: pc, done)
@@ -163,10 +172,6 @@ extension Processor {
             if !isRead { timer.write(r, v, clock: { clock }, cntvoff: el2.cntvoff); updateVirtualInterruptLines(); return done(nil, true) }
             return done(timer.read(r, clock: clock, cntvoff: el2.cntvoff), true)
         }
-        if r.crn == 12 && r.crm >= 8 {
-            unsupportedAtEL2("the GICv3 virtual CPU interface for a guest of its own (\(r) at pc 0x\(String(pc, radix: 16)))")
-            return true
-        }
         // With E2H the *_EL2 registers that have an EL1 counterpart are the ones Unicorn's EL1 holds.
         if e2h, let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 {
             if isRead { return done(engine.read(SystemRegisterID(el1)) ?? 0, true) }
@@ -178,14 +183,10 @@ extension Processor {
             return true
         }
         if isRead { return done(el2.values[slot], true) }
-        if !e2h && [SystemRegister.SCTLR_EL2, .TTBR0_EL2, .TCR_EL2, .VBAR_EL2, .MAIR_EL2].contains(r) {
-            unsupportedAtEL2("non-VHE EL2 code that stays at EL2 (it writes \(r) with HCR_EL2.E2H = 0 at pc 0x\(String(pc, radix: 16)))")
-            return true
-        }
         if r == .HCR_EL2 {
             let hcr = HCR(rawValue: v)
-            if hcr.contains(.VM) {
-                unsupportedAtEL2("stage 2 for a guest of its own (HCR_EL2.VM = 1 at pc 0x\(String(pc, radix: 16)))")
+            if hcr.contains(.VM) && hcr.contains(.E2H) {
+                unsupportedAtEL2("stage 2 for a guest of a VHE host (HCR_EL2.VM = 1 with E2H at pc 0x\(String(pc, radix: 16)))")
                 return true
             }
             if hcr.contains(.E2H) && !g.offersVHE {
@@ -296,11 +297,12 @@ extension Processor {
     func guestPhysicalInterruptCheck() {
         guard highestPendingPhysical() != nil else { recomputeInterruptLines(); return }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        if el2.hcr.contains(.IMO) && !runsGuestEL2Code && !inHostRegime {
-            unsupportedAtEL2("a physical IRQ routed to the guest's own EL2 from EL1 (HCR_EL2.IMO)")
+        if el2.hcr.contains(.IMO) && !runsGuestEL2Code && !inHostRegime, let g = ownEL2 {
+            // Routed to the guest's EL2 whatever PSTATE.I (GuestEL2WorldSwitch.swift).
+            takeToGuestEL2(g, offset: 0x480, esr: nil, elr: engine.read(.pc))
             return
         }
-        guard !pstate.daif.contains(.i) else { interruptDeadline = .max; return }
+        guard !pstate.daif.contains(.i), physicalIRQTakenHere else { interruptDeadline = .max; return }
         enterEL1(kind: 0x80, esr: nil, returnPC: engine.read(.pc))
     }
 
@@ -364,26 +366,7 @@ extension Processor {
             unsupportedAtEL2("an ERET from the VHE host to SPSR_EL2 = 0x\(String(raw, radix: 16)) (a guest of its own at EL1)")
             return true
         }
-        let spsr = ProcessorState(raw: el2.spsr)
-        guard !spsr.isAArch32, let mode = spsr.mode, mode != .el0t else {
-            unsupportedAtEL2("an ERET from EL2 to SPSR_EL2 = 0x\(String(el2.spsr, radix: 16)) without E2H")
-            return true
-        }
-        if mode == .el1h || mode == .el1t {
-            guard el2.hcr.contains(.RW) else {
-                unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
-                return true
-            }
-            g.el1IsEL2 = false
-        }
-        let old = ProcessorState(raw: engine.read(.pstate)).daif
-        let target = mode == .el2h || mode == .el2t ? el2.spsr & ~0xF | 0b0100 | (el2.spsr & 1) : el2.spsr
-        setPSTATE(target)
-        engine.write(.pc, el2.elr)
-        onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(mode)"))
-        recomputeInterruptLines()
-        deliverPendingInterrupts(returnPC: el2.elr)
-        return true
+        return guestNonVHEERET(g, pc)   // GuestEL2WorldSwitch.swift
     }
 
     /// SMC while the guest owns EL2: to EL3 (the firmware) unless HCR_EL2.TSC traps it from EL1.
@@ -391,7 +374,8 @@ extension Processor {
         let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
         if el == 0 { undefinedToEL1(pc: pc &- 4); return }
         if el2.hcr.contains(.TSC) && !runsGuestEL2Code {
-            unsupportedAtEL2("an SMC from EL1 trapped to the guest's own EL2 (HCR_EL2.TSC)")
+            // A trapped SMC returns to the SMC itself (GuestEL2WorldSwitch.swift).
+            takeToGuestEL2(g, offset: 0x400, esr: .smc(imm16: imm), elr: pc &- 4)
             return
         }
         g.secureMonitorCall?(self)
@@ -400,7 +384,7 @@ extension Processor {
     /// HVC while the guest owns EL2: from its EL2 code (with E2H) it is taken to EL2 itself.
     func guestHVC(_ g: GuestOwnedEL2, pc: UInt64, imm: UInt16) {
         guard runsGuestEL2Code else {
-            unsupportedAtEL2("an HVC #\(imm) from EL1 to the guest's own EL2 vectors (pc 0x\(String(pc &- 4, radix: 16)))")
+            takeToGuestEL2(g, offset: 0x400, esr: .hvc(imm16: imm), elr: pc)   // GuestEL2WorldSwitch.swift
             return
         }
         enterEL1(kind: 0, esr: .hvc(imm16: imm), returnPC: pc)

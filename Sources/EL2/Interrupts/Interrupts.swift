@@ -70,7 +70,11 @@ extension Processor {
     /// with mask `daif` would take now, if any.
     func pendingInterruptKind(for daif: InterruptMask) -> UInt64? {
         guard currentEL == 1 else { return nil }
-        if ownEL2 != nil && !daif.contains(.i) && highestPendingPhysical() != nil { return 0x80 }
+        if ownEL2 != nil {
+            // The guest owns EL2 (GuestEL2Regime.swift): virtual interrupts reach its guest only, never its EL2 code.
+            if !daif.contains(.i) && highestPendingPhysical() != nil && physicalIRQTakenHere { return 0x80 }
+            if runsGuestEL2Code { return nil }
+        }
         if virtualSErrorLine && !daif.contains(.a) { return 0x180 }
         if virtualFIQLine && !daif.contains(.f) { return 0x100 }
         if virtualIRQLine && !daif.contains(.i) { return 0x80 }

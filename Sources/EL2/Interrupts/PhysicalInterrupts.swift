@@ -44,8 +44,8 @@ extension Processor {
         if timer.hypervisor.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorPPI) }
         if timer.hypervisorVirtual.asserted(count: clock.counter) { level |= 1 << UInt32(GenericTimer.hypervisorVirtualPPI) }
         if pmu.interruptAsserted { level |= 1 << UInt32(PerformanceMonitors.interruptID) }
-        if let g = ownEL2 { return guestSignalled(g, level & ~physical.active & ~excluded) }
         if vgic.hcr & ICH_HCR.En != 0 && vgic.misr != 0 { level |= 1 << UInt32(PhysicalRedistributor.maintenancePPI) }
+        if let g = ownEL2 { return guestSignalled(g, level & ~physical.active & ~excluded) }
         let candidates = level & ~physical.active & ~excluded
         return candidates == 0 ? nil : candidates.trailingZeroBitCount
     }

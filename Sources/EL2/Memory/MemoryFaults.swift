@@ -251,6 +251,13 @@ extension Processor {
             if filled { return }
             // Both stages permit it: what QEMU faulted on is the alignment (SCTLR_EL1.A, Device memory).
             guard !isInstruction else {
+                // The guest's EL2 code runs through an EL1 regime in Unicorn, where a page
+                // with AP[1] = 1 (RES1 in EL2's one-range regime) is EL0-writable and so
+                // never executable at EL1: running EL2 code in Unicorn's own EL2 regime is the fix.
+                if runsGuestEL2Code {
+                    unsupportedAtEL2("EL2 code fetching from a page whose stage 1 sets AP[1] (RES1 at EL2; at EL1 it makes the page EL0-writable, so execute-never) at pc 0x\(String(pc, radix: 16))")
+                    return
+                }
                 requestStop(.error("guest instruction abort at pc 0x\(String(pc, radix: 16)) that stage 1 and stage 2 both permit"))
                 return
             }

@@ -47,7 +47,7 @@ extension Processor {
                 return (.walkFault(tableIPA: descIPA, f), filled)
             case .mapped(let m):
                 descPA = m.paBase &+ (descIPA &- m.ipaBase)
-                if fillTables && el2.hcr.contains(.VM) && !tlbContains(descIPA) {
+                if fillTables && stage2Enabled && !tlbContains(descIPA) {
                     filled = tlbFill(m, for: descIPA) || filled
                 }
             }

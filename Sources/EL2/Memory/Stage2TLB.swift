@@ -89,7 +89,7 @@ final class Stage2TLB {
 extension Processor {
     /// The regime the guest runs under now.
     var currentRegime: Stage2TLB.Regime {
-        el2.hcr.contains(.VM) ? .stage2(vttbr: el2.vttbr & ~1, vtcr: el2.vtcr) : .identity
+        stage2Enabled ? .stage2(vttbr: el2.vttbr & ~1, vtcr: el2.vtcr) : .identity
     }
 
     /// Before the guest runs (ERET, first entry): if the regime changed since

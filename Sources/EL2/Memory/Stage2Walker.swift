@@ -76,7 +76,7 @@ extension Processor {
 
     /// Stage 2 for one access: the mapping, or the fault to report.
     func stage2Translate(_ ipa: UInt64, _ access: MemoryAccessKind, counted: Bool = true) -> Stage2WalkResult {
-        guard el2.hcr.contains(.VM) else {
+        guard stage2Enabled else {
             // Stage 2 off: IPA = PA, one 4 KiB page at a time, all permissions.
             let page = ipa & ~0xFFF
             return .mapped(Stage2Mapping(ipaBase: page, paBase: page, size: 4096, level: 3, readable: true, writable: true, executable: true))

@@ -109,7 +109,8 @@ extension Processor {
             undefinedToEL1(pc: pc)
             return true
         }
-        let trapped = trapsToEL2(r, isRead: isRead)
+        // HCR_EL2's and MDCR_EL2's traps are of EL1/EL0, never of the guest's own EL2 code.
+        let trapped = trapsToEL2(r, isRead: isRead) && !runsGuestEL2Code
         // PSTATE, read once and only when needed.
         var pstateRead: UInt64?
         func pstate() -> ProcessorState {
@@ -148,8 +149,10 @@ extension Processor {
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
         let r = SystemRegister(id)
+        // The guest's EL2 code: EL2's TLBIs (GuestEL2Regime.swift).
+        if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, pc: engine.read(.pc)) { return handled }
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
-        guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0 else {
+        guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0, !runsGuestEL2Code else {
             forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1
             return false
         }
@@ -208,6 +211,10 @@ extension Processor {
     /// before they execute (WFE, YIELD, DAIF writes, the guest's own ERET).
     func instrument(_ address: UInt64, _ size: UInt32) -> Bool {
         guard size > 0, size <= 4096, let bytes = blockBytes(at: address, count: Int(size)) else { return false }
+        return instrument(address, bytes: bytes)
+    }
+
+    func instrument(_ address: UInt64, bytes: [UInt8]) -> Bool {
         var added = false
         var i = 0
         while i + 4 <= bytes.count {
@@ -221,6 +228,9 @@ extension Processor {
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             case .eret where ownEL2 != nil: wanted = true
             case .systemRegister(let r, _, _) where PerformanceMonitors.isRegister(r): wanted = true
+            // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
+            case .systemRegister where ownEL2 != nil && mayTrapToGuestEL2(insn),
+                 .system where ownEL2 != nil && mayTrapToGuestEL2(insn): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if wanted && instrumentation.sites[at] == nil {
@@ -238,7 +248,7 @@ extension Processor {
         guard let insn = instrumentation.sites[pc], stopReason == nil else { return }
         switch insn {
         case .wfe:
-            if el2.hcr.contains(.TWE) {
+            if el2.hcr.contains(.TWE) && !runsGuestEL2Code {
                 takeSynchronousToEL2(.wfx(isWFE: true), elr: pc, resumePC: pc)
             }
             // Untrapped WFE completes at once (an implementation may do so: Arm ARM D1.6.1).
@@ -251,7 +261,14 @@ extension Processor {
         case .eret:
             guestERET(pc)
         case .systemRegister(let r, let rt, let isRead) where PerformanceMonitors.isRegister(r):
+            // The guest hypervisor's own MDCR_EL2 traps come first (its guest at EL1).
+            if let g = ownEL2 {
+                guestEL1TrapCheck(g, insn, pc: pc)
+                if g.regime.pending != nil { return }
+            }
             performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
+        case .systemRegister, .system:
+            if let g = ownEL2 { guestEL1TrapCheck(g, insn, pc: pc) }
         default: break
         }
     }

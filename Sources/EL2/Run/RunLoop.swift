@@ -57,6 +57,8 @@ extension Processor {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }
             }
+            // A trap to the guest's own EL2 a code hook stopped at (GuestEL2WorldSwitch.swift).
+            if stopReason == nil, takePendingGuestEL2Switch() { idleReturns = 0; continue }
             if debug.flushPending {
                 debug.flushPending = false
                 engine.flushTranslations()

@@ -28,10 +28,10 @@ public final class StatisticsRecorder {
 
     struct ExitCell { var samples = SampleStatistics(); var phaseCycles = [UInt64](repeating: 0, count: Phase.allCases.count) }
 
-    internal(set) var exits: [ExitKey: ExitCell] = [:]
+    var exits: [ExitKey: ExitCell] = [:]
     private(set) var mmio: [MMIOKey: SampleStatistics] = [:]
     /// The vCPUs that took exits or made accesses.
-    internal(set) var vcpus: Set<Int> = []
+    var vcpus: Set<Int> = []
     /// Exits to the guest's own EL2 (entry at EL2) not yet ended by its ERET, per vCPU (GuestEL2Statistics.swift).
     var guestEL2Exits: [Int: (kind: String, time: UInt64)] = [:]
     /// Accesses seen but not yet timed, per vCPU: an emulated access is timed

@@ -249,6 +249,7 @@ extension Processor {
         physical.pending &= ~(1 << UInt32(intid))
         physical.active |= 1 << UInt32(intid)
         physical.lpis.remove(intid)   // an LPI has no active state: acknowledged, it is just no longer pending
+        if intid >= 32 && intid < 1020 { physical.activeSPIs.insert(intid) }
         g.runningPriorities.append((intid, g.distributor?(intid).priority ?? 0))
         updateVirtualInterruptLines()
         return UInt64(intid)
@@ -267,7 +268,7 @@ extension Processor {
     /// Filters physical interrupt candidates through the guest's GIC: enabled,
     /// Group 1 enabled, priority above PMR and the running priority.
     func guestSignalled(_ g: GuestOwnedEL2, _ candidates: UInt32) -> Int? {
-        guard g.groupEnabled, candidates != 0 || !physical.lpis.isEmpty else { return nil }
+        guard g.groupEnabled, candidates != 0 || !physical.lpis.isEmpty || !physical.spis.isEmpty else { return nil }
         let running = g.runningPriorities.map { UInt64($0.priority) }.min() ?? 0x100
         var best: (intid: Int, priority: UInt8)?
         // Equal priorities: the lowest INTID.
@@ -281,6 +282,7 @@ extension Processor {
             bits &= bits - 1
         }
         for intid in physical.lpis { consider(intid) }
+        if !physical.spis.isEmpty { for intid in signallableSPIs { consider(intid) } }
         return best?.intid
     }
 
@@ -314,6 +316,7 @@ extension Processor {
         for i in 0..<16 where physical.sgiArrival[i] != .max && (best == nil || physical.sgiArrival[i] < best!.time) {
             best = (physical.sgiArrival[i], "SGI \(i)")
         }
+        if let s = nextPhysicalSPIRise(g), best == nil || s.time < best!.time { best = s }
         return best
     }
 

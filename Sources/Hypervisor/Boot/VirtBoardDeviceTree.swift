@@ -37,6 +37,17 @@ public enum VirtBoardDeviceTree {
                 .set("enable-method", .string("psci"))
         }
 
+        if c.gicVersion == 2 {
+            // QEMU virt's GICv2: distributor and CPU interface (GICv2.swift).
+            root.add(.init("intc@8000000"))
+                .set("compatible", .string("arm,cortex-a15-gic"))
+                .set("#interrupt-cells", .cells([3]))
+                .set("interrupt-controller", .empty)
+                .set("#address-cells", .cells([2])).set("#size-cells", .cells([2]))
+                .set("ranges", .empty)
+                .set("reg", .u64([0x0800_0000, 0x1_0000, GICv2Distributor.cpuInterfaceBase, 0x1_0000]))
+                .set("phandle", .cells([gicPhandle]))
+        } else {
         root.add(.init("intc@8000000"))
             .set("compatible", .string("arm,gic-v3"))
             .set("#interrupt-cells", .cells([3]))
@@ -53,6 +64,7 @@ public enum VirtBoardDeviceTree {
             .set("#msi-cells", .cells([1]))
             .set("reg", .u64([0x0808_0000, 0x2_0000]))
             .set("phandle", .cells([itsPhandle]))
+        }
 
         root.add(.init("timer"))
             .set("compatible", .strings(["arm,armv8-timer", "arm,armv7-timer"]))
@@ -86,7 +98,7 @@ public enum VirtBoardDeviceTree {
             .set("clocks", .cells([clockPhandle]))
             .set("clock-names", .string("apb_pclk"))
 
-        addPCIHostBridge(to: root)
+        addPCIHostBridge(to: root, msi: c.gicVersion == 3)
 
         let chosen = root.add(.init("chosen")).set("stdout-path", .string("/pl011@9000000"))
         if !bootargs.isEmpty { chosen.set("bootargs", .string(bootargs)) }

@@ -46,10 +46,14 @@ struct DeviceBus {
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
         devices.append(TestDevice(base: 0x0A00_0000))
         devices += PCIHostBridge().devices
-        devices.append(GICv3Distributor(vm: vm))
-        devices.append(ITS(vm: vm))
-        for i in 0..<vm.vcpus.count {
-            devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
+        if vm.configuration.gicVersion == 2 {
+            devices.append(GICv2Distributor(vm: vm))
+        } else {
+            devices.append(GICv3Distributor(vm: vm))
+            devices.append(ITS(vm: vm))
+            for i in 0..<vm.vcpus.count {
+                devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
+            }
         }
         interruptSources = devices.filter { $0.interruptLine != nil }
         // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.

@@ -16,7 +16,7 @@ extension VirtualCPUInterface {
         case 0x04: return guestRead(.ICC_PMR_EL1)
         case 0x08: return guestRead(.ICC_BPR1_EL1)
         case 0x0C: return acknowledge() & 0x1FFF
-        case 0x14: return runningPriority & 0xFF
+        case 0x14: return min(runningPriority, 0xFF)   // GICV_RPR: 0xFF when idle
         case 0x18: return guestRead(.ICC_HPPIR1_EL1) & 0x1FFF
         case 0xFC: return 0x0002_043B   // GICV_IIDR: Arm, architecture version 2
         default: return 0

@@ -17,7 +17,7 @@ final class GICv2Distributor: Device {
     let size: UInt64 = 0x1_0000
     static let cpuInterfaceBase: UInt64 = 0x0801_0000
     unowned(unsafe) let vm: VirtualMachine
-    /// GICD_ITARGETSR of the SPIs, as written.
+    /// GICD_ITARGETSR of the SPIs, as written (existing CPUs' bits).
     var targets: [UInt8]
 
     init(vm: VirtualMachine) {
@@ -84,7 +84,9 @@ final class GICv2Distributor: Device {
             }
         case 0x0800..<0x0C00:
             for i in 0..<min(size, 4) {
-                if let n = spi(Int(offset - 0x800) + i) { targets[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) }
+                // Bits of CPUs that do not exist are RAZ/WI.
+                let cpus = UInt8(truncatingIfNeeded: (1 << vm.vcpus.count) - 1)
+                if let n = spi(Int(offset - 0x800) + i) { targets[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) & cpus }
             }
         case 0x0F00: sendSGI(v32)
         default: break

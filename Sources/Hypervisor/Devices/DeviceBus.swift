@@ -64,6 +64,8 @@ struct DeviceBus {
                                        read: { [unowned d, unowned vm] off, size in
                                            let v = d.read(offset: off, size: size)
                                            vm.traceMMIO(index, d, offset: off, size: size, isWrite: false, value: v)
+                                           // A read may drop a physical SPI (the PL011's FIFO drained).
+                                           if d.interruptLine != nil && vm.configuration.entryEL == 2 { vm.drivePhysicalSPIs() }
                                            return v
                                        },
                                        write: { [unowned d, unowned vm] off, size, v in

@@ -105,10 +105,7 @@ struct GuestOptions: ParsableArguments {
         config.hostTickHz = hostTick
         config.demandPaging = demandPaging
         config.entryEL = entryEL.rawValue
-        guard gicVersion == .v3 || entryEL == .el1 else {
-            throw ValidationError("--gic-version 2 with --entry-el 2: el2emu models GICv2 for guests at EL1 only (no physical GICv2 CPU interface or GICH for a guest owning EL2)")
-        }
-        guard gicVersion == .v3 || config.guestHCR.contains(.VM) else {
+        guard gicVersion == .v3 || entryEL == .el2 || config.guestHCR.contains(.VM) else {
             throw ValidationError("--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")
         }
         config.gicVersion = gicVersion.rawValue

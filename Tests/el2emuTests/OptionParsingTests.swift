@@ -47,10 +47,11 @@ final class OptionParsingTests: XCTestCase {
         }
     }
 
-    func testGICv2IsTakenAtEL1AndRefusedWithTheReasonAtEL2() throws {
+    func testGICv2IsTakenAndRefusedWithTheReasonWithoutStage2() throws {
         XCTAssertEqual(try Run.parse(["--gic-version", "2"]).guest.configuration(mode: .nvhe).gicVersion, 2)
-        XCTAssertThrowsError(try Run.parse(["--gic-version", "2", "--entry-el", "2"]).guest.configuration(mode: .nvhe)) { error in
-            XCTAssertEqual(Run.message(for: error), "--gic-version 2 with --entry-el 2: el2emu models GICv2 for guests at EL1 only (no physical GICv2 CPU interface or GICH for a guest owning EL2)")
+        XCTAssertEqual(try Run.parse(["--gic-version", "2", "--entry-el", "2"]).guest.configuration(mode: .vhe).gicVersion, 2)
+        XCTAssertThrowsError(try Run.parse(["--gic-version", "2", "--hcr", "-VM"]).guest.configuration(mode: .nvhe)) { error in
+            XCTAssertEqual(Run.message(for: error), "--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")
         }
     }
 }

@@ -26,6 +26,8 @@ struct PhysicalRedistributor: Sendable {
     var spis = Set<Int>()
     var spiRise: [Int: UInt64] = [:] { didSet { updateNextArrival() } }
     var activeSPIs = Set<Int>()
+    /// GICv2: bit n of SGI i's byte: pending from CPU n (GICC_IAR gives the source; GICCFrame.swift).
+    var sgiSources = [UInt8](repeating: 0, count: 16)
 
     private mutating func updateNextArrival() {
         nextArrival = min(sgiArrival.min() ?? .max, spiRise.values.min() ?? .max)
@@ -65,8 +67,9 @@ extension Processor {
 
     /// A physical SGI from another PE (the host's IPI), sent at virtual time
     /// `time`: it is pending here once this PE's clock has reached that time.
-    public func raisePhysicalSGI(_ intid: Int, at time: UInt64) {
+    public func raisePhysicalSGI(_ intid: Int, at time: UInt64, from source: Int? = nil) {
         guard (0..<16).contains(intid) else { return }
+        if let source, (0..<8).contains(source) { physical.sgiSources[intid] |= 1 << UInt8(source) }
         physical.sgiArrival[intid] = min(physical.sgiArrival[intid], time)
         updateVirtualInterruptLines()
     }

@@ -59,6 +59,13 @@ struct DeviceBus {
         // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.
         for vcpu in vm.vcpus {
             let index = vcpu.index
+            // A guest owning EL2 with GICv2 reaches its PE's physical CPU interface (GICCFrame.swift).
+            if vm.configuration.gicVersion == 2 && vm.configuration.entryEL == 2 {
+                let cpu = vcpu.cpu
+                try cpu.mapDevice(address: GICv2Distributor.cpuInterfaceBase, size: Processor.giccSize,
+                                  read: { [unowned cpu] off, _ in cpu.physicalGICCRead(off) },
+                                  write: { [unowned cpu] off, _, v in cpu.physicalGICCWrite(off, v) })
+            }
             for d in devices {
                 try vcpu.cpu.mapDevice(address: d.base, size: d.size,
                                        read: { [unowned d, unowned vm] off, size in

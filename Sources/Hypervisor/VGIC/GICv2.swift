@@ -104,9 +104,15 @@ final class GICv2Distributor: Device {
         case 2: list = 1 << UInt32(sender.index)
         default: return
         }
+        let now = sender.cpu.clock.cycles
         for t in vm.vcpus where list & (1 << UInt32(t.index)) != 0 && t.powerState == .on {
-            vm.deliver(intid: intid | sender.index << 10, to: t, from: sender, why: "SGI \(intid) from cpu\(sender.index)")
+            if vm.configuration.entryEL == 2 {
+                t.cpu.raisePhysicalSGI(intid, at: now, from: sender.index)   // the guest owns the GIC
+            } else {
+                vm.deliver(intid: intid | sender.index << 10, to: t, from: sender, why: "SGI \(intid) from cpu\(sender.index)")
+            }
         }
+        if vm.configuration.entryEL == 2 { sender.cpu.yieldPE() }
     }
 
     func spi(_ intid: Int) -> Int? {

@@ -10,7 +10,9 @@ import EL2
 /// without an exit. An SGI sent through GICD_SGIR is queued with its source
 /// in vINTID[12:10], as KVM fills a v2 guest's list register; each source is
 /// its own interrupt. SPIs go to vCPU 0 whatever GICD_ITARGETSR says (kept
-/// as written), as with the GICv3 (DeviceInterrupts.swift).
+/// as written), as with the GICv3 (DeviceInterrupts.swift). Entered at EL2
+/// the guest owns the GIC: GICD_SGIR raises physical SGIs with their source
+/// and GICC is the PE's physical CPU interface (EL2/Interrupts/GICCFrame.swift).
 final class GICv2Distributor: Device {
     let name = "gicd"
     let base: UInt64 = 0x0800_0000

@@ -1,8 +1,11 @@
 // The PL031's match interrupt through the vGIC (SPI 34, level-sensitive):
 // pending in the distributor while RTCRIS & RTCIMSC, taken once enabled,
 // gone once the guest clears it with RTCICR, and waking a WFI when it rises.
+// Entered at EL2 (`--entry-el 2`) it runs init_el first and the line is a
+// physical SPI of the GIC it owns.
 #include "guest.h"
 #include "gic.h"
+#include "el2.h"
 
 #define RTC 0x09010000ul
 #define RTC_SPI 34
@@ -25,6 +28,7 @@ GIC_GUEST_EXCEPTION_HANDLER(took)
 static int spi_pending(void) { return (r32(GICD_ISPENDR1) >> (RTC_SPI - 32)) & 1; }
 
 int main(void) {
+    init_el();
     gic_init_distributor();
     gic_init_cpu(0);
     w32(RTC + 0x08, 1000);              // RTCLR

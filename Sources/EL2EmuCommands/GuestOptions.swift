@@ -69,7 +69,7 @@ struct GuestOptions: ParsableArguments {
     var regs: String?
 
     // QEMU's -machine gic-version=N and mte=on: honoured or refused, never swapped.
-    @Option(name: .customLong("gic-version"), help: "The interrupt controller: 3 (GICv3, the only one el2emu models).")
+    @Option(name: .customLong("gic-version"), help: "The interrupt controller: 3 (GICv3), or 2 (GICv2, for a guest at EL1: its GICC backed by the GICV frame).")
     var gicVersion: GICVersion = .v3
 
     @Flag(help: "Memory tagging (QEMU's mte=on): not modelled, refused.")
@@ -105,9 +105,10 @@ struct GuestOptions: ParsableArguments {
         config.hostTickHz = hostTick
         config.demandPaging = demandPaging
         config.entryEL = entryEL.rawValue
-        guard gicVersion == .v3 else {
-            throw ValidationError("--gic-version \(gicVersion.rawValue): el2emu models a GICv3 only (no GICv2 distributor, CPU interface or GICH/GICV)")
+        guard gicVersion == .v3 || entryEL == .el2 || config.guestHCR.contains(.VM) else {
+            throw ValidationError("--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")
         }
+        config.gicVersion = gicVersion.rawValue
         _ = try entryRegisters()
         if mte { throw ValidationError("--mte: memory tagging (FEAT_MTE) is not modelled") }
         config.vtcr = ipaBits.vtcr

@@ -36,5 +36,5 @@ enum IPASize: Int, CaseIterable, ExpressibleByArgument {
 enum GICVersion: Int, CaseIterable, ExpressibleByArgument {
     case v2 = 2, v3 = 3
 
-    static var allValueStrings: [String] { ["3"] }
+    static var allValueStrings: [String] { ["2", "3"] }
 }

@@ -35,6 +35,9 @@ public struct Configuration: Sendable {
     /// `mode` chooses its design) or 2 (the guest owns EL2 and el2emu plays the
     /// hardware and the EL3 firmware; `mode` vhe offers VHE, nvhe does not).
     public var entryEL = 1
+    /// The interrupt controller (QEMU's gic-version): 3, or 2 (a GICv2
+    /// distributor; GICC backed by the GICV frame at EL1, the physical one at EL2; GICv2.swift).
+    public var gicVersion = 3
     /// Where `--initrd` lies in guest RAM (named in /chosen), if given.
     public var initrd: Range<UInt64>?
 

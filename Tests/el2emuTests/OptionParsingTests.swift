@@ -38,7 +38,7 @@ final class OptionParsingTests: XCTestCase {
             (Run.self, ["--trace-format", "csv"], "The value 'csv' is invalid for '--trace-format <trace-format>'. Please provide one of 'text', 'jsonl' or 'perfetto'."),
             (Stats.self, ["--key", "mean"], "The value 'mean' is invalid for '--key <key>'. Please provide one of 'sample' and 'time'."),
             (Compare.self, ["--entry-el", "3"], "The value '3' is invalid for '--entry-el <entry-el>'. Please provide one of '1' and '2'."),
-            (DTB.self, ["--out", "x", "--gic-version", "4"], "The value '4' is invalid for '--gic-version <gic-version>'. Please provide one of '3'."),
+            (DTB.self, ["--out", "x", "--gic-version", "4"], "The value '4' is invalid for '--gic-version <gic-version>'. Please provide one of '2' and '3'."),
         ]
         for (command, arguments, message) in cases {
             XCTAssertThrowsError(try command.parse(arguments), "\(arguments)") { error in
@@ -47,9 +47,11 @@ final class OptionParsingTests: XCTestCase {
         }
     }
 
-    func testGICv2IsParsedToBeRefusedWithTheReason() throws {
-        XCTAssertThrowsError(try Run.parse(["--gic-version", "2"]).guest.configuration(mode: .nvhe)) { error in
-            XCTAssertEqual(Run.message(for: error), "--gic-version 2: el2emu models a GICv3 only (no GICv2 distributor, CPU interface or GICH/GICV)")
+    func testGICv2IsTakenAndRefusedWithTheReasonWithoutStage2() throws {
+        XCTAssertEqual(try Run.parse(["--gic-version", "2"]).guest.configuration(mode: .nvhe).gicVersion, 2)
+        XCTAssertEqual(try Run.parse(["--gic-version", "2", "--entry-el", "2"]).guest.configuration(mode: .vhe).gicVersion, 2)
+        XCTAssertThrowsError(try Run.parse(["--gic-version", "2", "--hcr", "-VM"]).guest.configuration(mode: .nvhe)) { error in
+            XCTAssertEqual(Run.message(for: error), "--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")
         }
     }
 }

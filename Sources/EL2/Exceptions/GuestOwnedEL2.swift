@@ -206,22 +206,32 @@ extension Processor {
 
     private func physicalICCAccess(_ g: GuestOwnedEL2, _ r: SystemRegister, isRead: Bool, _ v: UInt64, pc: UInt64,
                                    _ done: (UInt64?, Bool) -> Bool) -> Bool {
-        if isRead {
-            let value: UInt64
-            switch r {
-            case .ICC_IAR1_EL1: value = acknowledgeGuestPhysical(g)
-            case .ICC_HPPIR1_EL1: value = UInt64(highestPendingPhysical() ?? PhysicalRedistributor.spurious)
-            case .ICC_PMR_EL1: value = g.pmr
-            case .ICC_CTLR_EL1: value = (g.eoiMode ? 2 : 0) | 4 << 8 | 1 << 15   // PRIbits 5, A3V (bit 15; 14 is SEIS)
-            case .ICC_SRE_EL1: value = 0x7
-            case .ICC_IGRPEN1_EL1: value = g.groupEnabled ? 1 : 0
-            case .ICC_BPR1_EL1: value = g.bpr1
-            case SystemRegister(3, 0, 12, 11, 3):   // ICC_RPR_EL1
-                value = UInt64(g.runningPriorities.last?.priority ?? 0xFF)
-            default: value = 0
-            }
-            return done(value, true)
+        if isRead { return done(physicalICCRead(g, r), true) }
+        physicalICCWrite(g, r, v)
+        if pendingInterruptKind(for: ProcessorState(raw: engine.read(.pstate)).daif) != nil {
+            deliverPendingInterrupts(returnPC: pc &+ 4)
+            return true
         }
+        return done(nil, true)
+    }
+
+    /// The physical CPU interface's registers, by their ICC_* names (also the GICv2 GICC frame's, GICCFrame.swift).
+    func physicalICCRead(_ g: GuestOwnedEL2, _ r: SystemRegister) -> UInt64 {
+        switch r {
+        case .ICC_IAR1_EL1: return acknowledgeGuestPhysical(g)
+        case .ICC_HPPIR1_EL1: return UInt64(highestPendingPhysical() ?? PhysicalRedistributor.spurious)
+        case .ICC_PMR_EL1: return g.pmr
+        case .ICC_CTLR_EL1: return (g.eoiMode ? 2 : 0) | 4 << 8 | 1 << 15   // PRIbits 5, A3V (bit 15; 14 is SEIS)
+        case .ICC_SRE_EL1: return 0x7
+        case .ICC_IGRPEN1_EL1: return g.groupEnabled ? 1 : 0
+        case .ICC_BPR1_EL1: return g.bpr1
+        case SystemRegister(3, 0, 12, 11, 3):   // ICC_RPR_EL1
+            return UInt64(g.runningPriorities.last?.priority ?? 0xFF)
+        default: return 0
+        }
+    }
+
+    func physicalICCWrite(_ g: GuestOwnedEL2, _ r: SystemRegister, _ v: UInt64) {
         switch r {
         case .ICC_EOIR1_EL1:
             let intid = Int(truncatingIfNeeded: v & 0xFF_FFFF)
@@ -236,11 +246,6 @@ extension Processor {
         default: break
         }
         updateVirtualInterruptLines()
-        if pendingInterruptKind(for: ProcessorState(raw: engine.read(.pstate)).daif) != nil {
-            deliverPendingInterrupts(returnPC: pc &+ 4)
-            return true
-        }
-        return done(nil, true)
     }
 
     /// ICC_IAR1_EL1: the highest-priority signalled interrupt becomes active; its priority the running one.
@@ -249,6 +254,7 @@ extension Processor {
         physical.pending &= ~(1 << UInt32(intid))
         physical.active |= 1 << UInt32(intid)
         physical.lpis.remove(intid)   // an LPI has no active state: acknowledged, it is just no longer pending
+        if intid >= 32 && intid < 1020 { physical.activeSPIs.insert(intid) }
         g.runningPriorities.append((intid, g.distributor?(intid).priority ?? 0))
         updateVirtualInterruptLines()
         return UInt64(intid)
@@ -267,7 +273,7 @@ extension Processor {
     /// Filters physical interrupt candidates through the guest's GIC: enabled,
     /// Group 1 enabled, priority above PMR and the running priority.
     func guestSignalled(_ g: GuestOwnedEL2, _ candidates: UInt32) -> Int? {
-        guard g.groupEnabled, candidates != 0 || !physical.lpis.isEmpty else { return nil }
+        guard g.groupEnabled, candidates != 0 || !physical.lpis.isEmpty || !physical.spis.isEmpty else { return nil }
         let running = g.runningPriorities.map { UInt64($0.priority) }.min() ?? 0x100
         var best: (intid: Int, priority: UInt8)?
         // Equal priorities: the lowest INTID.
@@ -281,6 +287,7 @@ extension Processor {
             bits &= bits - 1
         }
         for intid in physical.lpis { consider(intid) }
+        if !physical.spis.isEmpty { for intid in signallableSPIs { consider(intid) } }
         return best?.intid
     }
 
@@ -314,6 +321,7 @@ extension Processor {
         for i in 0..<16 where physical.sgiArrival[i] != .max && (best == nil || physical.sgiArrival[i] < best!.time) {
             best = (physical.sgiArrival[i], "SGI \(i)")
         }
+        if let s = nextPhysicalSPIRise(g), best == nil || s.time < best!.time { best = s }
         return best
     }
 

@@ -17,10 +17,21 @@ struct PhysicalRedistributor: Sendable {
     var active: UInt32 = 0
     /// Virtual time at which an SGI sent by another PE arrives (.max: none in flight).
     /// Kept with `nextArrival`, their minimum, which every exit asks for.
-    var sgiArrival = [UInt64](repeating: .max, count: 16) { didSet { nextArrival = sgiArrival.min() ?? .max } }
+    var sgiArrival = [UInt64](repeating: .max, count: 16) { didSet { updateNextArrival() } }
     private(set) var nextArrival: UInt64 = .max
     /// The LPIs pending here (PhysicalLPIs.swift).
     var lpis = Set<Int>()
+    /// The SPI lines routed here that are high, those that will rise by
+    /// themselves at a virtual time, and the SPIs active here (PhysicalSPIs.swift).
+    var spis = Set<Int>()
+    var spiRise: [Int: UInt64] = [:] { didSet { updateNextArrival() } }
+    var activeSPIs = Set<Int>()
+    /// GICv2: bit n of SGI i's byte: pending from CPU n (GICC_IAR gives the source; GICCFrame.swift).
+    var sgiSources = [UInt8](repeating: 0, count: 16)
+
+    private mutating func updateNextArrival() {
+        nextArrival = min(sgiArrival.min() ?? .max, spiRise.values.min() ?? .max)
+    }
 
     static let maintenancePPI = 25
     static let spurious = 1023
@@ -35,6 +46,10 @@ extension Processor {
             for i in 0..<16 where physical.sgiArrival[i] <= clock.cycles {
                 physical.sgiArrival[i] = .max
                 physical.pending |= 1 << UInt32(i)
+            }
+            for (intid, t) in physical.spiRise where t <= clock.cycles {
+                physical.spiRise[intid] = nil
+                physical.spis.insert(intid)
             }
         }
         var level: UInt32 = physical.pending
@@ -52,8 +67,9 @@ extension Processor {
 
     /// A physical SGI from another PE (the host's IPI), sent at virtual time
     /// `time`: it is pending here once this PE's clock has reached that time.
-    public func raisePhysicalSGI(_ intid: Int, at time: UInt64) {
+    public func raisePhysicalSGI(_ intid: Int, at time: UInt64, from source: Int? = nil) {
         guard (0..<16).contains(intid) else { return }
+        if let source, (0..<8).contains(source) { physical.sgiSources[intid] |= 1 << UInt8(source) }
         physical.sgiArrival[intid] = min(physical.sgiArrival[intid], time)
         updateVirtualInterruptLines()
     }
@@ -115,7 +131,8 @@ extension Processor {
     /// Deactivation of a physical interrupt (ICC_DIR_EL1 at EL2, ICC_EOIR1_EL1
     /// with EOImode 0, or the guest deactivating a HW=1 list register).
     func deactivatePhysical(_ intid: Int) {
-        guard (0..<32).contains(intid) else { return }
+        if intid >= 32 { physical.activeSPIs.remove(intid); updateVirtualInterruptLines(); return }
+        guard intid >= 0 else { return }
         physical.active &= ~(1 << UInt32(intid))
         updateVirtualInterruptLines()
     }

@@ -128,7 +128,7 @@ extension Processor {
             let off = (ipa & ~0xFFF) &- base
             base = ipa & ~0xFFF; pa = m.paBase &+ off; size = 4096
         }
-        guard let p = memory.pointer(pa, count: Int(size)) else { return false }
+        guard let p = memory.pointer(pa, count: Int(size)) else { return tlbFillGICV(m, for: ipa) }   // GICVFrame.swift
         tlbRemove(overlapping: base, size: size)
         var perms: MemoryPermissions = []
         if m.readable { perms.insert(.read) }

@@ -1,5 +1,5 @@
 /// The device tree of what el2emu emulates, laid out as QEMU's `virt`
-/// board describes itself: memory, PSCI over HVC, cpus, GICv3 with its ITS,
+/// board describes itself: memory, PSCI over HVC, cpus, GICv3 with its ITS (or GICv2),
 /// the generic timer, the PMU, PL011 with its clock, PL031, the PCIe host
 /// bridge, and /chosen.
 public enum VirtBoardDeviceTree {
@@ -37,22 +37,28 @@ public enum VirtBoardDeviceTree {
                 .set("enable-method", .string("psci"))
         }
 
-        root.add(.init("intc@8000000"))
-            .set("compatible", .string("arm,gic-v3"))
+        let intc = root.add(.init("intc@8000000"))
+            .set("compatible", .string(c.gicVersion == 2 ? "arm,cortex-a15-gic" : "arm,gic-v3"))
             .set("#interrupt-cells", .cells([3]))
             .set("interrupt-controller", .empty)
             .set("#address-cells", .cells([2])).set("#size-cells", .cells([2]))
             .set("ranges", .empty)
-            .set("#redistributor-regions", .cells([1]))
-            .set("reg", .u64([0x0800_0000, 0x1_0000, 0x080A_0000, UInt64(c.cpus) * 0x2_0000]))
-            .set("interrupts", .cells(ppi(25)))
-            .set("phandle", .cells([gicPhandle]))
-            .add(.init("its@8080000"))
-            .set("compatible", .string("arm,gic-v3-its"))
-            .set("msi-controller", .empty)
-            .set("#msi-cells", .cells([1]))
-            .set("reg", .u64([0x0808_0000, 0x2_0000]))
-            .set("phandle", .cells([itsPhandle]))
+        if c.gicVersion == 2 {
+            // QEMU virt's GICv2: distributor and CPU interface (GICv2.swift).
+            intc.set("reg", .u64([0x0800_0000, 0x1_0000, GICv2Distributor.cpuInterfaceBase, 0x1_0000]))
+                .set("phandle", .cells([gicPhandle]))
+        } else {
+            intc.set("#redistributor-regions", .cells([1]))
+                .set("reg", .u64([0x0800_0000, 0x1_0000, 0x080A_0000, UInt64(c.cpus) * 0x2_0000]))
+                .set("interrupts", .cells(ppi(25)))
+                .set("phandle", .cells([gicPhandle]))
+                .add(.init("its@8080000"))
+                .set("compatible", .string("arm,gic-v3-its"))
+                .set("msi-controller", .empty)
+                .set("#msi-cells", .cells([1]))
+                .set("reg", .u64([0x0808_0000, 0x2_0000]))
+                .set("phandle", .cells([itsPhandle]))
+        }
 
         root.add(.init("timer"))
             .set("compatible", .strings(["arm,armv8-timer", "arm,armv7-timer"]))
@@ -86,7 +92,7 @@ public enum VirtBoardDeviceTree {
             .set("clocks", .cells([clockPhandle]))
             .set("clock-names", .string("apb_pclk"))
 
-        addPCIHostBridge(to: root)
+        addPCIHostBridge(to: root, msi: c.gicVersion == 3)
 
         let chosen = root.add(.init("chosen")).set("stdout-path", .string("/pl011@9000000"))
         if !bootargs.isEmpty { chosen.set("bootargs", .string(bootargs)) }

@@ -46,20 +46,33 @@ struct DeviceBus {
         devices.append(PL031(base: 0x0901_0000) { [unowned vm] in vm.currentCPU.clock.cycles })
         devices.append(TestDevice(base: 0x0A00_0000))
         devices += PCIHostBridge().devices
-        devices.append(GICv3Distributor(vm: vm))
-        devices.append(ITS(vm: vm))
-        for i in 0..<vm.vcpus.count {
-            devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
+        if vm.configuration.gicVersion == 2 {
+            devices.append(GICv2Distributor(vm: vm))
+        } else {
+            devices.append(GICv3Distributor(vm: vm))
+            devices.append(ITS(vm: vm))
+            for i in 0..<vm.vcpus.count {
+                devices.append(GICv3Redistributor(vm: vm, cpu: i, isLast: i == vm.vcpus.count - 1))
+            }
         }
         interruptSources = devices.filter { $0.interruptLine != nil }
         // With stage 2 off (`--hcr -VM`) the guest reaches these PAs directly.
         for vcpu in vm.vcpus {
             let index = vcpu.index
+            // A guest owning EL2 with GICv2 reaches its PE's physical CPU interface (GICCFrame.swift).
+            if vm.configuration.gicVersion == 2 && vm.configuration.entryEL == 2 {
+                let cpu = vcpu.cpu
+                try cpu.mapDevice(address: GICv2Distributor.cpuInterfaceBase, size: Processor.giccSize,
+                                  read: { [unowned cpu] off, _ in cpu.physicalGICCRead(off) },
+                                  write: { [unowned cpu] off, _, v in cpu.physicalGICCWrite(off, v) })
+            }
             for d in devices {
                 try vcpu.cpu.mapDevice(address: d.base, size: d.size,
                                        read: { [unowned d, unowned vm] off, size in
                                            let v = d.read(offset: off, size: size)
                                            vm.traceMMIO(index, d, offset: off, size: size, isWrite: false, value: v)
+                                           // A read may drop a physical SPI (the PL011's FIFO drained).
+                                           if d.interruptLine != nil && vm.configuration.entryEL == 2 { vm.drivePhysicalSPIs() }
                                            return v
                                        },
                                        write: { [unowned d, unowned vm] off, size, v in

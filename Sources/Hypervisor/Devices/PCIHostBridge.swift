@@ -115,7 +115,7 @@ extension VirtBoardDeviceTree {
     /// The host bridge's node as QEMU virt writes it, with the low ECAM, its
     /// MSIs to the ITS (msi-map: requester ID r is the ITS's DeviceID r) and
     /// INTx of slot s pin p (1-4) SPI 35 + (s + p - 1) % 4.
-    static func addPCIHostBridge(to root: FlattenedDeviceTree.Node) {
+    static func addPCIHostBridge(to root: FlattenedDeviceTree.Node, msi: Bool = true) {
         let ecam = PCIHostBridge.ecam, io = PCIHostBridge.ioWindow, mem = PCIHostBridge.memoryWindow
         // ranges: <PCI space and address (3 cells), CPU address (2), size (2)>; space 1 I/O, 2 32-bit memory.
         let ranges: [UInt32] = [0x0100_0000, 0, 0] + split(io.lowerBound) + split(UInt64(io.count))
@@ -126,7 +126,7 @@ extension VirtBoardDeviceTree {
                 map += [slot << 11, 0, 0, pin, gicPhandle, 0, 0] + spi(35 + (slot + pin - 1) % 4)
             }
         }
-        root.add(.init("pcie@\(hex(ecam.lowerBound))"))
+        let node = root.add(.init("pcie@\(hex(ecam.lowerBound))"))
             .set("compatible", .string("pci-host-ecam-generic"))
             .set("device_type", .string("pci"))
             .set("#address-cells", .cells([3])).set("#size-cells", .cells([2]))
@@ -134,8 +134,8 @@ extension VirtBoardDeviceTree {
             .set("bus-range", .cells([0, PCIHostBridge.buses - 1]))
             .set("linux,pci-domain", .cells([0]))
             .set("dma-coherent", .empty)
-            .set("msi-map", .cells([0, itsPhandle, 0, 0x1_0000]))
-            .set("ranges", .cells(ranges))
+        if msi { node.set("msi-map", .cells([0, itsPhandle, 0, 0x1_0000])) }   // no ITS with GICv2
+        node.set("ranges", .cells(ranges))
             .set("#interrupt-cells", .cells([1]))
             .set("interrupt-map-mask", .cells([3 << 11, 0, 0, 7]))
             .set("interrupt-map", .cells(map))

@@ -54,6 +54,11 @@ final class Stage2 {
         if !c.demandPaging {
             for s in memslots { try tables.map(ipa: s.ipa, pa: s.hostPA, size: s.size) }
         }
+        // A GICv2 guest's CPU interface (GICC) is the GICV frame, mapped where it expects GICC (KVM's vgic-v2).
+        if c.gicVersion == 2 && c.entryEL == 1 {
+            try tables.map(ipa: GICv2Distributor.cpuInterfaceBase, pa: VirtualCPUInterface.gicvBase, size: VirtualCPUInterface.gicvSize,
+                           permissions: .init(execute: false), memAttr: Stage2Descriptor.deviceNGnRE)
+        }
         vttbr = VTTBR(baseAddress: tables.root, vmid: vmid).raw
     }
 

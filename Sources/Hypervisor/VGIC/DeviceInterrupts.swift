@@ -11,7 +11,9 @@ import EL2
 /// LR.EOI, so that deactivation exits). Lines are sampled at accesses and
 /// exits, not at the instant a device's state changes with time (an RTC match),
 /// except that a vCPU blocked in WFI is woken when a line will rise.
-/// A guest entered at EL2 sees the line in GICD_ISPENDR only.
+/// A guest entered at EL2 owns the physical GIC: the lines reach the SPI
+/// target's PE as physical SPIs (`setPhysicalSPI`), sampled after each device
+/// or GIC access, with the time a line will rise by itself.
 extension VirtualMachine {
     /// The vCPU SPIs are routed to.
     var spiTarget: VCPU { vcpus[0] }
@@ -19,13 +21,23 @@ extension VirtualMachine {
     /// After a guest wrote a device's (or the distributor's) registers: a line
     /// that is high and not yet queued reaches its vCPU.
     func deviceLinesChanged(by source: VCPU) {
-        // A guest that owns EL2 has no vGIC of el2emu's to take the line.
-        guard configuration.entryEL == 1 else { return }
+        // A guest that owns EL2 has no vGIC of el2emu's: the line goes to the physical GIC.
+        guard configuration.entryEL == 1 else { drivePhysicalSPIs(); return }
         for d in devices.interruptSources {
             if d.lineCanRise { deviceLinesArmed = true }
             guard let intid = d.interruptLine, d.lineLevel,
                   !spiTarget.pendingInterrupts.contains(where: { $0.intid == intid }) else { continue }
             deliver(intid: intid, to: spiTarget, from: source, why: "\(d.name) interrupt line")
+        }
+    }
+
+    /// Entry at EL2: each device line's level, and when it will rise, at the PE SPIs are routed to.
+    func drivePhysicalSPIs() {
+        let pe = spiTarget.cpu
+        for d in devices.interruptSources {
+            guard let intid = d.interruptLine else { continue }
+            let high = d.lineLevel
+            pe.setPhysicalSPI(intid, high: high, rise: high ? nil : d.lineRiseTime)
         }
     }
 

@@ -37,7 +37,11 @@ struct GICState {
         lpi = LPIState(cpus: cpus)
     }
 
+    /// A GICv2 SGI is queued with its source CPU in bits [12:10] (GICv2.swift): the GIC's INTID without it.
+    static func gicINTID(_ intid: Int) -> Int { intid < LPIState.firstINTID ? intid & 0x3FF : intid }
+
     func isEnabled(_ intid: Int, cpu: Int) -> Bool {
+        let intid = GICState.gicINTID(intid)
         if intid < 32 { return cpu < privateEnabled.count && privateEnabled[cpu] & (1 << UInt32(intid)) != 0 }
         if intid >= LPIState.firstINTID { return lpi.lpis[intid]?.enabled == true }
         let n = intid - 32
@@ -46,7 +50,8 @@ struct GICState {
 
     /// Group 1 (GICR_IGROUPR0; SPIs are all Group 1 here)?
     func isGroup1(_ intid: Int, cpu: Int) -> Bool {
-        intid >= 32 || cpu < privateGroup.count && privateGroup[cpu] & (1 << UInt32(intid)) != 0
+        let intid = GICState.gicINTID(intid)
+        return intid >= 32 || cpu < privateGroup.count && privateGroup[cpu] & (1 << UInt32(intid)) != 0
     }
 
     /// May a pending interrupt go to the vCPU's list registers (KVM's
@@ -59,6 +64,7 @@ struct GICState {
 
     /// The priority a queued interrupt gets in its list register.
     func priority(_ intid: Int, cpu: Int) -> UInt64 {
+        let intid = GICState.gicINTID(intid)
         if intid < 32 { return cpu < privatePriority.count ? UInt64(privatePriority[cpu][intid]) : 0 }
         if intid >= LPIState.firstINTID { return UInt64(lpi.lpis[intid]?.priority ?? 0) }
         let n = intid - 32

@@ -96,14 +96,27 @@ final class TraceBuffer {
         count += n + 4
     }
 
+    /// "00" to "99": two digits per division.
+    private static let digitPairs: StaticString = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
+
     /// The decimal digits of `v`, the last just before `end`.
     @inline(__always) private func writeDigits(_ v: UInt64, endingAt end: Int) {
+        let pairs = Self.digitPairs.utf8Start
         var v = v, i = end
-        repeat {
-            i -= 1
-            storage[i] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-            v /= 10
-        } while v != 0
+        while v >= 100 {
+            let r = Int(truncatingIfNeeded: v % 100) &* 2
+            v /= 100
+            i -= 2
+            storage[i] = pairs[r]
+            storage[i + 1] = pairs[r + 1]
+        }
+        if v >= 10 {
+            let r = Int(truncatingIfNeeded: v) &* 2
+            storage[i - 2] = pairs[r]
+            storage[i - 1] = pairs[r + 1]
+        } else {
+            storage[i - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+        }
     }
 
     /// `String(v)` for a signed value.
@@ -114,12 +127,12 @@ final class TraceBuffer {
 
     /// The number of digits `String(v)` has.
     static func decimalDigits(_ v: UInt64) -> Int {
-        var n = 1, power: UInt64 = 10
-        while n < 20 && v >= power {
-            n += 1
-            power &*= 10
+        var n = 1, v = v
+        while v >= 10_000 {
+            v /= 10_000
+            n += 4
         }
-        return n
+        return v >= 100 ? (v >= 1000 ? n + 3 : n + 2) : (v >= 10 ? n + 1 : n)
     }
 
     /// `"0x" + String(v, radix: 16)`.

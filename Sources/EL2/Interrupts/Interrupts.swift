@@ -41,16 +41,19 @@ extension Processor {
 
     /// A DAIF write by the guest at `pc`. If it unmasks a pending virtual
     /// interrupt, the model performs the write and takes the interrupt right
-    /// after the instruction, as the architecture orders it.
-    func daifWrite(_ pc: UInt64, _ transform: (InterruptMask) -> InterruptMask, _ cause: String) {
+    /// after the instruction, as the architecture orders it. Returns whether
+    /// it unmasks one (`takeNow` false: the caller has it taken).
+    @discardableResult
+    func daifWrite(_ pc: UInt64, _ transform: (InterruptMask) -> InterruptMask, _ cause: String, takeNow: Bool = true) -> Bool {
         var pstate = ProcessorState(raw: engine.read(.pstate))
         let old = pstate.daif, new = transform(old)
         if old != new { onEvent?(.daif(pc: pc, old: old, new: new, cause: cause)) }
-        if pendingInterruptKind(for: new) != nil {
-            pstate.daif = new
-            setPSTATE(pstate.raw)
-            deliverPendingInterrupts(returnPC: pc &+ 4)
-        }
+        guard pendingInterruptKind(for: new) != nil else { return false }
+        guard takeNow else { return true }
+        pstate.daif = new
+        setPSTATE(pstate.raw)
+        deliverPendingInterrupts(returnPC: pc &+ 4)
+        return true
     }
 
     /// The guest's own ERET at EL1: PSTATE from SPSR_EL1, PC from ELR_EL1.

@@ -102,6 +102,21 @@ extension Processor {
         let unicornLacks = isGIC || r.op0 == 3 && r.op1 >= 4
         engine.blockEndsAfterHook = unicornLacks || ownEL2 != nil
         defer { engine.blockEndsAfterHook = false }
+        // MSR DAIF, Xt is seen here rather than by a code hook of its own
+        // (`instrument`): Unicorn walks the list of code hooks for every
+        // instruction it translates. A site that has one anyway keeps it.
+        // An unmask of a pending interrupt: Unicorn performs the write and ends
+        // the block (a PC write from this hook would not outlive the block's
+        // end), and the next block's slow path takes the interrupt before it runs.
+        if !isRead && r == .DAIF && stopReason == nil && instrumentation.msrDAIFSites.contains(pc), let gate {
+            let v = n < 31 ? value : 0
+            if daifWrite(pc, { _ in InterruptMask(rawValue: UInt8((v >> 6) & 0xF)) }, "MSR DAIF", takeNow: false) {
+                instrumentation.delivery = (pc &+ 4, gate.threshold)
+                gate.threshold = 0
+                forgetEL1(r)
+                return false
+            }
+        }
         if let g = ownEL2, let handled = guestEL2Access(g, r, rt, n, value, isRead: isRead, pc: pc) { return handled }
         engine.blockEndsAfterHook = unicornLacks
         // EL2/EL3 registers and the *_EL12 aliases are UNDEFINED at EL1.
@@ -172,6 +187,15 @@ extension Processor {
             engine.stop()
             return
         }
+        // The block after an MSR DAIF that unmasked a pending interrupt: taken before it runs.
+        if let (pc, threshold) = instrumentation.delivery {
+            instrumentation.delivery = nil
+            gate?.threshold = threshold
+            if address == pc {
+                deliverPendingInterrupts(returnPC: pc)
+                return
+            }
+        }
         // A block comes here on its first run after each translation (the gate, in C).
         if !instrumentation.scannedBlocks.contains(address) {
             instrumentation.scannedBlocks.insert(address)
@@ -227,11 +251,20 @@ extension Processor {
             case .yield: wanted = spinWait.enabled
             case .msrDAIFSet: wanted = interruptChecking && traceDAIF
             case .eret where ownEL2 != nil: wanted = true
+            // MSR DAIF, Xt: the MSR hook sees it (`systemRegisterAccess`), unless the guest's EL2 traps it.
+            case .systemRegister(.DAIF, _, false): wanted = ownEL2 != nil && mayTrapToGuestEL2(insn)
             case .systemRegister(let r, _, _) where PerformanceMonitors.isRegister(r): wanted = true
             // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
             case .systemRegister where ownEL2 != nil && mayTrapToGuestEL2(insn),
                  .system where ownEL2 != nil && mayTrapToGuestEL2(insn): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
+            }
+            if case .systemRegister(.DAIF, _, false) = insn, !wanted, interruptChecking, instrumentation.sites[at] == nil {
+                // Recorded as a site, and the block run again, as when it had a code hook: virtual
+                // time must not change (a block's instructions are counted as it starts).
+                instrumentation.sites[at] = insn
+                instrumentation.msrDAIFSites.insert(at)
+                added = true
             }
             if wanted && instrumentation.sites[at] == nil {
                 instrumentation.sites[at] = insn
@@ -282,4 +315,8 @@ extension Processor {
 struct Instrumentation {
     var sites: [UInt64: Instruction] = [:]
     var scannedBlocks = Set<UInt64>()
+    /// The MSR DAIF, Xt sites the MSR hook serves (no code hook of their own).
+    var msrDAIFSites = Set<UInt64>()
+    /// Where an MSR DAIF that unmasked a pending interrupt returns to, and the gate's threshold before.
+    var delivery: (pc: UInt64, threshold: UInt64)?
 }

@@ -353,6 +353,36 @@ public final class Engine {
         return h
     }
 
+    /// Translates VAs through `onTLBFill`'s closure (true) instead of QEMU's
+    /// own stage-1 walk (false); the TLB is emptied at each change. Unicorn
+    /// 2.1 only: on 2.0 it stays false.
+    public private(set) var translatesByHook = false
+
+    public func translateByHook(_ on: Bool) {
+        guard on != translatesByHook, tlbFillHooked, el2_ctl_tlb_by_hook(uc, on ? 1 : 0) == UC_ERR_OK else { return }
+        translatesByHook = on
+        _ = el2_ctl_flush_tlb(uc)
+    }
+
+    private var tlbFillHooked = false
+
+    /// The translation of the page of `va` for `access` while `translatesByHook`:
+    /// its PA and permissions, or nil for a fault (Unicorn then stops with an MMU error).
+    public func onTLBFill(_ body: @escaping (_ va: UInt64, _ access: MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)?) {
+        let box = Box(body)
+        let cb: el2_tlb_fill_cb = { ud, va, type, pa, perms in
+            let f = Unmanaged<Box<(UInt64, MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)?>>.fromOpaque(ud!).takeUnretainedValue().body
+            guard let r = f(va, MemoryAccess(uc_mem_type(rawValue: UInt32(type)))) else { return 0 }
+            pa!.pointee = r.pa
+            perms!.pointee = r.perms.rawValue
+            return 1
+        }
+        var h: uc_hook = 0
+        guard el2_hook_add_tlb_fill(uc, &h, cb, Unmanaged.passUnretained(box).toOpaque()) == UC_ERR_OK else { return }
+        boxes.append(box)
+        tlbFillHooked = true
+    }
+
     public func removeHook(_ h: Handle) { _ = uc_hook_del(uc, h) }
 
     private func addCodeHook(_ type: UInt32, _ body: @escaping (UInt64, UInt32) -> Void, _ begin: UInt64, _ end: UInt64) throws -> Handle {

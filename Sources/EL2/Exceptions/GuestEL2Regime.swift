@@ -95,7 +95,32 @@ extension Processor {
         for r in GuestEL2Regime.swappedEL1 { forgetEL1(r) }
         known.stage1Dirty = true
         syncStage1Regime()
+        engine.translateByHook(runsGuestNonVHEEL2Regime && guestMMUEnabled)
         _ = engine.rebuildCachedFlags()
+    }
+
+    /// Non-VHE EL2 code runs with its own regime in Unicorn's EL1 registers.
+    var runsGuestNonVHEEL2Regime: Bool {
+        guard let g = ownEL2, g.el1IsEL2, g.regime.split else { return false }
+        return !el2.hcr.contains(.E2H)
+    }
+
+    /// A TLB fill for non-VHE EL2 code with its MMU on (Unicorn 2.1). QEMU's
+    /// EL1&0 walk would make a page with AP[1] = 1 (RES1 in EL2's one-range
+    /// regime) EL0-writable and so never executable at EL1 (get_S1prot): the
+    /// model's walk of the same tables gives the page EL2's permissions
+    /// (AP[2], XN) instead. A fault stops Unicorn at the access; the run loop
+    /// takes its abort at EL2 (`stage1Fault`).
+    func guestEL2RegimeTLBFill(_ va: UInt64, _ access: MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)? {
+        let kinds: [(MemoryAccessKind, MemoryPermissions)] = [(.read, .read), (.write, .write), (.fetch, .exec)]
+        let asked: MemoryAccessKind = access == .write ? .write : access == .fetch ? .fetch : .read
+        guard case .ipa(let pa) = stage1Translate(va, asked, fillTables: false).0 else {
+            faults.guestEL2RegimeFault = asked == .fetch
+            return nil
+        }
+        var perms: MemoryPermissions = []
+        for (k, p) in kinds where k == asked || stage1Translate(va, k, fillTables: false).0 == .ipa(pa) { perms.insert(p) }
+        return (pa, perms)   // va is the start of QEMU's page (1 KiB on AArch64 TCG): its PA, unmasked
     }
 
     /// Unicorn's EL1 registers become the EL2 regime; what they held is the guest's EL1 state.

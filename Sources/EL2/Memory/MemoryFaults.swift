@@ -7,6 +7,9 @@ struct FaultTracking {
     var pendingAbort: PendingAbort?
     /// A memory hook stopped Unicorn to have the access's PC exact: run it again.
     var retriesStoppedAccess = false
+    /// The model's walk of non-VHE EL2's regime refused a TLB fill (a fetch: true):
+    /// Unicorn stopped at the access, whose stage-1 abort is taken at EL2.
+    var guestEL2RegimeFault: Bool?
     /// Descriptors the last stage-2 walk read.
     var lastWalkSteps = 0
     /// The steps of a walk that faulted, reported with the exception entry it leads to.

@@ -209,10 +209,14 @@ public final class Engine {
     /// `count` = 0 means no instruction limit.
     public func start(at address: UInt64, count: Int = 0) throws {
         pcMayBeStaleInFaultHooks = false   // uc_emu_start clears Unicorn's request
-        try check(el2_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, UInt64(count)))
+        try check(el2_emu_start(uc, address, Engine.until, 0, UInt64(count)))
     }
 
     public func stop() { _ = uc_emu_stop(uc) }
+
+    /// The address `start` runs until: never reached (the top of the upper VA range).
+    /// Unicorn translates it at each start (UC_TLB_VIRTUAL: a TLB fill for it).
+    public static let until: UInt64 = 0xffff_ffff_ffff_fffc
 
     /// Drops translated code for [begin, end) so hooks added since apply.
     public func removeTranslations(begin: UInt64, end: UInt64) {

@@ -114,6 +114,9 @@ extension Processor {
     func guestEL2RegimeTLBFill(_ va: UInt64, _ access: MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)? {
         let kinds: [(MemoryAccessKind, MemoryPermissions)] = [(.read, .read), (.write, .write), (.fetch, .exec)]
         let asked: MemoryAccessKind = access == .write ? .write : access == .fetch ? .fetch : .read
+        // Unicorn looks up the page of `start`'s end address as it stops, and stops with an
+        // error if that fails. No code runs there (EL2's one range never maps it): left unmapped.
+        if va == Engine.until & ~0x3FF { return (va, .all) }
         guard case .ipa(let pa) = stage1Translate(va, asked, fillTables: false).0 else {
             faults.guestEL2RegimeFault = asked == .fetch
             return nil
@@ -146,6 +149,9 @@ extension Processor {
             return done(nil, true)
         }
         guard !el2.hcr.contains(.E2H), r.op0 == 3 else { return nil }
+        // ISR_EL1 at EL2: the physical IRQ pending (I, bit 7), which Unicorn's EL1 would
+        // show as virtual with IMO; what a hypervisor waiting with IRQs masked polls.
+        if r == SystemRegister(3, 0, 12, 1, 0) && isRead { return done(highestPendingPhysical() != nil ? 1 << 7 : 0, false) }
         if r == .HCR_EL2 && !isRead && v & HCR.E2H.rawValue != 0 && g.regime.split {
             unsupportedAtEL2("HCR_EL2.E2H set by EL2 code that ran its own non-VHE regime (pc 0x\(String(pc, radix: 16)))")
             return true

@@ -1,5 +1,6 @@
 import Foundation
 import GuestBuild
+import Unicorn
 import XCTest
 
 /// The teaching hypervisor (`Firmware/hyp/`) runs the EL1 firmware guests
@@ -183,6 +184,9 @@ final class TeachingHypervisorTests: XCTestCase {
     /// VHE or with it (`mode`; the hypervisor never sets E2H) and checks what
     /// any run must show: the guest entered, its checks all passed, status 0.
     func runUnderEL2Emu(_ guest: String, mode: String, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        guard Engine.hasTLBFillHook else {
+            throw XCTSkip("Unicorn 2.0 has no TLB-fill hook: the hypervisor's EL2 code stops on its AP[1] pages, named")
+        }
         let elf = try FirmwareBuilder().buildHypervisor(guest: guest)
         let r = try EL2EmuCommand.run(["run", elf.path, "--entry-el", "2", "--mode", mode, "--max-insns", "100000000"])
         let lines = r.stdout.split(separator: "\n")

@@ -130,6 +130,7 @@ extension SystemRegister {
     @inlinable public static var ICH_HCR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 0) }
     @inlinable public static var ICH_VTR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 1) }
     @inlinable public static var ICH_MISR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 2) }
+    @inlinable public static var ICH_EISR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 3) }
     @inlinable public static var ICH_ELRSR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 5) }
     @inlinable public static var ICH_VMCR_EL2: SystemRegister { SystemRegister(3, 4, 12, 11, 7) }
     @inlinable
@@ -209,7 +210,7 @@ extension SystemRegister {
             ICC_HPPIR1_EL1: "ICC_HPPIR1_EL1", ICC_BPR1_EL1: "ICC_BPR1_EL1", ICC_CTLR_EL1: "ICC_CTLR_EL1",
             ICC_SRE_EL1: "ICC_SRE_EL1", ICC_IGRPEN1_EL1: "ICC_IGRPEN1_EL1", ICC_DIR_EL1: "ICC_DIR_EL1",
             ICC_SGI1R_EL1: "ICC_SGI1R_EL1", ICH_HCR_EL2: "ICH_HCR_EL2", ICH_VTR_EL2: "ICH_VTR_EL2",
-            ICH_MISR_EL2: "ICH_MISR_EL2", ICH_ELRSR_EL2: "ICH_ELRSR_EL2", ICH_VMCR_EL2: "ICH_VMCR_EL2",
+            ICH_MISR_EL2: "ICH_MISR_EL2", ICH_EISR_EL2: "ICH_EISR_EL2", ICH_ELRSR_EL2: "ICH_ELRSR_EL2", ICH_VMCR_EL2: "ICH_VMCR_EL2",
         ]
         for i in 0..<16 { n[ICH_LR_EL2(i)] = "ICH_LR\(i)_EL2" }
         for (r, name) in n where r.op0 == 3 && r.op1 == 0 && name.hasSuffix("_EL1") && !name.hasPrefix("ICC") && !name.hasPrefix("ID_") {

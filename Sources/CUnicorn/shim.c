@@ -1,4 +1,5 @@
 #include "CUnicorn.h"
+#include <stdlib.h>
 
 uc_err el2_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback,
                     void *user_data, uint64_t begin, uint64_t end) {
@@ -45,6 +46,39 @@ uc_err el2_ctl_flush_tlb(uc_engine *uc) {
     return UC_ERR_ARG;
 #endif
 }
+
+#if UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && UC_API_MINOR >= 1)
+uc_err el2_ctl_tlb_by_hook(uc_engine *uc, int on) {
+    return uc_ctl(uc, UC_CTL_WRITE(UC_CTL_TLB_TYPE, 1), on ? UC_TLB_VIRTUAL : UC_TLB_CPU);
+}
+
+struct el2_tlb_fill { el2_tlb_fill_cb cb; void *user; };
+
+static bool el2_tlb_fill_hook(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *e, void *user) {
+    struct el2_tlb_fill *f = user;
+    uint64_t pa = 0;
+    uint32_t perms = 0;
+    (void)uc;
+    if (!f->cb(f->user, va, (int)type, &pa, &perms)) return false;
+    e->paddr = pa;
+    e->perms = (uc_prot)perms;
+    return true;
+}
+
+uc_err el2_hook_add_tlb_fill(uc_engine *uc, uc_hook *hh, el2_tlb_fill_cb cb, void *user) {
+    struct el2_tlb_fill *f = malloc(sizeof *f);   // lives as long as the engine's hooks
+    if (!f) return UC_ERR_NOMEM;
+    f->cb = cb;
+    f->user = user;
+    return uc_hook_add(uc, hh, UC_HOOK_TLB_FILL, (void *)el2_tlb_fill_hook, f, 1, 0);
+}
+#else
+uc_err el2_ctl_tlb_by_hook(uc_engine *uc, int on) { (void)uc; (void)on; return UC_ERR_ARG; }
+uc_err el2_hook_add_tlb_fill(uc_engine *uc, uc_hook *hh, el2_tlb_fill_cb cb, void *user) {
+    (void)uc; (void)hh; (void)cb; (void)user;
+    return UC_ERR_ARG;
+}
+#endif
 
 uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr) {
     return uc_mem_map_ptr(uc, address, size, perms, ptr);

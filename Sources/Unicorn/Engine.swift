@@ -209,10 +209,14 @@ public final class Engine {
     /// `count` = 0 means no instruction limit.
     public func start(at address: UInt64, count: Int = 0) throws {
         pcMayBeStaleInFaultHooks = false   // uc_emu_start clears Unicorn's request
-        try check(el2_emu_start(uc, address, 0xffff_ffff_ffff_fffc, 0, UInt64(count)))
+        try check(el2_emu_start(uc, address, Engine.until, 0, UInt64(count)))
     }
 
     public func stop() { _ = uc_emu_stop(uc) }
+
+    /// The address `start` runs until: never reached (the top of the upper VA range).
+    /// Unicorn translates it at each start (UC_TLB_VIRTUAL: a TLB fill for it).
+    public static let until: UInt64 = 0xffff_ffff_ffff_fffc
 
     /// Drops translated code for [begin, end) so hooks added since apply.
     public func removeTranslations(begin: UInt64, end: UInt64) {
@@ -351,6 +355,36 @@ public final class Engine {
         var h: uc_hook = 0
         try check(el2_hook_add_pc_sync(uc, &h, begin, end))
         return h
+    }
+
+    /// Translates VAs through `onTLBFill`'s closure (true) instead of QEMU's
+    /// own stage-1 walk (false); the TLB is emptied at each change. Unicorn
+    /// 2.1 only: on 2.0 it stays false.
+    public private(set) var translatesByHook = false
+
+    public func translateByHook(_ on: Bool) {
+        guard on != translatesByHook, tlbFillHooked, el2_ctl_tlb_by_hook(uc, on ? 1 : 0) == UC_ERR_OK else { return }
+        translatesByHook = on
+        _ = el2_ctl_flush_tlb(uc)
+    }
+
+    private var tlbFillHooked = false
+
+    /// The translation of the page of `va` for `access` while `translatesByHook`:
+    /// its PA and permissions, or nil for a fault (Unicorn then stops with an MMU error).
+    public func onTLBFill(_ body: @escaping (_ va: UInt64, _ access: MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)?) {
+        let box = Box(body)
+        let cb: el2_tlb_fill_cb = { ud, va, type, pa, perms in
+            let f = Unmanaged<Box<(UInt64, MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)?>>.fromOpaque(ud!).takeUnretainedValue().body
+            guard let r = f(va, MemoryAccess(uc_mem_type(rawValue: UInt32(type)))) else { return 0 }
+            pa!.pointee = r.pa
+            perms!.pointee = r.perms.rawValue
+            return 1
+        }
+        var h: uc_hook = 0
+        guard el2_hook_add_tlb_fill(uc, &h, cb, Unmanaged.passUnretained(box).toOpaque()) == UC_ERR_OK else { return }
+        boxes.append(box)
+        tlbFillHooked = true
     }
 
     public func removeHook(_ h: Handle) { _ = uc_hook_del(uc, h) }

@@ -9,6 +9,10 @@ extension Engine {
     /// (the load/store/fetch helpers of `accel/tcg/cputlb.c`).
     public static let mapsPhysicalAddresses = atLeast2_1
 
+    /// Unicorn 2.1 lets a hook translate VAs (UC_TLB_VIRTUAL, UC_HOOK_TLB_FILL):
+    /// non-VHE EL2 code with its MMU on needs it (`Engine.translateByHook`).
+    public static let hasTLBFillHook = atLeast2_1
+
     /// QEMU caches what it derives from PSTATE.EL and the system registers
     /// (`env->hflags`: the EL translated code is generated for, its MMU
     /// index). Its own exception entry and ERET rebuild the cache; a

@@ -15,6 +15,12 @@ uc_err el2_ctl_remove_cache(uc_engine *uc, uint64_t begin, uint64_t end);
 uc_err el2_ctl_flush_tb(uc_engine *uc);
 // QEMU's softmmu TLB (2.1); UC_ERR_ARG on 2.0.1, which lacks the control.
 uc_err el2_ctl_flush_tlb(uc_engine *uc);
+// VAs translated by the TLB-fill hook (1) or by QEMU's own walk (0); 2.1 only
+// (UC_ERR_ARG on 2.0.1). The hook returns 0 to fault, else the page's PA and
+// UC_PROT_* permissions.
+typedef int (*el2_tlb_fill_cb)(void *user, uint64_t va, int type, uint64_t *pa, uint32_t *perms);
+uc_err el2_ctl_tlb_by_hook(uc_engine *uc, int on);
+uc_err el2_hook_add_tlb_fill(uc_engine *uc, uc_hook *hh, el2_tlb_fill_cb cb, void *user);
 // Sizes are size_t in 2.0 and uint64_t in 2.1: one signature for Swift.
 uc_err el2_mem_map_ptr(uc_engine *uc, uint64_t address, uint64_t size, uint32_t perms, void *ptr);
 uc_err el2_mem_unmap(uc_engine *uc, uint64_t address, uint64_t size);

@@ -95,7 +95,35 @@ extension Processor {
         for r in GuestEL2Regime.swappedEL1 { forgetEL1(r) }
         known.stage1Dirty = true
         syncStage1Regime()
+        engine.translateByHook(runsGuestNonVHEEL2Regime && guestMMUEnabled)
         _ = engine.rebuildCachedFlags()
+    }
+
+    /// Non-VHE EL2 code runs with its own regime in Unicorn's EL1 registers.
+    var runsGuestNonVHEEL2Regime: Bool {
+        guard let g = ownEL2, g.el1IsEL2, g.regime.split else { return false }
+        return !el2.hcr.contains(.E2H)
+    }
+
+    /// A TLB fill for non-VHE EL2 code with its MMU on (Unicorn 2.1). QEMU's
+    /// EL1&0 walk would make a page with AP[1] = 1 (RES1 in EL2's one-range
+    /// regime) EL0-writable and so never executable at EL1 (get_S1prot): the
+    /// model's walk of the same tables gives the page EL2's permissions
+    /// (AP[2], XN) instead. A fault stops Unicorn at the access; the run loop
+    /// takes its abort at EL2 (`stage1Fault`).
+    func guestEL2RegimeTLBFill(_ va: UInt64, _ access: MemoryAccess) -> (pa: UInt64, perms: MemoryPermissions)? {
+        let kinds: [(MemoryAccessKind, MemoryPermissions)] = [(.read, .read), (.write, .write), (.fetch, .exec)]
+        let asked: MemoryAccessKind = access == .write ? .write : access == .fetch ? .fetch : .read
+        // Unicorn looks up the page of `start`'s end address as it stops, and stops with an
+        // error if that fails. No code runs there (EL2's one range never maps it): left unmapped.
+        if va == Engine.until & ~0x3FF { return (va, .all) }
+        guard case .ipa(let pa) = stage1Translate(va, asked, fillTables: false).0 else {
+            faults.guestEL2RegimeFault = asked == .fetch
+            return nil
+        }
+        var perms: MemoryPermissions = []
+        for (k, p) in kinds where k == asked || stage1Translate(va, k, fillTables: false).0 == .ipa(pa) { perms.insert(p) }
+        return (pa, perms)   // va is the start of QEMU's page (1 KiB on AArch64 TCG): its PA, unmasked
     }
 
     /// Unicorn's EL1 registers become the EL2 regime; what they held is the guest's EL1 state.
@@ -121,6 +149,9 @@ extension Processor {
             return done(nil, true)
         }
         guard !el2.hcr.contains(.E2H), r.op0 == 3 else { return nil }
+        // ISR_EL1 at EL2: the physical IRQ pending (I, bit 7), which Unicorn's EL1 would
+        // show as virtual with IMO; what a hypervisor waiting with IRQs masked polls.
+        if r == SystemRegister(3, 0, 12, 1, 0) && isRead { return done(highestPendingPhysical() != nil ? 1 << 7 : 0, false) }
         if r == .HCR_EL2 && !isRead && v & HCR.E2H.rawValue != 0 && g.regime.split {
             unsupportedAtEL2("HCR_EL2.E2H set by EL2 code that ran its own non-VHE regime (pc 0x\(String(pc, radix: 16)))")
             return true

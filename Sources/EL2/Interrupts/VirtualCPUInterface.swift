@@ -22,6 +22,15 @@ public final class VirtualCPUInterface {
         return v
     }
 
+    /// ICH_EISR_EL2: bit n set when LR n is invalid after an EOI it asked maintenance for (HW = 0, EOI = 1).
+    public var eisr: UInt64 {
+        var v: UInt64 = 0
+        for (i, l) in lr.enumerated() where l & ListRegister.State == 0 && l & ListRegister.HW == 0 && l & ListRegister.EOI != 0 {
+            v |= 1 << UInt64(i)
+        }
+        return v
+    }
+
     /// ICH_MISR_EL2: U[1] (underflow: at most one valid LR with UIE), NP[3]
     /// (no pending LR with NPIE); EOI[0] when an LR with EOI was deactivated.
     public var misr: UInt64 {
@@ -84,6 +93,7 @@ public final class VirtualCPUInterface {
         case .ICH_VTR_EL2: return vtr
         case .ICH_MISR_EL2: return misr
         case .ICH_ELRSR_EL2: return elrsr
+        case .ICH_EISR_EL2: return eisr
         case .ICH_VMCR_EL2: return vmcr
         default:
             if let n = listRegisterIndex(r) { return lr[n] }

@@ -7,6 +7,9 @@ struct FaultTracking {
     var pendingAbort: PendingAbort?
     /// A memory hook stopped Unicorn to have the access's PC exact: run it again.
     var retriesStoppedAccess = false
+    /// The model's walk of non-VHE EL2's regime refused a TLB fill (a fetch: true):
+    /// Unicorn stopped at the access, whose stage-1 abort is taken at EL2.
+    var guestEL2RegimeFault: Bool?
     /// Descriptors the last stage-2 walk read.
     var lastWalkSteps = 0
     /// The steps of a walk that faulted, reported with the exception entry it leads to.
@@ -253,7 +256,8 @@ extension Processor {
             guard !isInstruction else {
                 // The guest's EL2 code runs through an EL1 regime in Unicorn, where a page
                 // with AP[1] = 1 (RES1 in EL2's one-range regime) is EL0-writable and so
-                // never executable at EL1: running EL2 code in Unicorn's own EL2 regime is the fix.
+                // never executable at EL1. Unicorn 2.1 translates through the model's walk
+                // instead (`guestEL2RegimeTLBFill`); Unicorn 2.0 has no such hook.
                 if runsGuestEL2Code {
                     unsupportedAtEL2("EL2 code fetching from a page whose stage 1 sets AP[1] (RES1 at EL2; at EL1 it makes the page EL0-writable, so execute-never) at pc 0x\(String(pc, radix: 16))")
                     return

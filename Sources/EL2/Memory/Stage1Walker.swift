@@ -60,11 +60,13 @@ extension Processor {
             }
             guard type == 3 || (type == 1 && (level == 1 || level == 2)) else { return (.fault(.translation(level: level)), filled) }
             guard raw & (1 << 10) != 0 else { return (.fault(.accessFlag(level: level)), filled) }
-            // AP[2] (bit 7) read-only; PXN (53) for EL1 fetches, UXN (54) for EL0 ones.
+            // AP[2] (bit 7) read-only; PXN (53) for EL1 fetches, UXN (54) for EL0 ones,
+            // XN (54) in non-VHE EL2's one-range regime (its PXN is RES0).
             let el0 = ProcessorState(raw: engine.read(.pstate)).mode == .el0t
+            let xn: UInt64 = el0 || runsGuestNonVHEEL2Regime ? 1 << 54 : 1 << 53
             switch access {
             case .write where raw & (1 << 7) != 0: return (.fault(.permission(level: level)), filled)
-            case .fetch where raw & (el0 ? 1 << 54 : 1 << 53) != 0: return (.fault(.permission(level: level)), filled)
+            case .fetch where raw & xn != 0: return (.fault(.permission(level: level)), filled)
             default: break
             }
             let size: UInt64 = 1 << UInt64(shift)

@@ -116,11 +116,32 @@ extension Processor {
         }
     }
 
+    func deviceAt(_ pa: UInt64) -> PhysicalDevice? {
+        physicalDevices.first { pa >= $0.base && pa &- $0.base < $0.size }
+    }
+
+    /// A guest hypervisor's stage 2 maps the page of `ipa` onto device `d`
+    /// (its GIC, passed through): the device's page is entered at the IPA,
+    /// its accesses reach the device at the PA.
+    func deviceFill(_ d: PhysicalDevice, _ m: Stage2Mapping, for ipa: UInt64) -> Bool {
+        let page = ipa & ~0xFFF, offset = m.paBase &+ (page &- m.ipaBase) &- d.base
+        tlbRemove(overlapping: page, size: 4096)
+        do {
+            try engine.mapMMIO(address: page, size: 4096,
+                               read: { [unowned(unsafe) self] in self.hookRan(); return d.read(offset &+ $0, $1) },
+                               write: { [unowned(unsafe) self] in self.hookRan(); d.write(offset &+ $0, $1, $2) })
+        } catch { return false }
+        tlb.insert(.init(size: 4096), at: page)
+        tlb.fills &+= 1
+        return true
+    }
+
     /// Enters a translation; false when its output is not host memory.
     func tlbFill(_ m: Stage2Mapping, for ipa: UInt64) -> Bool {
         // QEMU allows fewer than 4096 memory sections: drop everything rather than
         // exceed it (an implementation may evict TLB entries at any time).
         if tlb.entries.count >= Stage2TLB.maxEntries { tlbFlushAll() }
+        if ownEL2 != nil, let d = deviceAt(m.paBase &+ ((ipa & ~0xFFF) &- m.ipaBase)) { return deviceFill(d, m, for: ipa) }
         var base = m.ipaBase, pa = m.paBase, size = m.size
         if m.level == 3 { (base, pa, size) = coalescedRun(m) }
         if memory.pointer(pa, count: Int(size)) == nil {

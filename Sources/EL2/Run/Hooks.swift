@@ -27,6 +27,7 @@ extension Processor {
             self.hookRan()
             return self.invalidAccess(access, address: address, size: size, value: value)
         }
+        engine.onTLBFill { [unowned(unsafe) self] va, access in self.guestEL2RegimeTLBFill(va, access) }
     }
 
     func interrupt(_ intno: UInt32) {

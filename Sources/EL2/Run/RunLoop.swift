@@ -47,13 +47,19 @@ extension Processor {
             let pc = engine.read(.pc)
             hookRan()
             updateGate()
+            faults.guestEL2RegimeFault = nil
             do {
                 try engine.start(at: pc)
             } catch {
                 // A stage-2 or stage-1 abort found in a memory hook stopped Unicorn at the access.
                 if stopReason == nil, takePendingAbort() { idleReturns = 0; continue }
-                if stopReason == nil, faults.retriesStoppedAccess { faults.retriesStoppedAccess = false; continue }
-                if stopReason == nil {
+                // Unless a code hook had stopped Unicorn for a world switch: then the fill
+                // was for the code past the ERET, which never runs at EL2.
+                if stopReason == nil, let fetch = faults.guestEL2RegimeFault {
+                    if ownEL2?.regime.pending == nil { stage1Fault(isInstruction: fetch, pc: engine.read(.pc)); idleReturns = 0; continue }
+                } else if stopReason == nil, faults.retriesStoppedAccess {
+                    faults.retriesStoppedAccess = false; continue
+                } else if stopReason == nil {
                     requestStop(.error("the CPU stopped at pc 0x\(String(engine.read(.pc), radix: 16)): \(error)"))
                 }
             }

@@ -147,11 +147,9 @@ final class TeachingHypervisorTests: XCTestCase {
     /// vtimer: three rounds of the timer's IRQ exit and the maintenance exit
     /// after the guest's EOI, each after the guest's WFI exit (the hypervisor
     /// then waits for the timer) unless the timer fired first: QEMU's virtual
-    /// counter follows the host's clock, so on a busy host it may. One check
-    /// fails on QEMU: its virtual CPU interface has 5 priority bits, so
-    /// ICC_PMR_EL1 (ICV_PMR_EL1) reads 0xf8 after 0xff.
+    /// counter follows the host's clock, so on a busy host it may.
     func testVirtualTimerWithWFI() throws {
-        let (output, log) = try check("vtimer", knownFailures: ["FAIL ICC_PMR_EL1 reads back 0xff"])
+        let (output, log) = try check("vtimer")
         let kinds = log.map { $0.ec == nil ? "IRQ \($0.intid)" : "EC \($0.ec!)" }
         XCTAssertEqual(kinds.filter { $0 != "EC 1" }, Array(repeating: ["IRQ 27", "IRQ 25"], count: 3).flatMap { $0 }, output)
         XCTAssertLessThanOrEqual(kinds.filter { $0 == "EC 1" }.count, 3, output)

@@ -13,6 +13,8 @@ public final class VirtualCPUInterface {
     public init() {}
 
     /// ICH_VTR_EL2: ListRegs = count-1, PRIbits = PREbits = 5-1, IDbits = 16-bit, SEIS=0, A3V=1.
+    /// The priority bits the interface implements (PRIbits + 1 = 5, the top ones).
+    static let implementedPriority: UInt64 = 0xF8
     public var vtr: UInt64 { UInt64(VirtualCPUInterface.listRegisterCount - 1) | 4 << ICH_VTR.PRIbitsShift | 4 << ICH_VTR.PREbitsShift | ICH_VTR.A3V }
 
     /// ICH_ELRSR_EL2: bit n set when LR n holds no interrupt.
@@ -154,7 +156,8 @@ public final class VirtualCPUInterface {
         case .ICC_EOIR1_EL1: endOfInterrupt(v)
         case .ICC_DIR_EL1:
             if let i = lr.firstIndex(where: { ListRegister.vINTID($0) == v & 0xFF_FFFF && $0 & ListRegister.activeBit != 0 }) { deactivate(i) }
-        case .ICC_PMR_EL1: vmcr = vmcr & ~(ICH_VMCR.VPMRMask << ICH_VMCR.VPMRShift) | (v & ICH_VMCR.VPMRMask) << ICH_VMCR.VPMRShift
+        case .ICC_PMR_EL1:   // 5 priority bits implemented (ICH_VTR_EL2.PRIbits): the low 3 are RAZ/WI
+            vmcr = vmcr & ~(ICH_VMCR.VPMRMask << ICH_VMCR.VPMRShift) | (v & VirtualCPUInterface.implementedPriority) << ICH_VMCR.VPMRShift
         case .ICC_BPR1_EL1: vmcr = vmcr & ~(ICH_VMCR.VBPR1Mask << ICH_VMCR.VBPR1Shift) | (v & ICH_VMCR.VBPR1Mask) << ICH_VMCR.VBPR1Shift
         case .ICC_IGRPEN1_EL1: vmcr = vmcr & ~ICH_VMCR.VENG1 | (v & 1) << ICH_VMCR.VENG1Shift
         case .ICC_CTLR_EL1: ctlr = v & 0x2   // EOImode

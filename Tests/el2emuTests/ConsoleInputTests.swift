@@ -7,9 +7,13 @@ import XCTest
 /// console's output.
 final class ConsoleInputTests: XCTestCase {
     func run(_ arguments: [String], stdin: String) throws -> (status: Int32, stdout: String, stderr: String) {
-        let exe = try XCTUnwrap(EL2EmuCommand.executable, "el2emu is not built")
+        try launch(try XCTUnwrap(EL2EmuCommand.executable, "el2emu is not built"), arguments, stdin: stdin)
+    }
+
+    /// Runs `executable` with `stdin` piped in, to its end.
+    func launch(_ executable: URL, _ arguments: [String], stdin: String) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
-        p.executableURL = exe
+        p.executableURL = executable
         p.arguments = arguments
         let i = Pipe(), o = Pipe(), e = Pipe()
         p.standardInput = i
@@ -53,22 +57,10 @@ final class ConsoleInputTests: XCTestCase {
     func testCtrlAXQuitsFromATerminal() throws {
         let exe = try XCTUnwrap(EL2EmuCommand.executable, "el2emu is not built")
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { throw XCTSkip("no util-linux script(1) for a pty") }
-        let r = try runProcess("/bin/sh", ["-c", "(sleep 1; printf '\\001x') | /usr/bin/script -qec '\(exe.path) run --guest uartecho' /dev/null"])
-        XCTAssertEqual(r.status, 0, r.output)
-        XCTAssertTrue(r.output.contains("guest exited (Ctrl-A X on the console) with status 0"), r.output)
-    }
-
-    func runProcess(_ path: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: path)
-        p.arguments = arguments
-        let o = Pipe()
-        p.standardOutput = o
-        p.standardError = o
-        try p.run()
-        let out = o.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+        // script(1) writes the terminal's output, el2emu's stderr included, to its stdout.
+        let r = try launch(URL(fileURLWithPath: "/bin/sh"), ["-c", "(sleep 1; printf '\\001x') | /usr/bin/script -qec '\(exe.path) run --guest uartecho' /dev/null"], stdin: "")
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("guest exited (Ctrl-A X on the console) with status 0"), r.stdout + r.stderr)
     }
 
     func testSerialWritesTheConsoleToAFile() throws {

@@ -5,7 +5,8 @@ spinlock-test) with its arguments, vCPU count, memory and machine options,
 in four configurations (--mode nvhe|vhe x --entry-el 1|2). Prints a table
 (entry x configuration: verdict, PASS/FAIL/SKIP counts from SUMMARY:, the
 EXIT status, seconds) and fails when an entry the expectations file says
-passes does not.
+passes does not. Then checks micro-bench's ipi figure against the README's
+account of it (check_microbench_ipi).
 
 usage: kvm-unit-tests.py EL2EMU [--tests DIR] [--expect FILE] [--only NAME,...]
                                 [--configs nvhe-el1,...] [--jobs N] [--write-expect]
@@ -139,6 +140,45 @@ def run(el2emu, tests, e, config, default_timeout):
             "seconds": seconds, "reason": reason.strip()}
 
 
+def check_microbench_ipi(el2emu, tests, jobs):
+    """micro-bench's ipi is one SYS64 exit on the sender (its ICC_SGI1R_EL1
+    write) and one IRQ exit on the spinning receiver (KVM's kick), plus the
+    wait for the scheduler: vCPUs take turns on one host thread, so the
+    sender sees the receiver's flag at most two slices (--quantum) later.
+    Checked with `--stats` at two slice lengths in both designs: the figure
+    lies between the two exits and the exits plus two slices, and grows with
+    the slice. Returns the failures."""
+    def one(job):
+        mode, q = job
+        p = subprocess.run([el2emu, "run", os.path.join(tests, "micro-bench.flat"), "--format", "binary",
+                            "--cpus", "2", "--mode", mode, "--quantum", str(q), "--stats", "--timeout", "120"],
+                           capture_output=True, timeout=180)
+        out = p.stdout.decode(errors="replace") + p.stderr.decode(errors="replace")
+        ipi = re.search(r"^ipi\s+\S+\s+(\S+)", out, re.M)
+        avg = lambda kind: re.search(r"^\s*%s\s.*?(\d+) \( \+-" % kind, out, re.M)
+        if not (ipi and avg("SYS64") and avg("IRQ")):
+            return (mode, q, None, None, out[-400:])
+        # micro-bench prints ns; the model's clock is 2 GHz.
+        return (mode, q, float(ipi.group(1)) * 2, int(avg("SYS64").group(1)) + int(avg("IRQ").group(1)), "")
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        results = list(pool.map(one, [(m, q) for m in ("nvhe", "vhe") for q in (2500, 5000)]))
+    failures = []
+    print("\nmicro-bench ipi (cycles) against its exits (SYS64 + IRQ) and the scheduler's slice:")
+    for mode, q, ipi, exits, err in results:
+        if ipi is None:
+            failures.append("micro-bench %s --quantum %d: no ipi figure or exit statistics: %s" % (mode, q, err))
+            continue
+        ok = exits <= ipi <= exits + 2 * q + 500
+        print("  %-4s slice %5d: ipi %6.0f, exits %5d, exits + two slices %6d  %s" % (mode, q, ipi, exits, exits + 2 * q, "ok" if ok else "OUT OF BOUNDS"))
+        if not ok:
+            failures.append("micro-bench %s --quantum %d: ipi %.0f cycles outside [%d, %d]" % (mode, q, ipi, exits, exits + 2 * q + 500))
+    for mode in ("nvhe", "vhe"):
+        short, long = [r[2] for r in results if r[0] == mode]
+        if short is not None and long is not None and not long > short:
+            failures.append("micro-bench %s: ipi does not grow with the slice (%.0f at 2500, %.0f at 5000)" % (mode, short, long))
+    return failures
+
+
 def cell(r):
     c = "%d/%d/%d" % r["counts"] if r["counts"] else "-"
     return "%-7s %-8s %5.1fs" % (r["verdict"], c, r["seconds"])
@@ -208,7 +248,12 @@ def main():
         print("newly passing (add to %s): %s %s" % (os.path.basename(a.expect), *k))
     for k in fell:
         print("FELL BACK: %s %s: %s %s" % (k[0], k[1], table[k]["verdict"], table[k]["reason"]))
-    return 1 if fell else 0
+    failures = []
+    if any(e["name"] == "micro-bench" for e in entries):
+        failures = check_microbench_ipi(a.el2emu, a.tests, a.jobs)
+        for f in failures:
+            print("FAILED: " + f)
+    return 1 if fell or failures else 0
 
 
 if __name__ == "__main__":

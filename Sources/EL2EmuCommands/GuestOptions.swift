@@ -50,6 +50,9 @@ struct GuestOptions: ParsableArguments {
     @Option(help: "Number of vCPUs (1 to 8).")
     var cpus: Int = 1
 
+    @Option(help: "The scheduler's slice in cycles: how far one vCPU may run ahead of the next runnable one (100 to 100000000).")
+    var quantum: UInt64 = 5_000
+
     @Flag(name: .customLong("demand-paging"), help: "Map guest RAM at stage 2 only on first touch (the trace shows the stage-2 faults).")
     var demandPaging = false
 
@@ -101,6 +104,8 @@ struct GuestOptions: ParsableArguments {
         }
         guard (1...8).contains(cpus) else { throw ValidationError("--cpus must be 1 to 8, not \(cpus)") }
         config.cpus = cpus
+        guard (100...100_000_000).contains(quantum) else { throw ValidationError("--quantum must be 100 to 100000000 cycles, not \(quantum)") }
+        config.quantum = quantum
         guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }
         config.hostTickHz = hostTick
         config.demandPaging = demandPaging

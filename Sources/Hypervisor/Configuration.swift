@@ -8,6 +8,10 @@ public struct Configuration: Sendable {
     public var ramBase: UInt64 = 0x4000_0000
     public var ramSize: UInt64 = 128 << 20
     public var cpus = 1
+    /// The scheduler's slice (`--quantum`): how far (cycles) a vCPU may run
+    /// ahead of the next runnable one, the bound on how early one vCPU can
+    /// see another's memory writes (Scheduler.swift).
+    public var quantum: UInt64 = 5_000
     /// `--hcr +TWI,-TVM`: bits forced on and off in the guest's HCR_EL2.
     public var hcrSet: HCR = []
     public var hcrClear: HCR = []

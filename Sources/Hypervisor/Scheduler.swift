@@ -10,10 +10,6 @@ import EL2
 /// is not later than that: its timer deadline or an interrupt sent to it.
 /// Ties go to the lowest vCPU index, so the same guest gives the same run.
 extension VirtualMachine {
-    /// How far (cycles) a vCPU may run ahead of the next runnable one: the
-    /// bound on how early one vCPU can see another's memory writes.
-    static let quantum: UInt64 = 5_000
-
     func schedule() -> StopReason {
         let boot = vcpus[0]
         boot.runState = .runnable
@@ -45,7 +41,7 @@ extension VirtualMachine {
             // Run until just past the next runnable vCPU's clock, or a sleeper's wake-up.
             var until: UInt64 = .max
             if let next = on.filter({ $0.runState == .runnable && $0 !== r }).map({ $0.cpu.clock.cycles }).min() {
-                until = max(next, r.cpu.clock.cycles) &+ VirtualMachine.quantum
+                until = max(next, r.cpu.clock.cycles) &+ configuration.quantum
             }
             if let s = sleeper { until = min(until, s.time) }
             running = r

@@ -54,4 +54,12 @@ final class OptionParsingTests: XCTestCase {
             XCTAssertEqual(Run.message(for: error), "--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")
         }
     }
+
+    func testTheSchedulersSliceIsTakenWithinItsBounds() throws {
+        XCTAssertEqual(try Run.parse([]).guest.configuration(mode: .nvhe).quantum, 5_000)
+        XCTAssertEqual(try Run.parse(["--quantum", "2500"]).guest.configuration(mode: .vhe).quantum, 2_500)
+        XCTAssertThrowsError(try Run.parse(["--quantum", "5"]).guest.configuration(mode: .nvhe)) { error in
+            XCTAssertEqual(Run.message(for: error), "--quantum must be 100 to 100000000 cycles, not 5")
+        }
+    }
 }

@@ -62,6 +62,7 @@ public final class VirtualMachine {
             cpu.fastForwardsPollingLoops = configuration.fastForwardPolling
             cpu.maxInstructions = configuration.maxInstructions
             cpu.maxCycles = configuration.maxCycles
+            if configuration.mte { cpu.enableMemoryTagging() }
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
             cpu.counter = vcpu

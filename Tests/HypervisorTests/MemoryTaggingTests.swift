@@ -115,7 +115,9 @@ final class MemoryTaggingTests: XCTestCase {
             try vm.load((0..<16).flatMap { _ in slot + [UInt8](repeating: 0, count: 0x80 - slot.count) }, at: 0x4000_0000)
             try vm.load(withUnsafeBytes(of: UInt64(0x4000_0401).littleEndian, Array.init), at: 0x4010_0008)   // L1[1]: RAM, AttrIndx 0
             let label = "MTE fuzz guest \(i) (\(c.mode), EL\(c.entryEL))"
-            reasons[RandomGuestFuzzTests.key(RandomGuestFuzzTests.timedRun(vm, entry: 0x4008_0000, label)), default: 0] += 1
+            let reason = RandomGuestFuzzTests.timedRun(vm, entry: 0x4008_0000, label)
+            if ProcessInfo.processInfo.environment["EL2EMU_FUZZ_VERBOSE"] != nil { print("\(label): \(reason)") }
+            reasons[RandomGuestFuzzTests.key(reason), default: 0] += 1
         }
         XCTAssertEqual(reasons.values.reduce(0, +), runs)
         print("MTE fuzz: \(runs) random guests: \(reasons.sorted { $0.key < $1.key })")

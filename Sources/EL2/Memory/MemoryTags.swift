@@ -128,6 +128,13 @@ extension Processor {
         }
     }
 
+    /// A data abort of the instruction at `pc` without an instruction syndrome: an alignment or
+    /// Tag Check Fault, or data outside RAM (nothing answers there: an external abort, as `resolveAccess` gives).
+    private func dataAbort(_ status: FaultStatus, va: UInt64, isWrite: Bool, pc: UInt64) {
+        let fromEL0 = ProcessorState(raw: engine.read(.pstate)).mode == .el0t
+        enterEL1(kind: 0, esr: .dataAbort(lowerEL: fromEL0, status: status, isWrite: isWrite), returnPC: pc, far: va)
+    }
+
     /// A page just got its first non-zero tag: every PE leaves it out of its map from now on.
     private func tagsArrived(pa: UInt64, ipa: UInt64) {
         for peer in [self] + innerShareablePeers().filter({ $0 !== self }) {
@@ -253,8 +260,7 @@ extension Processor {
     private func storeTags(_ address: UInt64, tag: UInt8, granules: Int, zero: Bool, data: (UInt64, UInt64)?,
                            enabled: Bool, pc: UInt64) -> Bool {
         guard address & (MemoryTagging.granule - 1) == 0 else {
-            let fromEL0 = ProcessorState(raw: engine.read(.pstate)).mode == .el0t
-            enterEL1(kind: 0, esr: .dataAbort(lowerEL: fromEL0, status: .alignment, isWrite: true), returnPC: pc, far: address)
+            dataAbort(.alignment, va: address, isWrite: true, pc: pc)
             return false
         }
         for i in 0..<granules {
@@ -265,7 +271,7 @@ extension Processor {
             }
             if zero || data != nil {
                 guard let host = memory.pointer(p.pa, count: 16) else {
-                    requestStop(.error("guest tag store at 0x\(String(va, radix: 16)) (pc 0x\(String(pc, radix: 16))) with data outside RAM"))
+                    dataAbort(.synchronousExternal, va: va, isWrite: true, pc: pc)
                     return false
                 }
                 host.storeBytes(of: (data?.0 ?? 0).littleEndian, as: UInt64.self)
@@ -329,16 +335,16 @@ extension Processor {
                 return
             }
             guard memory.pointer(p.pa, count: Int(count)) != nil else {
-                requestStop(.error("guest access at 0x\(String(at, radix: 16)) (pc 0x\(String(pc, radix: 16))) spans a page holding allocation tags and memory outside RAM"))
+                dataAbort(.synchronousExternal, va: at, isWrite: !ls.isLoad, pc: pc)
                 return
             }
             pieces.append((at, p.pa, Int(count), p.tagged))
             at &+= count
         }
-        // AArch64.AccessIsTagChecked, then AArch64.CheckTag granule by granule (DC ZVA is unchecked).
+        // AArch64.AccessIsTagChecked, then AArch64.CheckTag granule by granule (DC ZVA's block too, as QEMU's mte_check_zva).
         let mode = MemoryTagging.tcf(c.sctlr, el0: c.el0)
         let checked = mode != .none && MemoryTagging.topByteIgnored(c.tcr, va) && !MemoryTagging.unchecked(byTCMA: c.tcr, va)
-            && tagAccessEnabled(c) && !tagging!.tco && ls.addressing != .alignedDown(64)
+            && tagAccessEnabled(c) && !tagging!.tco
         if checked {
             let tag = MemoryTagging.tag(of: va)
             let mismatch = pieces.contains { p in
@@ -347,8 +353,7 @@ extension Processor {
             }
             if mismatch {
                 if mode.isSynchronous(isLoad: ls.isLoad) {
-                    let fromEL0 = ProcessorState(raw: engine.read(.pstate)).mode == .el0t
-                    enterEL1(kind: 0, esr: .dataAbort(lowerEL: fromEL0, status: .tagCheck, isWrite: !ls.isLoad), returnPC: pc, far: va)
+                    dataAbort(.tagCheck, va: va, isWrite: !ls.isLoad, pc: pc)
                     return
                 }
                 let bit = MemoryTagging.tfsrBit(for: va)

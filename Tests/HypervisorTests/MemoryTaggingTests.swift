@@ -26,6 +26,7 @@ final class MemoryTaggingTests: XCTestCase {
     /// never exit; ID_AA64PFR1_EL1 is a TID3 exit that says MTE3; the tag
     /// check faults are the guest's own data aborts, taken without an exit.
     func testTagChecksInBothDesigns() throws {
+        if let why = Configuration.mteUnavailable { throw XCTSkip(why) }
         for (mode, run) in try GuestRun.passingInBothDesigns("mte", Self.checks, configure: { $0.mte = true }) {
             let sys = run.exits.compactMap { e in e.esr.flatMap { $0.ec == .sys64 ? $0.sysRegister : nil } }
             XCTAssertTrue(sys.contains(.ID_AA64PFR1_EL1), "\(mode)")
@@ -63,6 +64,7 @@ final class MemoryTaggingTests: XCTestCase {
     /// tags in pointers, loads and stores to RAM made Tagged, at EL1 and EL2 in
     /// both designs. Every run must end with a StopReason within its limits.
     func testRandomTaggingGuestsStopCleanly() throws {
+        if let why = Configuration.mteUnavailable { throw XCTSkip(why) }
         let runs = Int(ProcessInfo.processInfo.environment["EL2EMU_FUZZ_RUNS"] ?? "") ?? 80
         var rng = SplitMix64(state: UInt64(ProcessInfo.processInfo.environment["EL2EMU_FUZZ_SEED"] ?? "") ?? 0x3E7A_0001)
         func mov(_ rd: UInt32, _ v: UInt64) -> [UInt32] {

@@ -54,4 +54,18 @@ final class OptionParsingTests: XCTestCase {
             XCTAssertEqual(Run.message(for: error), "--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")
         }
     }
+
+    /// `--mte` (QEMU's mte=on) gives the guest FEAT_MTE3 and KVM's HCR_EL2.ATA, where the
+    /// Unicorn can have it (2.1); on 2.0 it is refused in one line saying why.
+    func testMTEIsTakenOrRefusedWithTheReason() throws {
+        XCTAssertFalse(try Run.parse([]).guest.configuration(mode: .nvhe).guestHCR.contains(.ATA))
+        if let why = Configuration.mteUnavailable {
+            XCTAssertThrowsError(try Run.parse(["--mte"]).guest.configuration(mode: .nvhe)) { error in
+                XCTAssertEqual(Run.message(for: error), "--mte: \(why)")
+            }
+        } else {
+            let c = try Run.parse(["--mte"]).guest.configuration(mode: .vhe)
+            XCTAssertTrue(c.mte && c.guestHCR.contains(.ATA))
+        }
+    }
 }

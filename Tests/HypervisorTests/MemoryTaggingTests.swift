@@ -44,19 +44,8 @@ final class MemoryTaggingTests: XCTestCase {
 
     /// The same guest on QEMU 7.2 (`-machine virt,mte=on -cpu max`): every check passes there too.
     func testGuestPassesOnQEMUToo() throws {
-        let qemu = "/usr/bin/qemu-system-aarch64"
-        guard FileManager.default.isExecutableFile(atPath: qemu) else { throw XCTSkip("qemu-system-aarch64 is needed (scripts/install-deps.sh --test)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["60", qemu, "-M", "virt,mte=on", "-cpu", "max", "-nographic", "-semihosting", "-nic", "none",
-                       "-kernel", try FirmwareBuilder().build("mte").path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try QEMUPeer.run("mte", machine: "virt,mte=on")
+        XCTAssertEqual(status, 0, text)
         for check in Self.checks { XCTAssertTrue(text.contains("PASS \(check)\n"), "\(check)\n\(text)") }
     }
 

@@ -8,6 +8,8 @@ public enum FaultStatus: Equatable, Sendable, CustomStringConvertible {
     case permission(level: Int)
     case synchronousExternal
     case alignment
+    /// A synchronous Tag Check Fault (FEAT_MTE; MemoryTagging.swift).
+    case tagCheck
 
     public var code: UInt32 {
         switch self {
@@ -17,6 +19,7 @@ public enum FaultStatus: Equatable, Sendable, CustomStringConvertible {
         case .permission(let l): return 0b001100 | UInt32(l & 3)
         case .synchronousExternal: return 0b010000
         case .alignment: return 0b100001
+        case .tagCheck: return 0b010001
         }
     }
 
@@ -29,6 +32,7 @@ public enum FaultStatus: Equatable, Sendable, CustomStringConvertible {
         case 0b001100...0b001111: self = .permission(level: l)
         case 0b010000: self = .synchronousExternal
         case 0b100001: self = .alignment
+        case 0b010001: self = .tagCheck
         default: return nil
         }
     }
@@ -41,6 +45,7 @@ public enum FaultStatus: Equatable, Sendable, CustomStringConvertible {
         case .permission(let l): return "permission fault, level \(l)"
         case .synchronousExternal: return "synchronous external abort"
         case .alignment: return "alignment fault"
+        case .tagCheck: return "synchronous tag check fault"
         }
     }
 }

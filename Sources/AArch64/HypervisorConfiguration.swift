@@ -45,7 +45,7 @@ public struct HCR: OptionSet, Hashable, Sendable, CustomStringConvertible {
         ("TWI", .TWI), ("TWE", .TWE), ("TID0", .TID0), ("TID1", .TID1), ("TID2", .TID2), ("TID3", .TID3),
         ("TSC", .TSC), ("TIDCP", .TIDCP), ("TACR", .TACR), ("TSW", .TSW), ("TPCP", .TPCP), ("TPU", .TPU),
         ("TTLB", .TTLB), ("TVM", .TVM), ("TGE", .TGE), ("TDZ", .TDZ), ("HCD", .HCD), ("TRVM", .TRVM),
-        ("RW", .RW), ("E2H", .E2H), ("TLOR", .TLOR),
+        ("RW", .RW), ("E2H", .E2H), ("TLOR", .TLOR), ("ATA", .ATA),
     ]
 
     public static func named(_ s: String) -> HCR? {

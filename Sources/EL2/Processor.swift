@@ -134,6 +134,10 @@ public final class Processor {
     /// MDSCR_EL1, the OS lock, DBGBVR/BCR/WVR/WCR<n>_EL1, PSTATE.SS and the debug hooks armed (DebugRegisters.swift).
     var debug = SelfHostedDebug()
 
+    // MARK: Memory tagging (Memory/MemoryTags.swift): nil without FEAT_MTE
+
+    var tagging: MemoryTaggingRegisters?
+
     public init(memory: HostMemory, index: Int = 0) throws {
         self.memory = memory
         self.index = index

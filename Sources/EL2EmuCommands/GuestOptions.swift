@@ -75,7 +75,7 @@ struct GuestOptions: ParsableArguments {
     @Option(name: .customLong("gic-version"), help: "The interrupt controller: 3 (GICv3), or 2 (GICv2, for a guest at EL1: its GICC backed by the GICV frame).")
     var gicVersion: GICVersion = .v3
 
-    @Flag(help: "Memory tagging (QEMU's mte=on): not modelled, refused.")
+    @Flag(help: "Memory tagging, FEAT_MTE3 (QEMU's mte=on): allocation tags, tag checks (SCTLR_ELx.TCF sync/async/asymm), the MTE instructions and registers.")
     var mte = false
 
     /// The configuration these options describe, for `mode`; every option is checked here, before anything runs.
@@ -115,7 +115,8 @@ struct GuestOptions: ParsableArguments {
         }
         config.gicVersion = gicVersion.rawValue
         _ = try entryRegisters()
-        if mte { throw ValidationError("--mte: memory tagging (FEAT_MTE) is not modelled") }
+        if mte, let why = Configuration.mteUnavailable { throw ValidationError("--mte: \(why)") }
+        config.mte = mte
         config.vtcr = ipaBits.vtcr
         return config
     }

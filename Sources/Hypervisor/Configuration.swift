@@ -1,5 +1,6 @@
 import AArch64
 import CostModel
+import EL2
 
 /// How a VM is built and run: the design, memory, vCPUs, trap overrides,
 /// the cost profile and the limits.
@@ -42,6 +43,10 @@ public struct Configuration: Sendable {
     /// The interrupt controller (QEMU's gic-version): 3, or 2 (a GICv2
     /// distributor; GICC backed by the GICV frame at EL1, the physical one at EL2; GICv2.swift).
     public var gicVersion = 3
+    /// FEAT_MTE3 (QEMU's mte=on): ID_AA64PFR1_EL1.MTE = 3, and HCR_EL2.ATA for the guest, as KVM sets it.
+    public var mte = false
+    /// Why this build cannot offer `mte`, if it cannot (the hardware model's word).
+    public static var mteUnavailable: String? { Processor.memoryTaggingUnavailable }
     /// Where `--initrd` lies in guest RAM (named in /chosen), if given.
     public var initrd: Range<UInt64>?
 
@@ -51,5 +56,5 @@ public struct Configuration: Sendable {
     public init() {}
 
     /// The guest's HCR_EL2: KVM's guest flags with the user's overrides.
-    public var guestHCR: HCR { HCR.kvmGuest.union(hcrSet).subtracting(hcrClear) }
+    public var guestHCR: HCR { HCR.kvmGuest.union(mte ? [.ATA] : []).union(hcrSet).subtracting(hcrClear) }
 }

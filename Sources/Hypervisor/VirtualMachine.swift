@@ -54,6 +54,7 @@ public final class VirtualMachine {
         guard configuration.entryEL == 1 || configuration.entryEL == 2 else {
             throw SetupError(description: "entry exception level \(configuration.entryEL): el2emu starts guests at EL1 or EL2")
         }
+        if configuration.mte, let why = Configuration.mteUnavailable { throw SetupError(description: "memory tagging: \(why)") }
         ledger = Ledger(profile: configuration.profile, kinds: ExitKind.names)
         worldSwitch = configuration.mode == .vhe ? VHESwitch() : SplitModeSwitch()
         stage2 = try Stage2(memory: memory, configuration: configuration)
@@ -62,6 +63,7 @@ public final class VirtualMachine {
             cpu.fastForwardsPollingLoops = configuration.fastForwardPolling
             cpu.maxInstructions = configuration.maxInstructions
             cpu.maxCycles = configuration.maxCycles
+            if configuration.mte { cpu.enableMemoryTagging() }
             let vcpu = VCPU(index: i, vm: self, cpu: cpu, hcr: configuration.guestHCR)
             cpu.software = self
             cpu.counter = vcpu

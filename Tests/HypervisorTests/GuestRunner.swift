@@ -1,5 +1,6 @@
 import AArch64
 import EL2
+import Foundation
 import GuestBuild
 @testable import Hypervisor
 import XCTest
@@ -47,5 +48,26 @@ extension GuestRun {
             }
             return (mode, run)
         }
+    }
+}
+
+/// QEMU's virt (`-cpu max`, semihosting) running a firmware guest, the peer
+/// el2emu's runs are compared with: its exit status and output. Skips when
+/// QEMU is not installed.
+enum QEMUPeer {
+    static func run(_ guest: String, machine: String, _ extra: [String] = []) throws -> (status: Int32, output: String) {
+        let qemu = "/usr/bin/qemu-system-aarch64"
+        guard FileManager.default.isExecutableFile(atPath: qemu) else { throw XCTSkip("qemu-system-aarch64 is needed (scripts/install-deps.sh --test)") }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["60", qemu, "-M", machine, "-cpu", "max", "-nographic", "-semihosting", "-nic", "none"]
+            + extra + ["-kernel", try FirmwareBuilder().build(guest).path]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return (p.terminationStatus, text)
     }
 }

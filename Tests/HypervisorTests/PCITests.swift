@@ -34,19 +34,8 @@ final class PCITests: XCTestCase {
     /// The same guest passes on QEMU's virt with pci-testdev (highmem=off puts
     /// ECAM at 0x3f000000), where the ioeventfds take the eventfd tests' writes.
     func testGuestPassesOnQEMUToo() throws {
-        let qemu = "/usr/bin/qemu-system-aarch64"
-        guard FileManager.default.isExecutableFile(atPath: qemu) else { throw XCTSkip("qemu-system-aarch64 is needed (scripts/install-deps.sh --test)") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
-        p.arguments = ["60", qemu, "-M", "virt,highmem=off", "-cpu", "max", "-nographic", "-semihosting", "-nic", "none",
-                       "-device", "pci-testdev", "-kernel", try FirmwareBuilder().build("pci").path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, text)
+        let (status, text) = try QEMUPeer.run("pci", machine: "virt,highmem=off", ["-device", "pci-testdev"])
+        XCTAssertEqual(status, 0, text)
         XCTAssertFalse(text.contains("FAIL"), text)
         XCTAssertTrue(text.contains("  mmio-no-eventfd: 16 writes counted\n") && text.contains("  portio-datamatch-eventfd: 0 writes counted\n"), text)
     }

@@ -62,4 +62,18 @@ final class OptionParsingTests: XCTestCase {
             XCTAssertEqual(Run.message(for: error), "--quantum must be 100 to 100000000 cycles, not 5")
         }
     }
+
+    /// `--mte` (QEMU's mte=on) gives the guest FEAT_MTE3 and KVM's HCR_EL2.ATA, where the
+    /// Unicorn can have it (2.1); on 2.0 it is refused in one line saying why.
+    func testMTEIsTakenOrRefusedWithTheReason() throws {
+        XCTAssertFalse(try Run.parse([]).guest.configuration(mode: .nvhe).guestHCR.contains(.ATA))
+        if let why = Configuration.mteUnavailable {
+            XCTAssertThrowsError(try Run.parse(["--mte"]).guest.configuration(mode: .nvhe)) { error in
+                XCTAssertEqual(Run.message(for: error), "--mte: \(why)")
+            }
+        } else {
+            let c = try Run.parse(["--mte"]).guest.configuration(mode: .vhe)
+            XCTAssertTrue(c.mte && c.guestHCR.contains(.ATA))
+        }
+    }
 }

@@ -13,6 +13,8 @@ extension Processor {
         if isRead && hcr.contains(.TID1) && (r == .REVIDR_EL1 || r == SystemRegister(3, 1, 0, 0, 7)) { return true }
         if hcr.contains(.TID2) && (r == .CTR_EL0 || r == .CCSIDR_EL1 || r == .CLIDR_EL1 || r == .CSSELR_EL1) { return true }
         if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
+        // HCR_EL2.ATA = 0: the MTE registers of EL1 (KVM sets ATA for a guest with MTE).
+        if tagging != nil && r.isTrappedByATA && !hcr.contains(.ATA) { return true }
         // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
         if r.op0 == 2 && el2.mdcr & (MDCR.TDE | (r.crn == 0 ? MDCR.TDA : MDCR.TDOSA)) != 0 { return true }
         // MDCR_EL2.TPM: every PMU register (EL0 ones too: the PE's PMUSERENR is left open); TPMCR: PMCR_EL0.
@@ -46,6 +48,7 @@ extension Processor {
         switch r {
         case .MIDR_EL1: return el2.vpidr
         case .MPIDR_EL1: return el2.vmpidr
+        case .ID_AA64PFR1_EL1 where tagging != nil: return idAA64PFR1()
         default: break
         }
         if PerformanceMonitors.isRegister(r) { return performanceMonitorsRead(r) }

@@ -11,6 +11,8 @@ public final class HostMemory {
     }
 
     public private(set) var regions: [Region] = []
+    /// FEAT_MTE's Allocation Tags of this memory (MemoryTags.swift).
+    public internal(set) var tags = AllocationTags()
 
     public struct AllocationError: Error, CustomStringConvertible {
         public let description: String

@@ -18,6 +18,8 @@ struct FaultTracking {
     var accessSites: [UInt64: (word: UInt32, access: LoadStore)] = [:]
     /// The last TLB miss (pc, address) and how often it repeated.
     var lastMiss: (pc_va: (UInt64, UInt64), repeats: Int) = ((0, 0), 0)
+    /// AttrIndx of the leaf of the last stage-1 walk that gave an IPA (nil: MMU off).
+    var lastAttrIndx: Int?
 }
 
 /// An abort found in a memory hook, taken once Unicorn has stopped: memory
@@ -27,6 +29,8 @@ enum PendingAbort {
     case toEL2(esr: ExceptionSyndrome, elr: UInt64, far: UInt64, hpfar: UInt64)
     /// A fault on the guest's own stage 1: to its EL1 vectors.
     case toEL1(esr: ExceptionSyndrome, pc: UInt64, far: UInt64)
+    /// A load/store to a page holding allocation tags: checked and performed (MemoryTags.swift).
+    case tagChecked(pc: UInt64)
 }
 
 /// Stage-2 faults, TLB misses and stage-1 faults, from Unicorn's hooks.
@@ -96,6 +100,9 @@ extension Processor {
             }
             return true
         case .stopped: return false
+        case .tagged:
+            faults.pendingAbort = .tagChecked(pc: pc)
+            return false
         case .abort(let p):
             faults.lastMiss = ((0, 0), 0)
             faults.pendingAbort = p
@@ -103,7 +110,8 @@ extension Processor {
         }
     }
 
-    enum AccessResolution { case filled, abort(PendingAbort), stopped }
+    /// `tagged`: a load/store to a page holding allocation tags, which the map leaves out.
+    enum AccessResolution { case filled, abort(PendingAbort), stopped, tagged }
 
     /// Both stages for one access at `va` by the instruction at `pc`: a valid
     /// translation is entered into the TLB; otherwise the abort to take.
@@ -133,6 +141,7 @@ extension Processor {
         countingEnabled = saved
         switch s2 {
         case .mapped(let m):
+            if kind != .fetch && tagging != nil && memory.tags.holdsTags(page: m.paBase &+ (ipa &- m.ipaBase)) { return .tagged }
             if ipa != va && !Engine.mapsPhysicalAddresses {
                 // An abort needs no TLB entry, so only a fill is out of reach.
                 requestStop(.error("the guest's stage 1 maps VA 0x\(String(va, radix: 16)) to IPA 0x\(String(ipa, radix: 16)) (pc 0x\(String(pc, radix: 16))): \(Engine.limitsOf2_0)"))
@@ -177,6 +186,7 @@ extension Processor {
         if let key = mapAddress(ofVA: va, kind), tlbPermits(key, kind) { return }
         switch resolveAccess(kind, va: va, pc: pc, access: ls) {
         case .filled, .stopped: return
+        case .tagged: tagCheckedAccess(pc: pc)
         case .abort(let p):
             // Before the instruction: ELR = PC, and an ERET past it skips it.
             // A code hook's PC is exact already: no PC write (it would restart Unicorn's loop).
@@ -213,6 +223,9 @@ extension Processor {
             takeSynchronousToEL2(esr, elr: elr, resumePC: elr, far: far, hpfar: hpfar)
         case .toEL1(let esr, let pc, let far):
             enterEL1(kind: 0, esr: esr, returnPC: pc, far: far)
+        case .tagChecked(let pc):
+            watchAccessSite(pc)
+            tagCheckedAccess(pc: pc)
         }
         return true
     }

@@ -21,8 +21,11 @@ extension Processor {
     /// Translates `va` for `access`; with `fillTables`, every table page read is
     /// also entered into the stage-2 TLB so that Unicorn's own walk finds it.
     func stage1Translate(_ va: UInt64, _ access: MemoryAccessKind, fillTables: Bool) -> (Stage1Result, filled: Bool) {
+        faults.lastAttrIndx = nil
         guard guestMMUEnabled else { return (.ipa(va), false) }
         let tcr = engine.read(SystemRegisterID(.TCR_EL1)) ?? 0
+        // TCR_EL1.TBI0/TBI1: the top byte is not part of the address (a tagged pointer's tag lives there).
+        let va = MemoryTagging.topByteIgnored(tcr, va) ? UInt64(bitPattern: Int64(bitPattern: va << 8) >> 8) : va
         let upper = va >> 63 == 1
         let tsz = Int(upper ? (tcr >> 16) & 0x3F : tcr & 0x3F)
         let granuleOK = upper ? (tcr >> 30) & 3 == 2 : (tcr >> 14) & 3 == 0
@@ -70,6 +73,7 @@ extension Processor {
             default: break
             }
             let size: UInt64 = 1 << UInt64(shift)
+            faults.lastAttrIndx = Int((raw >> 2) & 7)
             return (.ipa((raw & 0x0000_FFFF_FFFF_F000 & ~(size - 1)) | (va & (size - 1))), filled)
         }
         return (.fault(.translation(level: 3)), filled)

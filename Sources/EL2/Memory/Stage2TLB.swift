@@ -144,8 +144,8 @@ extension Processor {
         if ownEL2 != nil, let d = deviceAt(m.paBase &+ ((ipa & ~0xFFF) &- m.ipaBase)) { return deviceFill(d, m, for: ipa) }
         var base = m.ipaBase, pa = m.paBase, size = m.size
         if m.level == 3 { (base, pa, size) = coalescedRun(m) }
-        if memory.pointer(pa, count: Int(size)) == nil {
-            // The block straddles host regions: enter just the page.
+        if memory.pointer(pa, count: Int(size)) == nil || tagging != nil && size > 4096 && !memory.tags.taggedPages(pa, size: size).isEmpty {
+            // The block straddles host regions, or holds a page with tags (MemoryTags.swift): enter just the page.
             let off = (ipa & ~0xFFF) &- base
             base = ipa & ~0xFFF; pa = m.paBase &+ off; size = 4096
         }
@@ -155,6 +155,8 @@ extension Processor {
         if m.readable { perms.insert(.read) }
         if m.writable { perms.insert(.write) }
         if m.executable { perms.insert(.exec) }
+        // A page holding tags: its loads and stores come to the model (MemoryTags.swift).
+        if tagging != nil && memory.tags.holdsTags(page: pa) { perms = perms.intersection(.exec) }
         do { try engine.map(address: base, size: size, permissions: perms, pointer: p) } catch { return false }
         tlb.insert(.init(size: size, permissions: perms, host: p), at: base)
         tlb.fills &+= 1

@@ -71,6 +71,8 @@ extension Processor {
                 software?.semihostingCall(self)
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
                 engine.write(.pc, pc &+ 4)
+            } else if let word, memoryTaggingInstruction(word, pc: pc) {
+                // FEAT_MTE's instructions, UNDEFINED in Unicorn (MemoryTags.swift).
             } else {
                 undefinedToEL1(pc: pc)
             }
@@ -100,7 +102,7 @@ extension Processor {
         // writes go as `Engine.blockEndsAfterHook` says. A register Unicorn has
         // goes on at the next instruction when the hook skips it.
         let isGIC = r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm >= 8 || r == .ICC_PMR_EL1
-        let unicornLacks = isGIC || r.op0 == 3 && r.op1 >= 4
+        let unicornLacks = isGIC || r.op0 == 3 && r.op1 >= 4 || tagging != nil && r.isMemoryTagging
         engine.blockEndsAfterHook = unicornLacks || ownEL2 != nil
         defer { engine.blockEndsAfterHook = false }
         // MSR DAIF, Xt is seen here rather than by a code hook of its own
@@ -117,6 +119,10 @@ extension Processor {
                 forgetEL1(r)
                 return false
             }
+        }
+        // FEAT_MTE's registers, which Unicorn lacks, unless HCR_EL2.ATA traps them to EL2 (MemoryTags.swift).
+        if tagging != nil && r.isMemoryTagging && (runsGuestEL2Code || !trapsToEL2(r, isRead: isRead)) {
+            return memoryTaggingRegisterAccess(r, rt, n, value, isRead: isRead, pc: pc)
         }
         if let g = ownEL2, let handled = guestEL2Access(g, r, rt, n, value, isRead: isRead, pc: pc) { return handled }
         engine.blockEndsAfterHook = unicornLacks
@@ -140,7 +146,7 @@ extension Processor {
         if trapped {
             takeSynchronousToEL2(.sys64(r, rt: n, isRead: isRead), elr: pc, resumePC: pc &+ 4)
             // Every other register a trap takes (TID1-3, TACR, TVM/TRVM) is one Unicorn has.
-            if isGIC && stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
+            if (isGIC || r.isMemoryTagging) && stopReason == nil && el2.elr == pc &+ 4 && engine.read(.pc) == pc { engine.write(.pc, pc &+ 4) }
             return true
         }
         if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }

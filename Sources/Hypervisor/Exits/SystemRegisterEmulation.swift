@@ -40,7 +40,11 @@ extension VirtualMachine {
 
     func emulatedRead(_ vcpu: VCPU, _ r: SystemRegister) -> UInt64? {
         if r.isVirtualMemoryControl || r == .ACTLR_EL1 { return vcpu.sysreg(r) }
-        if r.isTID3Group { return VirtualMachine.emulatedIDRegisters[r] ?? 0 }
+        if r.isTID3Group {
+            // MTE as KVM offers it to a VM created with it: FEAT_MTE3 when the hardware has it.
+            let mte = r == .ID_AA64PFR1_EL1 && vcpu.cpu.offersMemoryTagging ? MemoryTagging.mte3 << MemoryTagging.idFieldShift : 0
+            return (VirtualMachine.emulatedIDRegisters[r] ?? 0) | mte
+        }
         switch r {
         case .CTR_EL0: return 0x8444_C004
         case .CLIDR_EL1: return 0x0A20_0023

@@ -22,4 +22,6 @@ public struct ExitRecord: Sendable {
     /// Where the exit's ERET returned the guest to (nil when the run stopped in the exit).
     public var returnPC: UInt64?
     public var cycles: UInt64 { phaseCycles.reduce(0, &+) }
+    /// The counts of a record made without them (`EventSink.copiesCounts`): one shared table.
+    static let noCounts = OperationCounts()
 }

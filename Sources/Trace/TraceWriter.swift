@@ -97,21 +97,30 @@ public final class TraceWriter {
             }
         }
         eventsWritten += 1
-        batch.append((e, event))
+        batch.append(capture.capture(event))
         if batch.count >= TraceWriter.batchSize { handOff() }
     }
 
     /// Events the run has recorded, not yet handed to the formatting thread.
-    private var batch: [(TraceEvent, HypervisorEvent)] = []
+    private var batch: [CapturedEvent] = []
+    private var capture = EventCapture()
+    private var release = EventRelease()
     static let batchSize = 2048
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
     private func handOff() {
-        let events = batch
+        let events = batch, strings = capture.fresh
         batch = []
         batch.reserveCapacity(TraceWriter.batchSize)
-        formatting.async { [self] in for (e, event) in events { encode(e, event) } }
+        capture.fresh = []
+        formatting.async { [self] in
+            release.strings += strings
+            for c in events {
+                let event = release.event(c)
+                encode(TraceEvent(event), event)
+            }
+        }
     }
 
     /// Writes one event in the format (on the formatting thread).

@@ -1,5 +1,5 @@
 /// PSCI and SMCCC function ids and return codes (Arm DEN0022, DEN0028).
-public enum PSCIFunction: UInt32, Sendable, CustomStringConvertible {
+public enum PSCIFunction: UInt32, Sendable, CaseIterable, CustomStringConvertible {
     case smcccVersion = 0x8000_0000
     case version = 0x8400_0000
     case cpuSuspend = 0xC400_0001

@@ -35,8 +35,13 @@ public struct OperationCounts: Equatable, Sendable {
     public init() {}
 
     public init(_ buffer: UnsafeBufferPointer<Int>) {
-        table = Array(buffer.prefix(OperationCounts.size))
-        if table.count < OperationCounts.size { table += Array(repeating: 0, count: OperationCounts.size - table.count) }
+        // One copy, zero-filled past `buffer`: copied on every traced exit.
+        let n = Swift.min(buffer.count, OperationCounts.size)
+        table = Array(unsafeUninitializedCapacity: OperationCounts.size) { t, count in
+            if n > 0 { t.baseAddress!.initialize(from: buffer.baseAddress!, count: n) }
+            (t.baseAddress! + n).initialize(repeating: 0, count: OperationCounts.size - n)
+            count = OperationCounts.size
+        }
     }
 
     /// The cell of `op` in `phase`.

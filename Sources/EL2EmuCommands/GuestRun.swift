@@ -29,6 +29,7 @@ struct GuestRun {
             vm.console = console
             if let writer {
                 vm.events.observers.append(writer.record)
+                vm.events.copiesCounts = false   // neither traces nor statistics read them
                 writer.onLimit = { [unowned vm, unowned writer] in vm.requestStop(.traceLimit(writer.limit ?? 0)) }
             }
             try vm.load(loaded)

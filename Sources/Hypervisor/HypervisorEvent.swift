@@ -25,6 +25,10 @@ public final class EventSink {
     var time: () -> UInt64 = { 0 }
     var currentVCPU: () -> Int = { 0 }
     public var isActive: Bool { !observers.isEmpty }
+    /// Whether an exit's record carries a copy of its operation counts
+    /// (`ExitRecord.counts`, 3.4 KiB an exit; empty otherwise): traces and
+    /// statistics need only the cycles by phase.
+    public var copiesCounts = true
 
     /// While set, events are kept back (`hold`/`release`) so a record made
     /// later (a blocked vCPU's exit) can still come first in the trace.

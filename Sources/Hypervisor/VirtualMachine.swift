@@ -157,7 +157,7 @@ public final class VirtualMachine {
     func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
         let cycles = vcpu.takeCounts { counts -> UInt64 in
             // The record copies the counts before pricing drains them.
-            let copied = events.isActive ? OperationCounts(UnsafeBufferPointer(counts.table)) : nil
+            let copied = !events.isActive ? nil : events.copiesCounts ? OperationCounts(UnsafeBufferPointer(counts.table)) : ExitRecord.noCounts
             let c = ledger.account(kind: kind.code, counts: counts)
             if let copied {
                 var record = ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,

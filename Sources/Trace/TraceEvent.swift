@@ -120,6 +120,39 @@ final class TraceEncoder {
     /// it), then the decoded syndrome where the handler's words do not already
     /// say it, where the guest resumes, and the cycles by phase.
     func exitText(_ r: ExitRecord) {
+        let start = out.count
+        if let m = lastSaid, m.esr == r.esr?.raw, m.ipa == r.ipa, m.kind == r.kind, m.detail == r.detail {
+            out.append(m.bytes)
+        } else {
+            said(r)
+            lastSaid = (r.kind, r.detail, r.esr?.raw, r.ipa, Array(out.bytes[start...]))
+        }
+        if let ret = r.returnPC {
+            out.append(" -> ")
+            out.append(hex: ret)
+        }
+        out.append(" cycles=")
+        out.append(decimal: r.cycles)
+        out.append(" [")
+        var first = true
+        for (p, name) in Self.phaseNames.enumerated() {
+            let c = Self.phaseCycles(r, p)
+            guard c > 0 else { continue }
+            if !first { out.append(" ") }
+            first = false
+            out.append(name)
+            out.append("=")
+            out.append(decimal: c)
+        }
+        out.append("]")
+    }
+
+    /// The last exit's words (`said`): exits in a row mostly repeat them.
+    private var lastSaid: (kind: String, detail: String, esr: UInt64?, ipa: UInt64?, bytes: [UInt8])?
+
+    /// An exit's kind, the handler's words and the decoded syndrome where
+    /// those words do not already say it.
+    private func said(_ r: ExitRecord) {
         exitSummary(r)
         let start = out.count
         if r.detail.hasPrefix(r.kind) {
@@ -143,24 +176,6 @@ final class TraceEncoder {
             out.append(summary)
             out.append(")")
         }
-        if let ret = r.returnPC {
-            out.append(" -> ")
-            out.append(hex: ret)
-        }
-        out.append(" cycles=")
-        out.append(decimal: r.cycles)
-        out.append(" [")
-        var first = true
-        for (p, name) in Self.phaseNames.enumerated() {
-            let c = Self.phaseCycles(r, p)
-            guard c > 0 else { continue }
-            if !first { out.append(" ") }
-            first = false
-            out.append(name)
-            out.append("=")
-            out.append(decimal: c)
-        }
-        out.append("]")
     }
 
     /// Does the text written from `start` contain `part` (ASCII)? Compared

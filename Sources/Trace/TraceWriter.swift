@@ -48,7 +48,7 @@ public final class TraceWriter {
     /// `--trace-limit`: after this many events `onLimit` runs (the run is stopped there).
     public var limit: Int?
     public var onLimit: (() -> Void)?
-    /// The first failed write (disk full...): the trace stops there.
+    /// The first failed write (disk full...): the trace stops there. Read after `finish`.
     public private(set) var writeError: String?
 
     /// A writer handing its output to `sink` as text, a whole number of events at a time.
@@ -97,6 +97,34 @@ public final class TraceWriter {
             }
         }
         eventsWritten += 1
+        batch.append(capture.capture(event))
+        if batch.count >= TraceWriter.batchSize { handOff() }
+    }
+
+    /// Events the run has recorded, not yet handed to the formatting thread.
+    private var batch: [CapturedEvent] = []
+    private var capture = EventCapture()
+    private var release = EventRelease()
+    static let batchSize = 2048
+    /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
+    private let formatting = SerialWorker()
+
+    private func handOff() {
+        let events = batch, strings = capture.fresh
+        batch = []
+        batch.reserveCapacity(TraceWriter.batchSize)
+        capture.fresh = []
+        formatting.async { [self] in
+            release.strings += strings
+            for c in events {
+                let event = release.event(c)
+                encode(TraceEvent(event), event)
+            }
+        }
+    }
+
+    /// Writes one event in the format (on the formatting thread).
+    private func encode(_ e: TraceEvent, _ event: HypervisorEvent) {
         switch format {
         case .text: encoder.textLine(e, event)
         case .jsonl: encoder.jsonLine(e, event)
@@ -135,6 +163,8 @@ public final class TraceWriter {
     /// Completes the file (the Chrome JSON's closing brackets) and closes it.
     public func finish() {
         guard !finished else { return }
+        handOff()
+        formatting.wait()
         flush(all: true)
         if let chrome {
             chrome.finish()
@@ -145,4 +175,25 @@ public final class TraceWriter {
         finished = true
         close()
     }
+}
+
+/// A serial queue beside the run: work runs in the order given; the giver
+/// waits only while `depth` pieces of work are already queued (memory stays bounded).
+final class SerialWorker: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "el2emu.trace")
+    private let slots: DispatchSemaphore
+
+    init(depth: Int = 4) { slots = DispatchSemaphore(value: depth) }
+
+    func async(_ work: @escaping () -> Void) {
+        slots.wait()
+        let w = Work(run: work)
+        queue.async { w.run(); self.slots.signal() }
+    }
+
+    /// Returns once all work given so far has run.
+    func wait() { queue.sync {} }
+
+    /// Work is handed over, never shared: the giver keeps no reference to what it captures.
+    private struct Work: @unchecked Sendable { let run: () -> Void }
 }

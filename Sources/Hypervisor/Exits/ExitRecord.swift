@@ -22,4 +22,12 @@ public struct ExitRecord: Sendable {
     /// Where the exit's ERET returned the guest to (nil when the run stopped in the exit).
     public var returnPC: UInt64?
     public var cycles: UInt64 { phaseCycles.reduce(0, &+) }
+    public init(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: String, detail: String,
+                counts: OperationCounts, phaseCycles: [UInt64], ipa: UInt64? = nil, returnPC: UInt64? = nil) {
+        (self.sequence, self.vcpu, self.time, self.pc, self.esr, self.kind, self.detail) = (sequence, vcpu, time, pc, esr, kind, detail)
+        (self.counts, self.phaseCycles, self.ipa, self.returnPC) = (counts, phaseCycles, ipa, returnPC)
+    }
+
+    /// The counts of a record made without them (`EventSink.copiesCounts`): one shared table.
+    static let noCounts = OperationCounts()
 }

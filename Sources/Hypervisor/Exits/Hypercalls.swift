@@ -13,7 +13,7 @@ extension VirtualMachine {
             vcpu.setGPR(0, PSCIReturn.notSupported.register)
             return (.resume, detail("\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED"))
         }
-        let name = detail("\(conduit) \(fn)")
+        let name = events.isActive ? (conduit == "HVC" ? hvcCallNames : smcCallNames)[fn] ?? "" : ""
         if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name)) }
         switch fn {
         case .smcccVersion:
@@ -46,4 +46,11 @@ extension VirtualMachine {
         }
         return (.resume, name)
     }
+}
+
+/// "HVC PSCI_VERSION", "SMC CPU_ON"...: made once, not on every traced call.
+private let hvcCallNames = callNames("HVC"), smcCallNames = callNames("SMC")
+
+private func callNames(_ conduit: String) -> [PSCIFunction: String] {
+    Dictionary(uniqueKeysWithValues: PSCIFunction.allCases.map { ($0, "\(conduit) \($0)") })
 }

@@ -56,6 +56,9 @@ struct GuestOptions: ParsableArguments {
     @Flag(name: .customLong("demand-paging"), help: "Map guest RAM at stage 2 only on first touch (the trace shows the stage-2 faults).")
     var demandPaging = false
 
+    @Flag(name: .customLong("transparent-hugepage"), help: "With --demand-paging: RAM backed by transparent huge pages, so a stage-2 fault maps the whole 2 MiB block (as KVM does).")
+    var transparentHugepage = false
+
     @Option(name: .customLong("ipa-bits"), help: "Stage-2 input size: 40 (KVM's, start level 1) or 32 (start level 2).")
     var ipaBits: IPASize = .bits40
 
@@ -109,6 +112,8 @@ struct GuestOptions: ParsableArguments {
         guard hostTick <= 100_000 else { throw ValidationError("--host-tick must be at most 100000 Hz, not \(hostTick)") }
         config.hostTickHz = hostTick
         config.demandPaging = demandPaging
+        guard !transparentHugepage || demandPaging else { throw ValidationError("--transparent-hugepage needs --demand-paging (RAM mapped up front is in 2 MiB blocks already)") }
+        config.transparentHugepage = transparentHugepage
         config.entryEL = entryEL.rawValue
         guard gicVersion == .v3 || entryEL == .el2 || config.guestHCR.contains(.VM) else {
             throw ValidationError("--gic-version 2 with --hcr -VM: the guest's GICC is the GICV frame mapped at stage 2, which -VM turns off")

@@ -28,6 +28,10 @@ public struct Configuration: Sendable {
     public var ramHostRegions = 2
     /// Map guest RAM at stage 2 only when the guest first touches a page.
     public var demandPaging = false
+    /// With `demandPaging`: RAM is backed as by transparent huge pages, so a
+    /// stage-2 fault maps the whole 2 MiB block around the page, as KVM does
+    /// (user_mem_abort, transparent_hugepage_adjust).
+    public var transparentHugepage = false
     /// The host's scheduler tick (Hz) on the EL2 physical timer: each tick
     /// that lands while a guest runs is an IRQ exit. 0: no tick.
     public var hostTickHz: UInt64 = 0

@@ -152,10 +152,22 @@ public final class Engine {
 
     // MARK: Memory map
 
+    /// Host time spent changing the memory map (map, unmap, protect), for the
+    /// benchmarks: QEMU rebuilds its flat view of memory and flushes its TLB on each.
+    public private(set) var memoryMapTime: Duration = .zero
+
+    private func timingMapChange(_ body: () throws -> Void) rethrows {
+        let start = ContinuousClock.now
+        defer { memoryMapTime += ContinuousClock.now - start }
+        try body()
+    }
+
     /// Maps host memory at `pointer` as guest-physical [address, address+size).
     public func map(address: UInt64, size: UInt64, permissions: MemoryPermissions, pointer: UnsafeMutableRawPointer) throws {
-        try check(el2_mem_map_ptr(uc, address, size, permissions.rawValue, pointer))
-        if permissions == .all { faultRanges.add(address, address &+ size); moveFaultHooks() }
+        try timingMapChange {
+            try check(el2_mem_map_ptr(uc, address, size, permissions.rawValue, pointer))
+            if permissions == .all { faultRanges.add(address, address &+ size); moveFaultHooks() }
+        }
     }
 
     /// Maps MMIO callbacks over [address, address+size).
@@ -171,19 +183,23 @@ public final class Engine {
             Unmanaged<MMIOBox>.fromOpaque(ud!).takeUnretainedValue().write(off, Int(size), v)
         }
         let ud = Unmanaged.passUnretained(box).toOpaque()
-        try check(el2_mmio_map(uc, address, size, rcb, ud, wcb, ud))
+        try timingMapChange { try check(el2_mmio_map(uc, address, size, rcb, ud, wcb, ud)) }
     }
 
     public func unmap(address: UInt64, size: UInt64) throws {
-        try check(el2_mem_unmap(uc, address, size))
-        faultRanges.remove(address, address &+ size)
-        moveFaultHooks()
+        try timingMapChange {
+            try check(el2_mem_unmap(uc, address, size))
+            faultRanges.remove(address, address &+ size)
+            moveFaultHooks()
+        }
     }
 
     public func protect(address: UInt64, size: UInt64, permissions: MemoryPermissions) throws {
-        try check(el2_mem_protect(uc, address, size, permissions.rawValue))
-        faultRanges.remove(address, address &+ size)
-        moveFaultHooks()
+        try timingMapChange {
+            try check(el2_mem_protect(uc, address, size, permissions.rawValue))
+            faultRanges.remove(address, address &+ size)
+            moveFaultHooks()
+        }
     }
 
     /// Reads guest memory through Unicorn's map (the current translation regime).

@@ -30,7 +30,8 @@ func runGuest(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, 
 /// With `trace`, the run writes that trace to a file (the time includes finishing it).
 func runGuestCountingExits(_ name: String, mode: VirtualizationMode, x0: UInt64, x1: UInt64, ledger: Bool = true,
                            cpus: Int = 1, trace: TraceFormat? = nil,
-                           configure: (inout Configuration) -> Void = { _ in }) throws -> (seconds: Double, exits: Int) {
+                           configure: (inout Configuration) -> Void = { _ in },
+                           finished: (VirtualMachine) -> Void = { _ in }) throws -> (seconds: Double, exits: Int) {
     var c = Configuration()
     c.mode = mode
     c.ledger = ledger
@@ -50,6 +51,7 @@ func runGuestCountingExits(_ name: String, mode: VirtualizationMode, x0: UInt64,
     }
     guard case .guestExit(0, _) = reason else { throw BenchError(description: "\(name): \(reason)") }
     if let e = writer?.writeError { throw BenchError(description: "\(name): writing the trace failed: \(e)") }
+    finished(vm)
     return (t, vm.ledger.exits)
 }
 
@@ -271,20 +273,34 @@ func tracingFigures(exits: UInt64, rounds: Int) throws -> [Double] {
 }
 
 /// stage2_bench mode 3: the guest touches `pages` pages of RAM from 0x42000000
-/// (`demandPaging`: each first touch is a stage-2 fault): seconds.
-func touchRun(pages: UInt64, demandPaging: Bool) throws -> Double {
-    try runGuest("stage2_bench", mode: .nvhe, x0: 3 | pages << 8, x1: 0) {
+/// (`demandPaging`: each first touch of a page, or with `hugepage` of a 2 MiB
+/// block, is a stage-2 fault): seconds, and the part of them Unicorn spent
+/// changing its memory map.
+func touchRun(pages: UInt64, demandPaging: Bool, hugepage: Bool = false) throws -> (seconds: Double, mapping: Double) {
+    var mapping: Duration = .zero
+    let t = try runGuestCountingExits("stage2_bench", mode: .nvhe, x0: 3 | pages << 8, x1: 0, configure: {
         $0.demandPaging = demandPaging
+        $0.transparentHugepage = hugepage
         $0.ramSize = 0x200_0000 + pages * 4096 + (8 << 20)
-    }
+    }, finished: { vm in mapping = vm.vcpus.reduce(.zero) { $0 + $1.cpu.memoryMapTime } }).seconds
+    return (t, Double(mapping.components.seconds) + Double(mapping.components.attoseconds) * 1e-18)
 }
 
 /// Demand paging against eager mapping on the guest touching `pages` pages
-/// (one load each), taking turns: the bench's line.
-func demandPagingLine(pages: UInt64) throws -> String {
-    let t = try fastestInterleaved(3, [false, true].map { demand in { try touchRun(pages: pages, demandPaging: demand) } })
-    return String(format: "--demand-paging, guest touching %d MiB: %.2fx eager mapping (%.3f s vs %.3f s; %.0f us per first-touched page)",
-                  pages >> 8, t[1] / t[0], t[1], t[0], (t[1] - t[0]) * 1e6 / Double(pages))
+/// (one load each), taking turns: with transparent huge pages (the bench's
+/// row), then with 4 KiB pages, and that run's floor: its time less the time
+/// Unicorn spent changing its memory map (the stage-2 exits themselves).
+func demandPagingLines(pages: UInt64) throws -> String {
+    var floor = Double.infinity
+    let t = try fastestInterleaved(3, [(false, false), (true, true), (true, false)].map { demand, hugepage in {
+        let r = try touchRun(pages: pages, demandPaging: demand, hugepage: hugepage)
+        if demand && !hugepage { floor = min(floor, r.seconds - r.mapping) }
+        return r.seconds
+    } })
+    return String(format: "--demand-paging --transparent-hugepage, guest touching %d MiB: %.2fx eager mapping (%.3f s vs %.3f s)\n",
+                  pages >> 8, t[1] / t[0], t[1], t[0])
+        + String(format: "--demand-paging, 4 KiB pages: %.2fx (%.3f s; %.0f us per first-touched page); without Unicorn's map changes %.2fx (%.3f s, the stage-2 exits alone)",
+                 t[2] / t[0], t[2], (t[2] - t[0]) * 1e6 / Double(pages), floor / t[0], floor)
 }
 
 /// The `--only-*` runs (one figure each, for a profiler or a quick look):
@@ -350,15 +366,16 @@ func runOnlyOption() throws -> Bool {
     }
     // `--only-paging [--iterations PAGES]`: the demand-paging row alone.
     if CommandLine.arguments.contains("--only-paging") {
-        print(try demandPagingLine(pages: iterationsOption ?? 25_600))
+        print(try demandPagingLines(pages: iterationsOption ?? 25_600))
         return true
     }
-    // `--only-touch eager|demand [--iterations PAGES]`: the guest touching PAGES pages (default 25600: 100 MiB), once.
+    // `--only-touch eager|demand|thp [--iterations PAGES]`: the guest touching PAGES pages (default 25600: 100 MiB), once.
     if let i = CommandLine.arguments.firstIndex(of: "--only-touch"), i + 1 < CommandLine.arguments.count {
         let how = CommandLine.arguments[i + 1]
-        guard how == "eager" || how == "demand" else { throw BenchError(description: "--only-touch takes eager or demand") }
+        guard ["eager", "demand", "thp"].contains(how) else { throw BenchError(description: "--only-touch takes eager, demand or thp") }
         let pages = iterationsOption ?? 25_600
-        print(String(format: "%.3f s touching %d pages, %@ mapping", try touchRun(pages: pages, demandPaging: how == "demand"), pages, how))
+        let t = try touchRun(pages: pages, demandPaging: how != "eager", hugepage: how == "thp")
+        print(String(format: "%.3f s touching %d pages, %@ mapping (%.3f s of it changing Unicorn's memory map)", t.seconds, pages, how, t.mapping))
         return true
     }
 
@@ -429,7 +446,7 @@ do {
     print("tracing, hypercall loop (split mode), slowdown over no trace (\(String(format: "%.0f", traced[0] * 1e9 / Double(quick ? 5_000 : 50_000))) ns per exit): "
           + TraceFormat.allCases.enumerated().map { String(format: "%@ %.2fx", $1.rawValue, traced[$0 + 1] / traced[0]) }.joined(separator: ", "))
 
-    print(try demandPagingLine(pages: quick ? 2_560 : 25_600))
+    print(try demandPagingLines(pages: quick ? 2_560 : 25_600))
 
     // The rows whose inputs are fetched or built apart: when they are here.
     if !quick, let line = try SpinlockTest.lines(rounds: 2) { print(line) }

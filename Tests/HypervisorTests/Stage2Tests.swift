@@ -270,4 +270,18 @@ final class Stage2Tests: XCTestCase {
             XCTAssertEqual(Set(demand.map { $0.ipa & ~0xFFF }).count, demand.count, "each page faults once")
         }
     }
+
+    func testTransparentHugepageMapsTheWholeBlockOnFirstTouch() throws {
+        for mode in VirtualizationMode.allCases {
+            let pages = try run("stage2_mmio", mode: mode) { $0.demandPaging = true }
+            let r = try run("stage2_mmio", mode: mode) { $0.demandPaging = true; $0.transparentHugepage = true }
+            assertAllPass(r)
+            XCTAssertEqual(r.output, pages.output, "the guest sees the same")
+            let demand = r.vm.guestAborts.filter { $0.resolution == .mappedOnDemand }
+            let first = try XCTUnwrap(demand.first)
+            XCTAssertEqual(first.far, 0x4008_0000, "the first fetch")
+            XCTAssertEqual(Set(demand.map { $0.ipa >> 21 }).count, demand.count, "each 2 MiB block faults once")
+            XCTAssertLessThan(demand.count, pages.vm.guestAborts.filter { $0.resolution == .mappedOnDemand }.count)
+        }
+    }
 }

@@ -21,6 +21,12 @@ final class DemandPagingOptionTests: XCTestCase {
                 XCTAssertGreaterThan(ramFaults.count, 2, "\(extra)")
             }
         }
+        let thp = try EL2EmuCommand.run(["run", "--guest", "hello", "--trace", path, "--trace-events", "exits", "--demand-paging", "--transparent-hugepage"])
+        XCTAssertEqual(thp.status, 0, thp.stderr)
+        XCTAssertTrue(try String(contentsOfFile: path, encoding: .utf8).contains("IABT_LOW IPA 0x40080000 translation fault, level 1: RAM 2 MiB block mapped"))
+        let alone = try EL2EmuCommand.run(["run", "--guest", "hello", "--transparent-hugepage"])
+        XCTAssertNotEqual(alone.status, 0)
+        XCTAssertTrue(alone.stderr.contains("--transparent-hugepage needs --demand-paging"), alone.stderr)
         let bad = try EL2EmuCommand.run(["run", "--ipa-bits", "36"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("The value '36' is invalid for '--ipa-bits <ipa-bits>'. Please provide one of '40' and '32'."), bad.stderr)

@@ -255,4 +255,7 @@ extension Processor {
 
     /// The number of stage-2 TLB fills and invalidations so far.
     public var stage2TLBStatistics: (fills: Int, invalidations: Int) { (tlb.fills, tlb.invalidations) }
+
+    /// Host time Unicorn spent changing its memory map (the TLB's fills and invalidations, mostly).
+    public var memoryMapTime: Duration { engine.memoryMapTime }
 }

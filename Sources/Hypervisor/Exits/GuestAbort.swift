@@ -46,15 +46,19 @@ extension VirtualMachine {
         if let slot = stage2.memslot(containing: ipa) {
             switch status {
             case .translation?, .accessFlag?:
-                // RAM the tables do not map yet: map its page (user_mem_abort), retry the access.
+                // RAM the tables do not map yet: map its page or block (user_mem_abort), retry the access.
+                var level = 3
+                if case .translation(let l)? = status { level = l }
+                let m = stage2.demandMapping(page, in: slot, faultLevel: level)
                 do {
-                    // The new page descriptor, priced as two stores.
-                    try vcpu.storeMemory(2) { try stage2.tables.map(ipa: page, pa: slot.hostPA &+ (page - slot.ipa), size: 4096) }
+                    // The new page or block descriptor, priced as two stores.
+                    try vcpu.storeMemory(2) { try stage2.tables.map(ipa: m.ipa, pa: m.pa, size: m.size) }
                 } catch {
                     return (.stop(.error("stage-2 fault at IPA 0x\(String(ipa, radix: 16)): \(error)")), "stage-2 map failed")
                 }
                 if case .accessFlag? = status { record.resolution = .accessFlagSet } else { stage2.demandFaults += 1 }
-                return (.resume, detail("\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): RAM page mapped"))
+                let what = m.size == 4096 ? "RAM page mapped" : "RAM 2 MiB block mapped"
+                return (.resume, detail("\(esr.ec?.description ?? "abort") IPA 0x\(String(ipa, radix: 16)) \(status!): \(what)"))
             case .permission?:
                 if let restore = stage2.protectedPages.removeValue(forKey: page) {
                     try? stage2.tables.setPermissions(page: page, restore)

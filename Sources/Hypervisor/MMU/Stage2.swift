@@ -24,6 +24,8 @@ final class Stage2 {
     var protectedPages: [UInt64: Stage2PageTables.Permissions] = [:]
     /// Stage-2 faults resolved by mapping RAM on first touch.
     var demandFaults = 0
+    /// A fault on RAM maps its 2 MiB block when it can (Configuration.transparentHugepage).
+    let transparentHugepage: Bool
 
     /// Where the table pool lives in host physical memory: nowhere the guest can reach.
     static let tablePoolBase: UInt64 = 0x7_F000_0000
@@ -31,6 +33,7 @@ final class Stage2 {
 
     init(memory: HostMemory, configuration c: Configuration) throws {
         vtcr = c.vtcr.raw
+        transparentHugepage = c.transparentHugepage
         // Guest RAM: `ramHostRegions` host regions, 4 GiB apart in host PA. A guest
         // run without stage 2 (`--hcr -VM`) sees host PAs: its RAM must be where it expects it.
         var c = c
@@ -68,6 +71,21 @@ final class Stage2 {
     }
 
     func memslot(containing ipa: UInt64) -> Memslot? { memslots.first { $0.contains(ipa) } }
+
+    /// What a translation fault on RAM at `page` maps (user_mem_abort): its
+    /// 4 KiB page, or with transparent huge pages the 2 MiB block around it
+    /// when the block lies in the memslot with IPA and host PA equally aligned
+    /// (fault_supports_stage2_huge_mapping) and no level-3 table covers it yet
+    /// (the walk faulted above level 3: KVM would replace such a table, a
+    /// break-before-make not modelled).
+    func demandMapping(_ page: UInt64, in slot: Memslot, faultLevel: Int) -> (ipa: UInt64, pa: UInt64, size: UInt64) {
+        let block: UInt64 = 1 << 21, base = page & ~(block - 1), pa = slot.hostPA &+ (base &- slot.ipa)
+        if transparentHugepage && faultLevel < 3 && tables.startLevel <= 2
+            && base >= slot.ipa && base &+ block <= slot.ipa &+ slot.size && pa & (block - 1) == 0 {
+            return (base, pa, block)
+        }
+        return (page, slot.hostPA &+ (page &- slot.ipa), 4096)
+    }
 
     /// The host PA behind a guest RAM IPA.
     func hostPA(_ ipa: UInt64) -> UInt64? {

@@ -28,11 +28,6 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
-        // CPTR_EL2's traps of its guest: TFP (FP/SIMD), TTA (trace), TCPAC (CPACR_EL1).
-        for (bit, name) in [(10, "TFP (FP/SIMD"), (20, "TTA (trace register"), (31, "TCPAC (CPACR_EL1")] where el2.cptr & (1 << UInt64(bit)) != 0 {
-            unsupportedAtEL2("CPTR_EL2.\(name) traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
-            return true
-        }
         // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).
         g.regime.pending = .eret(spsr: raw, elr: elr, pc: pc)
         engine.stop()
@@ -47,6 +42,7 @@ extension Processor {
         saveGuestEL2Regime()
         g.regime.sp = readBankedSP(.SP_EL1)
         for r in GuestEL2Regime.swappedEL1 { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
+        loadGuestCPACR(g)   // FPEN cleared under CPTR_EL2.TFP (GuestEL2FeatureTraps.swift)
         g.el1IsEL2 = false
         setPSTATE(raw)
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
@@ -90,7 +86,10 @@ extension Processor {
             return
         }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
+        for r in GuestEL2Regime.swappedEL1 where !(r == .CPACR_EL1 && g.regime.fpTrapped) {
+            g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0
+        }
+        g.regime.fpTrapped = false
         g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
         if let esr { el2.esr = esr.raw }
         if let far { el2.far = far }
@@ -130,11 +129,12 @@ extension Processor {
     /// instruction, so hooking every EL1 register access (Linux's SP_EL0 and
     /// TPIDR_EL1 reads) made Linux at EL2 4x slower.
     func mayTrapToGuestEL2(_ insn: Instruction) -> Bool {
-        let saved = (el2.hcr, el2.mdcr, el2.cnthctl)
-        defer { (el2.hcr, el2.mdcr, el2.cnthctl) = saved }
-        el2.hcr = [.TVM, .TRVM, .TID1, .TID2, .TID3, .TACR, .TIDCP, .IMO, .FMO, .TTLB, .TSW]
+        let saved = (el2.hcr, el2.mdcr, el2.cnthctl, el2.cptr)
+        defer { (el2.hcr, el2.mdcr, el2.cnthctl, el2.cptr) = saved }
+        el2.hcr = [.TVM, .TRVM, .TID1, .TID2, .TID3, .TACR, .TIDCP, .IMO, .FMO, .TTLB, .TSW, .TPCP, .TPU]
         el2.mdcr = MDCR.TDE | MDCR.TDA | MDCR.TDOSA
         el2.cnthctl = 0
+        el2.cptr = CPTR.TCPAC.rawValue
         switch insn {
         case .systemRegister(let r, _, _): return trapsToEL2(r, isRead: true) || trapsToEL2(r, isRead: false)
         case .system(let r, _): return systemInstructionTrapsToEL2(r)
@@ -152,7 +152,7 @@ extension Processor {
             guard r.op1 == 3 || el != 0, trapsToEL2(r, isRead: isRead) else { return }
             g.regime.pending = .trap(.sys64(r, rt: rt, isRead: isRead), elr: pc)
         case .system(let r, let rt):
-            guard el != 0, systemInstructionTrapsToEL2(r) else { return }
+            guard el != 0 || cacheMaintenanceAllowedAtEL0(r), systemInstructionTrapsToEL2(r) else { return }
             g.regime.pending = .trap(.sys64(r, rt: rt, isRead: false), elr: pc)
         default:
             return

@@ -23,8 +23,7 @@ import Unicorn
 /// registers: nothing runs at EL1 while TGE is set, so they are stored here
 /// and have no effect; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
 /// What a guest does beyond this (a VHE host's own guest, VHE turned on
-/// after non-VHE EL2 code ran, FP traps of its guest) stops the run with a
-/// message naming it.
+/// after non-VHE EL2 code ran) stops the run with a message naming it.
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
     public let offersVHE: Bool
@@ -132,6 +131,7 @@ extension Processor {
         if isICC && el >= 1 && (atEL2 || !el2.hcr.contains(.IMO)) {
             return physicalICCAccess(g, r, isRead: isRead, write, pc: pc, done)
         }
+        if let handled = guestCPACRAccess(g, r, isRead: isRead, write, el: el, done) { return handled }
         // Non-VHE EL2 code's own regime and its guest's EL1 registers (GuestEL2Regime.swift).
         if atEL2, let handled = guestEL2RegimeAccess(g, r, isRead: isRead, write, pc: pc, done) { return handled }
         guard atEL2, r.op0 == 3 else { return nil }
@@ -199,6 +199,7 @@ extension Processor {
             }
         }
         el2.values[slot] = v
+        if r == .CPTR_EL2 { guestCPTRChanged() }
         return done(nil, true)
     }
 

@@ -71,6 +71,8 @@ extension Processor {
                 software?.semihostingCall(self)
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
                 engine.write(.pc, pc &+ 4)
+            } else if let g = ownEL2, let word, guestFPAccessTrap(g, word: word, pc: pc) {
+                return   // CPTR_EL2.TFP (GuestEL2FeatureTraps.swift)
             } else {
                 undefinedToEL1(pc: pc)
             }
@@ -166,7 +168,7 @@ extension Processor {
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
         let r = SystemRegister(id)
         // The guest's EL2 code: EL2's TLBIs (GuestEL2Regime.swift).
-        if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, pc: engine.read(.pc)) { return handled }
+        if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, rt: rt, pc: engine.read(.pc)) { return handled }
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
         guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0, !runsGuestEL2Code else {
             forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1

@@ -21,8 +21,8 @@ struct GuestEL2Regime {
     var sp: UInt64 = 0
     /// EL2 registers with no effect on a guest that runs AArch64 only: held, read back.
     var held: [SystemRegister: UInt64] = [:]
-    /// Unicorn runs the guest's EL1 with its CPACR_EL1.FPEN cleared (CPTR_EL2.TFP, GuestEL2FeatureTraps.swift).
-    var fpTrapped = false
+    /// CPTR_EL2.TFP was set once: FP/SIMD instructions get code hooks (GuestEL2FeatureTraps.swift).
+    var fpSitesHooked = false
     /// A world switch a code hook found, for the run loop to perform: a trap of its
     /// guest's instruction at `elr`, or an ERET from EL2 at `pc` to SPSR `spsr`.
     enum PendingSwitch { case trap(ExceptionSyndrome, elr: UInt64), eret(spsr: UInt64, elr: UInt64, pc: UInt64) }
@@ -81,7 +81,7 @@ extension Processor {
     /// Loads the EL2 regime (el2's values) into Unicorn's EL1 registers.
     func loadGuestEL2Regime() {
         for (el1, el2r) in GuestEL2Regime.regimePairs { engine.write(SystemRegisterID(el1), regimeValue(el2r)) }
-        engine.write(SystemRegisterID(.CPACR_EL1), el2CodeCPACR)   // EL2's FP/SIMD access is CPTR_EL2's
+        engine.write(SystemRegisterID(.CPACR_EL1), 3 << 20)   // FPEN: EL2's FP/SIMD access is CPTR_EL2's
         regimeChanged()
     }
 

@@ -42,7 +42,6 @@ extension Processor {
         saveGuestEL2Regime()
         g.regime.sp = readBankedSP(.SP_EL1)
         for r in GuestEL2Regime.swappedEL1 { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
-        loadGuestCPACR(g)   // FPEN cleared under CPTR_EL2.TFP (GuestEL2FeatureTraps.swift)
         g.el1IsEL2 = false
         setPSTATE(raw)
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
@@ -86,10 +85,7 @@ extension Processor {
             return
         }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        for r in GuestEL2Regime.swappedEL1 where !(r == .CPACR_EL1 && g.regime.fpTrapped) {
-            g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0
-        }
-        g.regime.fpTrapped = false
+        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
         g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
         if let esr { el2.esr = esr.raw }
         if let far { el2.far = far }

@@ -131,7 +131,6 @@ extension Processor {
         if isICC && el >= 1 && (atEL2 || !el2.hcr.contains(.IMO)) {
             return physicalICCAccess(g, r, isRead: isRead, write, pc: pc, done)
         }
-        if let handled = guestCPACRAccess(g, r, isRead: isRead, write, el: el, done) { return handled }
         // Non-VHE EL2 code's own regime and its guest's EL1 registers (GuestEL2Regime.swift).
         if atEL2, let handled = guestEL2RegimeAccess(g, r, isRead: isRead, write, pc: pc, done) { return handled }
         guard atEL2, r.op0 == 3 else { return nil }
@@ -199,7 +198,7 @@ extension Processor {
             }
         }
         el2.values[slot] = v
-        if r == .CPTR_EL2 { guestCPTRChanged() }
+        if r == .CPTR_EL2 { guestCPTRChanged(g) }
         return done(nil, true)
     }
 

@@ -81,6 +81,8 @@ extension Processor {
             // AP[2] (bit 7) read-only; PXN (53) for EL1 fetches, UXN (54) for EL0 ones,
             // XN (54) in non-VHE EL2's one-range regime (its PXN is RES0).
             let xn: UInt64 = regime.el0 || regime.oneRange ? 1 << 54 : 1 << 53
+            // AP[1] (bit 6) clear: no access from EL0 (in EL2's one range it is RES1).
+            if regime.el0 && !regime.oneRange && raw & (1 << 6) == 0 { return (.fault(.permission(level: level)), filled, 0) }
             switch access {
             case .write where raw & (1 << 7) != 0: return (.fault(.permission(level: level)), filled, 0)
             case .fetch where raw & xn != 0: return (.fault(.permission(level: level)), filled, 0)

@@ -71,8 +71,6 @@ extension Processor {
                 software?.semihostingCall(self)
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
                 engine.write(.pc, pc &+ 4)
-            } else if let g = ownEL2, let word, guestFPAccessTrap(g, word: word, pc: pc) {
-                return   // CPTR_EL2.TFP (GuestEL2FeatureTraps.swift)
             } else {
                 undefinedToEL1(pc: pc)
             }
@@ -260,6 +258,8 @@ extension Processor {
             // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
             case .systemRegister where ownEL2 != nil && mayTrapToGuestEL2(insn),
                  .system where ownEL2 != nil && mayTrapToGuestEL2(insn): wanted = true
+            // FP/SIMD once the guest's EL2 has set CPTR_EL2.TFP (GuestEL2FeatureTraps.swift).
+            case _ where ownEL2?.regime.fpSitesHooked == true && insn.accessesFPSIMD: wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if case .systemRegister(.DAIF, _, false) = insn, !wanted, interruptChecking, instrumentation.sites[at] == nil {
@@ -304,8 +304,9 @@ extension Processor {
             }
             performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
         case .systemRegister, .system:
-            if let g = ownEL2 { guestEL1TrapCheck(g, insn, pc: pc) }
-        default: break
+            if let g = ownEL2, !guestFPAccessTrap(g, insn, pc: pc) { guestEL1TrapCheck(g, insn, pc: pc) }
+        default:
+            if let g = ownEL2 { _ = guestFPAccessTrap(g, insn, pc: pc) }   // CPTR_EL2.TFP (GuestEL2FeatureTraps.swift)
         }
     }
 

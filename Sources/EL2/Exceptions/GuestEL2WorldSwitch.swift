@@ -50,6 +50,7 @@ extension Processor {
         syncTranslationRegime()   // its stage 2 (VTTBR/VTCR_EL2) if HCR_EL2.VM
         instrumentAhead(elr)
         known.gprsValid = false
+        closeGuestEL2Exit(g)
         onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(spsr.mode.map { "\($0)" } ?? "?")"))
         recomputeInterruptLines()
         if el2.hcr.contains(.IMO) && highestPendingPhysical() != nil {
@@ -104,6 +105,7 @@ extension Processor {
         noteGuestExceptionEntry(vector: vector, from: elr)
         let kind = offset & 0x180 == 0 ? "EL2 sync" : "EL2 irq"
         onEvent?(.guestException(pc: elr, vector: vector, kind: kind, esr: esr))
+        openGuestEL2Exit(g, kind: kind, esr: esr, elr: elr, far: far, hpfar: hpfar)
         if pstate.daif != .all { onEvent?(.daif(pc: elr, old: pstate.daif, new: .all, cause: "exception entry (\(kind))")) }
     }
 }

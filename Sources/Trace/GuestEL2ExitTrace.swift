@@ -8,11 +8,7 @@ import Hypervisor
 extension TraceEncoder {
     /// `SYS64 MRS x0, SCTLR_EL1 elr=0x... -> ERET after 368 cycles, 61 insns at EL2; EL1 read SCTLR_EL1; written -`
     func guestEL2ExitText(_ x: GuestEL2Exit) {
-        out.append(string: x.reason)
-        if let esr = x.esr, x.kind == "EL2 sync" {
-            out.append(" ")
-            out.append(string: summary(esr))
-        }
+        if let esr = x.esr, x.kind == "EL2 sync" { out.append(string: summary(esr)) } else { out.append(string: x.reason) }
         if let far = x.far {
             out.append(" far=")
             out.append(hex: far)

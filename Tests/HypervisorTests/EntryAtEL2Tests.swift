@@ -128,6 +128,32 @@ final class EntryAtEL2Tests: XCTestCase {
         return vm.run(entry: entry)
     }
 
+    /// CPTR_EL2.TFP traps EL2's own FP/SIMD too: an FMOV at EL2 is taken at VBAR_EL2 + 0x200 with EC 0x07.
+    func testTFPTrapsTheFPAccessOfEL2CodeItself() throws {
+        var c = Configuration()
+        c.mode = .nvhe
+        c.entryEL = 2
+        c.maxInstructions = 10_000
+        let vm = try VirtualMachine(c)
+        let entry = c.ramBase + 0x8_0000
+        var words: [UInt32] = [
+            0x1000_4000,   // adr x0, .+0x800 (the vectors)
+            0xD51C_C000,   // msr vbar_el2, x0
+            0xD280_8000,   // mov x0, #0x400 (TFP)
+            0xD51C_1140,   // msr cptr_el2, x0
+            0xD503_3FDF,   // isb
+            0x9E67_0020,   // fmov d0, x1
+            0x1400_0000,   // b .
+        ]
+        words += Array(repeating: 0x1400_0000, count: (0x800 + 0x200) / 4 - words.count + 1)   // b . everywhere, the vector too
+        try vm.load(words.flatMap { w in (0..<4).map { UInt8(truncatingIfNeeded: w >> (8 * $0)) } }, at: entry)
+        _ = vm.run(entry: entry)
+        let cpu = vm.vcpus[0].cpu
+        // Non-VHE EL2 code runs with its regime in Unicorn's EL1 registers: ESR_EL2 and ELR_EL2 are there.
+        XCTAssertEqual(cpu.read(.ESR_EL1), 0x1FE0_0000)
+        XCTAssertEqual(cpu.read(.ELR_EL1), entry + 20)
+    }
+
     func testWhatIsNotModelledStopsTheRunWithAMessage() throws {
         let msrHCR: UInt32 = 0xD51C_1100
         let branchSelf: UInt32 = 0x1400_0000

@@ -54,3 +54,16 @@ public enum Instruction: Equatable, Sendable {
         }
     }
 }
+
+extension Instruction {
+    /// Does it access the FP/SIMD registers (what CPACR_EL1.FPEN and CPTR_EL2.TFP
+    /// trap)? Data processing SIMD&FP (op0 x111), loads and stores with V = 1
+    /// (op0 x1x0, bit 26), MRS/MSR FPCR and FPSR.
+    public var accessesFPSIMD: Bool {
+        switch self {
+        case .other(let w): return (w >> 25) & 7 == 0b111 || (w >> 25) & 0b101 == 0b100 && w & (1 << 26) != 0
+        case .systemRegister(let r, _, _): return r.op0 == 3 && r.op1 == 3 && r.crn == 4 && r.crm == 4 && r.op2 <= 1
+        default: return false
+        }
+    }
+}

@@ -10,4 +10,6 @@ public enum ProcessorEvent {
     case virtualInterrupt(intid: Int, pending: Bool)
     /// The vCPU idled in WFI/WFE without a trap, for `cycles` of virtual time.
     case idle(pc: UInt64, cycles: UInt64, woken: String)
+    /// The guest's own EL2 returned to its guest (ERET) from an exit (GuestEL2ExitSpan.swift).
+    case guestEL2Return(GuestEL2Exit)
 }

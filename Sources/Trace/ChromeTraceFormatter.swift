@@ -110,6 +110,8 @@ public final class ChromeTraceFormatter {
             openIRQs[v, default: 0] += 1
             handler(begins: true, tid: tid, at: t)
             for id in inbound.removeValue(forKey: v) ?? [] { flow(id, end: true, tid: tid, at: t, rank: 1) }
+        case .hardware(_, _, .guestEL2Return(let x)):
+            guestEL2ExitSlice(x, e, event, tid: tid)   // GuestEL2ExitTrace.swift
         case .hardware(let v, let t, .virtualInterrupt(let intid, true)) where intid < 16:
             instant(e, event, tid: tid, ts: t)
             guard handlerSlices else { break }   // the flow would have no end
@@ -236,19 +238,19 @@ public final class ChromeTraceFormatter {
         out.append(jsonUTF8: name)
     }
 
-    private func begin(name: String, at time: UInt64, rank: UInt64) {
+    func begin(name: String, at time: UInt64, rank: UInt64) {
         var name = name
         name.withUTF8 { begin(name: $0, at: time, rank: rank) }
     }
 
     /// `"pid":1,"tid":...`
-    private func ids(tid: Int64) {
+    func ids(tid: Int64) {
         out.key("pid"); out.append(decimal: ChromeTraceFormatter.pid)
         out.key("tid"); out.append(decimal: tid)
     }
 
     /// The event's fields as an object, PC first, without an exit's phases (they are slices of their own).
-    private func args(_ e: TraceEvent, _ event: HypervisorEvent) {
+    func args(_ e: TraceEvent, _ event: HypervisorEvent) {
         out.beginObject()
         if let pc = e.pc {
             out.key("pc"); out.append(jsonHex: pc)

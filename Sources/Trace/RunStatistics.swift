@@ -45,6 +45,16 @@ public struct RunStatistics: Equatable {
     public var mmioCycles: UInt64
     /// Exits and their cycles per vCPU, for every vCPU that took one.
     public var byVCPU: [(vcpu: Int, exits: Int, cycles: UInt64)]
+    /// Exits to the guest's own hypervisor at EL2, per reason in `rows` order (empty for el2emu's own).
+    public var guestEL2: [GuestEL2Row]
+
+    public struct GuestEL2Row: Equatable {
+        public var kind: String
+        public var meanInstructions: UInt64
+        /// "SCTLR_EL1:2 ESR_EL1:1": each EL1 register and the exits that read (wrote) it.
+        public var read: String
+        public var written: String
+    }
 
     public static func == (a: RunStatistics, b: RunStatistics) -> Bool { a.json == b.json }
 
@@ -63,6 +73,13 @@ public struct RunStatistics: Equatable {
         mmioCycles = mmio.reduce(0) { $0 &+ $1.samples.total }
         let rows = rows
         phaseTotals = Phase.allCases.map { p in rows.reduce(0) { $0 &+ ($1.phaseCycles.indices.contains(p.rawValue) ? $1.phaseCycles[p.rawValue] : 0) } }
+        guestEL2 = rows.compactMap { r in
+            recorder.guestEL2[StatisticsRecorder.ExitKey(vcpu: vcpu, kind: r.kind)].map { c in
+                func list(_ d: [String: Int]) -> String { d.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key):\($0.value)" }.joined(separator: " ") }
+                return GuestEL2Row(kind: r.kind, meanInstructions: c.count == 0 ? 0 : (c.instructions + c.count / 2) / c.count,
+                                   read: list(c.read), written: list(c.written))
+            }
+        }
         byVCPU = recorder.vcpus.sorted().map { v in
             let mine = recorder.exits.filter { $0.key.vcpu == v }.values
             return (v, mine.reduce(0) { $0 + $1.samples.count }, mine.reduce(0) { $0 &+ $1.samples.total })
@@ -97,6 +114,10 @@ public struct RunStatistics: Equatable {
                         + sampleFields(r.samples, count: exits, cycles: totalCycles))
             })),
             ("phases", phaseObject(phaseTotals)),
+            ("guest_el2", .array(guestEL2.map { g in
+                .object([("kind", .string(g.kind)), ("mean_instructions", .uint(g.meanInstructions)),
+                         ("el1_read", .string(g.read)), ("el1_written", .string(g.written))])
+            })),
             ("by_vcpu", .array(byVCPU.map { .object([("vcpu", .int(Int64($0.vcpu))), ("exits", .int(Int64($0.exits))), ("total_cycles", .uint($0.cycles))]) })),
             ("mmio", .object([
                 ("accesses", .int(Int64(mmioAccesses))), ("total_cycles", .uint(mmioCycles)),

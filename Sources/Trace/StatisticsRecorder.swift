@@ -32,8 +32,8 @@ public final class StatisticsRecorder {
     private(set) var mmio: [MMIOKey: SampleStatistics] = [:]
     /// The vCPUs that took exits or made accesses.
     var vcpus: Set<Int> = []
-    /// Exits to the guest's own EL2 (entry at EL2) not yet ended by its ERET, per vCPU (GuestEL2Statistics.swift).
-    var guestEL2Exits: [Int: (kind: String, time: UInt64)] = [:]
+    /// Exits to the guest's own EL2 (entry at EL2) by reason (GuestEL2Statistics.swift).
+    var guestEL2: [ExitKey: GuestEL2Cell] = [:]
     /// Accesses seen but not yet timed, per vCPU: an emulated access is timed
     /// by the DABT_LOW exit that performed it, which is reported just after it.
     private var untimed: [Int: [MMIOAccess]] = [:]

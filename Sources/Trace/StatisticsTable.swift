@@ -14,13 +14,18 @@ public enum StatisticsTable {
 
     public static func render(_ s: RunStatistics, event: Event = .vmexit) -> String {
         let who = s.vcpu.map { "VCPU \($0)" } ?? "all VCPUs"
-        var lines = ["Analyze events for \(who) (mode \(s.mode); times in modelled cycles):", ""]
+        let times = s.guestEL2.isEmpty ? "times in modelled cycles" : "exits to the guest's own EL2; times in virtual cycles from each exit to its ERET back"
+        var lines = ["Analyze events for \(who) (mode \(s.mode); \(times)):", ""]
         switch event {
         case .vmexit:
             lines += table("VM-EXIT", s.rows.map { ($0.kind, $0.samples) }, count: s.exits, cycles: s.totalCycles)
             lines.append("")
             lines.append("Total Samples:\(s.exits), Total events handled time:\(s.totalCycles) cycles.")
             lines.append("")
+            if !s.guestEL2.isEmpty {
+                lines += guestEL2Table(s.guestEL2)
+                break
+            }
             lines.append("phase                total cycles     Time%")
             for p in Phase.allCases {
                 let c = s.phaseTotals[p.rawValue]
@@ -45,6 +50,16 @@ public enum StatisticsTable {
                          + lpad(percent(RunStatistics.basisPoints(s.total, of: cycles)), 10)
                          + lpad(String(s.min), 12) + lpad(String(s.max), 12) + lpad(String(s.meanCycles), 12)
                          + " ( +-" + lpad(JSONValue.fixedPoint(s.spreadBasisPoints, scale: 2), 7) + "% )")
+        }
+        return lines
+    }
+
+    /// The guest hypervisor's work per exit reason: mean instructions at EL2, the EL1 registers it read and wrote (exits each).
+    static func guestEL2Table(_ rows: [RunStatistics.GuestEL2Row]) -> [String] {
+        let w = max(12, rows.map(\.kind.count).max() ?? 0) + 1
+        var lines = [lpad("VM-EXIT", w) + lpad("EL2 insns", 11) + "   EL1 registers read / written (exits)", ""]
+        for r in rows {
+            lines.append(lpad(r.kind, w) + lpad(String(r.meanInstructions), 11) + "   " + (r.read.isEmpty ? "-" : r.read) + " / " + (r.written.isEmpty ? "-" : r.written))
         }
         return lines
     }

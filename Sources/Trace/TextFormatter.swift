@@ -60,6 +60,8 @@ extension TraceEncoder {
                 out.append(decimal: cycles)
                 out.append(" woken-by=")
                 out.append(string: woken)
+            case .guestEL2Return(let x):
+                guestEL2ExitText(x)   // GuestEL2ExitTrace.swift
             }
         case .blocked(_, _, _, let cycles, let woken):
             out.append("blocked=")

@@ -30,7 +30,7 @@ struct TraceEvent {
     let time: UInt64
     /// nil for events of the whole VM (the final stop).
     let vcpu: Int?
-    /// "exit", "daif", "exception", "virq", "wfi-idle", "wfi-block", "psci", "mmio", "note", "stop".
+    /// "exit", "daif", "exception", "virq", "wfi-idle", "el2-exit", "wfi-block", "psci", "mmio", "note", "stop".
     let name: StaticString
     /// The `--trace-events` classes this event belongs to; empty: always traced.
     let classes: TraceClasses
@@ -48,6 +48,7 @@ struct TraceEvent {
             case .guestException(let p, _, _, _): (name, classes, pc) = ("exception", .irq, p)
             case .virtualInterrupt: (name, classes, pc) = ("virq", .irq, nil)
             case .idle(let p, _, _): (name, classes, pc) = ("wfi-idle", .wfi, p)
+            case .guestEL2Return(let x): (name, classes, pc) = ("el2-exit", .exits, x.elr)
             }
         case .blocked(let v, let t, let p, _, _): (time, vcpu, name, classes, pc) = (t, v, "wfi-block", .wfi, p)
         case .psci(let v, let t, _, _): (time, vcpu, name, classes, pc) = (t, v, "psci", .psci, nil)
@@ -276,6 +277,8 @@ final class TraceEncoder {
                 out.key("cycles")
                 out.append(decimal: cycles)
                 string("woken_by", woken)
+            case .guestEL2Return(let x):
+                guestEL2ExitFields(x)   // GuestEL2ExitTrace.swift
             }
         case .blocked(_, _, _, let cycles, let woken):
             out.key("cycles")

@@ -81,6 +81,35 @@ final class GuestHypervisorTests: XCTestCase {
         XCTAssertEqual(lines, GuestHypervisorTests.exitLines(theirs), "el2emu:\n\(r.output)\nQEMU:\n\(theirs)")
     }
 
+    /// el2traps.c: HCR_EL2.TPC/TPU, CPTR_EL2.TCPAC/TFP traps of its guest, TTA with no
+    /// trace registers, and its EL2's AT S1E2*/S1E1R/S12E1*/S12E0R: the guest's whole
+    /// output (exit lines, PAR_EL1 values, its PASS lines) is QEMU's, in both designs.
+    func testTheTrapsMonitorsExitsAndAddressTranslationsAreQEMUs() throws {
+        var outputs: [String] = []
+        for mode in [VirtualizationMode.nvhe, .vhe] {
+            let r = try GuestRun("el2traps", mode: mode) { $0.entryEL = 2 }
+            XCTAssertEqual(r.reason, .guestExit(status: 0, how: "PSCI SYSTEM_OFF"), r.output)
+            XCTAssertTrue(r.output.contains("PASS el2traps") && !r.output.contains("FAIL"), r.output)
+            let taken: [UInt64?] = r.events.compactMap {
+                if case .hardware(0, _, .guestException(_, _, let kind, let esr)) = $0, kind == "EL2 sync" { return esr?.raw }
+                return nil
+            }
+            // DC CVAC, CIVAC, IVAC (TPC); DC CVAU, IC IVAU, IALLU, IALLUIS (TPU); MRS, MSR CPACR_EL1 (TCPAC);
+            // FMOV (TFP, EC 0x07 with CV and COND 0xE); HVC.
+            XCTAssertEqual(taken, [0x6212_DE74, 0x6212_DE7C, 0x6212_1E6C, 0x6212_DE76, 0x6212_DE6A, 0x6210_1FEA, 0x6210_1FE2,
+                                   0x6234_0401, 0x6234_0400, 0x1FE0_0000, 0x5A00_0000], r.output)
+            outputs.append(r.output)
+        }
+        let qemu = "/usr/bin/qemu-system-aarch64"
+        guard FileManager.default.isExecutableFile(atPath: qemu) else {
+            throw XCTSkip("qemu-system-aarch64 is needed for the comparison (scripts/install-deps.sh --test)")
+        }
+        let theirs = try runUnderQEMU(qemu, elf: FirmwareBuilder().build("el2traps").path)
+        let guestLines = { (s: String) in s.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("el2emu:") } }
+        XCTAssertTrue(theirs.contains("PASS el2traps"), theirs)
+        for ours in outputs { XCTAssertEqual(guestLines(ours), guestLines(theirs), "el2emu:\n\(ours)\nQEMU:\n\(theirs)") }
+    }
+
     /// QEMU's semihosting output, the run ended by the guest's SYSTEM_OFF or after 30 s.
     func runUnderQEMU(_ qemu: String, elf: String) throws -> String {
         let p = Process()

@@ -21,6 +21,8 @@ struct GuestEL2Regime {
     var sp: UInt64 = 0
     /// EL2 registers with no effect on a guest that runs AArch64 only: held, read back.
     var held: [SystemRegister: UInt64] = [:]
+    /// CPTR_EL2.TFP was set once: FP/SIMD instructions get code hooks (GuestEL2FeatureTraps.swift).
+    var fpSitesHooked = false
     /// A world switch a code hook found, for the run loop to perform: a trap of its
     /// guest's instruction at `elr`, or an ERET from EL2 at `pc` to SPSR `spsr`.
     enum PendingSwitch { case trap(ExceptionSyndrome, elr: UInt64), eret(spsr: UInt64, elr: UInt64, pc: UInt64) }
@@ -189,14 +191,21 @@ extension Processor {
 
     /// TLBI and AT with op1 = 4 (EL2's), from the guest's EL2 code: UNDEFINED at
     /// Unicorn's EL1, so served here. The TLBIs flush Unicorn's TLB (EL2's regime
-    /// and its guest's share it); nil for anything else (Unicorn's own).
-    func guestEL2SystemInstruction(_ g: GuestOwnedEL2, _ r: SystemRegister, pc: UInt64) -> Bool? {
-        guard runsGuestEL2Code, r.op0 == 1, r.op1 == 4 else { return nil }
+    /// and its guest's share it); the ATs (op1 = 0 too) walk the model's tables.
+    /// Nil for anything else (Unicorn's own).
+    func guestEL2SystemInstruction(_ g: GuestOwnedEL2, _ r: SystemRegister, rt: Register, pc: UInt64) -> Bool? {
+        guard runsGuestEL2Code, r.op0 == 1 else { return nil }
+        // AT of its own regime or its guest's (GuestEL2AddressTranslation.swift); Unicorn has the op1 = 0 forms.
+        let va = rt.generalPurposeIndex.map { _ in engine.read(rt) } ?? 0
+        if r.op1 == 0 { return guestEL2AddressTranslation(g, r, va: va) ? true : nil }
+        guard r.op1 == 4 else { return nil }
         engine.blockEndsAfterHook = true
         defer { engine.blockEndsAfterHook = false }
         switch r.crn {
         case 8:
             engine.flushTLB()
+            engine.write(.pc, pc &+ 4)
+        case 7 where guestEL2AddressTranslation(g, r, va: va):
             engine.write(.pc, pc &+ 4)
         default:
             unsupportedAtEL2("the EL2 system instruction S1_4_C\(r.crn)_C\(r.crm)_\(r.op2) (an AT S1E2/S12E1 or similar, pc 0x\(String(pc, radix: 16)))")

@@ -28,11 +28,6 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
-        // CPTR_EL2's traps of its guest: TFP (FP/SIMD), TTA (trace), TCPAC (CPACR_EL1).
-        for (bit, name) in [(10, "TFP (FP/SIMD"), (20, "TTA (trace register"), (31, "TCPAC (CPACR_EL1")] where el2.cptr & (1 << UInt64(bit)) != 0 {
-            unsupportedAtEL2("CPTR_EL2.\(name) traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
-            return true
-        }
         // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).
         g.regime.pending = .eret(spsr: raw, elr: elr, pc: pc)
         engine.stop()
@@ -55,6 +50,7 @@ extension Processor {
         syncTranslationRegime()   // its stage 2 (VTTBR/VTCR_EL2) if HCR_EL2.VM
         instrumentAhead(elr)
         known.gprsValid = false
+        closeGuestEL2Exit(g)
         onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(spsr.mode.map { "\($0)" } ?? "?")"))
         recomputeInterruptLines()
         if el2.hcr.contains(.IMO) && highestPendingPhysical() != nil {
@@ -109,6 +105,7 @@ extension Processor {
         noteGuestExceptionEntry(vector: vector, from: elr)
         let kind = offset & 0x180 == 0 ? "EL2 sync" : "EL2 irq"
         onEvent?(.guestException(pc: elr, vector: vector, kind: kind, esr: esr))
+        openGuestEL2Exit(g, kind: kind, esr: esr, elr: elr, far: far, hpfar: hpfar)
         if pstate.daif != .all { onEvent?(.daif(pc: elr, old: pstate.daif, new: .all, cause: "exception entry (\(kind))")) }
     }
 }
@@ -130,11 +127,12 @@ extension Processor {
     /// instruction, so hooking every EL1 register access (Linux's SP_EL0 and
     /// TPIDR_EL1 reads) made Linux at EL2 4x slower.
     func mayTrapToGuestEL2(_ insn: Instruction) -> Bool {
-        let saved = (el2.hcr, el2.mdcr, el2.cnthctl)
-        defer { (el2.hcr, el2.mdcr, el2.cnthctl) = saved }
-        el2.hcr = [.TVM, .TRVM, .TID1, .TID2, .TID3, .TACR, .TIDCP, .IMO, .FMO, .TTLB, .TSW]
+        let saved = (el2.hcr, el2.mdcr, el2.cnthctl, el2.cptr)
+        defer { (el2.hcr, el2.mdcr, el2.cnthctl, el2.cptr) = saved }
+        el2.hcr = [.TVM, .TRVM, .TID1, .TID2, .TID3, .TACR, .TIDCP, .IMO, .FMO, .TTLB, .TSW, .TPCP, .TPU]
         el2.mdcr = MDCR.TDE | MDCR.TDA | MDCR.TDOSA
         el2.cnthctl = 0
+        el2.cptr = CPTR.TCPAC.rawValue
         switch insn {
         case .systemRegister(let r, _, _): return trapsToEL2(r, isRead: true) || trapsToEL2(r, isRead: false)
         case .system(let r, _): return systemInstructionTrapsToEL2(r)
@@ -152,7 +150,7 @@ extension Processor {
             guard r.op1 == 3 || el != 0, trapsToEL2(r, isRead: isRead) else { return }
             g.regime.pending = .trap(.sys64(r, rt: rt, isRead: isRead), elr: pc)
         case .system(let r, let rt):
-            guard el != 0, systemInstructionTrapsToEL2(r) else { return }
+            guard el != 0 || cacheMaintenanceAllowedAtEL0(r), systemInstructionTrapsToEL2(r) else { return }
             g.regime.pending = .trap(.sys64(r, rt: rt, isRead: false), elr: pc)
         default:
             return

@@ -23,8 +23,7 @@ import Unicorn
 /// registers: nothing runs at EL1 while TGE is set, so they are stored here
 /// and have no effect; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
 /// What a guest does beyond this (a VHE host's own guest, VHE turned on
-/// after non-VHE EL2 code ran, FP traps of its guest) stops the run with a
-/// message naming it.
+/// after non-VHE EL2 code ran) stops the run with a message naming it.
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
     public let offersVHE: Bool
@@ -38,6 +37,8 @@ public final class GuestOwnedEL2 {
     var el1Registers: [SystemRegister: UInt64] = [:]
     /// Non-VHE EL2 code's own regime (GuestEL2Regime.swift).
     var regime = GuestEL2Regime()
+    /// The exit its EL2 code is handling, until its ERET back (GuestEL2ExitSpan.swift).
+    var openExit: GuestEL2Exit?
     /// The EL3 firmware: an SMC that does not trap to EL2 lands here (PC already past it).
     public var secureMonitorCall: ((Processor) -> Void)?
     /// The distributor's and redistributor's say on an SGI/PPI of this PE:
@@ -107,6 +108,7 @@ extension Processor {
             return true
         }
         let write = n < 31 ? value : 0
+        if atEL2 && g.openExit != nil { noteGuestEL2RegisterAccess(g, r, isRead: isRead) }
         if r == .CURRENTEL && isRead && el >= 1 { return done(atEL2 ? 8 : UInt64(el) << 2, step: false) }
         if isRead && el >= 1 && (r == .ID_AA64PFR0_EL1 || r == .ID_AA64MMFR1_EL1) {
             var v = engine.read(SystemRegisterID(r)) ?? 0
@@ -199,6 +201,7 @@ extension Processor {
             }
         }
         el2.values[slot] = v
+        if r == .CPTR_EL2 { guestCPTRChanged(g) }
         return done(nil, true)
     }
 

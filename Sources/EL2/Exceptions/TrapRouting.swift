@@ -1,4 +1,5 @@
 import AArch64
+import Unicorn
 
 /// Which guest system-register and system-instruction accesses HCR_EL2 routes
 /// to EL2 (Arm ARM D13.2.48 HCR_EL2; the GICv3 and generic-timer trap rules).
@@ -15,6 +16,8 @@ extension Processor {
         if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
         // HCR_EL2.ATA = 0: the MTE registers of EL1 (KVM sets ATA for a guest with MTE).
         if tagging != nil && r.isTrappedByATA && !hcr.contains(.ATA) { return true }
+        // CPTR_EL2.TCPAC: CPACR_EL1 (with E2H, CPTR_EL2's layout is CPACR's and TCPAC stays bit 31).
+        if r == .CPACR_EL1 && el2.cptr & CPTR.TCPAC.rawValue != 0 { return true }
         // MDCR_EL2.TDA: the debug registers (CRn 0) and MDSCR_EL1; TDOSA: the OS lock (CRn 1). TDE sets both.
         if r.op0 == 2 && el2.mdcr & (MDCR.TDE | (r.crn == 0 ? MDCR.TDA : MDCR.TDOSA)) != 0 { return true }
         // MDCR_EL2.TPM: every PMU register (EL0 ones too: the PE's PMUSERENR is left open); TPMCR: PMCR_EL0.
@@ -39,7 +42,18 @@ extension Processor {
         if r.op0 == 1 && r.op1 == 0 && r.crn == 8 && hcr.contains(.TTLB) { return true }
         // DC ISW / CSW / CISW: op1=0, CRn=7, CRm=6/10/14, op2=2.
         if r.op0 == 1 && r.op1 == 0 && r.crn == 7 && (r.crm == 6 || r.crm == 10 || r.crm == 14) && r.op2 == 2 && hcr.contains(.TSW) { return true }
+        guard r.op0 == 1 && r.crn == 7 else { return false }
+        // TPCP (TPC in ARMv8.0): DC IVAC, DC CVAC, DC CIVAC, to the point of coherency (QEMU aa64_cacheop_poc_access).
+        if hcr.contains(.TPCP) && (r == DCByVA.IVAC || r == DCByVA.CVAC || r == DCByVA.CIVAC) { return true }
+        // TPU: IC IVAU, DC CVAU, IC IALLU, IC IALLUIS, to the point of unification.
+        if hcr.contains(.TPU) && (r == DCByVA.CVAU || r == DCByVA.IVAU || r == DCByVA.IALLU || r == DCByVA.IALLUIS) { return true }
         return false
+    }
+
+    /// Cache maintenance by VA that EL0 may run (SCTLR_EL1.UCI, else UNDEFINED there
+    /// before any EL2 trap): the op1 = 3 forms.
+    func cacheMaintenanceAllowedAtEL0(_ r: SystemRegister) -> Bool {
+        r.op0 == 1 && r.op1 == 3 && r.crn == 7 && (engine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0) & (1 << 26) != 0
     }
 
     /// Registers the hardware itself serves at EL1 when they do not trap:
@@ -73,4 +87,15 @@ extension Processor {
         if r.op0 == 2 { return debugStateWrite(r, v) }
         return false
     }
+}
+
+/// The cache maintenance instructions HCR_EL2.TPCP and TPU trap (Arm ARM C5.3).
+enum DCByVA {
+    static let IVAC = SystemRegister(1, 0, 7, 6, 1)
+    static let CVAC = SystemRegister(1, 3, 7, 10, 1)
+    static let CIVAC = SystemRegister(1, 3, 7, 14, 1)
+    static let CVAU = SystemRegister(1, 3, 7, 11, 1)
+    static let IVAU = SystemRegister(1, 3, 7, 5, 1)      // IC IVAU
+    static let IALLU = SystemRegister(1, 0, 7, 5, 0)     // IC IALLU
+    static let IALLUIS = SystemRegister(1, 0, 7, 1, 0)   // IC IALLUIS
 }

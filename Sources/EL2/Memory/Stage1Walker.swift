@@ -15,6 +15,14 @@ enum Stage1Result: Equatable {
     case unsupported(String)
 }
 
+/// The registers of a stage-1 regime: those Unicorn runs with, or another's (AT from EL2).
+struct Stage1Registers {
+    var sctlr, tcr, ttbr0, ttbr1: UInt64
+    /// An EL0 access (UXN); `oneRange`: non-VHE EL2's regime (XN at bit 54, no PXN).
+    var el0: Bool
+    var oneRange: Bool
+}
+
 extension Processor {
     var guestMMUEnabled: Bool { (engine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0) & SCTLR.M != 0 }
 
@@ -23,18 +31,28 @@ extension Processor {
     func stage1Translate(_ va: UInt64, _ access: MemoryAccessKind, fillTables: Bool) -> (Stage1Result, filled: Bool) {
         faults.lastAttrIndx = nil
         guard guestMMUEnabled else { return (.ipa(va), false) }
-        let tcr = engine.read(SystemRegisterID(.TCR_EL1)) ?? 0
-        // TCR_EL1.TBI0/TBI1: the top byte is not part of the address (a tagged pointer's tag lives there).
+        func r(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
+        let regime = Stage1Registers(sctlr: SCTLR.M, tcr: r(.TCR_EL1), ttbr0: r(.TTBR0_EL1), ttbr1: r(.TTBR1_EL1),
+                                     el0: ProcessorState(raw: engine.read(.pstate)).mode == .el0t, oneRange: runsGuestNonVHEEL2Regime)
+        let w = stage1Walk(va, access, regime, fillTables: fillTables)
+        return (w.result, w.filled)
+    }
+
+    /// The walk of `regime`'s tables; `leaf` is the descriptor that mapped `va` (0 if none, or the MMU is off).
+    func stage1Walk(_ va: UInt64, _ access: MemoryAccessKind, _ regime: Stage1Registers, fillTables: Bool) -> (result: Stage1Result, filled: Bool, leaf: UInt64) {
+        guard regime.sctlr & SCTLR.M != 0 else { return (.ipa(va), false, 0) }
+        let tcr = regime.tcr
+        // TCR.TBI0/TBI1: the top byte is not part of the address (a tagged pointer's tag lives there).
         let va = MemoryTagging.topByteIgnored(tcr, va) ? UInt64(bitPattern: Int64(bitPattern: va << 8) >> 8) : va
         let upper = va >> 63 == 1
         let tsz = Int(upper ? (tcr >> 16) & 0x3F : tcr & 0x3F)
         let granuleOK = upper ? (tcr >> 30) & 3 == 2 : (tcr >> 14) & 3 == 0
-        guard granuleOK else { return (.unsupported("the guest's stage 1 uses a 16/64 KiB granule; el2emu walks 4 KiB tables only"), false) }
-        if tcr & (upper ? 1 << 23 : 1 << 7) != 0 { return (.fault(.translation(level: 0)), false) }
+        guard granuleOK else { return (.unsupported("the guest's stage 1 uses a 16/64 KiB granule; el2emu walks 4 KiB tables only"), false, 0) }
+        if tcr & (upper ? 1 << 23 : 1 << 7) != 0 { return (.fault(.translation(level: 0)), false, 0) }
         let inputBits = 64 - max(16, min(tsz, 39))
         let top = va >> UInt64(inputBits)
-        guard top == (upper ? (UInt64.max >> UInt64(inputBits)) : 0) else { return (.fault(.translation(level: 0)), false) }
-        let ttbr = engine.read(SystemRegisterID(upper ? .TTBR1_EL1 : .TTBR0_EL1)) ?? 0
+        guard top == (upper ? (UInt64.max >> UInt64(inputBits)) : 0) else { return (.fault(.translation(level: 0)), false, 0) }
+        let ttbr = upper ? regime.ttbr1 : regime.ttbr0
         var table = ttbr & 0x0000_FFFF_FFFF_FFFE
         let start = 3 - (inputBits - 13) / 9
         var level = start
@@ -47,36 +65,37 @@ extension Processor {
             let descPA: UInt64
             switch stage2Translate(descIPA, .read) {
             case .fault(let f):
-                return (.walkFault(tableIPA: descIPA, f), filled)
+                return (.walkFault(tableIPA: descIPA, f), filled, 0)
             case .mapped(let m):
                 descPA = m.paBase &+ (descIPA &- m.ipaBase)
                 if fillTables && stage2Enabled && !tlbContains(descIPA) {
                     filled = tlbFill(m, for: descIPA) || filled
                 }
             }
-            guard let raw = memory.read64(descPA) else { return (.walkFault(tableIPA: descIPA, .synchronousExternal), filled) }
+            guard let raw = memory.read64(descPA) else { return (.walkFault(tableIPA: descIPA, .synchronousExternal), filled, 0) }
             let type = raw & 3
             if type == 3 && level < 3 {
                 table = raw & 0x0000_FFFF_FFFF_F000
                 level += 1
                 continue
             }
-            guard type == 3 || (type == 1 && (level == 1 || level == 2)) else { return (.fault(.translation(level: level)), filled) }
-            guard raw & (1 << 10) != 0 else { return (.fault(.accessFlag(level: level)), filled) }
+            guard type == 3 || (type == 1 && (level == 1 || level == 2)) else { return (.fault(.translation(level: level)), filled, 0) }
+            guard raw & (1 << 10) != 0 else { return (.fault(.accessFlag(level: level)), filled, 0) }
             // AP[2] (bit 7) read-only; PXN (53) for EL1 fetches, UXN (54) for EL0 ones,
             // XN (54) in non-VHE EL2's one-range regime (its PXN is RES0).
-            let el0 = ProcessorState(raw: engine.read(.pstate)).mode == .el0t
-            let xn: UInt64 = el0 || runsGuestNonVHEEL2Regime ? 1 << 54 : 1 << 53
+            let xn: UInt64 = regime.el0 || regime.oneRange ? 1 << 54 : 1 << 53
+            // AP[1] (bit 6) clear: no access from EL0 (in EL2's one range it is RES1).
+            if regime.el0 && !regime.oneRange && raw & (1 << 6) == 0 { return (.fault(.permission(level: level)), filled, 0) }
             switch access {
-            case .write where raw & (1 << 7) != 0: return (.fault(.permission(level: level)), filled)
-            case .fetch where raw & xn != 0: return (.fault(.permission(level: level)), filled)
+            case .write where raw & (1 << 7) != 0: return (.fault(.permission(level: level)), filled, 0)
+            case .fetch where raw & xn != 0: return (.fault(.permission(level: level)), filled, 0)
             default: break
             }
             let size: UInt64 = 1 << UInt64(shift)
             faults.lastAttrIndx = Int((raw >> 2) & 7)
-            return (.ipa((raw & 0x0000_FFFF_FFFF_F000 & ~(size - 1)) | (va & (size - 1))), filled)
+            return (.ipa((raw & 0x0000_FFFF_FFFF_F000 & ~(size - 1)) | (va & (size - 1))), filled, raw)
         }
-        return (.fault(.translation(level: 3)), filled)
+        return (.fault(.translation(level: 3)), filled, 0)
     }
 
     func tlbContains(_ ipa: UInt64) -> Bool {

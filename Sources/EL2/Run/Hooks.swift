@@ -172,7 +172,7 @@ extension Processor {
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {
         let r = SystemRegister(id)
         // The guest's EL2 code: EL2's TLBIs (GuestEL2Regime.swift).
-        if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, pc: engine.read(.pc)) { return handled }
+        if let g = ownEL2, let handled = guestEL2SystemInstruction(g, r, rt: rt, pc: engine.read(.pc)) { return handled }
         // TLBI and DC set/way are UNDEFINED at EL0, before any EL2 trap.
         guard systemInstructionTrapsToEL2(r), ProcessorState(raw: engine.read(.pstate)).exceptionLevel != 0, !runsGuestEL2Code else {
             forgetEL1(.PAR_EL1)   // an AT instruction writes PAR_EL1
@@ -264,6 +264,8 @@ extension Processor {
             // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
             case .systemRegister where ownEL2 != nil && mayTrapToGuestEL2(insn),
                  .system where ownEL2 != nil && mayTrapToGuestEL2(insn): wanted = true
+            // FP/SIMD once the guest's EL2 has set CPTR_EL2.TFP (GuestEL2FeatureTraps.swift).
+            case _ where ownEL2?.regime.fpSitesHooked == true && insn.accessesFPSIMD: wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if case .systemRegister(.DAIF, _, false) = insn, !wanted, interruptChecking, instrumentation.sites[at] == nil {
@@ -308,8 +310,9 @@ extension Processor {
             }
             performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
         case .systemRegister, .system:
-            if let g = ownEL2 { guestEL1TrapCheck(g, insn, pc: pc) }
-        default: break
+            if let g = ownEL2, !guestFPAccessTrap(g, insn, pc: pc) { guestEL1TrapCheck(g, insn, pc: pc) }
+        default:
+            if let g = ownEL2 { _ = guestFPAccessTrap(g, insn, pc: pc) }   // CPTR_EL2.TFP (GuestEL2FeatureTraps.swift)
         }
     }
 

@@ -41,7 +41,12 @@ if [[ ! -d "$root/boot" ]]; then
     dpkg-deb -x "$(ls "$dir/debs/busybox-static_"*.deb | tail -1)" "$root"
 fi
 kernel="$(ls "$root"/boot/vmlinuz-* | tail -1)"
-python3 scripts/initramfs.py "$dir/initrd.cpio" "$root/bin/busybox" Firmware/linux/init
+# The nested guest's VMM (static, Debian's cross gcc) and the guest it runs,
+# a firmware guest as a flat binary; /init runs them with el2emu.nested.
+bash scripts/install-deps.sh --vmm
+aarch64-linux-gnu-gcc -static -O2 -Wall -o "$dir/vmm" Firmware/linux/vmm.c
+nested="$("$el2emu" firmware --binary nested)"
+python3 scripts/initramfs.py "$dir/initrd.cpio" "$root/bin/busybox" Firmware/linux/init bin/vmm="$dir/vmm" nested.bin="$nested"
 
 append="console=ttyAMA0 panic=-1"
 [[ "${LINUX_SHELL:-0}" == 1 ]] && append+=" el2emu.shell"

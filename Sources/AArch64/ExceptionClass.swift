@@ -2,6 +2,7 @@
 public enum ExceptionClass: UInt8, Sendable, CustomStringConvertible {
     case unknown = 0x00
     case wfx = 0x01
+    case fpAccess = 0x07
     case illegalState = 0x0E
     case svc64 = 0x15
     case hvc64 = 0x16
@@ -27,6 +28,7 @@ public enum ExceptionClass: UInt8, Sendable, CustomStringConvertible {
         switch self {
         case .unknown: return "UNKNOWN"
         case .wfx: return "WFx"
+        case .fpAccess: return "FP_ASIMD"
         case .illegalState: return "ILL"
         case .svc64: return "SVC64"
         case .hvc64: return "HVC64"

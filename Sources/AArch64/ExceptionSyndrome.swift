@@ -20,6 +20,8 @@ public struct ExceptionSyndrome: Hashable, Sendable {
     public static func wfx(isWFE: Bool) -> ExceptionSyndrome {
         ExceptionSyndrome(ec: .wfx, iss: 1 << 24 | 0xE << 20 | (isWFE ? 1 : 0))
     }
+    /// EC 0x07, FP/SIMD access trapped (CPACR_EL1.FPEN, CPTR_EL2.TFP): CV=1, COND=0xE from AArch64.
+    public static let fpAccess = ExceptionSyndrome(ec: .fpAccess, iss: 1 << 24 | 0xE << 20)
     public static func hvc(imm16: UInt16) -> ExceptionSyndrome { ExceptionSyndrome(ec: .hvc64, iss: UInt32(imm16)) }
     public static func smc(imm16: UInt16) -> ExceptionSyndrome { ExceptionSyndrome(ec: .smc64, iss: UInt32(imm16)) }
     public static func svc(imm16: UInt16) -> ExceptionSyndrome { ExceptionSyndrome(ec: .svc64, iss: UInt32(imm16)) }

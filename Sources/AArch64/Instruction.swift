@@ -45,6 +45,16 @@ public enum Instruction: Equatable, Sendable {
         SystemRegister(op0, UInt8((w >> 16) & 7), UInt8((w >> 12) & 0xF), UInt8((w >> 8) & 0xF), UInt8((w >> 5) & 7))
     }
 
+    /// Does the instruction word use FP/SIMD, so that CPACR_EL1.FPEN and CPTR_EL2.TFP trap it?
+    /// The SIMD&FP data-processing group (op0 x111), the loads and stores with V = 1
+    /// (op0 x1x0, bit 26), and MRS/MSR of FPCR and FPSR.
+    public static func usesFPOrSIMD(_ w: UInt32) -> Bool {
+        if w & 0x0E00_0000 == 0x0E00_0000 { return true }
+        if w & 0x0A00_0000 == 0x0800_0000 && w & (1 << 26) != 0 { return true }
+        if case .systemRegister(let r, _, _) = Instruction(w) { return r == SystemRegister(3, 3, 4, 4, 0) || r == SystemRegister(3, 3, 4, 4, 1) }
+        return false
+    }
+
     /// Does this instruction change PSTATE.DAIF without an exception (for DAIF tracing)?
     public var writesDAIF: Bool {
         switch self {

@@ -28,8 +28,14 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
-        // CPTR_EL2's traps of its guest: TFP (FP/SIMD), TTA (trace), TCPAC (CPACR_EL1).
-        for (bit, name) in [(10, "TFP (FP/SIMD"), (20, "TTA (trace register"), (31, "TCPAC (CPACR_EL1")] where el2.cptr & (1 << UInt64(bit)) != 0 {
+        // CPTR_EL2's traps of its guest: TFP is modelled (`guestFPAccessTrap`); TTA and TAM trap
+        // registers only a PE with a trace unit's System registers (ID_AA64DFR0_EL1.TraceVer) or
+        // activity monitors (ID_AA64PFR0_EL1.AMU) has: otherwise their encodings are UNDEFINED
+        // first, as Unicorn makes them. TCPAC (CPACR_EL1) is not modelled.
+        let dfr0 = engine.read(SystemRegisterID(.ID_AA64DFR0_EL1)) ?? 0, pfr0 = engine.read(SystemRegisterID(.ID_AA64PFR0_EL1)) ?? 0
+        let unmodelled = [(20, "TTA (trace register", dfr0 >> 4 & 0xF != 0), (30, "TAM (activity monitor", pfr0 >> 44 & 0xF != 0),
+                          (31, "TCPAC (CPACR_EL1", true)]
+        for (bit, name, applies) in unmodelled where applies && el2.cptr & (1 << UInt64(bit)) != 0 {
             unsupportedAtEL2("CPTR_EL2.\(name) traps of its guest) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
             return true
         }
@@ -48,6 +54,7 @@ extension Processor {
         g.regime.sp = readBankedSP(.SP_EL1)
         for r in GuestEL2Regime.swappedEL1 { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
         g.el1IsEL2 = false
+        engine.write(SystemRegisterID(.CPACR_EL1), unicornCPACR())   // FPEN 0 while CPTR_EL2.TFP traps its FP/SIMD
         setPSTATE(raw)
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
         engine.write(.pc, elr)
@@ -90,7 +97,10 @@ extension Processor {
             return
         }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
+        let cpacrHidden = guestCPACRHidden(g)   // then el1Registers holds its CPACR_EL1 already
+        for r in GuestEL2Regime.swappedEL1 where !(cpacrHidden && r == .CPACR_EL1) {
+            g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0
+        }
         g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
         if let esr { el2.esr = esr.raw }
         if let far { el2.far = far }

@@ -71,6 +71,8 @@ extension Processor {
                 software?.semihostingCall(self)
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
                 engine.write(.pc, pc &+ 4)
+            } else if let g = ownEL2, let word, Instruction.usesFPOrSIMD(word), guestFPAccessTrap(g, pc: pc) {
+                return   // CPTR_EL2.TFP of non-VHE EL2 code (GuestEL2Regime.swift)
             } else {
                 undefinedToEL1(pc: pc)
             }

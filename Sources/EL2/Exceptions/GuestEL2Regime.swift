@@ -221,10 +221,47 @@ extension Processor {
         return nil
     }
 
+    /// AT S1E1*/S1E0* from non-VHE EL2 code (KVM's __translate_far_to_hpfar):
+    /// the model's stage-1 walk of its guest's EL1&0 regime (SCTLR/TCR/TTBR0_EL1
+    /// as its guest left them; table reads through its stage 2), result in PAR_EL1.
+    /// Cortex-A57 r1p0's erratum 834220 makes KVM use it on every guest abort.
+    func guestStage1AddressTranslation(_ g: GuestOwnedEL2, _ r: SystemRegister, pc: UInt64) {
+        engine.blockEndsAfterHook = true
+        defer { engine.blockEndsAfterHook = false }
+        let rt = Int((instructionWord(at: pc) ?? 31) & 31)
+        let va = rt < 31 ? engine.read(Register.x(rt)) : 0
+        let regs: [SystemRegister] = [.SCTLR_EL1, .TCR_EL1, .TTBR0_EL1]
+        let saved = regs.map { engine.read(SystemRegisterID($0)) ?? 0 }
+        for reg in regs { engine.write(SystemRegisterID(reg), g.el1Registers[reg] ?? 0) }
+        g.el1IsEL2 = false   // the walk's table reads go through its stage 2
+        let (result, _) = stage1Translate(va, r.op2 & 1 == 0 ? .read : .write, fillTables: false)
+        g.el1IsEL2 = true
+        for (reg, v) in zip(regs, saved) { engine.write(SystemRegisterID(reg), v) }
+        let par: UInt64
+        switch result {
+        case .ipa(let pa):
+            // PA; with its MMU off the access is Device-nGnRnE (ATTR 0), outer shareable (SH 0b10).
+            // With it on, ATTR/SH are left 0: KVM reads only the PA (PAR_TO_HPFAR).
+            let mmuOff = (g.el1Registers[.SCTLR_EL1] ?? 0) & SCTLR.M == 0
+            par = pa & 0x0000_FFFF_FFFF_F000 | (mmuOff ? 2 << 7 : 0)
+        case .fault(let f): par = 1 | UInt64(f.code & 0x3F) << 1
+        case .walkFault(_, let f): par = 1 | UInt64(f.code & 0x3F) << 1 | 1 << 8 | 1 << 9   // PTW, S: stage 2 on the walk
+        case .unsupported(let why): unsupportedAtEL2("AT S1E\(r.op2 < 2 ? 1 : 0) from EL2: \(why)"); return
+        }
+        engine.write(SystemRegisterID(.PAR_EL1), par)
+        forgetEL1(.PAR_EL1)
+        engine.write(.pc, pc &+ 4)
+    }
+
     /// TLBI and AT with op1 = 4 (EL2's), from the guest's EL2 code: UNDEFINED at
     /// Unicorn's EL1, so served here. The TLBIs flush Unicorn's TLB (EL2's regime
     /// and its guest's share it); nil for anything else (Unicorn's own).
     func guestEL2SystemInstruction(_ g: GuestOwnedEL2, _ r: SystemRegister, pc: UInt64) -> Bool? {
+        // AT S1E1R/W, S1E0R/W by non-VHE EL2 code: its guest's EL1&0 regime, not the one Unicorn runs.
+        if r.op0 == 1 && r.op1 == 0 && r.crn == 7 && r.crm == 8 && r.op2 < 4 && runsGuestNonVHEEL2Regime && runsGuestEL2Code {
+            guestStage1AddressTranslation(g, r, pc: pc)
+            return true
+        }
         guard runsGuestEL2Code, r.op0 == 1, r.op1 == 4 else { return nil }
         engine.blockEndsAfterHook = true
         defer { engine.blockEndsAfterHook = false }

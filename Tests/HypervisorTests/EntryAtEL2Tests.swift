@@ -128,6 +128,46 @@ final class EntryAtEL2Tests: XCTestCase {
         return vm.run(entry: entry)
     }
 
+    /// CPTR_EL2.TFP, as KVM's nVHE __activate_traps sets it: its guest at EL1
+    /// reads the CPACR_EL1 its EL2 code gave it (FPEN 0b11), and its FP
+    /// instruction is taken to EL2 (vector +0x400) with EC 0x07; the vector
+    /// checks both and powers off (PSCI over SMC), or spins to the limit.
+    func testCPTRTFPTakesItsGuestsFPToEL2WithEC07() throws {
+        let branchSelf: UInt32 = 0x1400_0000
+        var words = [UInt32](repeating: branchSelf, count: 0x400)
+        func adrX0(at i: Int, to byte: Int) -> UInt32 {
+            let imm = UInt32(bitPattern: Int32(byte - 4 * i))
+            return 0x1000_0000 | (imm & 3) << 29 | (imm >> 2 & 0x7FFFF) << 5
+        }
+        let main: [UInt32] = [
+            0xD2B0_0000, 0xD51C_1100,   // HCR_EL2 = RW
+            0,           0xD51C_C000,   // VBAR_EL2 = entry + 0x800
+            0xD280_8000, 0xD51C_1140,   // CPTR_EL2 = TFP
+            0xD2A0_0600, 0xD518_1040,   // CPACR_EL1 (its guest's) = FPEN 0b11
+            0xD280_78A0, 0xD51C_4000,   // SPSR_EL2 = EL1h, DAIF masked
+            0,           0xD51C_4020,   // ELR_EL2 = the guest below
+            0xD69F_03E0,                // eret
+            0xD538_1042,                // guest: mrs x2, cpacr_el1
+            0x9E67_03E0,                // guest: fmov d0, xzr
+            branchSelf,
+        ]
+        words.replaceSubrange(0..<main.count, with: main)
+        words[2] = adrX0(at: 2, to: 0x800)
+        words[10] = adrX0(at: 10, to: 4 * 13)
+        let vector: [UInt32] = [
+            0xD53C_5201, 0xD35A_FC21,   // x1 = ESR_EL2.EC
+            0xF100_1C3F, 0x5400_0001,   // EC 0x07, else spin
+            0xD2A0_0603, 0xEB03_005F,   // x2 = 0x300000 (FPEN 0b11)
+            0x5400_0001,                // else spin
+            0xD2B0_8000, 0xF280_0100,   // x0 = PSCI SYSTEM_OFF
+            0xD400_0003,                // smc #0
+            branchSelf,
+        ]
+        words.replaceSubrange(0x300..<0x300 + vector.count, with: vector)
+        let stop = try runAtEL2(words, mode: .nvhe)
+        guard case .guestExit = stop else { return XCTFail("\(stop)") }
+    }
+
     func testWhatIsNotModelledStopsTheRunWithAMessage() throws {
         let msrHCR: UInt32 = 0xD51C_1100
         let branchSelf: UInt32 = 0x1400_0000
@@ -139,11 +179,11 @@ final class EntryAtEL2Tests: XCTestCase {
         let toEL3 = try runAtEL2([0xD280_01A0 /* mov x0, #0xd */, 0xD51C_4000 /* msr spsr_el2, x0 */, 0xD69F_03E0 /* eret */, branchSelf], mode: .nvhe)
         guard case .error(let m2) = toEL3 else { return XCTFail("\(toEL3)") }
         XCTAssertTrue(m2.contains("an ERET from EL2 to SPSR_EL2 = 0xd"), m2)
-        // init_el's ERET to EL1 with CPTR_EL2.TFP set (FP/SIMD traps of its guest, not modelled).
-        let eretWithTFP: [UInt32] = [
+        // init_el's ERET to EL1 with CPTR_EL2.TCPAC set (CPACR_EL1 traps of its guest, not modelled).
+        let eretWithTCPAC: [UInt32] = [
             0xD2B0_0000,   // mov x0, #0x80000000 (RW)
             msrHCR,
-            0xD2808000,    // mov x0, #0x400 (TFP)
+            0xD2B0_0000,   // mov x0, #0x80000000 (TCPAC)
             0xD51C_1140,   // msr cptr_el2, x0
             0xD280_0080,   // mov x0, #4 (EL1t)
             0xD51C_4000,   // msr spsr_el2, x0
@@ -152,9 +192,9 @@ final class EntryAtEL2Tests: XCTestCase {
             0xD69F_03E0,   // eret
             branchSelf,
         ]
-        let tfp = try runAtEL2(eretWithTFP, mode: .nvhe)
-        guard case .error(let m3) = tfp else { return XCTFail("\(tfp)") }
-        XCTAssertTrue(m3.contains("CPTR_EL2.TFP"), m3)
+        let tcpac = try runAtEL2(eretWithTCPAC, mode: .nvhe)
+        guard case .error(let m3) = tcpac else { return XCTFail("\(tcpac)") }
+        XCTAssertTrue(m3.contains("CPTR_EL2.TCPAC"), m3)
         // With VHE offered, E2H without TGE (a host running its own EL1 guest) is not modelled either.
         let e2hOnly = try runAtEL2([0xD2C0_0080 /* mov x0, #(1 << 34) */, msrHCR, branchSelf], mode: .vhe)
         guard case .error(let m4) = e2hOnly else { return XCTFail("\(e2hOnly)") }

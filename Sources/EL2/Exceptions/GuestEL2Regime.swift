@@ -83,38 +83,32 @@ extension Processor {
         regimeChanged()
     }
 
-    /// Unicorn's CPACR_EL1 for the code that runs. EL2 code's FP/SIMD access is
-    /// CPTR_EL2.TFP's; its guest's is its own CPACR_EL1's, with FPEN 0 while TFP
-    /// traps it. A refused access raises Unicorn's UDEF (`guestFPAccessTrap`).
+    /// Unicorn's CPACR_EL1 for the code that runs: EL2 code's FP/SIMD access is
+    /// CPTR_EL2's (enabled here; TFP is `guestFPAccessCheck`'s), its guest's its own.
     func unicornCPACR() -> UInt64 {
-        let tfp = el2.cptr & CPTR.TFP.rawValue != 0
-        guard let g = ownEL2, !g.el1IsEL2 else { return tfp ? 0 : CPACR.FPEN }
-        let v = g.el1Registers[.CPACR_EL1] ?? 0
-        return tfp ? v & ~CPACR.FPEN : v
+        guard let g = ownEL2, !g.el1IsEL2 else { return CPACR.FPEN }
+        return g.el1Registers[.CPACR_EL1] ?? 0
     }
 
-    /// Does Unicorn's CPACR_EL1 hide its guest's own (FPEN forced to 0 by CPTR_EL2.TFP)?
-    /// Then its guest's accesses to CPACR_EL1 are served from `el1Registers`.
-    func guestCPACRHidden(_ g: GuestOwnedEL2) -> Bool {
-        !g.el1IsEL2 && g.regime.split && el2.cptr & CPTR.TFP.rawValue != 0
-    }
-
-    /// An FP/SIMD instruction (word at `pc`) Unicorn refused with UDEF, while
-    /// non-VHE EL2 code has CPTR_EL2.TFP set: EC 0x07 to its guest's EL1 when
-    /// its own CPACR_EL1.FPEN traps it first, else to EL2 (from its guest, or
-    /// from EL2 code itself). False when TFP is not the cause (an UNDEF of its own).
-    func guestFPAccessTrap(_ g: GuestOwnedEL2, pc: UInt64) -> Bool {
-        guard g.regime.split, !el2.hcr.contains(.E2H), el2.cptr & CPTR.TFP.rawValue != 0 else { return false }
-        if !g.el1IsEL2 {
-            let fpen = (g.el1Registers[.CPACR_EL1] ?? 0) >> 20 & 3
-            let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
-            if fpen == 3 || fpen == 1 && el == 1 {   // its own FPEN lets the access through
-                takeToGuestEL2(g, offset: 0x400, esr: .fpAccess, elr: pc)
-                return true
-            }
+    /// Before an FP/SIMD instruction (a code hook: Unicorn 2.1 raises no trap
+    /// for CPACR_EL1.FPEN either): with CPTR_EL2.TFP set by non-VHE EL2 code,
+    /// its guest's access is taken to its EL2 with EC 0x07, as KVM's lazy FP
+    /// switch expects. Its own CPACR_EL1.FPEN would trap first, at EL1, which
+    /// is not modelled; EL2 code's own FP/SIMD with TFP set stops the run.
+    func guestFPAccessCheck(_ g: GuestOwnedEL2, pc: UInt64) {
+        guard g.regime.split, !el2.hcr.contains(.E2H), el2.cptr & CPTR.TFP.rawValue != 0 else { return }
+        guard !g.el1IsEL2 else {
+            unsupportedAtEL2("FP/SIMD by EL2 code with its CPTR_EL2.TFP set (pc 0x\(String(pc, radix: 16)))")
+            return
         }
-        enterEL1(kind: 0, esr: .fpAccess, returnPC: pc)   // the guest's EL1, or EL2 from EL2 code
-        return true
+        let fpen = (g.el1Registers[.CPACR_EL1] ?? 0) >> 20 & 3
+        let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
+        guard fpen == 3 || fpen == 1 && el == 1 else {
+            unsupportedAtEL2("FP/SIMD its guest's own CPACR_EL1.FPEN traps (pc 0x\(String(pc, radix: 16)))")
+            return
+        }
+        g.regime.pending = .trap(.fpAccess, elr: pc)
+        engine.stop()
     }
 
     /// Saves what EL2 code left in Unicorn's EL1 registers (TCR/SCTLR_EL2 are held as written).

@@ -28,7 +28,7 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
-        // CPTR_EL2's traps of its guest: TFP is modelled (`guestFPAccessTrap`); TTA and TAM trap
+        // CPTR_EL2's traps of its guest: TFP is modelled (`guestFPAccessCheck`); TTA and TAM trap
         // registers only a PE with a trace unit's System registers (ID_AA64DFR0_EL1.TraceVer) or
         // activity monitors (ID_AA64PFR0_EL1.AMU) has: otherwise their encodings are UNDEFINED
         // first, as Unicorn makes them. TCPAC (CPACR_EL1) is not modelled.
@@ -54,7 +54,6 @@ extension Processor {
         g.regime.sp = readBankedSP(.SP_EL1)
         for r in GuestEL2Regime.swappedEL1 { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
         g.el1IsEL2 = false
-        engine.write(SystemRegisterID(.CPACR_EL1), unicornCPACR())   // FPEN 0 while CPTR_EL2.TFP traps its FP/SIMD
         setPSTATE(raw)
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
         engine.write(.pc, elr)
@@ -97,10 +96,7 @@ extension Processor {
             return
         }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        let cpacrHidden = guestCPACRHidden(g)   // then el1Registers holds its CPACR_EL1 already
-        for r in GuestEL2Regime.swappedEL1 where !(cpacrHidden && r == .CPACR_EL1) {
-            g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0
-        }
+        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
         g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
         if let esr { el2.esr = esr.raw }
         if let far { el2.far = far }

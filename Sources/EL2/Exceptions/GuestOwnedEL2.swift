@@ -118,15 +118,6 @@ extension Processor {
             return done(v, step: false)
         }
         if atEL2 && isRead && r == .MIDR_EL1 { return done(g.midr, step: false) }
-        // Its guest's CPACR_EL1 while Unicorn's has FPEN forced to 0 for CPTR_EL2.TFP (GuestEL2Regime.swift).
-        if r == .CPACR_EL1 && el == 1 && guestCPACRHidden(g) {
-            if isRead { return done(g.el1Registers[r] ?? 0, step: false) }
-            g.el1Registers[r] = write
-            engine.write(SystemRegisterID(r), unicornCPACR())
-            forgetEL1(r)
-            return done(step: false)
-        }
-        if atEL2 && isRead && r == .MPIDR_EL1 { return done(g.mpidr, step: false) }
         // The timers in the EL2&0 regime: CNTV_* is the EL2 virtual timer, CNTP_* the EL2 physical one.
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm < 8 && inHostRegime && el <= 1 {   // CRm 8-15: the PMU's
             var t = r
@@ -207,10 +198,6 @@ extension Processor {
             }
         }
         el2.values[slot] = v
-        if r == .CPTR_EL2 && runsGuestNonVHEEL2Regime {   // TFP applies to EL2 code's own FP/SIMD too
-            engine.write(SystemRegisterID(.CPACR_EL1), unicornCPACR())
-            forgetEL1(.CPACR_EL1)
-        }
         return done(nil, true)
     }
 

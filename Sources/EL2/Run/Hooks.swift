@@ -71,8 +71,6 @@ extension Processor {
                 software?.semihostingCall(self)
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
                 engine.write(.pc, pc &+ 4)
-            } else if let g = ownEL2, let word, Instruction.usesFPOrSIMD(word), guestFPAccessTrap(g, pc: pc) {
-                return   // CPTR_EL2.TFP of non-VHE EL2 code (GuestEL2Regime.swift)
             } else {
                 undefinedToEL1(pc: pc)
             }
@@ -260,6 +258,8 @@ extension Processor {
             // The guest hypervisor's traps of its guest's MRS/MSR/SYS (GuestEL2WorldSwitch.swift).
             case .systemRegister where ownEL2 != nil && mayTrapToGuestEL2(insn),
                  .system where ownEL2 != nil && mayTrapToGuestEL2(insn): wanted = true
+            // CPTR_EL2.TFP of the guest hypervisor (GuestEL2Regime.swift).
+            case .other(let w) where ownEL2 != nil && Instruction.usesFPOrSIMD(w): wanted = true
             default: wanted = interruptChecking && insn.writesDAIF
             }
             if case .systemRegister(.DAIF, _, false) = insn, !wanted, interruptChecking, instrumentation.sites[at] == nil {
@@ -305,6 +305,8 @@ extension Processor {
             performanceMonitorsTrap(pc, r, rt: rt, isRead: isRead)
         case .systemRegister, .system:
             if let g = ownEL2 { guestEL1TrapCheck(g, insn, pc: pc) }
+        case .other(let w) where Instruction.usesFPOrSIMD(w):
+            if let g = ownEL2 { guestFPAccessCheck(g, pc: pc) }
         default: break
         }
     }

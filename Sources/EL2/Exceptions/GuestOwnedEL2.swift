@@ -118,6 +118,7 @@ extension Processor {
             return done(v, step: false)
         }
         if atEL2 && isRead && r == .MIDR_EL1 { return done(g.midr, step: false) }
+        if atEL2 && isRead && r == .MPIDR_EL1 { return done(g.mpidr, step: false) }
         // The timers in the EL2&0 regime: CNTV_* is the EL2 virtual timer, CNTP_* the EL2 physical one.
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm < 8 && inHostRegime && el <= 1 {   // CRm 8-15: the PMU's
             var t = r

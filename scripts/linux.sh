@@ -41,7 +41,12 @@ if [[ ! -d "$root/boot" ]]; then
     dpkg-deb -x "$(ls "$dir/debs/busybox-static_"*.deb | tail -1)" "$root"
 fi
 kernel="$(ls "$root"/boot/vmlinuz-* | tail -1)"
-python3 scripts/initramfs.py "$dir/initrd.cpio" "$root/bin/busybox" Firmware/linux/init
+# The nested guest's VMM (static, Debian's cross gcc) and the guest it runs,
+# a firmware guest as a flat binary; /init runs them with el2emu.nested.
+bash scripts/install-deps.sh --vmm
+aarch64-linux-gnu-gcc -static -O2 -Wall -o "$dir/vmm" Firmware/linux/vmm.c
+nested="$("$el2emu" firmware --binary nested)"
+python3 scripts/initramfs.py "$dir/initrd.cpio" "$root/bin/busybox" Firmware/linux/init bin/vmm="$dir/vmm" nested.bin="$nested"
 
 append="console=ttyAMA0 panic=-1"
 [[ "${LINUX_SHELL:-0}" == 1 ]] && append+=" el2emu.shell"
@@ -51,21 +56,25 @@ fi
 
 # CI: each design boots to /init's last line and powers off with status 0;
 # nvhe-el2 enters Linux at EL2 on a CPU without VHE (no el2emu hypervisor):
-# its KVM initialises on el2emu's EL2 (GuestOwnedEL2.swift) and it boots the same.
+# its KVM initialises on el2emu's EL2 (GuestOwnedEL2.swift) and it boots the same,
+# then /init runs the nested guest under that KVM (el2emu.nested: Firmware/linux/vmm.c).
 for config in nvhe vhe nvhe-el2; do
     mode="${config%-el2}"
     log="$dir/ci-$config.log"
     extra=()
+    args="$append"
     lines=("el2emu-linux: /init reached" "el2emu-linux: 2 CPUs online" "el2emu-linux: forks and pipes ok (sum 210)"
            "el2emu-linux: powering off" "guest exited (PSCI SYSTEM_OFF) with status 0")
     if [[ "$config" == *-el2 ]]; then
         extra=(--entry-el 2)
-        lines+=("CPU: All CPU(s) started at EL2" "kvm [1]: Hyp mode initialized successfully")
+        args+=" el2emu.nested"
+        lines+=("CPU: All CPU(s) started at EL2" "kvm [1]: Hyp mode initialized successfully"
+                "hello from the nested guest" "vmm: guest powered off (KVM_EXIT_SYSTEM_EVENT type 1)" "el2emu-linux: nested guest ok")
     fi
     start=$(date +%s)
     status=0
     "$el2emu" run "$kernel" --initrd "$dir/initrd.cpio" --mem 512M --cpus 2 --mode "$mode" "${extra[@]}" \
-        --append "$append" --timeout 900 --stats </dev/null >"$log" 2>&1 || status=$?
+        --append "$args" --timeout 900 --stats </dev/null >"$log" 2>&1 || status=$?
     for line in "${lines[@]}"; do
         grep -qF "$line" "$log" || { echo "linux ($config): no '$line' in $log (exit status $status)" >&2; tail -30 "$log" >&2; exit 1; }
     done

@@ -51,8 +51,9 @@ fi
 
 # CI: each design boots to /init's last line and powers off with status 0;
 # nvhe-el2 enters Linux at EL2 on a CPU without VHE (no el2emu hypervisor):
-# its KVM initialises on el2emu's EL2 (GuestOwnedEL2.swift) and it boots the same.
-for config in nvhe vhe nvhe-el2; do
+# its KVM initialises on el2emu's EL2 (GuestOwnedEL2.swift) and it boots the same;
+# vhe-el2 on a CPU with VHE, where Linux turns E2H on (__finalise_el2) and runs at EL2.
+for config in nvhe vhe nvhe-el2 vhe-el2; do
     mode="${config%-el2}"
     log="$dir/ci-$config.log"
     extra=()
@@ -60,7 +61,8 @@ for config in nvhe vhe nvhe-el2; do
            "el2emu-linux: powering off" "guest exited (PSCI SYSTEM_OFF) with status 0")
     if [[ "$config" == *-el2 ]]; then
         extra=(--entry-el 2)
-        lines+=("CPU: All CPU(s) started at EL2" "kvm [1]: Hyp mode initialized successfully")
+        lines+=("CPU: All CPU(s) started at EL2")
+        [[ "$mode" == vhe ]] && lines+=("kvm [1]: VHE mode initialized successfully") || lines+=("kvm [1]: Hyp mode initialized successfully")
     fi
     start=$(date +%s)
     status=0

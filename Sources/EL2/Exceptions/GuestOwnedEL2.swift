@@ -29,8 +29,10 @@ import Unicorn
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
     public let offersVHE: Bool
-    /// The PE's own MIDR and MPIDR (EL2 reads these, not VPIDR/VMPIDR).
-    let midr: UInt64 = 0x411F_D070
+    /// The PE's own MIDR and MPIDR (EL2 reads these, not VPIDR/VMPIDR). A Cortex-A57
+    /// has no VHE: with VH = 1 the MIDR is QEMU `-cpu max`'s, as Linux's KVM would
+    /// otherwise take the A57's Spectre-v3a idmapped vectors, which a VHE kernel refuses (BUG).
+    let midr: UInt64
     let mpidr: UInt64
     /// Unicorn's EL1 runs the guest's EL2 code (and its EL0 the EL2&0 regime's EL0).
     public internal(set) var el1IsEL2 = true
@@ -55,6 +57,7 @@ public final class GuestOwnedEL2 {
 
     public init(offersVHE: Bool, mpidr: UInt64) {
         self.offersVHE = offersVHE
+        self.midr = offersVHE ? 0x000F_0510 : 0x411F_D070
         self.mpidr = mpidr
     }
 }

@@ -57,8 +57,9 @@ fi
 # CI: each design boots to /init's last line and powers off with status 0;
 # nvhe-el2 enters Linux at EL2 on a CPU without VHE (no el2emu hypervisor):
 # its KVM initialises on el2emu's EL2 (GuestOwnedEL2.swift) and it boots the same,
-# then /init runs the nested guest under that KVM (el2emu.nested: Firmware/linux/vmm.c).
-for config in nvhe vhe nvhe-el2; do
+# then /init runs the nested guest under that KVM (el2emu.nested: Firmware/linux/vmm.c);
+# vhe-el2 on a CPU with VHE, where Linux turns E2H on (__finalise_el2) and runs at EL2.
+for config in nvhe vhe nvhe-el2 vhe-el2; do
     mode="${config%-el2}"
     log="$dir/ci-$config.log"
     extra=()
@@ -67,9 +68,14 @@ for config in nvhe vhe nvhe-el2; do
            "el2emu-linux: powering off" "guest exited (PSCI SYSTEM_OFF) with status 0")
     if [[ "$config" == *-el2 ]]; then
         extra=(--entry-el 2)
-        args+=" el2emu.nested"
-        lines+=("CPU: All CPU(s) started at EL2" "kvm [1]: Hyp mode initialized successfully"
-                "hello from the nested guest" "vmm: guest powered off (KVM_EXIT_SYSTEM_EVENT type 1)" "el2emu-linux: nested guest ok")
+        lines+=("CPU: All CPU(s) started at EL2")
+        if [[ "$mode" == vhe ]]; then
+            lines+=("kvm [1]: VHE mode initialized successfully")
+        else
+            args+=" el2emu.nested"
+            lines+=("kvm [1]: Hyp mode initialized successfully"
+                    "hello from the nested guest" "vmm: guest powered off (KVM_EXIT_SYSTEM_EVENT type 1)" "el2emu-linux: nested guest ok")
+        fi
     fi
     start=$(date +%s)
     status=0

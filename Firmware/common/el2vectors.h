@@ -58,7 +58,9 @@ __asm__(
 
 
 // T0SZ 25 (39-bit VA, level-1 start), WB caches, inner shareable, 4K, PS 40 bits, RES1 bits 31 and 23.
+#ifndef EL2_TCR   // el2vhe.c gives TCR_EL2 in EL1's format (E2H)
 #define EL2_TCR (25 | 1 << 8 | 1 << 10 | 3 << 12 | 2 << 16 | 1u << 23 | 1u << 31)
+#endif
 
 // VBAR_EL2 and EL2's own stage 1, an identity map: 0-1 GiB Device-nGnRnE
 // (UART, GIC), 1-2 GiB Normal write-back (RAM); SCTLR_EL2.M, C, I.

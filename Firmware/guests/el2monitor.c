@@ -13,6 +13,10 @@
 // the syndrome (ISV, SAS, SRT, WnR) and logs with FAR_EL2 and HPFAR_EL2.
 // Last, HVC #2 asks for a virtual IRQ (HCR_EL2.VI), which the guest takes
 // where it unmasks IRQs; its handler's HVC #1 has the monitor clear VI.
+#ifdef VHE
+// TCR_EL2 in EL1's format with E2H: EPD1, TG1 4K, IPS 40 bits (el2vectors.h's el2_setup writes it).
+#define EL2_TCR (25 | 1 << 8 | 1 << 10 | 3 << 12 | 1u << 23 | 2ull << 30 | 2ull << 32)
+#endif
 #include "guest.h"
 #include "gic.h"
 #include "el2vectors.h"
@@ -28,6 +32,26 @@
 #define HCR_VM (1ull << 0)
 #define HCR_VI (1ull << 7)
 #define HOLE 0x10000000ul
+#define HCR_E2H (1ull << 34)
+#define HCR_TGE (1ull << 27)
+#ifdef VHE
+// el2vhe.c: the same monitor as a VHE host (E2H; its guest runs with TGE clear).
+// Its guest's EL1 registers through the *_EL12/*_EL02 aliases; TCR_EL2 in EL1's format.
+#define GUEST_SCTLR S3_5_C1_C0_0       // SCTLR_EL12
+#define GUEST_ESR S3_5_C5_C2_0         // ESR_EL12
+#define GUEST_CNTP_CTL S3_5_C14_C2_1   // CNTP_CTL_EL02
+#define HCR_HOST HCR_E2H
+#define CNTHCTL_VALUE (3 | 3 << 10)                         // EL1PCTEN, EL1PTEN (E2H's layout)
+#else
+#define GUEST_SCTLR sctlr_el1
+#define GUEST_ESR esr_el1
+#define GUEST_CNTP_CTL cntp_ctl_el0
+#define HCR_HOST 0
+#define CNTHCTL_VALUE 3
+#endif
+// Through one more macro, so that the names above expand before they are stringized.
+#define READ_REG(name) READ_SYSREG(name)
+#define WRITE_REG(name, v) WRITE_SYSREG(name, v)
 
 static uint64_t el2_tables[512] __attribute__((aligned(4096)));
 static uint64_t s2_tables[512] __attribute__((aligned(4096)));
@@ -40,7 +64,7 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
     exits++;
     if (kind == 9) {                     // IRQ from the guest (IMO): ESR_EL2 is not written
         uint64_t intid = gic_ack();
-        WRITE_SYSREG(cntp_ctl_el0, 0);   // its timer off
+        WRITE_REG(GUEST_CNTP_CTL, 0);   // its timer off
         gic_eoi(intid);
         irq_seen = intid;
         print("EXIT irq intid="); print_dec(intid);
@@ -83,11 +107,11 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
         sys_seen++;
         if (!x) break;
         if (reg == (3u << 20 | 1u << 10)) {                  // SCTLR_EL1: its guest's, kept by the CPU
-            if (read) *x = READ_SYSREG(sctlr_el1); else WRITE_SYSREG(sctlr_el1, *x);
+            if (read) *x = READ_REG(GUEST_SCTLR); else WRITE_REG(GUEST_SCTLR, *x);
             return elr + 4;
         }
         if (reg == (3u << 20 | 5u << 10 | 2u << 1) && read) { // ESR_EL1 (its vectors read it): its guest's
-            *x = READ_SYSREG(esr_el1);
+            *x = READ_REG(GUEST_ESR);
             return elr + 4;
         }
         if (reg == (3u << 20 | 7u << 1) && read) {           // ID_AA64MMFR0_EL1: the real one
@@ -106,23 +130,32 @@ uint64_t el2_exit(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t *frame) {
 
 int main(void) {
     check((READ_SYSREG(CurrentEL) >> 2) == 2, "the monitor starts at EL2");
+#ifdef VHE
+    // As Linux's __finalise_el2: E2H and TGE on after non-VHE EL2 code ran; FP/SIMD
+    // left untrapped (CPTR_EL2 reads in CPACR's layout with E2H).
+    WRITE_SYSREG(vbar_el2, (uint64_t)el2_vectors);
+    check(((READ_SYSREG(id_aa64mmfr1_el1) >> 8) & 0xf) == 1, "the CPU has VHE (ID_AA64MMFR1_EL1.VH)");
+    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_E2H | HCR_TGE);
+    ISB();
+    WRITE_SYSREG(cpacr_el1, 3u << 20);
+    check(READ_SYSREG(vbar_el1) == (uint64_t)el2_vectors, "with E2H, VBAR_EL1 at EL2 is VBAR_EL2");
+#endif
     el2_setup(el2_tables);
     check(READ_SYSREG(sctlr_el2) & 1, "EL2 stage 1 on (SCTLR_EL2.M)");
-    check(READ_SYSREG(tcr_el2) == EL2_TCR,
-          "TCR_EL2 reads back as written");
+    check(READ_SYSREG(tcr_el2) == EL2_TCR, "TCR_EL2 reads back as written");
     check(READ_SYSREG(vbar_el2) == (uint64_t)el2_vectors, "VBAR_EL2 reads back");
 
     // The GIC and the EL1 physical timer for its guest (CNTHCTL_EL2.EL1PCEN|EL1PCTEN).
     gic_init_distributor();
     gic_init_cpu(0);
-    WRITE_SYSREG(cnthctl_el2, 3);
+    WRITE_SYSREG(cnthctl_el2, CNTHCTL_VALUE);
     // Stage 2: IPA 1-2 GiB -> PA (RAM, Normal write-back, read/write, AF), the rest a hole.
     s2_tables[1] = 0x40000000 | 1u << 10 | 3u << 8 | 3u << 6 | 0xfu << 2 | 1;
     // T0SZ 25, SL0 1 (level-1 start), WB, inner shareable, 4K, PS 40 bits, RES1 bit 31.
     WRITE_SYSREG(vtcr_el2, 25 | 1 << 6 | 1 << 8 | 1 << 10 | 3 << 12 | 2 << 16 | 1u << 31);
     WRITE_SYSREG(vttbr_el2, (uint64_t)s2_tables | 1ull << 48);   // VMID 1
     __asm__ volatile("dsb ish; tlbi vmalls12e1; dsb ish; isb" ::: "memory");
-    WRITE_SYSREG(hcr_el2, HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO | HCR_TVM | HCR_TRVM | HCR_TID3 | HCR_VM);
+    WRITE_SYSREG(hcr_el2, HCR_HOST | HCR_RW | HCR_TWI | HCR_TSC | HCR_IMO | HCR_TVM | HCR_TRVM | HCR_TID3 | HCR_VM);
     WRITE_SYSREG(sp_el1, (uint64_t)__stack_top + 0x10000);
     WRITE_SYSREG(spsr_el2, 0x3c5);       // EL1h, DAIF masked
     WRITE_SYSREG(elr_el2, (uint64_t)el1_main);

@@ -157,10 +157,10 @@ final class EntryAtEL2Tests: XCTestCase {
     func testWhatIsNotModelledStopsTheRunWithAMessage() throws {
         let msrHCR: UInt32 = 0xD51C_1100
         let branchSelf: UInt32 = 0x1400_0000
-        // A VHE host turning stage 2 on (HCR_EL2 = E2H|TGE|VM): for a guest of its own, not modelled yet.
-        let vm = try runAtEL2([0xD2A1_0000, 0xF2C0_0080, 0xF280_0020, msrHCR, branchSelf], mode: .vhe)
-        guard case .error(let m1) = vm else { return XCTFail("\(vm)") }
-        XCTAssertTrue(m1.contains("HCR_EL2.VM = 1 with E2H"), m1)
+        // E2H set (VH = 1), then cleared: not modelled.
+        let e2hOff = try runAtEL2([0xD2C0_0080 /* mov x0, #(1 << 34) */, msrHCR, 0xD280_0000 /* mov x0, #0 */, msrHCR, branchSelf], mode: .vhe)
+        guard case .error(let m1) = e2hOff else { return XCTFail("\(e2hOff)") }
+        XCTAssertTrue(m1.contains("E2H cleared once set"), m1)
         // An ERET from non-VHE EL2 to EL3h (SPSR_EL2.M = 0b1101): an illegal return.
         let toEL3 = try runAtEL2([0xD280_01A0 /* mov x0, #0xd */, 0xD51C_4000 /* msr spsr_el2, x0 */, 0xD69F_03E0 /* eret */, branchSelf], mode: .nvhe)
         guard case .error(let m2) = toEL3 else { return XCTFail("\(toEL3)") }
@@ -169,9 +169,9 @@ final class EntryAtEL2Tests: XCTestCase {
         let unknown = try runAtEL2([0xD51C_F000 /* msr s3_4_c15_c0_0, x0 */, branchSelf], mode: .nvhe)
         guard case .error(let m3) = unknown else { return XCTFail("\(unknown)") }
         XCTAssertTrue(m3.contains("the EL2 register"), m3)
-        // With VHE offered, E2H without TGE (a host running its own EL1 guest) is not modelled either.
-        let e2hOnly = try runAtEL2([0xD2C0_0080 /* mov x0, #(1 << 34) */, msrHCR, branchSelf], mode: .vhe)
-        guard case .error(let m4) = e2hOnly else { return XCTFail("\(e2hOnly)") }
-        XCTAssertTrue(m4.contains("only E2H and TGE together"), m4)
+        // TGE without E2H (a non-VHE host at EL2 with its EL0 apps) is not modelled either.
+        let tgeOnly = try runAtEL2([0xD2A1_0000 /* mov x0, #(1 << 27) */, msrHCR, branchSelf], mode: .vhe)
+        guard case .error(let m4) = tgeOnly else { return XCTFail("\(tgeOnly)") }
+        XCTAssertTrue(m4.contains("TGE without E2H"), m4)
     }
 }

@@ -110,11 +110,38 @@ final class GuestHypervisorTests: XCTestCase {
         for ours in outputs { XCTAssertEqual(guestLines(ours), guestLines(theirs), "el2emu:\n\(ours)\nQEMU:\n\(theirs)") }
     }
 
+    /// The same monitor as a VHE host (Firmware/guests/el2vhe.c, `--mode vhe`): it turns
+    /// E2H and TGE on after non-VHE EL2 code ran (Linux's `__finalise_el2`) and runs its
+    /// guest with E2H and TGE clear (KVM's VHE world switch): the same exits as
+    /// el2monitor's, and QEMU's (`-cpu max`, a CPU with VHE).
+    func testTheMonitorAsAVHEHostGivesItsGuestTheSameExitsAsQEMU() throws {
+        let r = try GuestRun("el2vhe", mode: .vhe) { $0.entryEL = 2 }
+        XCTAssertEqual(r.reason, .guestExit(status: 0, how: "PSCI SYSTEM_OFF"), r.output)
+        XCTAssertFalse(r.output.contains("FAIL"), r.output)
+        for check in GuestHypervisorTests.checks.dropLast() + ["the CPU has VHE (ID_AA64MMFR1_EL1.VH)", "with E2H, VBAR_EL1 at EL2 is VBAR_EL2", "el2monitor"] {
+            XCTAssertTrue(r.output.contains("PASS \(check)"), "\(check)\n\(r.output)")
+        }
+        let lines = GuestHypervisorTests.exitLines(r.output)
+        let monitor = try GuestRun("el2monitor", mode: .vhe) { $0.entryEL = 2 }
+        // Its code sits elsewhere: the same exits but for ELR.
+        func withoutELR(_ l: [String]) -> [String] { l.map { $0.replacingOccurrences(of: #"elr=0x[0-9a-f]+ "#, with: "", options: .regularExpression) } }
+        XCTAssertEqual(withoutELR(lines), withoutELR(GuestHypervisorTests.exitLines(monitor.output)), "the same exits as the non-VHE monitor's")
+        XCTAssertTrue(r.exits.isEmpty, "no exit of el2emu's own hypervisor: \(r.exits.map(\.kind))")
+
+        let qemu = "/usr/bin/qemu-system-aarch64"
+        guard FileManager.default.isExecutableFile(atPath: qemu) else {
+            throw XCTSkip("qemu-system-aarch64 is needed for the comparison (scripts/install-deps.sh --test)")
+        }
+        let theirs = try runUnderQEMU(qemu, elf: FirmwareBuilder().build("el2vhe").path, cpu: "max")
+        XCTAssertTrue(theirs.contains("PASS el2monitor") && !theirs.contains("FAIL"), theirs)
+        XCTAssertEqual(lines, GuestHypervisorTests.exitLines(theirs), "el2emu:\n\(r.output)\nQEMU:\n\(theirs)")
+    }
+
     /// QEMU's semihosting output, the run ended by the guest's SYSTEM_OFF or after 30 s.
-    func runUnderQEMU(_ qemu: String, elf: String) throws -> String {
+    func runUnderQEMU(_ qemu: String, elf: String, cpu: String = "cortex-a57") throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: qemu)
-        p.arguments = ["-M", "virt,virtualization=on,gic-version=3", "-cpu", "cortex-a57", "-nographic",
+        p.arguments = ["-M", "virt,virtualization=on,gic-version=3", "-cpu", cpu, "-nographic",
                        "-semihosting", "-kernel", elf]
         let out = Pipe()
         p.standardOutput = FileHandle.nullDevice

@@ -14,6 +14,13 @@ import Unicorn
 /// exception taken at EL2 or an ERET without E2H: before it, Unicorn's EL1
 /// registers are EL1's (what init_el writes at EL2, VBAR_EL1 among them, is
 /// its EL1 guest's). A VHE host (E2H and TGE from the start) never splits.
+///
+/// With E2H (from the start, or turned on after non-VHE code ran, as Linux's
+/// `__finalise_el2` does: `enableVHE`) the layout is the hardware's own
+/// redirection: Unicorn's EL1 registers of `EL2Registers.redirects` hold the
+/// EL2 ones as they are (TCR_EL2 and SCTLR_EL2 have EL1's format then, CPTR_EL2
+/// CPACR's), the *_EL12 aliases reach the guest's in `el1Registers`; a world
+/// switch to its guest (E2H, TGE clear) swaps that set.
 struct GuestEL2Regime {
     /// Unicorn's EL1 registers of `regimePairs` hold the EL2 regime while EL2 code runs.
     var split = false
@@ -36,6 +43,8 @@ struct GuestEL2Regime {
     ]
     /// The guest's EL1 registers swapped with the regime: those above, CPACR_EL1 (EL2's FP access is CPTR_EL2's) and SP_EL1.
     static let swappedEL1: [SystemRegister] = regimePairs.map(\.el1) + [.CPACR_EL1]
+    /// With E2H: every EL1 register an EL2 access redirects (a superset of `swappedEL1`).
+    static let redirectedEL1: [SystemRegister] = EL2Registers.redirects.map(\.0)
     static let heldEL2: Set<SystemRegister> = [
         SystemRegister(3, 4, 1, 1, 3),   // HSTR_EL2
         SystemRegister(3, 4, 1, 1, 7),   // HACR_EL2
@@ -80,21 +89,48 @@ extension Processor {
 
     /// Loads the EL2 regime (el2's values) into Unicorn's EL1 registers.
     func loadGuestEL2Regime() {
-        for (el1, el2r) in GuestEL2Regime.regimePairs { engine.write(SystemRegisterID(el1), regimeValue(el2r)) }
-        engine.write(SystemRegisterID(.CPACR_EL1), 3 << 20)   // FPEN: EL2's FP/SIMD access is CPTR_EL2's
+        if el2.hcr.contains(.E2H) {
+            for (el1, el2r) in EL2Registers.redirects { engine.write(SystemRegisterID(el1), el2[el2r] ?? 0) }
+        } else {
+            for (el1, el2r) in GuestEL2Regime.regimePairs { engine.write(SystemRegisterID(el1), regimeValue(el2r)) }
+            engine.write(SystemRegisterID(.CPACR_EL1), 3 << 20)   // FPEN: EL2's FP/SIMD access is CPTR_EL2's
+        }
         regimeChanged()
     }
 
-    /// Saves what EL2 code left in Unicorn's EL1 registers (TCR/SCTLR_EL2 are held as written).
+    /// Saves what EL2 code left in Unicorn's EL1 registers (without E2H, TCR/SCTLR_EL2 are held as written).
     func saveGuestEL2Regime() {
+        if el2.hcr.contains(.E2H) {
+            for (el1, el2r) in EL2Registers.redirects { el2[el2r] = engine.read(SystemRegisterID(el1)) ?? 0 }
+            return
+        }
         for (el1, el2r) in GuestEL2Regime.regimePairs where el2r != .TCR_EL2 && el2r != .SCTLR_EL2 {
             el2[el2r] = engine.read(SystemRegisterID(el1)) ?? 0
         }
     }
 
+    /// The guest's EL1 registers a world switch swaps with the EL2 regime (SP_EL1 aside).
+    var guestEL1Swapped: [SystemRegister] {
+        el2.hcr.contains(.E2H) ? GuestEL2Regime.redirectedEL1 : GuestEL2Regime.swappedEL1
+    }
+
+    /// HCR_EL2.E2H turned on (`hcr`) by EL2 code that ran its own non-VHE regime,
+    /// on a CPU with VHE (Linux's `__finalise_el2`): Unicorn's EL1 registers move
+    /// from the non-VHE layout to the E2H one (each EL2 register as it is: the bits
+    /// TCR/SCTLR/CPTR_EL2 held now read in the EL1 format); the EL1 registers E2H
+    /// redirects that stayed in Unicorn (TTBR1, CONTEXTIDR, CNTKCTL) join the guest's set.
+    func enableVHE(_ g: GuestOwnedEL2, hcr: UInt64) {
+        saveGuestEL2Regime()
+        for r in GuestEL2Regime.redirectedEL1 where !GuestEL2Regime.swappedEL1.contains(r) {
+            g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0
+        }
+        el2.hcr = HCR(rawValue: hcr)
+        loadGuestEL2Regime()
+    }
+
     /// Unicorn's translation regime changed under it: flush its TLB, rebuild its cached flags.
     func regimeChanged() {
-        for r in GuestEL2Regime.swappedEL1 { forgetEL1(r) }
+        for r in GuestEL2Regime.redirectedEL1 { forgetEL1(r) }
         known.stage1Dirty = true
         syncStage1Regime()
         engine.translateByHook(runsGuestNonVHEEL2Regime && guestMMUEnabled)
@@ -150,13 +186,25 @@ extension Processor {
             updateVirtualInterruptLines()
             return done(nil, true)
         }
-        guard !el2.hcr.contains(.E2H), r.op0 == 3 else { return nil }
+        // SP_EL1 from EL2 (with E2H too): its guest's; Unicorn's SP_EL1 is SP_EL2 while EL2 code runs.
+        if r == .SP_EL1 {
+            if !el2.hcr.contains(.E2H) { splitGuestEL2Regime(g) }
+            if isRead { return done(g.el1Registers[r] ?? 0, true) }
+            g.el1Registers[r] = v
+            return done(nil, true)
+        }
+        if GuestEL2Regime.heldEL2.contains(r) {
+            if isRead { return done(g.regime.held[r] ?? 0, true) }
+            g.regime.held[r] = v
+            return done(nil, true)
+        }
         // ISR_EL1 at EL2: the physical IRQ pending (I, bit 7), which Unicorn's EL1 would
         // show as virtual with IMO; what a hypervisor waiting with IRQs masked polls.
         if r == SystemRegister(3, 0, 12, 1, 0) && isRead { return done(highestPendingPhysical() != nil ? 1 << 7 : 0, false) }
-        if r == .HCR_EL2 && !isRead && v & HCR.E2H.rawValue != 0 && g.regime.split {
-            unsupportedAtEL2("HCR_EL2.E2H set by EL2 code that ran its own non-VHE regime (pc 0x\(String(pc, radix: 16)))")
-            return true
+        guard !el2.hcr.contains(.E2H), r.op0 == 3 else { return nil }
+        if r == .HCR_EL2 && !isRead && v & HCR.E2H.rawValue != 0 && g.regime.split && g.offersVHE {
+            enableVHE(g, hcr: v)
+            return done(nil, true)
         }
         if let pair = GuestEL2Regime.regimePairs.first(where: { $0.el2 == r }) {
             splitGuestEL2Regime(g)
@@ -167,17 +215,6 @@ extension Processor {
             el2[r] = r == .TCR_EL2 ? v & ~(UInt64.max << 32) : v   // TCR_EL2 is 32 bits
             engine.write(SystemRegisterID(pair.el1), regimeValue(r))
             if r == .TCR_EL2 || r == .SCTLR_EL2 || r == .TTBR0_EL2 { regimeChanged() }
-            return done(nil, true)
-        }
-        if r == .SP_EL1 {
-            splitGuestEL2Regime(g)
-            if isRead { return done(g.el1Registers[r] ?? 0, true) }
-            g.el1Registers[r] = v
-            return done(nil, true)
-        }
-        if GuestEL2Regime.heldEL2.contains(r) {
-            if isRead { return done(g.regime.held[r] ?? 0, true) }
-            g.regime.held[r] = v
             return done(nil, true)
         }
         // The guest's own EL1 registers, while Unicorn's hold the regime: Unicorn has these encodings, so no PC step.

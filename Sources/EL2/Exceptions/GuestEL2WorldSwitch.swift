@@ -1,17 +1,19 @@
 import AArch64
 import Unicorn
 
-/// The guest hypervisor's own guest at EL1/EL0 (`--entry-el 2`, non-VHE EL2):
+/// The guest hypervisor's own guest at EL1/EL0 (`--entry-el 2`, non-VHE EL2, or
+/// VHE with TGE clear as KVM's VHE world switch runs it):
 /// its ERET to EL1 and the exceptions that bring its guest back to its EL2.
 /// Unicorn's one EL1 runs both, so each direction swaps the registers of the
 /// EL2 regime (GuestEL2Regime.swift) with the guest's EL1 ones, as hardware
 /// keeps both sets. Exceptions carry the syndromes el2emu's own hypervisor
 /// path builds (`takeSynchronousToEL2` callers, `ExceptionSyndrome`).
 extension Processor {
-    /// ERET by non-VHE EL2 code. True when the model performed it; false when
-    /// Unicorn's own ERET (at EL1) does, after SPSR_EL1 was rewritten (EL2 to EL2).
+    /// ERET by EL2 code (non-VHE, or with E2H to its guest: TGE clear). True when the model
+    /// performed it; false when Unicorn's own ERET (at EL1) does, after SPSR_EL1 was rewritten (EL2 to EL2).
     func guestNonVHEERET(_ g: GuestOwnedEL2, _ pc: UInt64) -> Bool {
-        splitGuestEL2Regime(g)
+        let e2h = el2.hcr.contains(.E2H)
+        if !e2h { splitGuestEL2Regime(g) }
         let raw = engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0
         let elr = engine.read(SystemRegisterID(.ELR_EL1)) ?? 0
         let spsr = ProcessorState(raw: raw)
@@ -28,6 +30,15 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
+        // With E2H, CPTR_EL2 has CPACR's layout (Unicorn's CPACR_EL1 holds it): its FPEN and
+        // TTA traps of its guest are not modelled (without E2H: GuestEL2FeatureTraps.swift).
+        if e2h {
+            let cptr = engine.read(SystemRegisterID(.CPACR_EL1)) ?? 0
+            for (on, name) in [(cptr >> 20 & 3 != 3, "FPEN (FP/SIMD"), (cptr >> 28 & 1 != 0, "TTA (trace register")] where on {
+                unsupportedAtEL2("CPTR_EL2.\(name) traps of its guest, with E2H) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
+                return true
+            }
+        }
         // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).
         g.regime.pending = .eret(spsr: raw, elr: elr, pc: pc)
         engine.stop()
@@ -41,7 +52,7 @@ extension Processor {
         // The EL2 set out, the guest's EL1 set in.
         saveGuestEL2Regime()
         g.regime.sp = readBankedSP(.SP_EL1)
-        for r in GuestEL2Regime.swappedEL1 { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
+        for r in guestEL1Swapped { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
         g.el1IsEL2 = false
         setPSTATE(raw)
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
@@ -81,12 +92,12 @@ extension Processor {
             enterEL1(kind: 0, esr: ExceptionSyndrome(raw: esr.raw | 1 << 26), returnPC: elr, far: far)
             return
         }
-        guard g.regime.split, !g.el1IsEL2 else {
+        guard g.regime.split || el2.hcr.contains(.E2H), !g.el1IsEL2 else {
             unsupportedAtEL2("an exception to EL2 from a lower EL that never ran under non-VHE EL2 (pc 0x\(String(elr, radix: 16)))")
             return
         }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
+        for r in guestEL1Swapped { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
         g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
         if let esr { el2.esr = esr.raw }
         if let far { el2.far = far }

@@ -19,16 +19,20 @@ import Unicorn
 ///   (GuestEL2Regime.swift, GuestEL2WorldSwitch.swift);
 ///   kvm-unit-tests' init_el (an ERET to EL1 that never comes back) is the simplest case.
 ///
-/// The *_EL12/*_EL02 registers, from a VHE host with TGE, reach the real EL1
+/// The *_EL12/*_EL02 registers, from a VHE host, reach the real EL1
 /// registers: nothing runs at EL1 while TGE is set, so they are stored here
-/// and have no effect; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
-/// What a guest does beyond this (a VHE host's own guest, VHE turned on
-/// after non-VHE EL2 code ran) stops the run with a message naming it.
+/// until an ERET to its guest loads them; CNTV_*_EL02/CNTP_*_EL02 reach the EL1 timers (PPIs 27/30).
+/// A VHE host's own guest (E2H, TGE clear) and VHE turned on after non-VHE
+/// EL2 code ran (Linux's `__finalise_el2`) share the world switch of
+/// GuestEL2WorldSwitch.swift. What a guest does beyond this (FP traps of its
+/// guest with E2H, E2H cleared once set) stops the run with a message naming it.
 public final class GuestOwnedEL2 {
     /// Does ID_AA64MMFR1_EL1.VH read 1 (the VHE path)?
     public let offersVHE: Bool
-    /// The PE's own MIDR and MPIDR (EL2 reads these, not VPIDR/VMPIDR).
-    let midr: UInt64 = 0x411F_D070
+    /// The PE's own MIDR and MPIDR (EL2 reads these, not VPIDR/VMPIDR). A Cortex-A57
+    /// has no VHE: with VH = 1 the MIDR is QEMU `-cpu max`'s, as Linux's KVM would
+    /// otherwise take the A57's Spectre-v3a idmapped vectors, which a VHE kernel refuses (BUG).
+    let midr: UInt64
     let mpidr: UInt64
     /// Unicorn's EL1 runs the guest's EL2 code (and its EL0 the EL2&0 regime's EL0).
     public internal(set) var el1IsEL2 = true
@@ -55,6 +59,7 @@ public final class GuestOwnedEL2 {
 
     public init(offersVHE: Bool, mpidr: UInt64) {
         self.offersVHE = offersVHE
+        self.midr = offersVHE ? 0x000F_0510 : 0x411F_D070
         self.mpidr = mpidr
     }
 }
@@ -122,11 +127,12 @@ extension Processor {
         if atEL2 && isRead && r == .MIDR_EL1 { return done(g.midr, step: false) }
         if atEL2 && isRead && r == .MPIDR_EL1 { return done(g.mpidr, step: false) }
         // The timers in the EL2&0 regime: CNTV_* is the EL2 virtual timer, CNTP_* the EL2 physical one.
-        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm < 8 && inHostRegime && el <= 1 {   // CRm 8-15: the PMU's
+        // With E2H at EL2 (TGE or not), at EL0 only under TGE. CRm 8-15: the PMU's.
+        if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm < 8 && g.el1IsEL2 && el2.hcr.contains(.E2H) && (el == 1 || el2.hcr.contains(.TGE)) {
             var t = r
             if r.crm == 2 { t = SystemRegister(3, 4, 14, 2, r.op2) }
             if r.crm == 3 { t = SystemRegister(3, 4, 14, 3, r.op2) }
-            if r == .CNTVCT_EL0 { t = .CNTPCT_EL0 }   // no virtual offset with E2H and TGE
+            if r == .CNTVCT_EL0 && el2.hcr.contains(.TGE) { t = .CNTPCT_EL0 }   // no virtual offset with E2H and TGE
             spinWaitIfPolling(r, isRead: isRead, pc: pc)
             return timerAccess(t, by: r, isRead: isRead, write, done)
         }
@@ -187,16 +193,12 @@ extension Processor {
         if isRead { return done(el2.values[slot], true) }
         if r == .HCR_EL2 {
             let hcr = HCR(rawValue: v)
-            if hcr.contains(.VM) && hcr.contains(.E2H) {
-                unsupportedAtEL2("stage 2 for a guest of a VHE host (HCR_EL2.VM = 1 with E2H at pc 0x\(String(pc, radix: 16)))")
-                return true
-            }
             if hcr.contains(.E2H) && !g.offersVHE {
                 unsupportedAtEL2("HCR_EL2.E2H = 1 while ID_AA64MMFR1_EL1.VH reads 0")
                 return true
             }
-            if hcr.contains(.E2H) != hcr.contains(.TGE) || e2h && !hcr.contains(.E2H) {
-                unsupportedAtEL2("HCR_EL2 = 0x\(String(v, radix: 16)) (only E2H and TGE together, for a VHE host, or neither before an ERET to EL1)")
+            if hcr.contains(.TGE) && !hcr.contains(.E2H) || e2h && !hcr.contains(.E2H) {
+                unsupportedAtEL2("HCR_EL2 = 0x\(String(v, radix: 16)) (TGE without E2H, or E2H cleared once set)")
                 return true
             }
         }
@@ -371,10 +373,13 @@ extension Processor {
                 engine.write(SystemRegisterID(.SPSR_EL1), raw & ~0xF | 0b0100 | (raw & 1))
                 forgetEL1(.SPSR_EL1)
                 return false
-            case .el0t?: return false
+            case .el0t? where el2.hcr.contains(.TGE): return false   // its own EL0 (EL2&0 regime)
+            case .el1h?, .el1t?, .el0t?:
+                // Its guest (TGE clear): the world switch (GuestEL2WorldSwitch.swift).
+                if !el2.hcr.contains(.TGE) { return guestNonVHEERET(g, pc) }
             default: break
             }
-            unsupportedAtEL2("an ERET from the VHE host to SPSR_EL2 = 0x\(String(raw, radix: 16)) (a guest of its own at EL1)")
+            unsupportedAtEL2("an ERET from the VHE host to SPSR_EL2 = 0x\(String(raw, radix: 16)) (with HCR_EL2.TGE set)")
             return true
         }
         return guestNonVHEERET(g, pc)   // GuestEL2WorldSwitch.swift

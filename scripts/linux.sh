@@ -58,7 +58,8 @@ fi
 # nvhe-el2 enters Linux at EL2 on a CPU without VHE (no el2emu hypervisor):
 # its KVM initialises on el2emu's EL2 (GuestOwnedEL2.swift) and it boots the same,
 # then /init runs the nested guest under that KVM (el2emu.nested: Firmware/linux/vmm.c);
-# vhe-el2 on a CPU with VHE, where Linux turns E2H on (__finalise_el2) and runs at EL2.
+# vhe-el2 on a CPU with VHE, where Linux turns E2H on (__finalise_el2), runs at EL2
+# and runs the same nested guest under its VHE KVM.
 for config in nvhe vhe nvhe-el2 vhe-el2; do
     mode="${config%-el2}"
     log="$dir/ci-$config.log"
@@ -68,14 +69,10 @@ for config in nvhe vhe nvhe-el2 vhe-el2; do
            "el2emu-linux: powering off" "guest exited (PSCI SYSTEM_OFF) with status 0")
     if [[ "$config" == *-el2 ]]; then
         extra=(--entry-el 2)
-        lines+=("CPU: All CPU(s) started at EL2")
-        if [[ "$mode" == vhe ]]; then
-            lines+=("kvm [1]: VHE mode initialized successfully")
-        else
-            args+=" el2emu.nested"
-            lines+=("kvm [1]: Hyp mode initialized successfully"
-                    "hello from the nested guest" "vmm: guest powered off (KVM_EXIT_SYSTEM_EVENT type 1)" "el2emu-linux: nested guest ok")
-        fi
+        args+=" el2emu.nested"
+        lines+=("CPU: All CPU(s) started at EL2"
+                "hello from the nested guest" "vmm: guest powered off (KVM_EXIT_SYSTEM_EVENT type 1)" "el2emu-linux: nested guest ok")
+        [[ "$mode" == vhe ]] && lines+=("kvm [1]: VHE mode initialized successfully") || lines+=("kvm [1]: Hyp mode initialized successfully")
     fi
     start=$(date +%s)
     status=0

@@ -11,8 +11,14 @@ import Unicorn
 /// (ID_AA64DFR0_EL1.TraceVer = 0, as Cortex-A57's), so they stay UNDEFINED.
 /// TCPAC is a trap rule like HCR_EL2's (`trapsToEL2`).
 extension Processor {
-    /// TFP in force: non-VHE (with E2H, CPTR_EL2 has CPACR's layout, not modelled here).
-    var guestFPTrapped: Bool { ownEL2 != nil && !el2.hcr.contains(.E2H) && el2.cptr & CPTR.TFP.rawValue != 0 }
+    /// CPTR_EL2's FP/SIMD trap in force: TFP without E2H; with E2H (CPACR's layout,
+    /// TGE clear) FPEN bit 20 clear traps its guest's EL1 and EL0 (`el2.cptr` holds
+    /// it while its guest runs). EL2 code's own FP under E2H's FPEN is not checked.
+    var guestFPTrapped: Bool {
+        guard ownEL2 != nil else { return false }
+        if el2.hcr.contains(.E2H) { return !el2.hcr.contains(.TGE) && el2.cptr >> 20 & 1 == 0 }
+        return el2.cptr & CPTR.TFP.rawValue != 0
+    }
 
     /// EL2 code wrote CPTR_EL2: the first TFP has the run loop drop Unicorn's translations
     /// (its blocks are instrumented again, now with their FP/SIMD instructions).
@@ -31,6 +37,7 @@ extension Processor {
     func guestFPAccessTrap(_ g: GuestOwnedEL2, _ insn: Instruction, pc: UInt64) -> Bool {
         guard g.regime.fpSitesHooked, guestFPTrapped, insn.accessesFPSIMD else { return false }
         if g.el1IsEL2 {
+            if el2.hcr.contains(.E2H) { return false }
             enterEL1(kind: 0, esr: .fpAccess, returnPC: pc)   // EL2 code's own: its current-EL vector
             return true
         }

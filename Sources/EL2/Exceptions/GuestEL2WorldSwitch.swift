@@ -30,13 +30,21 @@ extension Processor {
             unsupportedAtEL2("an ERET to AArch32 EL1 (HCR_EL2.RW = 0)")
             return true
         }
-        // With E2H, CPTR_EL2 has CPACR's layout (Unicorn's CPACR_EL1 holds it): its FPEN and
-        // TTA traps of its guest are not modelled (without E2H: GuestEL2FeatureTraps.swift).
+        // With E2H, CPTR_EL2 has CPACR's layout (Unicorn's CPACR_EL1 holds it): FPEN's trap of
+        // its guest is modelled (GuestEL2FeatureTraps.swift; its FP/SIMD instructions are hooked
+        // from now on); TTA has nothing to trap on a PE without trace System registers
+        // (ID_AA64DFR0_EL1.TraceVer = 0: they are UNDEFINED first), and is not modelled on one with them.
         if e2h {
             let cptr = engine.read(SystemRegisterID(.CPACR_EL1)) ?? 0
-            for (on, name) in [(cptr >> 20 & 3 != 3, "FPEN (FP/SIMD"), (cptr >> 28 & 1 != 0, "TTA (trace register")] where on {
-                unsupportedAtEL2("CPTR_EL2.\(name) traps of its guest, with E2H) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
+            let traceVer = (engine.read(SystemRegisterID(.ID_AA64DFR0_EL1)) ?? 0) >> 4 & 0xF
+            if cptr >> 28 & 1 != 0 && traceVer != 0 {
+                unsupportedAtEL2("CPTR_EL2.TTA (trace register traps of its guest, with E2H) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
                 return true
+            }
+            if cptr >> 20 & 1 == 0 && !g.regime.fpSitesHooked {
+                g.regime.fpSitesHooked = true
+                instrumentation.scannedBlocks.removeAll()
+                debug.flushPending = true
             }
         }
         // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).

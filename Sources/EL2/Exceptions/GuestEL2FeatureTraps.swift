@@ -24,10 +24,17 @@ extension Processor {
     /// (its blocks are instrumented again, now with their FP/SIMD instructions).
     func guestCPTRChanged(_ g: GuestOwnedEL2) {
         guard guestFPTrapped, !g.regime.fpSitesHooked else { return }
+        hookGuestFPSites(g)
+        engine.stop()
+    }
+
+    /// From the first FP/SIMD trap on: drop Unicorn's translations so their blocks are
+    /// instrumented again, now with their FP/SIMD instructions (`guestFPAccessTrap`).
+    func hookGuestFPSites(_ g: GuestOwnedEL2) {
+        guard !g.regime.fpSitesHooked else { return }
         g.regime.fpSitesHooked = true
         instrumentation.scannedBlocks.removeAll()
         debug.flushPending = true
-        engine.stop()
     }
 
     /// A hooked instruction: if it accesses FP/SIMD under TFP, the exception

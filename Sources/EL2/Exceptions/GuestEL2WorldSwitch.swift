@@ -41,11 +41,7 @@ extension Processor {
                 unsupportedAtEL2("CPTR_EL2.TTA (trace register traps of its guest, with E2H) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
                 return true
             }
-            if cptr >> 20 & 1 == 0 && !g.regime.fpSitesHooked {
-                g.regime.fpSitesHooked = true
-                instrumentation.scannedBlocks.removeAll()
-                debug.flushPending = true
-            }
+            if cptr >> 20 & 1 == 0 { hookGuestFPSites(g) }   // stopped below
         }
         // Performed by the run loop once Unicorn has stopped here (see `takePendingGuestEL2Switch`).
         g.regime.pending = .eret(spsr: raw, elr: elr, pc: pc)

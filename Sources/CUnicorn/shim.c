@@ -148,6 +148,15 @@ static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, 
     g->slow(uc, address, size, g->user);
 }
 
+// Does nothing: what Unicorn's call of a block hook costs by itself.
+static void el2_empty_block_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    (void)uc; (void)address; (void)size; (void)user;
+}
+
+uc_err el2_hook_add_empty_block(uc_engine *uc, uc_hook *hh) {
+    return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_empty_block_hook, NULL, 1, 0);
+}
+
 // A block was just translated: its first run takes the slow path. Unicorn
 // may translate a block and not run it yet (an exit request), so the gate
 // keeps a few; past that every block takes the slow path (`stop`) from then

@@ -84,4 +84,11 @@ extension Engine {
         try check(el2_hook_add_block_gate(uc, &h, g.gate))
         return g
     }
+
+    /// A block hook that does nothing, in C: what Unicorn's call of the
+    /// gate costs before the gate does anything (for measuring).
+    public func addEmptyBlockHook() throws {
+        var h: uc_hook = 0
+        try check(el2_hook_add_empty_block(uc, &h))
+    }
 }

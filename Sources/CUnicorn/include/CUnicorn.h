@@ -78,6 +78,8 @@ void el2_block_gate_seen(el2_block_gate *g, uint64_t address);
 // Recomputes `fast_limit` after `threshold`, `stop` or `count_memory` changed.
 void el2_block_gate_refresh(el2_block_gate *g);
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
+// A block hook in C that does nothing (the floor under any block hook).
+uc_err el2_hook_add_empty_block(uc_engine *uc, uc_hook *hh);
 
 // Up to 32 registers read or written together in one Unicorn call: a world
 // switch's save/restore list. ids[i] is a uc_arm64_reg; an entry whose id is

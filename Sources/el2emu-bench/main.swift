@@ -449,7 +449,7 @@ do {
         print(line)
     }
 
-    print(try noExitLoopLines(quick ? 2_000_000 : 100_000_000))
+    print(try noExitLoopLines(quick ? 10_000_000 : 100_000_000))
 
     // The same with loads and stores: stage2_bench's compute-and-memory loop (mode 0), x0 = passes << 8.
     let (bareMem, el2Mem) = try memoryLoop(passes: quick ? 2 : 8)

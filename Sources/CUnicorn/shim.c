@@ -119,10 +119,20 @@ static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
     return 0;
 }
 
+void el2_block_gate_refresh(el2_block_gate *g) {
+    g->fast_limit = g->stop || g->fresh || g->count_memory ? 0 : g->threshold;
+}
+
+// Unicorn calls it before every block (an inline call while it is the only
+// block hook): the common case is the first test.
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
     g->block_end = address + size;
+    if (n < g->fast_limit) {
+        g->instructions = n;
+        return;
+    }
     if (!g->stop && n < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
         if (!g->count_memory) {
             g->instructions = n;
@@ -138,6 +148,15 @@ static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, 
     g->slow(uc, address, size, g->user);
 }
 
+// Does nothing: what Unicorn's call of a block hook costs by itself.
+static void el2_empty_block_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
+    (void)uc; (void)address; (void)size; (void)user;
+}
+
+uc_err el2_hook_add_empty_block(uc_engine *uc, uc_hook *hh) {
+    return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_empty_block_hook, NULL, 1, 0);
+}
+
 // A block was just translated: its first run takes the slow path. Unicorn
 // may translate a block and not run it yet (an exit request), so the gate
 // keeps a few; past that every block takes the slow path (`stop`) from then
@@ -150,6 +169,7 @@ static void el2_block_gate_translated(uc_engine *uc, uc_tb *cur, uc_tb *prev, vo
     }
     if (g->fresh < EL2_GATE_TRANSLATED) g->translated[g->fresh++] = cur->pc;
     else g->overflowed = 1;
+    g->fast_limit = 0;
 }
 
 void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
@@ -160,11 +180,13 @@ void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
             i++;
         }
     }
+    el2_block_gate_refresh(g);
 }
 
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
     gate->translated[0] = EL2_GATE_ANY;
     gate->fresh = 1;
+    el2_block_gate_refresh(gate);
     uc_hook translated;
     uc_err err = uc_hook_add(uc, &translated, UC_HOOK_EDGE_GENERATED, (void *)el2_block_gate_translated, gate, 1, 0);
     if (err != UC_ERR_OK) return err;

@@ -37,7 +37,7 @@ public final class BlockGate {
     /// Count loads and stores (a PMU counts MEM_ACCESS): off, the fast path does not look them up.
     public var countsMemoryAccesses: Bool {
         get { gate.pointee.count_memory != 0 }
-        set { gate.pointee.count_memory = newValue ? 1 : 0 }
+        set { gate.pointee.count_memory = newValue ? 1 : 0; el2_block_gate_refresh(gate) }
     }
 
     /// The end of the block that runs now (address + size).
@@ -46,14 +46,17 @@ public final class BlockGate {
     /// The slow path runs at the first block that would reach this count.
     public var threshold: UInt64 {
         get { gate.pointee.threshold }
-        set { gate.pointee.threshold = newValue }
+        set { gate.pointee.threshold = newValue; el2_block_gate_refresh(gate) }
     }
 
     /// While set, every block takes the slow path (always, once more
     /// translated blocks waited for their first run than the gate holds).
     public var stopPending: Bool {
         get { gate.pointee.stop != 0 }
-        set { gate.pointee.stop = newValue || gate.pointee.overflowed != 0 ? 1 : 0 }
+        set {
+            gate.pointee.stop = newValue || gate.pointee.overflowed != 0 ? 1 : 0
+            el2_block_gate_refresh(gate)
+        }
     }
 
     /// The slow path has seen the block at `address` (its first run after a
@@ -61,7 +64,7 @@ public final class BlockGate {
     public func seen(_ address: UInt64) {
         el2_block_gate_seen(gate, address)
         // More translations waited than the gate holds: every block comes to the slow path.
-        if gate.pointee.overflowed != 0 { gate.pointee.stop = 1 }
+        if gate.pointee.overflowed != 0 { gate.pointee.stop = 1; el2_block_gate_refresh(gate) }
     }
 
     /// The block at `address` has `count` loads and stores (MEM_ACCESS's table).
@@ -80,5 +83,12 @@ extension Engine {
         var h: uc_hook = 0
         try check(el2_hook_add_block_gate(uc, &h, g.gate))
         return g
+    }
+
+    /// A block hook that does nothing, in C: what Unicorn's call of the
+    /// gate costs before the gate does anything (for measuring).
+    public func addEmptyBlockHook() throws {
+        var h: uc_hook = 0
+        try check(el2_hook_add_empty_block(uc, &h))
     }
 }

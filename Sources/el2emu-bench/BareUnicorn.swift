@@ -4,12 +4,15 @@ import Unicorn
 
 /// The baselines: the same guest image on bare Unicorn, with no EL2 model.
 enum BareUnicorn {
+    enum BlockHook { case none, empty, counting }
+
     /// Runs `image` with x0/x1 set. An HVC is answered by `onHVC` (if given)
     /// and execution goes on after it, as Unicorn does for a hooked
     /// exception; any other exception (the semihosting exit's HLT) ends the run.
-    /// `countingBlocks` adds the one thing virtual time needs: a block hook
-    /// (the same C gate el2emu uses) that counts each block's instructions.
-    static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, countingBlocks: Bool = false,
+    /// `blockHook` `.counting` adds the one thing virtual time needs: a block
+    /// hook (the same C gate el2emu uses) that counts each block's
+    /// instructions; `.empty` a C block hook that does nothing (Unicorn's call alone).
+    static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, blockHook: BlockHook = .none,
                     onHVC: ((Engine) -> Void)? = nil) throws {
         let engine = try Engine(model: .a57)
         engine.write(SystemRegisterID(op0: 3, op1: 6, crn: 1, crm: 1, op2: 0), 0x501)
@@ -26,7 +29,8 @@ enum BareUnicorn {
             if intno == 11, let onHVC { onHVC(engine) } else { engine.stop() }
         }
         var gate: BlockGate?
-        if countingBlocks {
+        if blockHook == .empty { try engine.addEmptyBlockHook() }
+        if blockHook == .counting {
             gate = try engine.blockGate { address, _ in gate?.seen(address) }
             gate?.threshold = .max
         }

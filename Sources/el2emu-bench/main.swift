@@ -225,33 +225,56 @@ func peakRSSMiB(mem: String) throws -> Double {
 }
 
 /// Where the no-exit register loop (`loop` guest) runs: bare Unicorn, bare
-/// Unicorn with only an instruction-counting block hook, or el2emu.
+/// Unicorn with only a block hook that does nothing or with only an
+/// instruction-counting one, or el2emu.
 enum LoopHost: String, CaseIterable {
-    case bare, counting, el2emu
+    case bare, empty, counting, el2emu
 
     /// `loops` iterations of the loop here, once: seconds.
     func seconds(loops: UInt64) throws -> Double {
         let image = try GuestImage.load(path: builder.build("loop").path, ramBase: 0x4000_0000, ramSize: 128 << 20)
         switch self {
         case .bare: return try el2emu_bench.seconds { try BareUnicorn.run(image, x1: loops) }
-        case .counting: return try el2emu_bench.seconds { try BareUnicorn.run(image, x1: loops, countingBlocks: true) }
+        case .empty: return try el2emu_bench.seconds { try BareUnicorn.run(image, x1: loops, blockHook: .empty) }
+        case .counting: return try el2emu_bench.seconds { try BareUnicorn.run(image, x1: loops, blockHook: .counting) }
         case .el2emu: return try runGuest("loop", mode: .nvhe, x0: 0, x1: loops)
         }
     }
 }
 
-/// The no-exit register loop on each `LoopHost`, taking turns: seconds each;
-/// and el2emu against QEMU TCG running the same loop (`qemu_loop`, from EL1),
-/// each the difference of a run of `loops` and of one, per iteration (nil without QEMU).
-func noExitLoop(_ loops: UInt64) throws -> (bare: Double, counted: Double, el2: Double, qemuRatio: Double?) {
-    var bodies = LoopHost.allCases.map { host in { try host.seconds(loops: loops) } }
-    bodies.append { try LoopHost.el2emu.seconds(loops: 1) }
+/// The no-exit register loop on each `LoopHost` and on QEMU TCG (`qemu_loop`,
+/// from EL1; nil without QEMU), taking turns: seconds per `loops` iterations,
+/// each the difference of a run of `loops` and a run of one, so start-up
+/// (QEMU's ~0.1 s, Unicorn's engine and RAM) counts nowhere.
+func noExitLoop(_ loops: UInt64) throws -> (hosts: [LoopHost: Double], qemu: Double?) {
+    let hosts = LoopHost.allCases
+    var bodies = [loops, 1].flatMap { n in hosts.map { host in { try host.seconds(loops: n) } } }
     // QEMU starts in ~0.1 s: a short loop's difference would be noise.
     if loops >= 50_000_000, let long = try qemuRun(iterations: Int(loops), peer: "qemu_loop", machine: "virt"),
        let short = try qemuRun(iterations: 1, peer: "qemu_loop", machine: "virt") { bodies += [long, short] }
     let t = try fastestInterleaved(5, bodies)
-    let q = t.count > 4 ? (t[2] - t[3]) / (t[4] - t[5]) : nil
-    return (t[0], t[1], t[2], q)
+    let n = hosts.count
+    return (Dictionary(uniqueKeysWithValues: hosts.enumerated().map { ($1, t[$0] - t[$0 + n]) }),
+            t.count > 2 * n ? t[2 * n] - t[2 * n + 1] : nil)
+}
+
+/// The register loop's lines: el2emu against bare Unicorn, and each against
+/// QEMU TCG per iteration (the floor any Unicorn-based model starts from).
+func noExitLoopLines(_ loops: UInt64) throws -> String {
+    let (t, qemu) = try noExitLoop(loops)
+    let bare = t[.bare]!, empty = t[.empty]!, counted = t[.counting]!, el2 = t[.el2emu]!
+    var text = String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare)
+        + (qemu.map { String(format: "; host time %.2fx QEMU TCG's on the same loop", el2 / $0) } ?? "")
+    // The ceiling for any model whose clock counts instructions: Unicorn's
+    // block hook call, which every translated block then makes.
+    text += String(format: "\n  bare Unicorn with only an instruction-counting block hook: %.0f%% of bare (a block hook that does nothing: %.0f%%); el2emu at %.0f%% of the counting hook",
+                   bare * 100 / counted, bare * 100 / empty, counted * 100 / el2)
+    if let q = qemu {
+        let ns = { (s: Double) in String(format: "%.2f ns (%.2fx)", s * 1e9 / Double(loops), s / q) }
+        text += "\n  per iteration (4 instructions, one block), over QEMU TCG's \(String(format: "%.2f ns", q * 1e9 / Double(loops))): "
+            + "bare Unicorn \(ns(bare)), with an empty block hook \(ns(empty)), with the counting hook \(ns(counted)), el2emu \(ns(el2))"
+    }
+    return text
 }
 
 /// stage2_bench's compute-and-memory loop (mode 0, x0 = passes << 8) on bare
@@ -306,19 +329,16 @@ func demandPagingLines(pages: UInt64) throws -> String {
 /// The `--only-*` runs (one figure each, for a profiler or a quick look):
 /// true when one ran. Inside the main `do`, so bad input is reported, not a crash.
 func runOnlyOption() throws -> Bool {
-    // `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook.
+    // `--only-loop`: the no-exit register loop against bare Unicorn, with and without the counting hook, and QEMU TCG.
     if CommandLine.arguments.contains("--only-loop") {
-        let t = try noExitLoop(100_000_000)
-        print(String(format: "loop: el2emu %.0f%% of bare (%.3f s vs %.3f s); counting hook only %.0f%% of bare",
-                     t.bare * 100 / t.el2, t.el2, t.bare, t.bare * 100 / t.counted)
-              + (t.qemuRatio.map { String(format: "; el2emu %.2fx QEMU TCG", $0) } ?? ""))
+        print(try noExitLoopLines(iterationsOption ?? 100_000_000))
         return true
     }
-    // `--only-loop-on bare|counting|el2emu [--iterations N]`: the register loop on one of
-    // the three, once, for a profiler (callgrind's instruction counts do not drift with the machine).
+    // `--only-loop-on bare|empty|counting|el2emu [--iterations N]`: the register loop on one of
+    // the four, once, for a profiler (callgrind's instruction counts do not drift with the machine).
     if let i = CommandLine.arguments.firstIndex(of: "--only-loop-on"), i + 1 < CommandLine.arguments.count {
         guard let host = LoopHost(rawValue: CommandLine.arguments[i + 1]) else {
-            throw BenchError(description: "--only-loop-on takes bare, counting or el2emu")
+            throw BenchError(description: "--only-loop-on takes bare, empty, counting or el2emu")
         }
         print(String(format: "%.3f s", try host.seconds(loops: iterationsOption ?? 10_000_000)))
         return true
@@ -429,13 +449,7 @@ do {
         print(line)
     }
 
-    let (bare, counted, el2, overQEMU) = try noExitLoop(quick ? 2_000_000 : 100_000_000)
-    print(String(format: "guest with no exits: el2emu runs at %.0f%% of bare Unicorn's speed (%.3f s vs %.3f s)", bare * 100 / el2, el2, bare)
-          + (overQEMU.map { String(format: "; host time %.2fx QEMU TCG's on the same loop", $0) } ?? ""))
-    // The ceiling for any model whose clock counts instructions: Unicorn's
-    // block hook call, which every translated block then makes.
-    print(String(format: "  bare Unicorn with only an instruction-counting block hook: %.0f%% of bare; el2emu at %.0f%% of that",
-                 bare * 100 / counted, counted * 100 / el2))
+    print(try noExitLoopLines(quick ? 10_000_000 : 100_000_000))
 
     // The same with loads and stores: stage2_bench's compute-and-memory loop (mode 0), x0 = passes << 8.
     let (bareMem, el2Mem) = try memoryLoop(passes: quick ? 2 : 8)

@@ -55,6 +55,11 @@ uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 #define EL2_GATE_ANY UINT64_MAX
 typedef struct el2_block_gate {
     uint64_t instructions;
+    // `threshold` while no stop is pending, no translation waits for its
+    // first run and memory accesses are not counted, else 0: a block that
+    // stays below it only counts, one comparison (el2_block_gate_refresh
+    // keeps it after any change to those fields).
+    uint64_t fast_limit;
     uint64_t threshold;
     uint64_t block_end;         // address + size of the block that runs now
     uint64_t memory_accesses;   // loads and stores of the blocks counted (while count_memory)
@@ -70,7 +75,11 @@ typedef struct el2_block_gate {
 } el2_block_gate;
 // The slow path has seen the block at `address`: off `translated`.
 void el2_block_gate_seen(el2_block_gate *g, uint64_t address);
+// Recomputes `fast_limit` after `threshold`, `stop` or `count_memory` changed.
+void el2_block_gate_refresh(el2_block_gate *g);
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);
+// A block hook in C that does nothing (the floor under any block hook).
+uc_err el2_hook_add_empty_block(uc_engine *uc, uc_hook *hh);
 
 // Up to 32 registers read or written together in one Unicorn call: a world
 // switch's save/restore list. ids[i] is a uc_arm64_reg; an entry whose id is

@@ -172,18 +172,22 @@ extension Processor {
         guard faults.accessSites[pc] == nil, faults.accessSites.count < 4096,
               let w = instructionWord(at: pc), let ls = LoadStore(w) else { return }
         faults.accessSites[pc] = (w, ls)
-        if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.hookRan(); self.accessSiteReached(a) })) != nil {
+        if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.hookRan(); self.accessSiteReached(a, w, ls) })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
         }
     }
 
-    func accessSiteReached(_ pc: UInt64) {
-        guard stopReason == nil, let (word, ls) = faults.accessSites[pc] else { return }
+    /// Runs before every pass of a watched load/store (a loop's), so the
+    /// common case, an access the TLB covers, is kept short: SCTLR_EL1 read
+    /// once (a CP_REG lookup in Unicorn), SP only when it is the base.
+    func accessSiteReached(_ pc: UInt64, _ word: UInt32, _ ls: LoadStore) {
+        guard stopReason == nil else { return }
+        let mmu = guestMMUEnabled
         // The code at a watched address may have changed since (a new image, a remap).
-        guard instructionWord(at: pc) == word else { return }
-        let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
+        guard instructionWord(at: pc, mmuEnabled: mmu) == word else { return }
+        let va = ls.address(pc: pc, sp: ls.rn == 31 ? engine.read(.sp) : 0) { self.engine.read(.x($0)) }
         let kind: MemoryAccessKind = ls.isLoad ? .read : .write
-        if let key = mapAddress(ofVA: va, kind), tlbPermits(key, kind) { return }
+        if let key = mapAddress(ofVA: va, kind, mmuEnabled: mmu), tlbPermits(key, kind) { return }
         switch resolveAccess(kind, va: va, pc: pc, access: ls) {
         case .filled, .stopped: return
         case .tagged: tagCheckedAccess(pc: pc)
@@ -197,13 +201,19 @@ extension Processor {
 
     /// Does the TLB hold a translation for `va` that permits `kind`?
     func tlbPermits(_ va: UInt64, _ kind: MemoryAccessKind) -> Bool {
+        // The entry found last, most often the one again (a loop walking a block).
+        if let h = tlb.lastHit, va &- h.base < h.entry.size { return h.entry.permits(kind) }
         for size: UInt64 in [4096, 1 << 21, 1 << 30] {
             // A coalesced page run starts at any page: look up the 2 MiB block's pages only when needed.
-            if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) { return e.permits(kind) }
+            if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) {
+                tlb.lastHit = (va & ~(size - 1), e)
+                return e.permits(kind)
+            }
         }
         // Else the entry that starts last in the block below the page (runs do not overlap).
-        guard let a = tlb.startBelow(va), let e = tlb.entries[a] else { return false }
-        return a &+ e.size > va && e.permits(kind)
+        guard let a = tlb.startBelow(va), let e = tlb.entries[a], a &+ e.size > va else { return false }
+        tlb.lastHit = (a, e)
+        return e.permits(kind)
     }
 
     /// Books the descriptor reads of the walk that faulted to the coming exception entry.

@@ -172,7 +172,10 @@ extension Processor {
         guard faults.accessSites[pc] == nil, faults.accessSites.count < 4096,
               let w = instructionWord(at: pc), let ls = LoadStore(w) else { return }
         faults.accessSites[pc] = (w, ls)
-        if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.hookRan(); self.accessSiteReached(a, w, ls) })) != nil {
+        // The processor owns the engine and so outlives the hook: a guaranteed
+        // reference spares the retain and release an unowned capture costs per pass.
+        let me = Unmanaged.passUnretained(self)
+        if (try? engine.onCode(begin: pc, end: pc, { a, _ in me._withUnsafeGuaranteedRef { $0.hookRan(); $0.accessSiteReached(a, w, ls) } })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
         }
     }

@@ -24,7 +24,7 @@ struct Stage1Registers {
 }
 
 extension Processor {
-    var guestMMUEnabled: Bool { (engine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0) & SCTLR.M != 0 }
+    var guestMMUEnabled: Bool { (engine.read(unnamed: SystemRegisterID(.SCTLR_EL1)) ?? 0) & SCTLR.M != 0 }
 
     /// Translates `va` for `access`; with `fillTables`, every table page read is
     /// also entered into the stage-2 TLB so that Unicorn's own walk finds it.

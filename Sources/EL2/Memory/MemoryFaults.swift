@@ -204,19 +204,24 @@ extension Processor {
 
     /// Does the TLB hold a translation for `va` that permits `kind`?
     func tlbPermits(_ va: UInt64, _ kind: MemoryAccessKind) -> Bool {
+        tlbEntry(covering: va)?.permits(kind) ?? false
+    }
+
+    /// The TLB entry that covers `va`: a page, a coalesced run of pages or a block.
+    func tlbEntry(covering va: UInt64) -> Stage2TLB.Entry? {
         // The entry found last, most often the one again (a loop walking a block).
-        if let h = tlb.lastHit, va &- h.base < h.entry.size { return h.entry.permits(kind) }
+        if let h = tlb.lastHit, va &- h.base < h.entry.size { return h.entry }
         for size: UInt64 in [4096, 1 << 21, 1 << 30] {
             // A coalesced page run starts at any page: look up the 2 MiB block's pages only when needed.
             if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) {
                 tlb.lastHit = (va & ~(size - 1), e)
-                return e.permits(kind)
+                return e
             }
         }
         // Else the entry that starts last in the block below the page (runs do not overlap).
-        guard let a = tlb.startBelow(va), let e = tlb.entries[a], a &+ e.size > va else { return false }
+        guard let a = tlb.startBelow(va), let e = tlb.entries[a], a &+ e.size > va else { return nil }
         tlb.lastHit = (a, e)
-        return e.permits(kind)
+        return e
     }
 
     /// Books the descriptor reads of the walk that faulted to the coming exception entry.

@@ -38,14 +38,14 @@ public struct FirmwareBuilder {
             throw BuildError(description: "no firmware guest named '\(name)': \(hint)the guests are \(guests.joined(separator: ", "))")
         }
         let common = firmwareDirectory.appendingPathComponent("common")
-        let commonSources = ((try? fm.contentsOfDirectory(atPath: common.path)) ?? [])
-            .filter { $0.hasSuffix(".c") || $0.hasSuffix(".S") }.sorted().map { common.appendingPathComponent($0) }
+        let commonFiles = ((try? fm.contentsOfDirectory(atPath: common.path)) ?? []).sorted().map { common.appendingPathComponent($0) }
+        let commonSources = commonFiles.filter { $0.pathExtension == "c" || $0.pathExtension == "S" }
         let linker = common.appendingPathComponent("link.ld")
-        let header = common.appendingPathComponent("guest.h")
         let out = outputDirectory.appendingPathComponent(name + ".elf")
         try fm.createDirectory(at: outputDirectory, withIntermediateDirectories: true)
 
-        let inputs = [main, linker, header] + commonSources
+        // Every common file (headers included) and the guest sources `main` includes.
+        let inputs = includedGuestSources(main) + commonFiles
         if let built = modified(out), inputs.allSatisfy({ (modified($0) ?? .distantFuture) < built }) { return out }
 
         let tmp = outputDirectory.appendingPathComponent("\(name).\(ProcessInfo.processInfo.processIdentifier).tmp")
@@ -122,6 +122,22 @@ public struct FirmwareBuilder {
             if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         }
         return "llvm-objcopy"
+    }
+
+    /// `main` and the files of its own folder it names in `#include "..."`, transitively
+    /// (el2vhe.c includes el2monitor.c): what its ELF depends on besides Firmware/common.
+    private func includedGuestSources(_ main: URL) -> [URL] {
+        var found = [main], i = 0
+        while i < found.count {
+            let text = (try? String(contentsOf: found[i], encoding: .utf8)) ?? ""
+            i += 1
+            for line in text.split(separator: "\n") where line.hasPrefix("#include \"") {
+                let name = line.dropFirst(10).prefix { $0 != "\"" }
+                let file = main.deletingLastPathComponent().appendingPathComponent(String(name))
+                if FileManager.default.fileExists(atPath: file.path), !found.contains(file) { found.append(file) }
+            }
+        }
+        return found
     }
 
     private func modified(_ u: URL) -> Date? {

@@ -201,10 +201,22 @@ public final class Engine {
     }
 
     public func protect(address: UInt64, size: UInt64, permissions: MemoryPermissions) throws {
+        try protect([(address, size)], permissions: permissions)
+    }
+
+    /// Gives every mapped range the same permissions; the fault hooks move once,
+    /// and QEMU's TLB forgets the old ones (uc_mem_protect does not flush it).
+    public func protect(_ ranges: [(address: UInt64, size: UInt64)], permissions: MemoryPermissions) throws {
+        guard !ranges.isEmpty else { return }
         try timingMapChange {
-            try check(el2_mem_protect(uc, address, size, permissions.rawValue))
-            faultRanges.remove(address, address &+ size)
-            moveFaultHooks()
+            defer {
+                moveFaultHooks()
+                flushTLB()
+            }
+            for r in ranges {
+                try check(el2_mem_protect(uc, r.address, r.size, permissions.rawValue))
+                if permissions == .all { faultRanges.add(r.address, r.address &+ r.size) } else { faultRanges.remove(r.address, r.address &+ r.size) }
+            }
         }
     }
 

@@ -70,6 +70,10 @@ extension Processor {
     func stage2Abort(_ access: MemoryAccess, address: UInt64, size: Int, value: Int64) -> Bool {
         guard stopReason == nil, faults.pendingAbort == nil else { return false }
         let kind: MemoryAccessKind = access == .fetch ? .fetch : access == .write ? .write : .read
+        if !tlb.parked.isEmpty && Engine.mapsPhysicalAddresses && evictParkedMapped(address) {
+            faults.retriesStoppedAccess = true
+            return false
+        }
         if kind != .fetch && Engine.restoresPCForMemoryFaults && engine.pcMayBeStaleInFaultHooks {
             // Unicorn restores the PC as it stops; `run` starts the access again.
             faults.retriesStoppedAccess = true

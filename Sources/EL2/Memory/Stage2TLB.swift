@@ -83,6 +83,9 @@ final class Stage2TLB {
     }
     /// The entry `Processor.tlbPermits` found last: forgotten on any insert or removal.
     var lastHit: (base: UInt64, entry: Entry)?
+    /// What stage 2 off maps, kept in Unicorn's map with no permission while a
+    /// stage-2 regime runs (`parkIdentityMap`).
+    var parked: [UInt64: Entry] = [:]
     /// Fills and invalidations, for statistics.
     var fills = 0, invalidations = 0
     /// The entry the last instruction fetch by the model hit (`Processor.instructionWord`):
@@ -102,21 +105,106 @@ extension Processor {
     func syncTranslationRegime() {
         let now = currentRegime
         guard tlb.regime != now else { return }
+        if tlb.regime == .identity && parksIdentityMap { parkIdentityMap() }
         tlbFlushAll()
         faults.lastMiss = ((0, 0), 0)
         tlb.regime = now
-        if now == .identity {
-            for d in physicalDevices where (try? engine.mapMMIO(address: d.base, size: d.size,
-                                                                  read: { [unowned(unsafe) self] in self.hookRan(); return d.read($0, $1) },
-                                                                  write: { [unowned(unsafe) self] in self.hookRan(); d.write($0, $1, $2) })) != nil {
-                tlb.insert(.init(size: d.size), at: d.base)
+        if now != .identity && !tlb.parked.isEmpty { evictParkedStage2Maps() }
+        if now == .identity { enterIdentityMap() }
+    }
+
+    // MARK: Stage 2 off: host memory and devices as they are
+
+    // A guest hypervisor's host (stage 2 off) and its guest (stage 2 on) take
+    // turns on every exit. Unicorn flushes its TLB page by page on an unmap
+    // (~100 ms for 512 MiB of RAM, as much again for a 752 MiB PCIe window;
+    // measured), but not on a permission change. So, on Unicorn 2.1, what stage 2
+    // off maps stays in Unicorn's map with no permission while a stage-2 regime
+    // runs ("parked"), RAM in 2 MiB chunks: an access to a parked entry misses as
+    // an unmapped one would (the protection hook is the same hook), and a stage-2
+    // entry that needs its addresses evicts it (`tlbRemove(overlapping:)`).
+
+    /// Unicorn 2.0's map is by VA, so it cannot keep both; a run with allocation
+    /// tags sets its own page permissions (MemoryTags.swift).
+    var parksIdentityMap: Bool { Engine.mapsPhysicalAddresses && tagging == nil }
+
+    /// What stage 2 off maps: the devices, then host RAM (in 2 MiB-aligned chunks when parked).
+    private func identityMap() -> [(base: UInt64, size: UInt64, host: UnsafeMutableRawPointer?, device: PhysicalDevice?)] {
+        var map: [(base: UInt64, size: UInt64, host: UnsafeMutableRawPointer?, device: PhysicalDevice?)] = physicalDevices.map { ($0.base, $0.size, nil, $0) }
+        let chunk: UInt64 = parksIdentityMap ? 1 << 21 : 1 << 63
+        for r in memory.regions {
+            var a = r.base
+            while a < r.base &+ r.size {
+                let end = min((a & ~(chunk - 1)) &+ chunk, r.base &+ r.size)
+                map.append((a, end &- a, r.pointer + Int(a &- r.base), nil))
+                a = end
             }
-            // Stage 2 off: the guest sees host physical memory as it is.
-            for r in memory.regions {
-                if (try? engine.map(address: r.base, size: r.size, permissions: .all, pointer: r.pointer)) != nil {
-                    tlb.insert(.init(size: r.size, host: r.pointer), at: r.base)
-                }
+        }
+        return map
+    }
+
+    /// Entering stage 2 off: parked entries get their permissions back, the rest is mapped.
+    private func enterIdentityMap() {
+        var unparked: [(address: UInt64, size: UInt64)] = []
+        for m in identityMap() {
+            let e = Stage2TLB.Entry(size: m.size, host: m.host)
+            if tlb.parked.removeValue(forKey: m.base) != nil {
+                unparked.append((m.base, m.size))
+            } else if let d = m.device {
+                guard (try? engine.mapMMIO(address: d.base, size: d.size,
+                                           read: { [unowned(unsafe) self] in self.hookRan(); return d.read($0, $1) },
+                                           write: { [unowned(unsafe) self] in self.hookRan(); d.write($0, $1, $2) })) != nil else { continue }
+            } else if let p = m.host {
+                guard (try? engine.map(address: m.base, size: m.size, permissions: .all, pointer: p)) != nil else { continue }
             }
+            tlb.insert(e, at: m.base)
+        }
+        try? engine.protect(unparked, permissions: .all)
+    }
+
+    /// Leaving stage 2 off: its entries stay in Unicorn's map, with no permission.
+    private func parkIdentityMap() {
+        var ranges: [(address: UInt64, size: UInt64)] = []
+        for m in identityMap() {
+            guard let e = tlb.entries[m.base], e.size == m.size, e.host == m.host, e.permissions == .all else { continue }
+            _ = tlb.remove(at: m.base)
+            tlb.parked[m.base] = e
+            ranges.append((m.base, m.size))
+        }
+        tlb.lastFetch = nil
+        try? engine.protect(ranges, permissions: [])
+    }
+
+    /// Entering a stage-2 regime: the parked entries under IPAs its tables may
+    /// map leave Unicorn's map now. A fill from a protection hook cannot replace
+    /// one: Unicorn goes on with the TLB entry it had before the hook.
+    private func evictParkedStage2Maps() {
+        let steps = faults.lastWalkSteps
+        defer { faults.lastWalkSteps = steps }
+        for (b, e) in tlb.parked {
+            // A translation fault at level 2 or above: nothing in that 2 MiB is mapped.
+            let blocks = stride(from: b & ~0x1F_FFFF, to: b &+ e.size, by: 1 << 21)
+            if blocks.allSatisfy({ if case .fault(.translation(let level)) = stage2Walk($0, counted: false) { level <= 2 } else { false } }) { continue }
+            tlb.parked[b] = nil
+            try? engine.unmap(address: b, size: e.size)
+        }
+    }
+
+    /// A parked entry under `ipa` that the stage 2 in use maps (another PE's
+    /// host mapped it since the switch): out of Unicorn's map; the access starts again.
+    func evictParkedMapped(_ ipa: UInt64) -> Bool {
+        guard let (b, e) = tlb.parked.first(where: { ipa &- $0.key < $0.value.size }),
+              case .mapped = stage2Walk(ipa, counted: false) else { return false }
+        tlb.parked[b] = nil
+        try? engine.unmap(address: b, size: e.size)
+        return true
+    }
+
+    /// Removes the parked entries that overlap [base, base+size) from Unicorn's map.
+    private func evictParked(overlapping base: UInt64, size: UInt64) {
+        for (b, e) in tlb.parked where b < base &+ size && base < b &+ e.size {
+            tlb.parked[b] = nil
+            try? engine.unmap(address: b, size: e.size)
         }
     }
 
@@ -197,8 +285,9 @@ extension Processor {
         return memory.pointer(pa, count: Int(size)) != nil ? (base, pa, size) : (m.ipaBase, m.paBase, m.size)
     }
 
-    /// Removes every entry that overlaps [base, base+size).
+    /// Removes every entry (and parked entry) that overlaps [base, base+size).
     func tlbRemove(overlapping base: UInt64, size: UInt64) {
+        if !tlb.parked.isEmpty { evictParked(overlapping: base, size: size) }
         var victims: [UInt64] = []
         if size <= 1 << 21 {
             // Candidates: entries starting in the 2 MiB block up to the range's

@@ -9,8 +9,8 @@ import EL2
 /// stage 2 (EL2/Interrupts/GICVFrame.swift), served from the list registers
 /// without an exit. An SGI sent through GICD_SGIR is queued with its source
 /// in vINTID[12:10], as KVM fills a v2 guest's list register; each source is
-/// its own interrupt. SPIs go to vCPU 0 whatever GICD_ITARGETSR says (kept
-/// as written), as with the GICv3 (DeviceInterrupts.swift). Entered at EL2
+/// its own interrupt. An SPI goes to the lowest CPU its GICD_ITARGETSR names
+/// (vCPU 0 if none), as KVM's vgic-v2 routes it. Entered at EL2
 /// the guest owns the GIC: GICD_SGIR raises physical SGIs with their source
 /// and GICC is the PE's physical CPU interface (EL2/Interrupts/GICCFrame.swift).
 final class GICv2Distributor: Device {
@@ -75,7 +75,7 @@ final class GICv2Distributor: Device {
             }
             if enable, let source = vm.running {
                 vm.deviceLinesChanged(by: source)
-                vm.enabledChanged(cpu: word == 0 ? cpu : vm.spiTarget.index)
+                if word == 0 { vm.enabledChanged(cpu: cpu) } else { vm.spiEnablesChanged() }
             }
         case 0x0200..<0x0280 where word == 0: vm.setPending(v32 & ~0xFFFF, cpu: cpu)   // SGIs: GICD_SPENDSGIR's
         case 0x0280..<0x0300 where word == 0: vm.clearPending(v32 & ~0xFFFF, cpu: cpu)
@@ -88,7 +88,10 @@ final class GICv2Distributor: Device {
             for i in 0..<min(size, 4) {
                 // Bits of CPUs that do not exist are RAZ/WI.
                 let cpus = UInt8(truncatingIfNeeded: (1 << vm.vcpus.count) - 1)
-                if let n = spi(Int(offset - 0x800) + i) { targets[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) & cpus }
+                if let n = spi(Int(offset - 0x800) + i) {
+                    targets[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) & cpus
+                    vm.routeSPI(n, to: targets[n] == 0 ? 0 : targets[n].trailingZeroBitCount)
+                }
             }
         case 0x0F00: sendSGI(v32)
         default: break

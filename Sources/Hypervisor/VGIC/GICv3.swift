@@ -14,6 +14,8 @@ struct GICState {
     let spis = 64
     var spiEnabled: [Bool]
     var spiPriority: [UInt8]
+    /// The vCPU each SPI goes to (nil: none; GICD_IROUTER/ITARGETSR): vCPU 0 at reset.
+    var spiRoute: [Int?]
     /// Per vCPU: bit n = SGI/PPI n enabled (GICR_ISENABLER0).
     var privateEnabled: [UInt32]
     var privatePriority: [[UInt8]]
@@ -26,6 +28,7 @@ struct GICState {
     init(cpus: Int) {
         spiEnabled = Array(repeating: false, count: spis)
         spiPriority = Array(repeating: 0, count: spis)
+        spiRoute = Array(repeating: 0, count: spis)
         // GICR_ISENABLER0's reset value is UNKNOWN (GICv3 spec): here every SGI
         // and PPI starts enabled, so a guest that never programs its
         // redistributor still gets its timer and IPIs (as KVM enables SGIs).

@@ -1,14 +1,17 @@
 /// The GICv3 distributor (GICD_*, 64 KiB at 0x0800_0000 on QEMU virt),
 /// emulated for the guest (KVM's vgic-mmio-v3.c): enough for a guest's GIC
-/// initialisation: CTLR, TYPER, IIDR, the enable, priority and group
-/// registers of the SPIs, their pending state (devices' lines), and the ID registers.
+/// initialisation: CTLR, TYPER, IIDR, the enable, priority, group and
+/// routing registers of the SPIs, their pending state (devices' lines), and the ID registers.
 final class GICv3Distributor: Device {
     let name = "gicd"
     let base: UInt64 = 0x0800_0000
     let size: UInt64 = 0x1_0000
     unowned(unsafe) let vm: VirtualMachine
 
-    init(vm: VirtualMachine) { self.vm = vm }
+    init(vm: VirtualMachine) {
+        self.vm = vm
+        routers = Array(repeating: 0, count: vm.gic.spis)
+    }
 
     func read(offset: UInt64, size: Int) -> UInt64 {
         let gic = vm.gic
@@ -38,10 +41,17 @@ final class GICv3Distributor: Device {
                 if let n = spiIndex(Int(offset - 0x400) + i) { v |= UInt64(gic.spiPriority[n]) << UInt64(8 * i) }
             }
             return v
+        case 0x6100..<0x6100 + 8 * UInt64(gic.spis):
+            // IROUTER n (64-bit, or two words): Aff2.Aff1.Aff0 as written, IRM and Aff3 RAZ (as KVM keeps them).
+            let router = routers[Int(offset - 0x6100) / 8]
+            return offset & 4 == 0 ? router & (size == 8 ? .max : 0xFFFF_FFFF) : 0
         case 0xFFE8: return 0x3B          // PIDR2: ArchRev 3
         default: return 0
         }
     }
+
+    /// GICD_IROUTER of each SPI, bits [23:0] (Aff2.Aff1.Aff0): 0, vCPU 0, at reset.
+    private var routers: [UInt64] = []
 
     func write(offset: UInt64, size: Int, value: UInt64) {
         switch offset {
@@ -58,12 +68,19 @@ final class GICv3Distributor: Device {
             // An SPI enabled while its line is high (or already queued) reaches its vCPU.
             if enable, let source = vm.running {
                 vm.deviceLinesChanged(by: source)
-                vm.enabledChanged(cpu: vm.spiTarget.index)
+                vm.spiEnablesChanged()
             }
         case 0x0400..<0x0800:
             for i in 0..<min(size, 4) {
                 if let n = spiIndex(Int(offset - 0x400) + i) { vm.gic.spiPriority[n] = UInt8(truncatingIfNeeded: value >> UInt64(8 * i)) }
             }
+        case 0x6100..<0x6100 + 8 * UInt64(vm.gic.spis):
+            guard offset & 4 == 0 else { return }   // the upper word: IRM and Aff3, RAZ/WI
+            let n = Int(offset - 0x6100) / 8
+            routers[n] = value & 0xFF_FFFF
+            // vCPU n has MPIDR Aff0 = n and its other affinity levels 0.
+            let aff0 = Int(value & 0xFF)
+            vm.routeSPI(n, to: value & 0xFF_FF00 == 0 && aff0 < vm.vcpus.count ? aff0 : nil)
         default: break
         }
     }

@@ -136,6 +136,12 @@ public final class Engine {
     /// Registers Unicorn names are read directly (no CP_REG hash lookup).
     public func read(_ s: SystemRegisterID) -> UInt64? {
         if let named = s.named { return read(named) }
+        return read(unnamed: s)
+    }
+
+    /// Reads a system register Unicorn has no name for (SCTLR_EL1, say) by
+    /// its encoding, skipping the look-up of a name: for hooks that run often.
+    public func read(unnamed s: SystemRegisterID) -> UInt64? {
         var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: 0)
         let err = withUnsafeMutablePointer(to: &cp) { uc_reg_read(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
         return err == UC_ERR_OK ? cp.val : nil
@@ -418,9 +424,12 @@ public final class Engine {
     public func removeHook(_ h: Handle) { _ = uc_hook_del(uc, h) }
 
     private func addCodeHook(_ type: UInt32, _ body: @escaping (UInt64, UInt32) -> Void, _ begin: UInt64, _ end: UInt64) throws -> Handle {
-        let box = Box(body)
+        let box = CodeHookBox(body)
+        // A code hook may run on every pass of a loop (a watched load/store):
+        // a box of its own type calls the closure with no reabstraction, and
+        // the guaranteed reference (the engine keeps the box) needs no retain.
         let cb: @convention(c) (OpaquePointer?, UInt64, UInt32, UnsafeMutableRawPointer?) -> Void = { _, a, s, ud in
-            Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(a, s)
+            Unmanaged<CodeHookBox>.fromOpaque(ud!)._withUnsafeGuaranteedRef { $0.body(a, s) }
         }
         return try add(type, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, begin, end)
     }
@@ -436,6 +445,11 @@ public final class Engine {
 final class Box<T> {
     let body: T
     init(_ body: T) { self.body = body }
+}
+
+final class CodeHookBox {
+    let body: (UInt64, UInt32) -> Void
+    init(_ body: @escaping (UInt64, UInt32) -> Void) { self.body = body }
 }
 
 final class MMIOBox {

@@ -40,6 +40,13 @@ final class KernelPatternTests: XCTestCase {
                                  "FAR_EL1 is in the unmapped page"], needsVANotIPA: false)
     }
 
+    /// With demand paging the guest's tables share coalesced TLB runs of RAM:
+    /// the model's walk once entered them again on every retry, for ever.
+    func testLoadCrossingIntoAnUnmappedPageWithDemandPaging() throws {
+        _ = try GuestRun.passingInBothDesigns("pagecross", ["the crossing load takes a data abort at EL1", "a level-3 translation fault, not an alignment fault",
+                                                            "FAR_EL1 is in the unmapped page"], configure: { $0.demandPaging = true; $0.timeoutSeconds = 60 })
+    }
+
     func testTTBR0WriteWithANewASIDSwitchesAddressSpace() throws {
         try passes("asid", ["a TTBR0_EL1 write with a new ASID switches address space"])
     }

@@ -176,18 +176,25 @@ extension Processor {
         guard faults.accessSites[pc] == nil, faults.accessSites.count < 4096,
               let w = instructionWord(at: pc), let ls = LoadStore(w) else { return }
         faults.accessSites[pc] = (w, ls)
-        if (try? engine.onCode(begin: pc, end: pc, { [unowned(unsafe) self] a, _ in self.hookRan(); self.accessSiteReached(a) })) != nil {
+        // The processor owns the engine and so outlives the hook: a guaranteed
+        // reference spares the retain and release an unowned capture costs per pass.
+        let me = Unmanaged.passUnretained(self)
+        if (try? engine.onCode(begin: pc, end: pc, { a, _ in me._withUnsafeGuaranteedRef { $0.hookRan(); $0.accessSiteReached(a, w, ls) } })) != nil {
             engine.removeTranslations(begin: pc, end: pc &+ 4)
         }
     }
 
-    func accessSiteReached(_ pc: UInt64) {
-        guard stopReason == nil, let (word, ls) = faults.accessSites[pc] else { return }
+    /// Runs before every pass of a watched load/store (a loop's), so the
+    /// common case, an access the TLB covers, is kept short: SCTLR_EL1 read
+    /// once (a CP_REG lookup in Unicorn), SP only when it is the base.
+    func accessSiteReached(_ pc: UInt64, _ word: UInt32, _ ls: LoadStore) {
+        guard stopReason == nil else { return }
+        let mmu = guestMMUEnabled
         // The code at a watched address may have changed since (a new image, a remap).
-        guard instructionWord(at: pc) == word else { return }
-        let va = ls.address(pc: pc, sp: engine.read(.sp)) { self.engine.read(.x($0)) }
+        guard instructionWord(at: pc, mmuEnabled: mmu) == word else { return }
+        let va = ls.address(pc: pc, sp: ls.rn == 31 ? engine.read(.sp) : 0) { self.engine.read(.x($0)) }
         let kind: MemoryAccessKind = ls.isLoad ? .read : .write
-        if let key = mapAddress(ofVA: va, kind), tlbPermits(key, kind) { return }
+        if let key = mapAddress(ofVA: va, kind, mmuEnabled: mmu), tlbPermits(key, kind) { return }
         switch resolveAccess(kind, va: va, pc: pc, access: ls) {
         case .filled, .stopped: return
         case .tagged: tagCheckedAccess(pc: pc)
@@ -201,13 +208,24 @@ extension Processor {
 
     /// Does the TLB hold a translation for `va` that permits `kind`?
     func tlbPermits(_ va: UInt64, _ kind: MemoryAccessKind) -> Bool {
+        tlbEntry(covering: va)?.permits(kind) ?? false
+    }
+
+    /// The TLB entry that covers `va`: a page, a coalesced run of pages or a block.
+    func tlbEntry(covering va: UInt64) -> Stage2TLB.Entry? {
+        // The entry found last, most often the one again (a loop walking a block).
+        if let h = tlb.lastHit, va &- h.base < h.entry.size { return h.entry }
         for size: UInt64 in [4096, 1 << 21, 1 << 30] {
             // A coalesced page run starts at any page: look up the 2 MiB block's pages only when needed.
-            if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) { return e.permits(kind) }
+            if let e = tlb.entries[va & ~(size - 1)], e.size > va & (size - 1) {
+                tlb.lastHit = (va & ~(size - 1), e)
+                return e
+            }
         }
         // Else the entry that starts last in the block below the page (runs do not overlap).
-        guard let a = tlb.startBelow(va), let e = tlb.entries[a] else { return false }
-        return a &+ e.size > va && e.permits(kind)
+        guard let a = tlb.startBelow(va), let e = tlb.entries[a], a &+ e.size > va else { return nil }
+        tlb.lastHit = (a, e)
+        return e
     }
 
     /// Books the descriptor reads of the walk that faulted to the coming exception entry.

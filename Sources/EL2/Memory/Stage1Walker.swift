@@ -24,7 +24,7 @@ struct Stage1Registers {
 }
 
 extension Processor {
-    var guestMMUEnabled: Bool { (engine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0) & SCTLR.M != 0 }
+    var guestMMUEnabled: Bool { (engine.read(unnamed: SystemRegisterID(.SCTLR_EL1)) ?? 0) & SCTLR.M != 0 }
 
     /// Translates `va` for `access`; with `fillTables`, every table page read is
     /// also entered into the stage-2 TLB so that Unicorn's own walk finds it.
@@ -98,10 +98,10 @@ extension Processor {
         return (.fault(.translation(level: 3)), filled, 0)
     }
 
+    /// Any entry covering `ipa`, a coalesced page run too: one that missed a
+    /// run was entered again and again (a stage-1 fault Unicorn raised was then
+    /// taken for a table page it lacked and retried for ever, pagecross with --demand-paging).
     func tlbContains(_ ipa: UInt64) -> Bool {
-        for size: UInt64 in [4096, 1 << 21, 1 << 30] {
-            if let e = tlb.entries[ipa & ~(size - 1)], e.size >= size { return true }
-        }
-        return tlb.regime == .identity
+        tlb.regime == .identity || tlbEntry(covering: ipa) != nil
     }
 }

@@ -49,6 +49,7 @@ final class Stage2TLB {
     private var starts: [UInt64: InlineArray<8, UInt64>] = [:]
 
     func insert(_ e: Entry, at base: UInt64) {
+        lastHit = nil
         entries[base] = e
         let page = Int((base >> 12) & 511)
         starts[base & ~0x1F_FFFF, default: InlineArray(repeating: 0)][page >> 6] |= 1 << UInt64(page & 63)
@@ -56,6 +57,7 @@ final class Stage2TLB {
 
     func remove(at base: UInt64) -> Entry? {
         guard let e = entries.removeValue(forKey: base) else { return nil }
+        lastHit = nil
         let block = base & ~0x1F_FFFF, page = Int((base >> 12) & 511)
         if var bits = starts[block] {
             bits[page >> 6] &= ~(1 << UInt64(page & 63))
@@ -79,6 +81,8 @@ final class Stage2TLB {
         }
         return nil
     }
+    /// The entry `Processor.tlbPermits` found last: forgotten on any insert or removal.
+    var lastHit: (base: UInt64, entry: Entry)?
     /// What stage 2 off maps, kept in Unicorn's map with no permission while a
     /// stage-2 regime runs (`parkIdentityMap`).
     var parked: [UInt64: Entry] = [:]

@@ -64,7 +64,7 @@ extension Processor {
         // A guest's own VHE EL2 code runs on Unicorn's EL1, whose registers then hold EL2's;
         // the real EL1 registers are the ones it reaches as *_EL12.
         if let g = ownEL2, g.el1IsEL2, el2.hcr.contains(.E2H) {
-            if let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 { return engine.read(SystemRegisterID(el1)) }
+            if let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 { return syncedEngine.read(SystemRegisterID(el1)) }
             if EL2Registers.redirects.contains(where: { $0.0 == r }) { return g.el1Registers[r] ?? 0 }
         }
         if let v = el2[r] { return v }
@@ -75,7 +75,7 @@ extension Processor {
         if !ownID, let v = hardwareRead(r) { return v }
         if r.isEL2 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }   // CNTHP_*
         if r.isEL2 && r.crn == 12 { return vgic.read(r) }                                        // ICH_*
-        return engine.read(SystemRegisterID(r))
+        return syncedEngine.read(SystemRegisterID(r))
     }
 
     /// The IPA a guest virtual address reaches through the guest's stage 1, if it does.

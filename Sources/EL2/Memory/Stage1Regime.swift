@@ -14,7 +14,12 @@ extension Processor {
     func syncStage1Regime() {
         guard known.stage1Dirty else { return }
         known.stage1Dirty = false
-        func r(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
+        // The values EL2 software knows are Unicorn's (`KnownRegisters`): no Unicorn read for them.
+        func r(_ s: SystemRegister) -> UInt64 {
+            let k = routing.entry(s).knownSlot
+            if k >= 0 && known.el1Mask & (1 << UInt32(k)) != 0 { return known.el1[Int(k)] }
+            return syncedEngine.read(SystemRegisterID(s)) ?? 0
+        }
         let now = (r(.SCTLR_EL1), r(.TTBR0_EL1), r(.TTBR1_EL1), r(.TCR_EL1))
         guard now != known.stage1Ran else { return }
         known.stage1Ran = now

@@ -11,7 +11,7 @@ extension Processor {
     public func debugRegister(_ n: Int) -> UInt64 {
         switch n {
         case 0...30: return engine.read(.x(n))
-        case Self.debugSP: return engine.read(.sp)
+        case Self.debugSP: return syncedEngine.read(.sp)
         case Self.debugPC: return engine.read(.pc)
         case Self.debugCPSR: return recordedSPSR(ProcessorState(raw: engine.read(.pstate))) & 0xFFFF_FFFF  // EL2h for a guest's own EL2 code
         default: return 0
@@ -23,7 +23,7 @@ extension Processor {
     public func setDebugRegister(_ n: Int, _ v: UInt64) -> Bool {
         switch n {
         case 0...30: engine.write(.x(n), v); known.gprsValid = false
-        case Self.debugSP: engine.write(.sp, v)
+        case Self.debugSP: syncedEngine.write(.sp, v); known.el1Mask &= ~KnownRegisters.spMask
         case Self.debugPC: engine.write(.pc, v)
         case Self.debugCPSR:
             let old = engine.read(.pstate)

@@ -51,6 +51,7 @@ extension Processor {
         el2.spsr = pstateAtEntry
         el2.elr = elr
         naturalPC = resumePC
+        known.el1Mask &= ~KnownRegisters.spMask   // the guest moved its SPs
         currentEL = 2
     }
 
@@ -69,6 +70,7 @@ extension Processor {
         count(.eret)
         known.gprsValid = false
         flushEL1()
+        known.el1Mask &= ~KnownRegisters.spMask
         let spsr = ProcessorState(raw: el2.spsr)
         let target = spsr.mode ?? .el1h
         currentEL = 1

@@ -119,6 +119,9 @@ struct KnownRegisters {
         return p
     }()
     var unicornMask: UInt32 = 0
+    /// SP_EL0's and SP_EL1's slots, past `RegisterRouting.knownEL1`'s (known only while EL2 software runs).
+    static func spSlot(_ r: SystemRegister) -> Int { r == .SP_EL1 ? 31 : 30 }
+    static let spMask: UInt32 = 3 << 30
     /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
     var stage1Dirty = false
     var stage1Ran: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)

@@ -157,7 +157,11 @@ extension Processor {
         let m = known.pending
         guard m != 0 else { return }
         known.pending = 0
-        engine.write(knownBatch, selected: m, from: known.el1)
+        if m & KnownRegisters.spMask != 0 {
+            if m & (1 << 30) != 0 { setUnicornSP(.SP_EL0, known.el1[30]) }
+            if m & (1 << 31) != 0 { setUnicornSP(.SP_EL1, known.el1[31]) }
+        }
+        engine.write(knownBatch, selected: m & ~KnownRegisters.spMask, from: known.el1)
     }
 
     /// Unicorn with every EL1 value EL2 software wrote (`flushEL1`), for the

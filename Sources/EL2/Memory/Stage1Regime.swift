@@ -14,12 +14,7 @@ extension Processor {
     func syncStage1Regime() {
         guard known.stage1Dirty else { return }
         known.stage1Dirty = false
-        // The values EL2 software knows are Unicorn's (`KnownRegisters`): no Unicorn read for them.
-        func r(_ s: SystemRegister) -> UInt64 {
-            let k = routing.entry(s).knownSlot
-            if k >= 0 && known.el1Mask & (1 << UInt32(k)) != 0 { return known.el1[Int(k)] }
-            return syncedEngine.read(SystemRegisterID(s)) ?? 0
-        }
+        func r(_ s: SystemRegister) -> UInt64 { el1Value(s) }
         let now = (r(.SCTLR_EL1), r(.TTBR0_EL1), r(.TTBR1_EL1), r(.TCR_EL1))
         guard now != known.stage1Ran else { return }
         known.stage1Ran = now

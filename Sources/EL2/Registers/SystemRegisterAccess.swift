@@ -164,6 +164,15 @@ extension Processor {
         engine.write(knownBatch, selected: m & ~KnownRegisters.spMask, from: known.el1)
     }
 
+    /// An EL1 register as the CPU holds it: the value EL2 software knows
+    /// (`KnownRegisters`), with no Unicorn call, where it knows one. Not while
+    /// the guest owns EL2: the model moves its regime through Unicorn's registers then.
+    func el1Value(_ r: SystemRegister) -> UInt64 {
+        let k = routing.entry(r).knownSlot
+        if k >= 0 && ownEL2 == nil && known.el1Mask & (1 &<< UInt32(k)) != 0 { return known.el1[Int(k)] }
+        return syncedEngine.read(SystemRegisterID(r)) ?? 0
+    }
+
     /// Unicorn with every EL1 value EL2 software wrote (`flushEL1`), for the
     /// model's own reads and writes of Unicorn's system registers.
     var syncedEngine: Engine {

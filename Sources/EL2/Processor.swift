@@ -35,6 +35,8 @@ public final class Processor {
     let routing = RegisterRouting.shared
     /// Register values EL2 software already knows (RegisterRouting.swift).
     var known = KnownRegisters()
+    /// `RegisterRouting.knownEL1` in one Unicorn call, for `flushEL1`.
+    let knownBatch = SystemRegisterBatch(RegisterRouting.knownEL1.map(SystemRegisterID.init))
     /// The exception level the model is at: 1 while the guest (or the split-mode
     /// host kernel) runs, 2 while EL2 software runs.
     public internal(set) var currentEL = 1

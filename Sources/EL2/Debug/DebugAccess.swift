@@ -11,7 +11,7 @@ extension Processor {
     public func debugRegister(_ n: Int) -> UInt64 {
         switch n {
         case 0...30: return engine.read(.x(n))
-        case Self.debugSP: return engine.read(.sp)
+        case Self.debugSP: return syncedEngine.read(.sp)
         case Self.debugPC: return engine.read(.pc)
         case Self.debugCPSR: return recordedSPSR(ProcessorState(raw: engine.read(.pstate))) & 0xFFFF_FFFF  // EL2h for a guest's own EL2 code
         default: return 0
@@ -23,7 +23,7 @@ extension Processor {
     public func setDebugRegister(_ n: Int, _ v: UInt64) -> Bool {
         switch n {
         case 0...30: engine.write(.x(n), v); known.gprsValid = false
-        case Self.debugSP: engine.write(.sp, v)
+        case Self.debugSP: syncedEngine.write(.sp, v); known.el1Mask &= ~KnownRegisters.spMask
         case Self.debugPC: engine.write(.pc, v)
         case Self.debugCPSR:
             let old = engine.read(.pstate)
@@ -64,7 +64,7 @@ extension Processor {
         // A guest's own VHE EL2 code runs on Unicorn's EL1, whose registers then hold EL2's;
         // the real EL1 registers are the ones it reaches as *_EL12.
         if let g = ownEL2, g.el1IsEL2, el2.hcr.contains(.E2H) {
-            if let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 { return engine.read(SystemRegisterID(el1)) }
+            if let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 { return syncedEngine.read(SystemRegisterID(el1)) }
             if EL2Registers.redirects.contains(where: { $0.0 == r }) { return g.el1Registers[r] ?? 0 }
         }
         if let v = el2[r] { return v }
@@ -75,7 +75,7 @@ extension Processor {
         if !ownID, let v = hardwareRead(r) { return v }
         if r.isEL2 && r.crn == 14 { return timer.read(r, clock: clock, cntvoff: el2.cntvoff) }   // CNTHP_*
         if r.isEL2 && r.crn == 12 { return vgic.read(r) }                                        // ICH_*
-        return engine.read(SystemRegisterID(r))
+        return syncedEngine.read(SystemRegisterID(r))
     }
 
     /// The IPA a guest virtual address reaches through the guest's stage 1, if it does.

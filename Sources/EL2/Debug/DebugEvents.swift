@@ -114,7 +114,7 @@ extension Processor {
         }
         if let word, case .eret = Instruction(word) {
             // The guest's own ERET: PSTATE.SS from SPSR_EL1.SS.
-            debug.pstateSS = (engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0) & SelfHostedDebug.spsrSS != 0
+            debug.pstateSS = (syncedEngine.read(SystemRegisterID(.SPSR_EL1)) ?? 0) & SelfHostedDebug.spsrSS != 0
             debug.stepped = false
         }
         guard enabled, debug.mdscr & SelfHostedDebug.mde != 0, let word, let ls = LoadStore(word) else { return }

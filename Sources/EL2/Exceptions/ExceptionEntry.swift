@@ -51,6 +51,7 @@ extension Processor {
         el2.spsr = pstateAtEntry
         el2.elr = elr
         naturalPC = resumePC
+        known.el1Mask &= ~KnownRegisters.spMask   // the guest moved its SPs
         currentEL = 2
     }
 
@@ -68,6 +69,8 @@ extension Processor {
         counter?.willPerform(.eret)
         count(.eret)
         known.gprsValid = false
+        flushEL1()
+        known.el1Mask &= ~KnownRegisters.spMask
         let spsr = ProcessorState(raw: el2.spsr)
         let target = spsr.mode ?? .el1h
         currentEL = 1
@@ -96,16 +99,16 @@ extension Processor {
         let toEL2 = ownEL2?.el1IsEL2 == true
         // Non-VHE EL2 code: Unicorn's EL1 registers must hold its regime (GuestEL2Regime.swift).
         if toEL2 && !el2.hcr.contains(.E2H), let g = ownEL2 { splitGuestEL2Regime(g) }
-        let vbar = engine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
+        let vbar = syncedEngine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
         known.gprsValid = false
-        engine.write(SystemRegisterID(.ELR_EL1), returnPC)
+        syncedEngine.write(SystemRegisterID(.ELR_EL1), returnPC)
         // PSTATE.SS is the model's (DebugRegisters.swift); entry clears it.
-        engine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate) | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0))
+        syncedEngine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate) | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0))
         debug.pstateSS = false
-        if let esr { engine.write(SystemRegisterID(.ESR_EL1), esr.raw) }
-        if let far { engine.write(SystemRegisterID(.FAR_EL1), far) }
+        if let esr { syncedEngine.write(SystemRegisterID(.ESR_EL1), esr.raw) }
+        if let far { syncedEngine.write(SystemRegisterID(.FAR_EL1), far) }
         setPSTATE(ProcessorState.entry(to: .el1h).raw)
         engine.write(.pc, vector)
         noteGuestExceptionEntry(vector: vector, from: returnPC)

@@ -17,14 +17,14 @@ extension Processor {
         let par: UInt64
         switch (r.op1, r.op2) {
         case (4, 0), (4, 1):   // S1E2R, S1E2W
-            func u(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
+            func u(_ s: SystemRegister) -> UInt64 { syncedEngine.read(SystemRegisterID(s)) ?? 0 }
             let regime = Stage1Registers(sctlr: u(.SCTLR_EL1), tcr: u(.TCR_EL1), ttbr0: u(.TTBR0_EL1), ttbr1: 0, el0: false, oneRange: true)
             par = physicalAddressRegister(va, access, regime, mair: u(.MAIR_EL1), stage2: false)
         case (4, 4...7), (0, 0...3):   // S12E1R/W, S12E0R/W; S1E1R/W, S1E0R/W
             func own(_ s: SystemRegister) -> UInt64 { g.el1Registers[s] ?? 0 }
             // TTBR1_EL1 is not swapped: Unicorn's is its guest's (EL2's regime disables TTBR1 walks).
             let regime = Stage1Registers(sctlr: own(.SCTLR_EL1), tcr: own(.TCR_EL1), ttbr0: own(.TTBR0_EL1),
-                                         ttbr1: engine.read(SystemRegisterID(.TTBR1_EL1)) ?? 0, el0: r.op2 >= 2 && r.op2 != 4 && r.op2 != 5,
+                                         ttbr1: syncedEngine.read(SystemRegisterID(.TTBR1_EL1)) ?? 0, el0: r.op2 >= 2 && r.op2 != 4 && r.op2 != 5,
                                          oneRange: false)
             // The guest's table reads go through its stage 2 as its own walks do (`stage2Enabled` is EL1's).
             g.el1IsEL2 = false
@@ -33,7 +33,7 @@ extension Processor {
         default:
             return false
         }
-        engine.write(SystemRegisterID(.PAR_EL1), par)
+        syncedEngine.write(SystemRegisterID(.PAR_EL1), par)
         forgetEL1(.PAR_EL1)
         return true
     }

@@ -49,7 +49,7 @@ extension Processor {
             return true
         }
         let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
-        let fpen = (engine.read(SystemRegisterID(.CPACR_EL1)) ?? 0) >> 20 & 3
+        let fpen = (syncedEngine.read(SystemRegisterID(.CPACR_EL1)) ?? 0) >> 20 & 3
         if fpen == 0 || fpen == 2 || (fpen == 1 && el == 0) {
             enterEL1(kind: 0, esr: .fpAccess, returnPC: pc)
             return true

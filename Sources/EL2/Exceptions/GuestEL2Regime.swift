@@ -90,10 +90,10 @@ extension Processor {
     /// Loads the EL2 regime (el2's values) into Unicorn's EL1 registers.
     func loadGuestEL2Regime() {
         if el2.hcr.contains(.E2H) {
-            for (el1, el2r) in EL2Registers.redirects { engine.write(SystemRegisterID(el1), el2[el2r] ?? 0) }
+            for (el1, el2r) in EL2Registers.redirects { syncedEngine.write(SystemRegisterID(el1), el2[el2r] ?? 0) }
         } else {
-            for (el1, el2r) in GuestEL2Regime.regimePairs { engine.write(SystemRegisterID(el1), regimeValue(el2r)) }
-            engine.write(SystemRegisterID(.CPACR_EL1), 3 << 20)   // FPEN: EL2's FP/SIMD access is CPTR_EL2's
+            for (el1, el2r) in GuestEL2Regime.regimePairs { syncedEngine.write(SystemRegisterID(el1), regimeValue(el2r)) }
+            syncedEngine.write(SystemRegisterID(.CPACR_EL1), 3 << 20)   // FPEN: EL2's FP/SIMD access is CPTR_EL2's
         }
         regimeChanged()
     }
@@ -101,11 +101,11 @@ extension Processor {
     /// Saves what EL2 code left in Unicorn's EL1 registers (without E2H, TCR/SCTLR_EL2 are held as written).
     func saveGuestEL2Regime() {
         if el2.hcr.contains(.E2H) {
-            for (el1, el2r) in EL2Registers.redirects { el2[el2r] = engine.read(SystemRegisterID(el1)) ?? 0 }
+            for (el1, el2r) in EL2Registers.redirects { el2[el2r] = syncedEngine.read(SystemRegisterID(el1)) ?? 0 }
             return
         }
         for (el1, el2r) in GuestEL2Regime.regimePairs where el2r != .TCR_EL2 && el2r != .SCTLR_EL2 {
-            el2[el2r] = engine.read(SystemRegisterID(el1)) ?? 0
+            el2[el2r] = syncedEngine.read(SystemRegisterID(el1)) ?? 0
         }
     }
 
@@ -122,7 +122,7 @@ extension Processor {
     func enableVHE(_ g: GuestOwnedEL2, hcr: UInt64) {
         saveGuestEL2Regime()
         for r in GuestEL2Regime.redirectedEL1 where !GuestEL2Regime.swappedEL1.contains(r) {
-            g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0
+            g.el1Registers[r] = syncedEngine.read(SystemRegisterID(r)) ?? 0
         }
         el2.hcr = HCR(rawValue: hcr)
         loadGuestEL2Regime()
@@ -169,7 +169,7 @@ extension Processor {
     func splitGuestEL2Regime(_ g: GuestOwnedEL2) {
         guard !g.regime.split else { return }
         g.regime.split = true
-        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
+        for r in GuestEL2Regime.swappedEL1 { g.el1Registers[r] = syncedEngine.read(SystemRegisterID(r)) ?? 0 }
         loadGuestEL2Regime()
     }
 
@@ -209,11 +209,11 @@ extension Processor {
         if let pair = GuestEL2Regime.regimePairs.first(where: { $0.el2 == r }) {
             splitGuestEL2Regime(g)
             if isRead {
-                let live = r == .TCR_EL2 || r == .SCTLR_EL2 ? el2[r] ?? 0 : engine.read(SystemRegisterID(pair.el1)) ?? 0
+                let live = r == .TCR_EL2 || r == .SCTLR_EL2 ? el2[r] ?? 0 : syncedEngine.read(SystemRegisterID(pair.el1)) ?? 0
                 return done(live, true)
             }
             el2[r] = r == .TCR_EL2 ? v & ~(UInt64.max << 32) : v   // TCR_EL2 is 32 bits
-            engine.write(SystemRegisterID(pair.el1), regimeValue(r))
+            syncedEngine.write(SystemRegisterID(pair.el1), regimeValue(r))
             if r == .TCR_EL2 || r == .SCTLR_EL2 || r == .TTBR0_EL2 { regimeChanged() }
             return done(nil, true)
         }

@@ -14,15 +14,15 @@ extension Processor {
     func guestNonVHEERET(_ g: GuestOwnedEL2, _ pc: UInt64) -> Bool {
         let e2h = el2.hcr.contains(.E2H)
         if !e2h { splitGuestEL2Regime(g) }
-        let raw = engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0
-        let elr = engine.read(SystemRegisterID(.ELR_EL1)) ?? 0
+        let raw = syncedEngine.read(SystemRegisterID(.SPSR_EL1)) ?? 0
+        let elr = syncedEngine.read(SystemRegisterID(.ELR_EL1)) ?? 0
         let spsr = ProcessorState(raw: raw)
         guard !spsr.isAArch32, let mode = spsr.mode else {
             unsupportedAtEL2("an ERET from EL2 to SPSR_EL2 = 0x\(String(raw, radix: 16)) (AArch32 or a reserved mode)")
             return true
         }
         if mode == .el2h || mode == .el2t {
-            engine.write(SystemRegisterID(.SPSR_EL1), raw & ~0xF | 0b0100 | (raw & 1))
+            syncedEngine.write(SystemRegisterID(.SPSR_EL1), raw & ~0xF | 0b0100 | (raw & 1))
             forgetEL1(.SPSR_EL1)
             return false
         }
@@ -35,8 +35,8 @@ extension Processor {
         // from now on); TTA has nothing to trap on a PE without trace System registers
         // (ID_AA64DFR0_EL1.TraceVer = 0: they are UNDEFINED first), and is not modelled on one with them.
         if e2h {
-            let cptr = engine.read(SystemRegisterID(.CPACR_EL1)) ?? 0
-            let traceVer = (engine.read(SystemRegisterID(.ID_AA64DFR0_EL1)) ?? 0) >> 4 & 0xF
+            let cptr = syncedEngine.read(SystemRegisterID(.CPACR_EL1)) ?? 0
+            let traceVer = (syncedEngine.read(SystemRegisterID(.ID_AA64DFR0_EL1)) ?? 0) >> 4 & 0xF
             if cptr >> 28 & 1 != 0 && traceVer != 0 {
                 unsupportedAtEL2("CPTR_EL2.TTA (trace register traps of its guest, with E2H) at the ERET to EL1 (pc 0x\(String(pc, radix: 16)))")
                 return true
@@ -56,7 +56,7 @@ extension Processor {
         // The EL2 set out, the guest's EL1 set in.
         saveGuestEL2Regime()
         g.regime.sp = readBankedSP(.SP_EL1)
-        for r in guestEL1Swapped { engine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
+        for r in guestEL1Swapped { syncedEngine.write(SystemRegisterID(r), g.el1Registers[r] ?? 0) }
         g.el1IsEL2 = false
         setPSTATE(raw)
         writeBankedSP(.SP_EL1, g.el1Registers[.SP_EL1] ?? 0)
@@ -101,7 +101,7 @@ extension Processor {
             return
         }
         let pstate = ProcessorState(raw: engine.read(.pstate))
-        for r in guestEL1Swapped { g.el1Registers[r] = engine.read(SystemRegisterID(r)) ?? 0 }
+        for r in guestEL1Swapped { g.el1Registers[r] = syncedEngine.read(SystemRegisterID(r)) ?? 0 }
         g.el1Registers[.SP_EL1] = readBankedSP(.SP_EL1)
         if let esr { el2.esr = esr.raw }
         if let far { el2.far = far }

@@ -77,6 +77,7 @@ extension Processor {
         el2.cnthctl = CNTHCTL.EL1PCTEN | CNTHCTL.EL1PCEN
         setBootState(pc: pc, pstate: .el1hMasked, x0: x0)
         known.gprsValid = false
+        flushEL1()
         known.el1Mask = 0
         syncTranslationRegime()
         syncStage1Regime()
@@ -116,7 +117,7 @@ extension Processor {
         if atEL2 && g.openExit != nil { noteGuestEL2RegisterAccess(g, r, isRead: isRead) }
         if r == .CURRENTEL && isRead && el >= 1 { return done(atEL2 ? 8 : UInt64(el) << 2, step: false) }
         if isRead && el >= 1 && (r == .ID_AA64PFR0_EL1 || r == .ID_AA64MMFR1_EL1) {
-            var v = engine.read(SystemRegisterID(r)) ?? 0
+            var v = syncedEngine.read(SystemRegisterID(r)) ?? 0
             if r == .ID_AA64PFR0_EL1 {
                 if (v >> 8) & 0xF == 0 { v |= 1 << 8 }                                   // EL2 implemented, AArch64
             } else {
@@ -182,8 +183,8 @@ extension Processor {
         }
         // With E2H the *_EL2 registers that have an EL1 counterpart are the ones Unicorn's EL1 holds.
         if e2h, let el1 = EL2Registers.redirects.first(where: { $0.1 == r })?.0 {
-            if isRead { return done(engine.read(SystemRegisterID(el1)) ?? 0, true) }
-            engine.write(SystemRegisterID(el1), v)
+            if isRead { return done(syncedEngine.read(SystemRegisterID(el1)) ?? 0, true) }
+            syncedEngine.write(SystemRegisterID(el1), v)
             return done(nil, true)
         }
         guard let slot = Optional(Int(EL2Registers.slotTable[EL2Registers.key(r)])), slot >= 0 else {
@@ -365,12 +366,12 @@ extension Processor {
     func guestEL2ERET(_ g: GuestOwnedEL2, _ pc: UInt64) -> Bool {
         guard runsGuestEL2Code else { return false }
         if el2.hcr.contains(.E2H) {
-            let raw = engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0
+            let raw = syncedEngine.read(SystemRegisterID(.SPSR_EL1)) ?? 0
             let spsr = ProcessorState(raw: raw)
             switch spsr.mode {
             case .el2h?, .el2t?:
                 guard !spsr.isAArch32 else { break }
-                engine.write(SystemRegisterID(.SPSR_EL1), raw & ~0xF | 0b0100 | (raw & 1))
+                syncedEngine.write(SystemRegisterID(.SPSR_EL1), raw & ~0xF | 0b0100 | (raw & 1))
                 forgetEL1(.SPSR_EL1)
                 return false
             case .el0t? where el2.hcr.contains(.TGE): return false   // its own EL0 (EL2&0 regime)

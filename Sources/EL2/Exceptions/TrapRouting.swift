@@ -53,7 +53,7 @@ extension Processor {
     /// Cache maintenance by VA that EL0 may run (SCTLR_EL1.UCI, else UNDEFINED there
     /// before any EL2 trap): the op1 = 3 forms.
     func cacheMaintenanceAllowedAtEL0(_ r: SystemRegister) -> Bool {
-        r.op0 == 1 && r.op1 == 3 && r.crn == 7 && (engine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0) & (1 << 26) != 0
+        r.op0 == 1 && r.op1 == 3 && r.crn == 7 && (syncedEngine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0) & (1 << 26) != 0
     }
 
     /// Registers the hardware itself serves at EL1 when they do not trap:

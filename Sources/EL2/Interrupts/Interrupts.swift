@@ -59,8 +59,8 @@ extension Processor {
     /// The guest's own ERET at EL1: PSTATE from SPSR_EL1, PC from ELR_EL1.
     func guestERET(_ pc: UInt64) {
         if let g = ownEL2, guestEL2ERET(g, pc) { return }
-        let spsr = ProcessorState(raw: engine.read(SystemRegisterID(.SPSR_EL1)) ?? 0)
-        let elr = engine.read(SystemRegisterID(.ELR_EL1)) ?? 0
+        let spsr = ProcessorState(raw: syncedEngine.read(SystemRegisterID(.SPSR_EL1)) ?? 0)
+        let elr = syncedEngine.read(SystemRegisterID(.ELR_EL1)) ?? 0
         let old = ProcessorState(raw: engine.read(.pstate)).daif
         if old != spsr.daif { onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET")) }
         if spsr.exceptionLevel <= 1, !spsr.isAArch32, pendingInterruptKind(for: spsr.daif) != nil {

@@ -72,7 +72,7 @@ extension Processor {
 
     /// ID_AA64PFR1_EL1 as this PE reads it.
     func idAA64PFR1() -> UInt64 {
-        let v = engine.read(SystemRegisterID(.ID_AA64PFR1_EL1)) ?? 0
+        let v = syncedEngine.read(SystemRegisterID(.ID_AA64PFR1_EL1)) ?? 0
         return v & ~(0xF << MemoryTagging.idFieldShift) | MemoryTagging.mte3 << MemoryTagging.idFieldShift
     }
 
@@ -88,8 +88,8 @@ extension Processor {
     private func tagContext() -> TagContext {
         let el0 = ProcessorState(raw: engine.read(.pstate)).exceptionLevel == 0
         return TagContext(el0: el0, atEL2: !el0 && runsGuestEL2Code,
-                          sctlr: engine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0,
-                          tcr: engine.read(SystemRegisterID(.TCR_EL1)) ?? 0)
+                          sctlr: syncedEngine.read(SystemRegisterID(.SCTLR_EL1)) ?? 0,
+                          tcr: syncedEngine.read(SystemRegisterID(.TCR_EL1)) ?? 0)
     }
 
     /// AllocationTagAccessIsEnabled: SCTLR_ELx.ATA/ATA0, and HCR_EL2.ATA for EL1/EL0 outside EL2&0.
@@ -101,7 +101,7 @@ extension Processor {
     /// Is the stage-1 output of the last walk Tagged memory (MAIR attribute 0xF0)?
     private func lastWalkTagged() -> Bool {
         guard let index = faults.lastAttrIndx else { return false }
-        let mair = engine.read(SystemRegisterID(.MAIR_EL1)) ?? 0
+        let mair = syncedEngine.read(SystemRegisterID(.MAIR_EL1)) ?? 0
         return UInt8(truncatingIfNeeded: mair >> (UInt64(index) * 8)) == MemoryTagging.taggedAttribute
     }
 

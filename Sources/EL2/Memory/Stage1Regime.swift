@@ -14,7 +14,7 @@ extension Processor {
     func syncStage1Regime() {
         guard known.stage1Dirty else { return }
         known.stage1Dirty = false
-        func r(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
+        func r(_ s: SystemRegister) -> UInt64 { el1Value(s) }
         let now = (r(.SCTLR_EL1), r(.TTBR0_EL1), r(.TTBR1_EL1), r(.TCR_EL1))
         guard now != known.stage1Ran else { return }
         known.stage1Ran = now

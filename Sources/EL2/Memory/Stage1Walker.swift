@@ -24,14 +24,14 @@ struct Stage1Registers {
 }
 
 extension Processor {
-    var guestMMUEnabled: Bool { (engine.read(unnamed: SystemRegisterID(.SCTLR_EL1)) ?? 0) & SCTLR.M != 0 }
+    var guestMMUEnabled: Bool { el1Value(.SCTLR_EL1) & SCTLR.M != 0 }
 
     /// Translates `va` for `access`; with `fillTables`, every table page read is
     /// also entered into the stage-2 TLB so that Unicorn's own walk finds it.
     func stage1Translate(_ va: UInt64, _ access: MemoryAccessKind, fillTables: Bool) -> (Stage1Result, filled: Bool) {
         faults.lastAttrIndx = nil
         guard guestMMUEnabled else { return (.ipa(va), false) }
-        func r(_ s: SystemRegister) -> UInt64 { engine.read(SystemRegisterID(s)) ?? 0 }
+        func r(_ s: SystemRegister) -> UInt64 { el1Value(s) }
         let regime = Stage1Registers(sctlr: SCTLR.M, tcr: r(.TCR_EL1), ttbr0: r(.TTBR0_EL1), ttbr1: r(.TTBR1_EL1),
                                      el0: ProcessorState(raw: engine.read(.pstate)).mode == .el0t, oneRange: runsGuestNonVHEEL2Regime)
         let w = stage1Walk(va, access, regime, fillTables: fillTables)

@@ -96,25 +96,33 @@ extension Processor {
     }
 
     /// `write(list.registers[i], values[i])` for every entry: only the values
-    /// that differ from what the registers hold reach Unicorn, in one call.
+    /// that differ from what the registers hold reach Unicorn, when it next runs.
     public func restore(_ list: EL1RegisterList, from values: UnsafePointer<UInt64>) {
         if list.redirectable && el2.hcr.contains(.E2H) && currentEL == 2 {
             for i in 0..<list.count { write(list.registers[i], values[i]) }
             return
         }
-        let n = list.count, slots = list.known, cache = known.el1, banked = list.bankedSP
+        let n = list.count, slots = list.known, banked = list.bankedSP, mdscr = list.mdscrBit
         count(.sysregWriteEL1, n)
-        var changed: UInt32 = 0, knownMask = known.el1Mask
+        var changed: UInt32 = 0, later: UInt32 = 0, k1 = known
         for i in 0..<n {
-            let v = values[i], k = Int(slots[i])
+            let v = values[i], k = Int(slots[i]), b: UInt32 = 1 &<< UInt32(i)
             if k >= 0 {
-                if knownMask & (1 << UInt32(k)) != 0 && cache[k] == v { continue }
-                cache[k] = v
-                knownMask |= 1 << UInt32(k)
+                if k1.el1Mask & (1 &<< UInt32(k)) != 0 && k1.el1[k] == v { continue }
+                if b == mdscr {
+                    k1.el1[k] = v
+                    k1.el1Mask |= 1 &<< UInt32(k)
+                } else {
+                    // Unicorn gets it when it next runs (`flushEL1`).
+                    k1.writeLater(k, v)
+                    later |= b
+                }
             }
-            changed |= 1 << UInt32(i)
+            changed |= b
         }
-        known.el1Mask = knownMask
+        if changed & list.regime != 0 { k1.stage1Dirty = true }
+        known = k1
+        changed &= ~later
         var sp = changed & banked
         while sp != 0 {
             let i = sp.trailingZeroBitCount
@@ -127,7 +135,6 @@ extension Processor {
             debug.mdscr = values[list.mdscrBit.trailingZeroBitCount] & 0xFFFF_FFFF
             armDebugEvents()
         }
-        if changed & list.regime != 0 { known.stage1Dirty = true }
         if changed != 0 { engine.write(list.batch, selected: changed, from: values) }
     }
 }

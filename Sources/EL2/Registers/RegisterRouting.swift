@@ -107,6 +107,21 @@ struct KnownRegisters {
         return p
     }()
     var el1Mask: UInt32 = 0
+    /// Known slots whose value Unicorn does not hold yet: EL2 software's
+    /// writes reach Unicorn when it next runs or the model reads it
+    /// (`Processor.flushEL1`), so a split-mode exit's host values, and the
+    /// guest's written back over them, cost no Unicorn call.
+    var pending: UInt32 = 0
+    /// For a pending slot: the value Unicorn holds, where `unicornMask` says it is known.
+    let unicorn: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
+        p.initialize(repeating: 0, count: 32)
+        return p
+    }()
+    var unicornMask: UInt32 = 0
+    /// SP_EL0's and SP_EL1's slots, past `RegisterRouting.knownEL1`'s (known only while EL2 software runs).
+    static func spSlot(_ r: SystemRegister) -> Int { r == .SP_EL1 ? 31 : 30 }
+    static let spMask: UInt32 = 3 << 30
     /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
     var stage1Dirty = false
     var stage1Ran: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
@@ -114,5 +129,19 @@ struct KnownRegisters {
     let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
     var gprsValid = false
 
-    func deallocate() { el1.deallocate(); gprs.deallocate() }
+    func deallocate() { el1.deallocate(); unicorn.deallocate(); gprs.deallocate() }
+
+    /// EL2 software wrote `v` to known slot `k` (a register Unicorn holds):
+    /// pending until Unicorn needs it, unless Unicorn holds `v` already.
+    @inline(__always)
+    mutating func writeLater(_ k: Int, _ v: UInt64) {
+        let b: UInt32 = 1 &<< UInt32(k)
+        if pending & b == 0 {
+            // Unicorn holds the known value, if any.
+            if el1Mask & b != 0 { unicorn[k] = el1[k]; unicornMask |= b } else { unicornMask &= ~b }
+        }
+        el1[k] = v
+        el1Mask |= b
+        if unicornMask & b != 0 && unicorn[k] == v { pending &= ~b } else { pending |= b }
+    }
 }

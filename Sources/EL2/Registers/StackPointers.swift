@@ -10,12 +10,30 @@ extension Processor {
         pstate.mode == .el1h ? .spEL1 : .spEL0
     }
 
+    /// While EL2 software runs, the SPs are known registers too, in slots
+    /// `KnownRegisters.spSlot`: read from Unicorn once, written when it next
+    /// runs (`flushEL1`); forgotten on entry to EL2, since the guest moves them.
     func readBankedSP(_ r: SystemRegister) -> UInt64 {
+        guard currentEL == 2 else { return unicornSP(r) }
+        let k = KnownRegisters.spSlot(r)
+        if known.el1Mask & (1 &<< UInt32(k)) != 0 { return known.el1[k] }
+        let v = unicornSP(r)
+        known.el1[k] = v
+        known.el1Mask |= 1 &<< UInt32(k)
+        return v
+    }
+
+    func writeBankedSP(_ r: SystemRegister, _ v: UInt64) {
+        guard currentEL == 2 else { return setUnicornSP(r, v) }
+        known.writeLater(KnownRegisters.spSlot(r), v)
+    }
+
+    func unicornSP(_ r: SystemRegister) -> UInt64 {
         let want: Register = r == .SP_EL1 ? .spEL1 : .spEL0
         return want == selectedSP(ProcessorState(raw: livePSTATE)) ? engine.read(.sp) : engine.read(want)
     }
 
-    func writeBankedSP(_ r: SystemRegister, _ v: UInt64) {
+    func setUnicornSP(_ r: SystemRegister, _ v: UInt64) {
         let want: Register = r == .SP_EL1 ? .spEL1 : .spEL0
         if want == selectedSP(ProcessorState(raw: livePSTATE)) { engine.write(.sp, v) } else { engine.write(want, v) }
     }
@@ -27,6 +45,7 @@ extension Processor {
     /// Writes PSTATE, moving the live SP between the banks when the selection
     /// changes, and making QEMU's cached EL follow a change of exception level.
     func setPSTATE(_ new: UInt64) {
+        flushEL1()   // a pending SP goes to the bank the old PSTATE selects
         let old = ProcessorState(raw: engine.read(.pstate))
         let from = selectedSP(old), to = selectedSP(ProcessorState(raw: new))
         if from != to {

@@ -91,11 +91,18 @@ extension Processor {
                 // Writing what the register already holds changes nothing (and
                 // spares Unicorn's CP_REG write, with its TLB flush for some).
                 if known.el1Mask & (1 << UInt32(slot)) != 0 && known.el1[slot] == v { return }
-                known.el1[slot] = v
-                known.el1Mask |= 1 << UInt32(slot)
+                if reg.changesTranslationRegime { known.stage1Dirty = true }
+                // MDSCR_EL1 is the model's (DebugRegisters.swift).
+                if reg == .MDSCR_EL1 {
+                    known.el1[slot] = v
+                    known.el1Mask |= 1 << UInt32(slot)
+                    debug.mdscr = v & 0xFFFF_FFFF
+                    armDebugEvents()
+                    return
+                }
+                known.writeLater(slot, v)
+                return
             }
-            // MDSCR_EL1 is the model's (DebugRegisters.swift).
-            if reg == .MDSCR_EL1 { debug.mdscr = v & 0xFFFF_FFFF; armDebugEvents(); return }
             if reg.changesTranslationRegime { known.stage1Dirty = true }
             engine.write(SystemRegisterID(reg), v)
         case .gic(let reg):
@@ -137,7 +144,40 @@ extension Processor {
     @inline(__always)
     func forgetEL1(_ r: SystemRegister) {
         let k = routing.entry(r).knownSlot
-        if k >= 0 { known.el1Mask &= ~(1 << UInt32(k)) }
+        guard k >= 0 else { return }
+        if known.pending & (1 << UInt32(k)) != 0 { flushEL1() }
+        known.el1Mask &= ~(1 << UInt32(k))
+    }
+
+    /// Gives Unicorn the EL1 values EL2 software wrote that it does not hold
+    /// yet (`KnownRegisters.pending`): before Unicorn runs, and before the
+    /// model reads or writes its EL1 registers directly (`syncedEngine`).
+    @inline(__always)
+    func flushEL1() {
+        let m = known.pending
+        guard m != 0 else { return }
+        known.pending = 0
+        if m & KnownRegisters.spMask != 0 {
+            if m & (1 << 30) != 0 { setUnicornSP(.SP_EL0, known.el1[30]) }
+            if m & (1 << 31) != 0 { setUnicornSP(.SP_EL1, known.el1[31]) }
+        }
+        engine.write(knownBatch, selected: m & ~KnownRegisters.spMask, from: known.el1)
+    }
+
+    /// An EL1 register as the CPU holds it: the value EL2 software knows
+    /// (`KnownRegisters`), with no Unicorn call, where it knows one. Not while
+    /// the guest owns EL2: the model moves its regime through Unicorn's registers then.
+    func el1Value(_ r: SystemRegister) -> UInt64 {
+        let k = routing.entry(r).knownSlot
+        if k >= 0 && ownEL2 == nil && known.el1Mask & (1 &<< UInt32(k)) != 0 { return known.el1[Int(k)] }
+        return syncedEngine.read(SystemRegisterID(r)) ?? 0
+    }
+
+    /// Unicorn with every EL1 value EL2 software wrote (`flushEL1`), for the
+    /// model's own reads and writes of Unicorn's system registers.
+    var syncedEngine: Engine {
+        flushEL1()
+        return engine
     }
 }
 

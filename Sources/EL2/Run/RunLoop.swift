@@ -48,6 +48,7 @@ extension Processor {
             hookRan()
             updateGate()
             faults.guestEL2RegimeFault = nil
+            flushEL1()
             do {
                 try engine.start(at: pc)
             } catch {

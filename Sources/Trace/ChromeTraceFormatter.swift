@@ -81,21 +81,9 @@ public final class ChromeTraceFormatter {
     /// The trace events for one hypervisor event (possibly several: a slice
     /// and its phases, an instant and a counter), each after ",\n".
     func write(_ e: TraceEvent, _ event: HypervisorEvent) {
-        lastTime = max(lastTime, e.time)
-        let tid = Int64(e.vcpu ?? 0)
-        if let v = e.vcpu, !namedVCPUs.contains(v) {
-            namedVCPUs.insert(v)
-            begin(name: "thread_name", at: 0, rank: 0)
-            out.key("ph"); out.append(jsonString: "M")
-            ids(tid: tid)
-            out.key("args"); out.beginObject()
-            out.key("name"); out.append(jsonString: "vCPU \(tid)")
-            out.endObject()
-            out.endObject()
-        }
+        if case .exit(let r) = event { return writeExit(CapturedExit(r), r.kind, r.detail) }
+        let tid = seen(e.time, e.vcpu)
         switch event {
-        case .exit(let r):
-            exit(r, e, event, tid: tid)
         case .hardware(let v, let t, .daif(_, let old, let new, let cause)):
             instant(e, event, tid: tid, ts: t, name: "DAIF \(old)->\(new)")
             counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))])
@@ -138,19 +126,44 @@ public final class ChromeTraceFormatter {
         }
     }
 
+    /// An exit's slice and its phases (as `write` writes every event).
+    func writeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+        exit(x, kind, detail, tid: seen(x.time, x.vcpu))
+    }
+
+    /// An event at `time` on `vcpu` (nil: the VM's): its track named the first time. Its tid.
+    private func seen(_ time: UInt64, _ vcpu: Int?) -> Int64 {
+        lastTime = max(lastTime, time)
+        let tid = Int64(vcpu ?? 0)
+        if let v = vcpu, !namedVCPUs.contains(v) {
+            namedVCPUs.insert(v)
+            begin(name: "thread_name", at: 0, rank: 0)
+            out.key("ph"); out.append(jsonString: "M")
+            ids(tid: tid)
+            out.key("args"); out.beginObject()
+            out.key("name"); out.append(jsonString: "vCPU \(tid)")
+            out.endObject()
+            out.endObject()
+        }
+        return tid
+    }
+
     /// An exit's slice and its phases. A blocking WFI's exit is charged after
     /// the wait (the model's clock stands still until the wake), so it is drawn there.
-    private func exit(_ r: ExitRecord, _ e: TraceEvent, _ event: HypervisorEvent, tid: Int64) {
+    private func exit(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64) {
         var start = r.time
         if !waited.isEmpty, let w = waited.removeValue(forKey: r.vcpu), w.start == r.time { start &+= w.cycles }
-        var kind = r.kind
-        kind.withUTF8 { name in
+        var name = kind
+        name.withUTF8 { name in
             begin(name: name, at: start, rank: Self.sliceRank(r.cycles))
             out.key("cat"); out.append(jsonString: "exit")
             out.key("ph"); out.append(jsonString: "X")
             appendSpan(start, r.cycles)
             ids(tid: tid)
-            out.key("args"); args(e, event)
+            out.key("args"); out.beginObject()
+            out.key("pc"); out.append(jsonHex: r.pc)
+            encoder.exitFields(r, kind, detail, phases: false)
+            out.endObject()
             out.endObject()
         }
         // The sender's exit starts when it made the IPI pending.
@@ -162,8 +175,8 @@ public final class ChromeTraceFormatter {
             nextFlow += 1
         }
         var at = start
-        for (p, name) in TraceEncoder.phaseNames.enumerated() where r.phaseCycles.indices.contains(p) {
-            let c = r.phaseCycles[p]
+        for (p, name) in TraceEncoder.phaseNames.enumerated() where p < r.phaseCount {
+            let c = r.phase(p)
             guard c > 0 else { continue }
             // The phases are most of a Chrome trace: their constant parts go in whole.
             encoder.piece(at, rank: Self.sliceRank(c))

@@ -17,6 +17,7 @@ public enum TextFormatter {
 extension TraceEncoder {
     /// The text line of an event, with its newline.
     func textLine(_ e: TraceEvent, _ event: HypervisorEvent) {
+        if case .exit(let r) = event { return textExit(CapturedExit(r), r.kind, r.detail) }
         piece(e.time)
         out.append(spaces: 12 - TraceBuffer.decimalDigits(e.time))
         out.append(decimal: e.time)
@@ -35,8 +36,8 @@ extension TraceEncoder {
             out.append(" ")
         }
         switch event {
-        case .exit(let r):
-            exitText(r)
+        case .exit:
+            break   // textExit
         case .hardware(_, _, let ev):
             switch ev {
             case .daif(_, let old, let new, let cause):

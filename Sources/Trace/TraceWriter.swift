@@ -87,8 +87,15 @@ public final class TraceWriter {
 
     public func record(_ event: HypervisorEvent) {
         guard !finished else { return }
-        let e = TraceEvent(event)
-        guard e.classes.isEmpty || !e.classes.isDisjoint(with: classes) else { return }
+        // Exits and PSCI calls, nearly all of an exit-heavy run, are classed without a `TraceEvent`.
+        let captured = capture.capture(event)
+        let classes: TraceClasses
+        switch captured {
+        case .exit(let x): classes = TraceEvent.exitClasses(ipa: x.ipa)
+        case .psci: classes = .psci
+        default: classes = TraceEvent(event).classes
+        }
+        guard classes.isEmpty || !classes.isDisjoint(with: self.classes) else { return }
         if let limit, eventsWritten >= limit {
             if case .stop = event {} else {
                 onLimit?()
@@ -97,34 +104,48 @@ public final class TraceWriter {
             }
         }
         eventsWritten += 1
-        batch.append(capture.capture(event))
+        if let captured {
+            batch.append(captured)
+        } else {
+            batch.append(.other(others.count))
+            others.append(event)
+        }
         if batch.count >= TraceWriter.batchSize { handOff() }
     }
 
-    /// Events the run has recorded, not yet handed to the formatting thread.
+    /// Events the run has recorded, not yet handed to the formatting thread
+    /// (those not captured as numbers in `others`).
     private var batch: [CapturedEvent] = []
+    private var others: [HypervisorEvent] = []
     private var capture = EventCapture()
-    private var release = EventRelease()
+    /// The captured events' strings by number (the formatting thread's).
+    private var strings: [String] = []
     static let batchSize = 2048
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
     private func handOff() {
-        let events = batch, strings = capture.fresh
+        let events = batch, others = self.others, fresh = capture.fresh
         batch = []
         batch.reserveCapacity(TraceWriter.batchSize)
+        self.others = []
         capture.fresh = []
         formatting.async { [self] in
-            release.strings += strings
+            strings += fresh
             for c in events {
-                let event = release.event(c)
-                encode(TraceEvent(event), event)
+                switch c {
+                case .exit(let x): encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)])
+                case .psci(let p): encode(.psci(vcpu: p.vcpu, time: p.time, call: strings[Int(p.call)], power: p.power))
+                case .other(let i): encode(others[i])
+                }
             }
         }
     }
 
     /// Writes one event in the format (on the formatting thread).
-    private func encode(_ e: TraceEvent, _ event: HypervisorEvent) {
+    private func encode(_ event: HypervisorEvent) {
+        if case .exit(let r) = event { return encodeExit(CapturedExit(r), r.kind, r.detail) }
+        let e = TraceEvent(event)
         switch format {
         case .text: encoder.textLine(e, event)
         case .jsonl: encoder.jsonLine(e, event)
@@ -139,6 +160,22 @@ public final class TraceWriter {
             default: order.note(vcpu: v, time: e.time)
             }
         }
+        flushWhenFull()
+    }
+
+    /// An exit's bytes, in the format.
+    private func encodeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+        switch format {
+        case .text: encoder.textExit(x, kind, detail)
+        case .jsonl: encoder.jsonExit(x, kind, detail)
+        case .perfetto: chrome!.writeExit(x, kind, detail)
+        }
+        order?.note(vcpu: x.vcpu, time: x.time)
+        flushWhenFull()
+    }
+
+    @inline(__always)
+    private func flushWhenFull() {
         // Sorting again what stays staged: only once as much again has come.
         if encoder.out.count >= max(1 << 16, 2 * (order?.keptBytes ?? 0)) { flush() }
     }

@@ -81,7 +81,11 @@ public final class ChromeTraceFormatter {
     /// The trace events for one hypervisor event (possibly several: a slice
     /// and its phases, an instant and a counter), each after ",\n".
     func write(_ e: TraceEvent, _ event: HypervisorEvent) {
-        if case .exit(let r) = event { return writeExit(CapturedExit(r), r.kind, r.detail) }
+        switch event {
+        case .exit(let r): return writeExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return writePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
         let tid = seen(e.time, e.vcpu)
         switch event {
         case .hardware(let v, let t, .daif(_, let old, let new, let cause)):
@@ -129,6 +133,21 @@ public final class ChromeTraceFormatter {
     /// An exit's slice and its phases (as `write` writes every event).
     func writeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
         exit(x, kind, detail, tid: seen(x.time, x.vcpu))
+    }
+
+    /// A PSCI call's instant (as `write` writes every event).
+    func writePSCI(_ p: CapturedPSCI, _ call: String) {
+        let tid = seen(p.time, p.vcpu)
+        begin(name: "psci", at: p.time, rank: .max)
+        out.key("cat"); out.append(jsonString: "psci")
+        out.key("ph"); out.append(jsonString: "i")
+        out.key("s"); out.append(jsonString: "t")
+        out.key("ts"); appendMicroseconds(nanoseconds(p.time))
+        ids(tid: tid)
+        out.key("args"); out.beginObject()
+        out.key("call"); out.append(jsonString: call)
+        out.endObject()
+        out.endObject()
     }
 
     /// An event at `time` on `vcpu` (nil: the VM's): its track named the first time. Its tid.

@@ -23,13 +23,27 @@ struct CapturedExit {
     var phaseCount: Int
     var phases: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
 
+    /// No exit (`sameLine` as nothing).
+    static let none = CapturedExit()
+    private init() {
+        (sequence, vcpu, time, pc, esr, ipa, returnPC, kind, detail, cycles, phaseCount) = (0, -1, 0, 0, nil, nil, nil, -1, -1, 0, 0)
+    }
+
     /// `r`'s numbers.
     init(_ r: ExitRecord, kind: Int32 = -1, detail: Int32 = -1) {
         (sequence, vcpu, time, pc, esr, ipa, returnPC) = (r.sequence, r.vcpu, r.time, r.pc, r.esr?.raw, r.ipa, r.returnPC)
-        (self.kind, self.detail, cycles, phaseCount) = (kind, detail, r.cycles, min(r.phaseCycles.count, 8))
-        withUnsafeMutableBytes(of: &phases) { p in
-            for (i, v) in r.phaseCycles.prefix(8).enumerated() { p.storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self) }
+        (self.kind, self.detail) = (kind, detail)
+        var cycles: UInt64 = 0, phases = self.phases
+        phaseCount = r.phaseCycles.withUnsafeBufferPointer { p in
+            withUnsafeMutableBytes(of: &phases) { b in
+                for (i, v) in p.enumerated() {
+                    if i < 8 { b.storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self) }
+                    cycles &+= v   // ExitRecord.cycles
+                }
+            }
+            return min(p.count, 8)
         }
+        (self.cycles, self.phases) = (cycles, phases)
     }
 
     /// The cycles of phase `p` (0 past the record's phases).
@@ -51,6 +65,10 @@ struct CapturedExit {
 
 struct CapturedPSCI {
     var vcpu: Int, time: UInt64, call: Int32, power: PowerChange?
+    static let none = CapturedPSCI(vcpu: -1, time: 0, call: -1, power: nil)
+
+    /// The same line but for the time (the call numbered).
+    func sameLine(as o: CapturedPSCI) -> Bool { call >= 0 && call == o.call && vcpu == o.vcpu }
 }
 
 /// The run's side: numbers the strings of captured events. Strings new in a
@@ -64,8 +82,9 @@ struct EventCapture {
     var fresh: [String] = []
     static let limit = 4096
 
+    /// `s`'s number (`place`: where in the event it is), nil past `limit`.
     @inline(__always)
-    private mutating func number(_ s: String, at place: Int) -> Int32? {
+    mutating func number(_ s: String, at place: Int) -> Int32? {
         if last[place].1 >= 0 && last[place].0 == s { return last[place].1 }
         let n: Int32
         if let known = numbers[s] {
@@ -78,19 +97,5 @@ struct EventCapture {
         }
         last[place] = (s, n)
         return n
-    }
-
-    /// The event as numbers, or nil to hand it over as it is.
-    mutating func capture(_ event: HypervisorEvent) -> CapturedEvent? {
-        switch event {
-        case .exit(let r):
-            guard let kind = number(r.kind, at: 0), let detail = number(r.detail, at: 1) else { return nil }
-            return .exit(CapturedExit(r, kind: kind, detail: detail))
-        case .psci(let v, let t, let call, let power):
-            guard let n = number(call, at: 2) else { return nil }
-            return .psci(CapturedPSCI(vcpu: v, time: t, call: n, power: power))
-        default:
-            return nil
-        }
     }
 }

@@ -74,6 +74,7 @@ final class TimeOrder {
     }
 
     func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) {
+        if releaseInOrder(staged, &pieces, to: ready, before: before) { return }
         let bytes = staged.bytes
         let starts = pieces.map(\.start) + [bytes.count]
         func end(_ i: Int) -> Int { starts[i + 1] }
@@ -94,5 +95,25 @@ final class TimeOrder {
         staged.append(kept.bytes)
         pieces = rest
         keptBytes = kept.count
+    }
+
+    /// `release` when the pieces already are in time order (one vCPU's
+    /// run): the bytes before the first piece to keep go in one copy. False otherwise.
+    private func releaseInOrder(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) -> Bool {
+        var keep = pieces.count
+        for i in pieces.indices {
+            if i > 0, (pieces[i - 1].time, pieces[i - 1].rank) > (pieces[i].time, pieces[i].rank) { return false }
+            if keep == pieces.count, let before, pieces[i].time >= before { keep = i }
+        }
+        let bytes = staged.bytes, end = keep < pieces.count ? pieces[keep].start : bytes.count
+        ready.append(UnsafeBufferPointer(rebasing: bytes[..<end]))
+        kept.removeAll()
+        kept.append(UnsafeBufferPointer(rebasing: bytes[end...]))
+        staged.removeAll()
+        staged.append(kept.bytes)
+        pieces.removeFirst(keep)
+        for i in pieces.indices { pieces[i].start -= end }
+        keptBytes = kept.count
+        return true
     }
 }

@@ -123,8 +123,8 @@ final class TraceEncoder {
         piece(x.time)
         out.append(spaces: 12 - TraceBuffer.decimalDigits(x.time))
         out.append(decimal: x.time)
-        if let last = lastLine, x.sameLine(as: last.exit) {
-            out.append(last.bytes)
+        if x.sameLine(as: lastExit) {
+            out.append(lastExitBytes.bytes)
             return
         }
         let start = out.count
@@ -135,11 +135,46 @@ final class TraceEncoder {
         out.append(" ")
         exitText(x, kind, detail)
         out.append("\n")
-        lastLine = (x, Array(out.bytes[start...]))
+        keepExit(x, from: start, hole: out.count)
     }
 
-    /// The last exit's line after its time (`textExit`).
-    private var lastLine: (exit: CapturedExit, bytes: [UInt8])?
+    /// A PSCI call's text line (as `textLine` writes every event).
+    func textPSCI(_ p: CapturedPSCI, _ call: String) {
+        piece(p.time)
+        out.append(spaces: 12 - TraceBuffer.decimalDigits(p.time))
+        out.append(decimal: p.time)
+        if p.sameLine(as: lastCall) {
+            out.append(lastCallBytes.bytes)
+            return
+        }
+        let start = out.count
+        out.append(" cpu")
+        out.append(decimal: Int64(p.vcpu))
+        out.append(" psci      ")
+        out.append(string: call)
+        out.append("\n")
+        keepCall(p, from: start)
+    }
+
+    /// What the last exit wrote after its time, its sequence number left out
+    /// at `lastExitHole`; the same for PSCI calls: the next writes it again
+    /// if it would write the same (`CapturedExit.sameLine`).
+    private let lastExitBytes = TraceBuffer(capacity: 512), lastCallBytes = TraceBuffer(capacity: 256)
+    private var lastExit = CapturedExit.none, lastExitHole = 0, lastCall = CapturedPSCI.none
+
+    private func keepExit(_ x: CapturedExit, from start: Int, hole: Int, resume: Int? = nil) {
+        lastExit = x
+        lastExitHole = hole - start
+        lastExitBytes.removeAll()
+        lastExitBytes.append(UnsafeBufferPointer(rebasing: out.bytes[start..<hole]))
+        if let resume { lastExitBytes.append(UnsafeBufferPointer(rebasing: out.bytes[resume...])) }
+    }
+
+    private func keepCall(_ p: CapturedPSCI, from start: Int) {
+        lastCall = p
+        lastCallBytes.removeAll()
+        lastCallBytes.append(UnsafeBufferPointer(rebasing: out.bytes[start...]))
+    }
 
     /// An exit's text: the kind and what the handler did (as the ledger names
     /// it), then the decoded syndrome where the handler's words do not already
@@ -224,7 +259,11 @@ final class TraceEncoder {
 
     /// The jsonl object: the common keys first, then the event's own.
     func jsonLine(_ e: TraceEvent, _ event: HypervisorEvent) {
-        if case .exit(let r) = event { return jsonExit(CapturedExit(r), r.kind, r.detail) }
+        switch event {
+        case .exit(let r): return jsonExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return jsonPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
         out.beginObject()
         out.key("t")
         out.append(decimal: e.time)
@@ -280,7 +319,7 @@ final class TraceEncoder {
             out.append(decimal: cycles)
             string("woken_by", woken)
         case .psci(_, _, let call, _):
-            string("call", call)
+            string("call", call)   // jsonPSCI writes the object; Chrome's args
         case .mmio(_, _, let address, let size, let isWrite, let value, let device):
             out.key("access")
             out.append(jsonString: isWrite ? "write" : "read")
@@ -308,10 +347,11 @@ final class TraceEncoder {
         out.beginObject()
         out.key("t")
         out.append(decimal: x.time)
-        if let last = lastObject, x.sameLine(as: last.exit) {
-            out.append(last.head)
+        if x.sameLine(as: lastExit) {
+            let kept = lastExitBytes.bytes
+            out.append(UnsafeBufferPointer(rebasing: kept[..<lastExitHole]))
             out.append(decimal: Int64(x.sequence))
-            out.append(last.tail)
+            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHole...]))
             out.comma = true
             return
         }
@@ -329,11 +369,29 @@ final class TraceEncoder {
         exitFields(x, kind, detail, phases: true, seq: false)
         out.endObject()
         out.append("\n")
-        lastObject = (x, Array(out.bytes[start..<seq]), Array(out.bytes[rest...]))
+        keepExit(x, from: start, hole: seq, resume: rest)
     }
 
-    /// The last exit's object after its time (`jsonExit`), before and after its sequence number.
-    private var lastObject: (exit: CapturedExit, head: [UInt8], tail: [UInt8])?
+    /// A PSCI call's jsonl object (as `jsonLine` writes every event).
+    func jsonPSCI(_ p: CapturedPSCI, _ call: String) {
+        out.beginObject()
+        out.key("t")
+        out.append(decimal: p.time)
+        if p.sameLine(as: lastCall) {
+            out.append(lastCallBytes.bytes)
+            out.comma = true
+            return
+        }
+        let start = out.count
+        out.key("vcpu")
+        out.append(decimal: Int64(p.vcpu))
+        out.key("event")
+        out.append(jsonString: "psci")
+        string("call", call)
+        out.endObject()
+        out.append("\n")
+        keepCall(p, from: start)
+    }
 
     /// An exit's fields (`fields`), from its sequence number on (`seq`) or after it.
     func exitFields(_ r: CapturedExit, _ kind: String, _ detail: String, phases: Bool, seq: Bool = true) {

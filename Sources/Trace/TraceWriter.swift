@@ -87,30 +87,49 @@ public final class TraceWriter {
 
     public func record(_ event: HypervisorEvent) {
         guard !finished else { return }
-        // Exits and PSCI calls, nearly all of an exit-heavy run, are classed without a `TraceEvent`.
-        let captured = capture.capture(event)
-        let classes: TraceClasses
-        switch captured {
-        case .exit(let x): classes = TraceEvent.exitClasses(ipa: x.ipa)
-        case .psci: classes = .psci
-        default: classes = TraceEvent(event).classes
-        }
-        guard classes.isEmpty || !classes.isDisjoint(with: self.classes) else { return }
-        if let limit, eventsWritten >= limit {
-            if case .stop = event {} else {
-                onLimit?()
-                onLimit = nil
-                return
+        // Exits and PSCI calls, nearly all of an exit-heavy run, go as numbers, classed without a `TraceEvent`.
+        switch event {
+        case .exit(let r):
+            guard admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
+            if let kind = capture.number(r.kind, at: 0), let detail = capture.number(r.detail, at: 1) {
+                batch.append(.exit(CapturedExit(r, kind: kind, detail: detail)))
+            } else {
+                keep(event)
             }
-        }
-        eventsWritten += 1
-        if let captured {
-            batch.append(captured)
-        } else {
-            batch.append(.other(others.count))
-            others.append(event)
+        case .psci(let v, let t, let call, let power):
+            guard admit(.psci) else { return }
+            if let n = capture.number(call, at: 2) {
+                batch.append(.psci(CapturedPSCI(vcpu: v, time: t, call: n, power: power)))
+            } else {
+                keep(event)
+            }
+        case .stop:
+            eventsWritten += 1   // past the limit too
+            keep(event)
+        default:
+            guard admit(TraceEvent(event).classes) else { return }
+            keep(event)
         }
         if batch.count >= TraceWriter.batchSize { handOff() }
+    }
+
+    /// Whether an event of these classes (other than the stop) is traced: counted if so.
+    @inline(__always)
+    private func admit(_ classes: TraceClasses) -> Bool {
+        guard classes.isEmpty || !classes.isDisjoint(with: self.classes) else { return false }
+        if let limit, eventsWritten >= limit {
+            onLimit?()
+            onLimit = nil
+            return false
+        }
+        eventsWritten += 1
+        return true
+    }
+
+    /// An event handed over as it is.
+    private func keep(_ event: HypervisorEvent) {
+        batch.append(.other(others.count))
+        others.append(event)
     }
 
     /// Events the run has recorded, not yet handed to the formatting thread
@@ -135,7 +154,7 @@ public final class TraceWriter {
             for c in events {
                 switch c {
                 case .exit(let x): encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)])
-                case .psci(let p): encode(.psci(vcpu: p.vcpu, time: p.time, call: strings[Int(p.call)], power: p.power))
+                case .psci(let p): encodePSCI(p, strings[Int(p.call)])
                 case .other(let i): encode(others[i])
                 }
             }
@@ -144,7 +163,11 @@ public final class TraceWriter {
 
     /// Writes one event in the format (on the formatting thread).
     private func encode(_ event: HypervisorEvent) {
-        if case .exit(let r) = event { return encodeExit(CapturedExit(r), r.kind, r.detail) }
+        switch event {
+        case .exit(let r): return encodeExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return encodePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
         let e = TraceEvent(event)
         switch format {
         case .text: encoder.textLine(e, event)
@@ -154,9 +177,6 @@ public final class TraceWriter {
         if let order, let v = e.vcpu {
             switch event {
             case .hardware(_, _, .virtualInterrupt): break
-            case .psci(_, let t, _, let power):
-                order.note(vcpu: v, time: t)
-                if let power { order.power(power, at: t) }
             default: order.note(vcpu: v, time: e.time)
             }
         }
@@ -171,6 +191,20 @@ public final class TraceWriter {
         case .perfetto: chrome!.writeExit(x, kind, detail)
         }
         order?.note(vcpu: x.vcpu, time: x.time)
+        flushWhenFull()
+    }
+
+    /// A PSCI call's bytes, in the format.
+    private func encodePSCI(_ p: CapturedPSCI, _ call: String) {
+        switch format {
+        case .text: encoder.textPSCI(p, call)
+        case .jsonl: encoder.jsonPSCI(p, call)
+        case .perfetto: chrome!.writePSCI(p, call)
+        }
+        if let order {
+            order.note(vcpu: p.vcpu, time: p.time)
+            if let power = p.power { order.power(power, at: p.time) }
+        }
         flushWhenFull()
     }
 

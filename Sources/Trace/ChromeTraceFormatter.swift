@@ -172,19 +172,8 @@ public final class ChromeTraceFormatter {
     private func exit(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64) {
         var start = r.time
         if !waited.isEmpty, let w = waited.removeValue(forKey: r.vcpu), w.start == r.time { start &+= w.cycles }
-        var name = kind
-        name.withUTF8 { name in
-            begin(name: name, at: start, rank: Self.sliceRank(r.cycles))
-            out.key("cat"); out.append(jsonString: "exit")
-            out.key("ph"); out.append(jsonString: "X")
-            appendSpan(start, r.cycles)
-            ids(tid: tid)
-            out.key("args"); out.beginObject()
-            out.key("pc"); out.append(jsonHex: r.pc)
-            encoder.exitFields(r, kind, detail, phases: false)
-            out.endObject()
-            out.endObject()
-        }
+        let a = nanoseconds(start)
+        exitSlice(r, kind, detail, tid: tid, start: start, a)
         // The sender's exit starts when it made the IPI pending.
         let sent = unsent.isEmpty ? [] : unsent.filter { $0.time == r.time && $0.target != r.vcpu }
         if !unsent.isEmpty { unsent.removeAll { $0.time == r.time } }
@@ -193,29 +182,93 @@ public final class ChromeTraceFormatter {
             inbound[s.target, default: []].append(nextFlow)
             nextFlow += 1
         }
-        var at = start
-        for (p, name) in TraceEncoder.phaseNames.enumerated() where p < r.phaseCount {
-            let c = r.phase(p)
-            guard c > 0 else { continue }
-            // The phases are most of a Chrome trace: their constant parts go in whole.
-            encoder.piece(at, rank: Self.sliceRank(c))
-            out.append(",\n{\"name\":\"")
-            out.append(name)
-            out.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
-            let a = nanoseconds(at)
-            appendMicroseconds(a)
-            out.append(",\"dur\":")
-            appendMicroseconds(nanoseconds(at &+ c) &- a)
-            out.append(",\"pid\":1,\"tid\":")
-            out.append(decimal: tid)
-            out.append(",\"args\":{\"exit\":")
-            out.append(decimal: Int64(r.sequence))
-            out.append(",\"cycles\":")
-            out.append(decimal: c)
-            out.append("}}")
-            at &+= c
+        // The phases are most of a Chrome trace: their constant parts go in
+        // whole, what they share (tid, the exit's number) made once.
+        phaseTail.removeAll()
+        phaseTail.append(",\"pid\":1,\"tid\":")
+        phaseTail.append(decimal: tid)
+        phaseTail.append(",\"args\":{\"exit\":")
+        phaseTail.append(decimal: Int64(r.sequence))
+        phaseTail.append(",\"cycles\":")
+        let tail = phaseTail.bytes
+        var at = start, a0 = a
+        Self.phaseHeads.withUnsafeBufferPointer { heads in
+            for p in 0..<min(r.phaseCount, heads.count) {
+                let c = r.phase(p)
+                guard c > 0 else { continue }
+                encoder.piece(at, rank: Self.sliceRank(c))
+                out.append(heads[p].bytes)
+                appendMicroseconds(a0)
+                out.append(",\"dur\":")
+                let a1 = nanoseconds(at &+ c)
+                appendMicroseconds(a1 &- a0)
+                out.append(tail)
+                out.append(decimal: c)
+                out.append("}}")
+                (at, a0) = (at &+ c, a1)
+            }
         }
     }
+
+    /// `,\n{"name":"entry","cat":"phase","ph":"X","ts":` for each phase.
+    private static let phaseHeads = TraceEncoder.phaseNames.map { name in
+        let b = TraceBuffer(capacity: 64)
+        b.append(",\n{\"name\":\"")
+        b.append(name)
+        b.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
+        return b
+    }
+    private let phaseTail = TraceBuffer(capacity: 128)
+
+    /// An exit's slice (`a`: its start in ns). The bytes but its span and
+    /// sequence number are the last exit's when it showed the same (`CapturedExit.sameLine`).
+    private func exitSlice(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64, start: UInt64, _ a: UInt64) {
+        encoder.piece(start, rank: Self.sliceRank(r.cycles))
+        if r.sameLine(as: lastExit) {
+            let kept = lastExitBytes.bytes
+            out.append(UnsafeBufferPointer(rebasing: kept[..<lastExitHoles.ts]))
+            appendMicroseconds(a)
+            out.append(",\"dur\":")
+            appendMicroseconds(nanoseconds(start &+ r.cycles) &- a)
+            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHoles.ts..<lastExitHoles.seq]))
+            out.append(decimal: Int64(r.sequence))
+            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHoles.seq...]))
+            out.comma = true
+            return
+        }
+        let head = out.count
+        out.append(",\n")
+        out.beginObject()
+        out.key("name")
+        out.append(jsonString: kind)
+        out.key("cat"); out.append(jsonString: "exit")
+        out.key("ph"); out.append(jsonString: "X")
+        out.key("ts")
+        let ts = out.count
+        appendMicroseconds(a)
+        out.key("dur"); appendMicroseconds(nanoseconds(start &+ r.cycles) &- a)
+        let mid = out.count
+        ids(tid: tid)
+        out.key("args"); out.beginObject()
+        out.key("pc"); out.append(jsonHex: r.pc)
+        out.key("seq")
+        let seq = out.count
+        out.append(decimal: Int64(r.sequence))
+        let rest = out.count
+        encoder.exitFields(r, kind, detail, phases: false, seq: false)
+        out.endObject()
+        out.endObject()
+        lastExit = r
+        lastExitBytes.removeAll()
+        for (from, to) in [(head, ts), (mid, seq), (rest, out.count)] {
+            lastExitBytes.append(UnsafeBufferPointer(rebasing: out.bytes[from..<to]))
+        }
+        lastExitHoles = (ts - head, ts - head + seq - mid)
+    }
+
+    /// The last exit's slice less its span and sequence number, and where those go.
+    private let lastExitBytes = TraceBuffer(capacity: 512)
+    private var lastExit = CapturedExit.none, lastExitHoles = (ts: 0, seq: 0)
 
     /// Ends the IRQ handlers still open (the run stopped in them), in vCPU order.
     func finish(at t: UInt64? = nil) {

@@ -22,9 +22,16 @@ public enum PowerChange: Sendable, Equatable {
 /// Delivers events to the observers (tracing is off when there are none).
 public final class EventSink {
     public var observers: [(HypervisorEvent) -> Void] = []
+    /// Observers given an exit as its record and every other event as it is
+    /// (`observe`): no event is built around each exit for them, nor copied out of one.
+    private var recordObservers: [(exit: (ExitRecord) -> Void, other: (HypervisorEvent) -> Void)] = []
     var time: () -> UInt64 = { 0 }
     var currentVCPU: () -> Int = { 0 }
-    public var isActive: Bool { !observers.isEmpty }
+    public var isActive: Bool { !observers.isEmpty || !recordObservers.isEmpty }
+
+    public func observe(exits: @escaping (ExitRecord) -> Void, others: @escaping (HypervisorEvent) -> Void) {
+        recordObservers.append((exits, others))
+    }
     /// Whether an exit's record carries a copy of its operation counts
     /// (`ExitRecord.counts`, 3.4 KiB an exit; empty otherwise): traces and
     /// statistics need only the cycles by phase.
@@ -37,6 +44,18 @@ public final class EventSink {
     public func emit(_ e: HypervisorEvent) {
         if held != nil { held!.append(e); return }
         for o in observers { o(e) }
+        guard !recordObservers.isEmpty else { return }
+        if case .exit(let r) = e {
+            for o in recordObservers { o.exit(r) }
+        } else {
+            for o in recordObservers { o.other(e) }
+        }
+    }
+
+    /// `emit(.exit(r))`.
+    func emit(exit r: ExitRecord) {
+        guard held == nil, observers.isEmpty else { return emit(.exit(r)) }
+        for o in recordObservers { o.exit(r) }
     }
 
     func hold() { if held == nil { held = [] } }

@@ -167,7 +167,7 @@ public final class VirtualMachine {
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
                 }
                 record.returnPC = returnPC
-                events.emit(.exit(record))
+                events.emit(exit: record)
             }
             return c
         }

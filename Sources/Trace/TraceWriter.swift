@@ -85,17 +85,28 @@ public final class TraceWriter {
                   bytes: { try h.write(contentsOf: UnsafeRawBufferPointer($0)) }, close: { try? h.close() })
     }
 
+    /// Traces the events `sink` reports (exits as their records: `recordExit`).
+    public func observe(_ sink: EventSink) {
+        sink.observe(exits: recordExit, others: record)
+    }
+
+    /// `record(.exit(r))`.
+    public func recordExit(_ r: ExitRecord) {
+        guard !finished, admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
+        if let kind = capture.number(r.kind, at: 0), let detail = capture.number(r.detail, at: 1) {
+            batch.append(.exit(CapturedExit(r, kind: kind, detail: detail)))
+        } else {
+            keep(.exit(r))
+        }
+        if batch.count >= TraceWriter.batchSize { handOff() }
+    }
+
     public func record(_ event: HypervisorEvent) {
         guard !finished else { return }
         // Exits and PSCI calls, nearly all of an exit-heavy run, go as numbers, classed without a `TraceEvent`.
         switch event {
         case .exit(let r):
-            guard admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
-            if let kind = capture.number(r.kind, at: 0), let detail = capture.number(r.detail, at: 1) {
-                batch.append(.exit(CapturedExit(r, kind: kind, detail: detail)))
-            } else {
-                keep(event)
-            }
+            return recordExit(r)
         case .psci(let v, let t, let call, let power):
             guard admit(.psci) else { return }
             if let n = capture.number(call, at: 2) {

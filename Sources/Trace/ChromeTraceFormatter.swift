@@ -135,20 +135,31 @@ public final class ChromeTraceFormatter {
         exit(x, kind, detail, tid: seen(x.time, x.vcpu))
     }
 
-    /// A PSCI call's instant (as `write` writes every event).
+    /// A PSCI call's instant (as `write` writes every event): the bytes
+    /// after its time are the last call's when it was the same.
     func writePSCI(_ p: CapturedPSCI, _ call: String) {
         let tid = seen(p.time, p.vcpu)
-        begin(name: "psci", at: p.time, rank: .max)
-        out.key("cat"); out.append(jsonString: "psci")
-        out.key("ph"); out.append(jsonString: "i")
-        out.key("s"); out.append(jsonString: "t")
-        out.key("ts"); appendMicroseconds(nanoseconds(p.time))
+        encoder.piece(p.time, rank: .max)
+        out.append(",\n{\"name\":\"psci\",\"cat\":\"psci\",\"ph\":\"i\",\"s\":\"t\",\"ts\":")
+        appendMicroseconds(nanoseconds(p.time))
+        out.comma = true
+        if p.sameLine(as: lastCall) {
+            out.append(lastCallBytes.bytes)
+            return
+        }
+        let start = out.count
         ids(tid: tid)
         out.key("args"); out.beginObject()
         out.key("call"); out.append(jsonString: call)
         out.endObject()
         out.endObject()
+        lastCall = p
+        lastCallBytes.removeAll()
+        lastCallBytes.append(UnsafeBufferPointer(rebasing: out.bytes[start...]))
     }
+
+    private let lastCallBytes = TraceBuffer(capacity: 256)
+    private var lastCall = CapturedPSCI.none
 
     /// An event at `time` on `vcpu` (nil: the VM's): its track named the first time. Its tid.
     private func seen(_ time: UInt64, _ vcpu: Int?) -> Int64 {

@@ -81,10 +81,18 @@ final class TimeOrder {
         ready.append(UnsafeBufferPointer(rebasing: bytes[0..<(pieces.first?.start ?? bytes.count)]))
         let order = Self.timeOrder(pieces)
         var left: [Int] = []
+        // Pieces next to each other in both orders go in one copy.
+        var run = 0..<0
         for i in order {
             if let before, pieces[i].time >= before { left.append(i); continue }
-            ready.append(UnsafeBufferPointer(rebasing: bytes[pieces[i].start..<end(i)]))
+            if run.upperBound == pieces[i].start && !run.isEmpty {
+                run = run.lowerBound..<end(i)
+            } else {
+                ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
+                run = pieces[i].start..<end(i)
+            }
         }
+        ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
         kept.removeAll()
         var rest: [TracePiece] = []
         for i in left.sorted() {

@@ -78,6 +78,7 @@ final class TraceBuffer {
     }
 
     /// `String(v)`.
+    @inline(__always)
     func append(decimal v: UInt64) {
         let n = Self.decimalDigits(v)
         reserve(n)
@@ -126,6 +127,7 @@ final class TraceBuffer {
     }
 
     /// The number of digits `String(v)` has.
+    @inline(__always)
     static func decimalDigits(_ v: UInt64) -> Int {
         var n = 1, v = v
         while v >= 10_000 {

@@ -54,23 +54,27 @@ final class TimeOrder {
     static func timeOrder(_ pieces: [TracePiece]) -> [Int] {
         var order = Array(pieces.indices)
         var moves = 0
-        for i in order.indices.dropFirst() {
-            let p = pieces[i]
-            var j = i
-            while j > 0, (pieces[order[j - 1]].time, pieces[order[j - 1]].rank) > (p.time, p.rank) {
-                order[j] = order[j - 1]
-                j -= 1
-            }
-            order[j] = i
-            moves += i - j
-            if moves > 8 * pieces.count {
-                return pieces.indices.sorted {
-                    let (a, b) = (pieces[$0], pieces[$1])
-                    return (a.time, a.rank, $0) < (b.time, b.rank, $1)
+        let sorted = pieces.withUnsafeBufferPointer { pieces in
+            order.withUnsafeMutableBufferPointer { order in
+                for i in order.indices.dropFirst() {
+                    let p = pieces[i]
+                    var j = i
+                    while j > 0, (pieces[order[j - 1]].time, pieces[order[j - 1]].rank) > (p.time, p.rank) {
+                        order[j] = order[j - 1]
+                        j -= 1
+                    }
+                    order[j] = i
+                    moves += i - j
+                    if moves > 8 * pieces.count { return false }
                 }
+                return true
             }
         }
-        return order
+        guard !sorted else { return order }
+        return pieces.indices.sorted {
+            let (a, b) = (pieces[$0], pieces[$1])
+            return (a.time, a.rank, $0) < (b.time, b.rank, $1)
+        }
     }
 
     func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) {

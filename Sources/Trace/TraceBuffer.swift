@@ -87,6 +87,7 @@ final class TraceBuffer {
     }
 
     /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
+    @inline(__always)
     func append(thousandths v: UInt64) {
         let whole = v / 1000, n = Self.decimalDigits(whole)
         reserve(n + 4)

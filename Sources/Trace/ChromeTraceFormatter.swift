@@ -20,6 +20,8 @@ public final class ChromeTraceFormatter {
     let out: TraceBuffer
     let cpuHz: UInt64
     var namedVCPUs = Set<Int>()
+    /// `namedVCPUs` for vCPUs 0-63, looked up on every event without hashing.
+    private var named = [Bool](repeating: false, count: 64)
     /// A vCPU woken from a blocking WFI: its WFx exit's cost comes after the wait.
     var waited: [Int: (start: UInt64, cycles: UInt64)] = [:]
     /// Virtual IPIs made pending, waiting for their sender's exit.
@@ -56,6 +58,7 @@ public final class ChromeTraceFormatter {
     let picosecondsPerCycle: UInt64?
 
     /// The virtual time at `cycles`, in ns (rounded).
+    @inline(__always)
     func nanoseconds(_ cycles: UInt64) -> UInt64 {
         if let ps = picosecondsPerCycle {
             let (p, o) = cycles.multipliedReportingOverflow(by: ps)
@@ -165,8 +168,9 @@ public final class ChromeTraceFormatter {
     private func seen(_ time: UInt64, _ vcpu: Int?) -> Int64 {
         lastTime = max(lastTime, time)
         let tid = Int64(vcpu ?? 0)
-        if let v = vcpu, !namedVCPUs.contains(v) {
+        if let v = vcpu, !(named.indices.contains(v) && named[v]), !namedVCPUs.contains(v) {
             namedVCPUs.insert(v)
+            if named.indices.contains(v) { named[v] = true }
             begin(name: "thread_name", at: 0, rank: 0)
             out.key("ph"); out.append(jsonString: "M")
             ids(tid: tid)

@@ -92,4 +92,10 @@ public final class Ledger {
 
     /// The last exit's cycles per phase (Phase.rawValue order).
     public var lastPhaseCycles: [UInt64] { Array(UnsafeBufferPointer(start: phaseScratch, count: Ledger.phases)) }
+
+    /// `lastPhaseCycles` into `a`, in place while `a` is held nowhere else (no array made per exit).
+    public func copyLastPhaseCycles(into a: inout [UInt64]) {
+        if a.count != Ledger.phases { a = Array(repeating: 0, count: Ledger.phases) }
+        a.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: phaseScratch, count: Ledger.phases) }
+    }
 }

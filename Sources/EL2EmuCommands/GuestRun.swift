@@ -28,7 +28,7 @@ struct GuestRun {
             let vm = try VirtualMachine(config)
             vm.console = console
             if let writer {
-                vm.events.observers.append(writer.record)
+                writer.observe(vm.events)
                 vm.events.copiesCounts = false   // neither traces nor statistics read them
                 writer.onLimit = { [unowned vm, unowned writer] in vm.requestStop(.traceLimit(writer.limit ?? 0)) }
             }

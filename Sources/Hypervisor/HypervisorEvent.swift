@@ -22,9 +22,23 @@ public enum PowerChange: Sendable, Equatable {
 /// Delivers events to the observers (tracing is off when there are none).
 public final class EventSink {
     public var observers: [(HypervisorEvent) -> Void] = []
+    /// Observers given an exit as its record and every other event as it is
+    /// (`observe`): no event is built around each exit for them, nor copied out of one.
+    private var recordObservers: [RecordObserver] = []
     var time: () -> UInt64 = { 0 }
     var currentVCPU: () -> Int = { 0 }
-    public var isActive: Bool { !observers.isEmpty }
+    public var isActive: Bool { !observers.isEmpty || !recordObservers.isEmpty }
+
+    public func observe(exits: @escaping (ExitRecord) -> Void, others: @escaping (HypervisorEvent) -> Void) {
+        recordObservers.append(RecordObserver(exit: exits, other: others))
+    }
+
+    /// In a class, not a tuple in the array: a closure stored in an array
+    /// takes its argument copied into memory, the whole record each exit.
+    private final class RecordObserver {
+        let exit: (ExitRecord) -> Void, other: (HypervisorEvent) -> Void
+        init(exit: @escaping (ExitRecord) -> Void, other: @escaping (HypervisorEvent) -> Void) { (self.exit, self.other) = (exit, other) }
+    }
     /// Whether an exit's record carries a copy of its operation counts
     /// (`ExitRecord.counts`, 3.4 KiB an exit; empty otherwise): traces and
     /// statistics need only the cycles by phase.
@@ -37,6 +51,18 @@ public final class EventSink {
     public func emit(_ e: HypervisorEvent) {
         if held != nil { held!.append(e); return }
         for o in observers { o(e) }
+        guard !recordObservers.isEmpty else { return }
+        if case .exit(let r) = e {
+            for o in recordObservers { o.exit(r) }
+        } else {
+            for o in recordObservers { o.other(e) }
+        }
+    }
+
+    /// `emit(.exit(r))`.
+    func emit(exit r: ExitRecord) {
+        guard held == nil, observers.isEmpty else { return emit(.exit(r)) }
+        for o in recordObservers { o.exit(r) }
     }
 
     func hold() { if held == nil { held = [] } }

@@ -12,6 +12,8 @@ public final class VirtualMachine {
     public let memory = HostMemory()
     public let ledger: Ledger
     public let events = EventSink()
+    /// The last exit record's cycles by phase: reused while no observer keeps the record.
+    private var phaseCycles: [UInt64] = []
     let worldSwitch: WorldSwitch
     var stage2: Stage2!
     public private(set) var vcpus: [VCPU] = []
@@ -160,14 +162,15 @@ public final class VirtualMachine {
             let copied = !events.isActive ? nil : events.copiesCounts ? OperationCounts(UnsafeBufferPointer(counts.table)) : ExitRecord.noCounts
             let c = ledger.account(kind: kind.code, counts: counts)
             if let copied {
+                ledger.copyLastPhaseCycles(into: &phaseCycles)
                 var record = ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,
-                                        detail: detail, counts: copied, phaseCycles: ledger.lastPhaseCycles)
+                                        detail: detail, counts: copied, phaseCycles: phaseCycles)
                 if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
                     // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
                     record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
                 }
                 record.returnPC = returnPC
-                events.emit(.exit(record))
+                events.emit(exit: record)
             }
             return c
         }

@@ -20,6 +20,8 @@ public final class ChromeTraceFormatter {
     let out: TraceBuffer
     let cpuHz: UInt64
     var namedVCPUs = Set<Int>()
+    /// `namedVCPUs` for vCPUs 0-63, looked up on every event without hashing.
+    private var named = [Bool](repeating: false, count: 64)
     /// A vCPU woken from a blocking WFI: its WFx exit's cost comes after the wait.
     var waited: [Int: (start: UInt64, cycles: UInt64)] = [:]
     /// Virtual IPIs made pending, waiting for their sender's exit.
@@ -56,6 +58,7 @@ public final class ChromeTraceFormatter {
     let picosecondsPerCycle: UInt64?
 
     /// The virtual time at `cycles`, in ns (rounded).
+    @inline(__always)
     func nanoseconds(_ cycles: UInt64) -> UInt64 {
         if let ps = picosecondsPerCycle {
             let (p, o) = cycles.multipliedReportingOverflow(by: ps)
@@ -81,21 +84,13 @@ public final class ChromeTraceFormatter {
     /// The trace events for one hypervisor event (possibly several: a slice
     /// and its phases, an instant and a counter), each after ",\n".
     func write(_ e: TraceEvent, _ event: HypervisorEvent) {
-        lastTime = max(lastTime, e.time)
-        let tid = Int64(e.vcpu ?? 0)
-        if let v = e.vcpu, !namedVCPUs.contains(v) {
-            namedVCPUs.insert(v)
-            begin(name: "thread_name", at: 0, rank: 0)
-            out.key("ph"); out.append(jsonString: "M")
-            ids(tid: tid)
-            out.key("args"); out.beginObject()
-            out.key("name"); out.append(jsonString: "vCPU \(tid)")
-            out.endObject()
-            out.endObject()
-        }
         switch event {
-        case .exit(let r):
-            exit(r, e, event, tid: tid)
+        case .exit(let r): return writeExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return writePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
+        let tid = seen(e.time, e.vcpu)
+        switch event {
         case .hardware(let v, let t, .daif(_, let old, let new, let cause)):
             instant(e, event, tid: tid, ts: t, name: "DAIF \(old)->\(new)")
             counter("vCPU \(tid) DAIF", ts: t, [("D", new.contains(.d)), ("A", new.contains(.a)), ("I", new.contains(.i)), ("F", new.contains(.f))])
@@ -138,21 +133,62 @@ public final class ChromeTraceFormatter {
         }
     }
 
-    /// An exit's slice and its phases. A blocking WFI's exit is charged after
-    /// the wait (the model's clock stands still until the wake), so it is drawn there.
-    private func exit(_ r: ExitRecord, _ e: TraceEvent, _ event: HypervisorEvent, tid: Int64) {
-        var start = r.time
-        if !waited.isEmpty, let w = waited.removeValue(forKey: r.vcpu), w.start == r.time { start &+= w.cycles }
-        var kind = r.kind
-        kind.withUTF8 { name in
-            begin(name: name, at: start, rank: Self.sliceRank(r.cycles))
-            out.key("cat"); out.append(jsonString: "exit")
-            out.key("ph"); out.append(jsonString: "X")
-            appendSpan(start, r.cycles)
+    /// An exit's slice and its phases (as `write` writes every event).
+    func writeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+        exit(x, kind, detail, tid: seen(x.time, x.vcpu))
+    }
+
+    /// A PSCI call's instant (as `write` writes every event): the bytes
+    /// after its time are the last call's when it was the same.
+    func writePSCI(_ p: CapturedPSCI, _ call: String) {
+        let tid = seen(p.time, p.vcpu)
+        encoder.piece(p.time, rank: .max)
+        out.append(",\n{\"name\":\"psci\",\"cat\":\"psci\",\"ph\":\"i\",\"s\":\"t\",\"ts\":")
+        appendMicroseconds(nanoseconds(p.time))
+        out.comma = true
+        if p.sameLine(as: lastCall) {
+            out.append(lastCallBytes.bytes)
+            return
+        }
+        let start = out.count
+        ids(tid: tid)
+        out.key("args"); out.beginObject()
+        out.key("call"); out.append(jsonString: call)
+        out.endObject()
+        out.endObject()
+        lastCall = p
+        lastCallBytes.removeAll()
+        lastCallBytes.append(UnsafeBufferPointer(rebasing: out.bytes[start...]))
+    }
+
+    private let lastCallBytes = TraceBuffer(capacity: 256)
+    private var lastCall = CapturedPSCI.none
+
+    /// An event at `time` on `vcpu` (nil: the VM's): its track named the first time. Its tid.
+    private func seen(_ time: UInt64, _ vcpu: Int?) -> Int64 {
+        lastTime = max(lastTime, time)
+        let tid = Int64(vcpu ?? 0)
+        if let v = vcpu, !(named.indices.contains(v) && named[v]), !namedVCPUs.contains(v) {
+            namedVCPUs.insert(v)
+            if named.indices.contains(v) { named[v] = true }
+            begin(name: "thread_name", at: 0, rank: 0)
+            out.key("ph"); out.append(jsonString: "M")
             ids(tid: tid)
-            out.key("args"); args(e, event)
+            out.key("args"); out.beginObject()
+            out.key("name"); out.append(jsonString: "vCPU \(tid)")
+            out.endObject()
             out.endObject()
         }
+        return tid
+    }
+
+    /// An exit's slice and its phases. A blocking WFI's exit is charged after
+    /// the wait (the model's clock stands still until the wake), so it is drawn there.
+    private func exit(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64) {
+        var start = r.time
+        if !waited.isEmpty, let w = waited.removeValue(forKey: r.vcpu), w.start == r.time { start &+= w.cycles }
+        let a = nanoseconds(start)
+        exitSlice(r, kind, detail, tid: tid, start: start, a)
         // The sender's exit starts when it made the IPI pending.
         let sent = unsent.isEmpty ? [] : unsent.filter { $0.time == r.time && $0.target != r.vcpu }
         if !unsent.isEmpty { unsent.removeAll { $0.time == r.time } }
@@ -161,29 +197,93 @@ public final class ChromeTraceFormatter {
             inbound[s.target, default: []].append(nextFlow)
             nextFlow += 1
         }
-        var at = start
-        for (p, name) in TraceEncoder.phaseNames.enumerated() where r.phaseCycles.indices.contains(p) {
-            let c = r.phaseCycles[p]
-            guard c > 0 else { continue }
-            // The phases are most of a Chrome trace: their constant parts go in whole.
-            encoder.piece(at, rank: Self.sliceRank(c))
-            out.append(",\n{\"name\":\"")
-            out.append(name)
-            out.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
-            let a = nanoseconds(at)
-            appendMicroseconds(a)
-            out.append(",\"dur\":")
-            appendMicroseconds(nanoseconds(at &+ c) &- a)
-            out.append(",\"pid\":1,\"tid\":")
-            out.append(decimal: tid)
-            out.append(",\"args\":{\"exit\":")
-            out.append(decimal: Int64(r.sequence))
-            out.append(",\"cycles\":")
-            out.append(decimal: c)
-            out.append("}}")
-            at &+= c
+        // The phases are most of a Chrome trace: their constant parts go in
+        // whole, what they share (tid, the exit's number) made once.
+        phaseTail.removeAll()
+        phaseTail.append(",\"pid\":1,\"tid\":")
+        phaseTail.append(decimal: tid)
+        phaseTail.append(",\"args\":{\"exit\":")
+        phaseTail.append(decimal: Int64(r.sequence))
+        phaseTail.append(",\"cycles\":")
+        let tail = phaseTail.bytes
+        var at = start, a0 = a
+        Self.phaseHeads.withUnsafeBufferPointer { heads in
+            for p in 0..<min(r.phaseCount, heads.count) {
+                let c = r.phase(p)
+                guard c > 0 else { continue }
+                encoder.piece(at, rank: Self.sliceRank(c))
+                out.append(heads[p].bytes)
+                appendMicroseconds(a0)
+                out.append(",\"dur\":")
+                let a1 = nanoseconds(at &+ c)
+                appendMicroseconds(a1 &- a0)
+                out.append(tail)
+                out.append(decimal: c)
+                out.append("}}")
+                (at, a0) = (at &+ c, a1)
+            }
         }
     }
+
+    /// `,\n{"name":"entry","cat":"phase","ph":"X","ts":` for each phase.
+    private static let phaseHeads = TraceEncoder.phaseNames.map { name in
+        let b = TraceBuffer(capacity: 64)
+        b.append(",\n{\"name\":\"")
+        b.append(name)
+        b.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
+        return b
+    }
+    private let phaseTail = TraceBuffer(capacity: 128)
+
+    /// An exit's slice (`a`: its start in ns). The bytes but its span and
+    /// sequence number are the last exit's when it showed the same (`CapturedExit.sameLine`).
+    private func exitSlice(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64, start: UInt64, _ a: UInt64) {
+        encoder.piece(start, rank: Self.sliceRank(r.cycles))
+        if r.sameLine(as: lastExit) {
+            let kept = lastExitBytes.bytes
+            out.append(UnsafeBufferPointer(rebasing: kept[..<lastExitHoles.ts]))
+            appendMicroseconds(a)
+            out.append(",\"dur\":")
+            appendMicroseconds(nanoseconds(start &+ r.cycles) &- a)
+            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHoles.ts..<lastExitHoles.seq]))
+            out.append(decimal: Int64(r.sequence))
+            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHoles.seq...]))
+            out.comma = true
+            return
+        }
+        let head = out.count
+        out.append(",\n")
+        out.beginObject()
+        out.key("name")
+        out.append(jsonString: kind)
+        out.key("cat"); out.append(jsonString: "exit")
+        out.key("ph"); out.append(jsonString: "X")
+        out.key("ts")
+        let ts = out.count
+        appendMicroseconds(a)
+        out.key("dur"); appendMicroseconds(nanoseconds(start &+ r.cycles) &- a)
+        let mid = out.count
+        ids(tid: tid)
+        out.key("args"); out.beginObject()
+        out.key("pc"); out.append(jsonHex: r.pc)
+        out.key("seq")
+        let seq = out.count
+        out.append(decimal: Int64(r.sequence))
+        let rest = out.count
+        encoder.exitFields(r, kind, detail, phases: false, seq: false)
+        out.endObject()
+        out.endObject()
+        lastExit = r
+        lastExitBytes.removeAll()
+        for (from, to) in [(head, ts), (mid, seq), (rest, out.count)] {
+            lastExitBytes.append(UnsafeBufferPointer(rebasing: out.bytes[from..<to]))
+        }
+        lastExitHoles = (ts - head, ts - head + seq - mid)
+    }
+
+    /// The last exit's slice less its span and sequence number, and where those go.
+    private let lastExitBytes = TraceBuffer(capacity: 512)
+    private var lastExit = CapturedExit.none, lastExitHoles = (ts: 0, seq: 0)
 
     /// Ends the IRQ handlers still open (the run stopped in them), in vCPU order.
     func finish(at t: UInt64? = nil) {

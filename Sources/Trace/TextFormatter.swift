@@ -17,6 +17,11 @@ public enum TextFormatter {
 extension TraceEncoder {
     /// The text line of an event, with its newline.
     func textLine(_ e: TraceEvent, _ event: HypervisorEvent) {
+        switch event {
+        case .exit(let r): return textExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return textPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
         piece(e.time)
         out.append(spaces: 12 - TraceBuffer.decimalDigits(e.time))
         out.append(decimal: e.time)
@@ -35,8 +40,8 @@ extension TraceEncoder {
             out.append(" ")
         }
         switch event {
-        case .exit(let r):
-            exitText(r)
+        case .exit:
+            break   // textExit
         case .hardware(_, _, let ev):
             switch ev {
             case .daif(_, let old, let new, let cause):
@@ -68,8 +73,8 @@ extension TraceEncoder {
             out.append(decimal: cycles)
             out.append(" woken-by=")
             out.append(string: woken)
-        case .psci(_, _, let call, _):
-            out.append(string: call)
+        case .psci:
+            break   // textPSCI
         case .mmio(_, _, let address, let size, let isWrite, let value, let device):
             out.append(isWrite ? "write " : "read ")
             out.append(string: device)

@@ -54,36 +54,49 @@ final class TimeOrder {
     static func timeOrder(_ pieces: [TracePiece]) -> [Int] {
         var order = Array(pieces.indices)
         var moves = 0
-        for i in order.indices.dropFirst() {
-            let p = pieces[i]
-            var j = i
-            while j > 0, (pieces[order[j - 1]].time, pieces[order[j - 1]].rank) > (p.time, p.rank) {
-                order[j] = order[j - 1]
-                j -= 1
-            }
-            order[j] = i
-            moves += i - j
-            if moves > 8 * pieces.count {
-                return pieces.indices.sorted {
-                    let (a, b) = (pieces[$0], pieces[$1])
-                    return (a.time, a.rank, $0) < (b.time, b.rank, $1)
+        let sorted = pieces.withUnsafeBufferPointer { pieces in
+            order.withUnsafeMutableBufferPointer { order in
+                for i in order.indices.dropFirst() {
+                    let p = pieces[i]
+                    var j = i
+                    while j > 0, (pieces[order[j - 1]].time, pieces[order[j - 1]].rank) > (p.time, p.rank) {
+                        order[j] = order[j - 1]
+                        j -= 1
+                    }
+                    order[j] = i
+                    moves += i - j
+                    if moves > 8 * pieces.count { return false }
                 }
+                return true
             }
         }
-        return order
+        guard !sorted else { return order }
+        return pieces.indices.sorted {
+            let (a, b) = (pieces[$0], pieces[$1])
+            return (a.time, a.rank, $0) < (b.time, b.rank, $1)
+        }
     }
 
     func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) {
+        if releaseInOrder(staged, &pieces, to: ready, before: before) { return }
         let bytes = staged.bytes
         let starts = pieces.map(\.start) + [bytes.count]
         func end(_ i: Int) -> Int { starts[i + 1] }
         ready.append(UnsafeBufferPointer(rebasing: bytes[0..<(pieces.first?.start ?? bytes.count)]))
         let order = Self.timeOrder(pieces)
         var left: [Int] = []
+        // Pieces next to each other in both orders go in one copy.
+        var run = 0..<0
         for i in order {
             if let before, pieces[i].time >= before { left.append(i); continue }
-            ready.append(UnsafeBufferPointer(rebasing: bytes[pieces[i].start..<end(i)]))
+            if run.upperBound == pieces[i].start && !run.isEmpty {
+                run = run.lowerBound..<end(i)
+            } else {
+                ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
+                run = pieces[i].start..<end(i)
+            }
         }
+        ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
         kept.removeAll()
         var rest: [TracePiece] = []
         for i in left.sorted() {
@@ -94,5 +107,25 @@ final class TimeOrder {
         staged.append(kept.bytes)
         pieces = rest
         keptBytes = kept.count
+    }
+
+    /// `release` when the pieces already are in time order (one vCPU's
+    /// run): the bytes before the first piece to keep go in one copy. False otherwise.
+    private func releaseInOrder(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) -> Bool {
+        var keep = pieces.count
+        for i in pieces.indices {
+            if i > 0, (pieces[i - 1].time, pieces[i - 1].rank) > (pieces[i].time, pieces[i].rank) { return false }
+            if keep == pieces.count, let before, pieces[i].time >= before { keep = i }
+        }
+        let bytes = staged.bytes, end = keep < pieces.count ? pieces[keep].start : bytes.count
+        ready.append(UnsafeBufferPointer(rebasing: bytes[..<end]))
+        kept.removeAll()
+        kept.append(UnsafeBufferPointer(rebasing: bytes[end...]))
+        staged.removeAll()
+        staged.append(kept.bytes)
+        pieces.removeFirst(keep)
+        for i in pieces.indices { pieces[i].start -= end }
+        keptBytes = kept.count
+        return true
     }
 }

@@ -78,6 +78,7 @@ final class TraceBuffer {
     }
 
     /// `String(v)`.
+    @inline(__always)
     func append(decimal v: UInt64) {
         let n = Self.decimalDigits(v)
         reserve(n)
@@ -86,6 +87,7 @@ final class TraceBuffer {
     }
 
     /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
+    @inline(__always)
     func append(thousandths v: UInt64) {
         let whole = v / 1000, n = Self.decimalDigits(whole)
         reserve(n + 4)
@@ -126,6 +128,7 @@ final class TraceBuffer {
     }
 
     /// The number of digits `String(v)` has.
+    @inline(__always)
     static func decimalDigits(_ v: UInt64) -> Int {
         var n = 1, v = v
         while v >= 10_000 {

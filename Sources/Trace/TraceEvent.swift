@@ -40,7 +40,7 @@ struct TraceEvent {
         switch event {
         case .exit(let r):
             (time, vcpu, name, pc) = (r.time, r.vcpu, "exit", r.pc)
-            classes = r.ipa == nil ? .exits : [.exits, .stage2]
+            classes = TraceEvent.exitClasses(ipa: r.ipa)
         case .hardware(let v, let t, let ev):
             (time, vcpu) = (t, v)
             switch ev {
@@ -57,6 +57,10 @@ struct TraceEvent {
         case .stop(let t, _): (time, vcpu, name, classes, pc) = (t, nil, "stop", [], nil)
         }
     }
+
+    /// An exit is a stage-2 event too when it names the faulting IPA.
+    @inline(__always)
+    static func exitClasses(ipa: UInt64?) -> TraceClasses { ipa == nil ? .exits : [.exits, .stage2] }
 }
 
 /// Writes events as trace bytes into `out`, in any format; keeps what
@@ -96,9 +100,9 @@ final class TraceEncoder {
 
     /// An exit's syndrome summary ("HVC64 #0x0"; the kind without one), with
     /// " ipa=0x..." for stage-2 aborts, in `scratch`.
-    private func exitSummary(_ r: ExitRecord) {
+    private func exitSummary(_ r: CapturedExit, _ kind: String) {
         scratch.removeAll()
-        scratch.append(string: r.esr.map(summary) ?? r.kind)
+        scratch.append(string: r.esr.map { summary(ExceptionSyndrome(raw: $0)) } ?? kind)
         if let ipa = r.ipa {
             scratch.append(" ipa=")
             scratch.append(hex: ipa)
@@ -111,22 +115,77 @@ final class TraceEncoder {
         pieces.append(TracePiece(time: time, rank: rank, start: out.count))
     }
 
-    static func phaseCycles(_ r: ExitRecord, _ p: Int) -> UInt64 {
-        r.phaseCycles.indices.contains(p) ? r.phaseCycles[p] : 0
+    // MARK: Text
+
+    /// An exit's text line (as `textLine` writes every event): the words
+    /// after the time are those of the last exit when it showed the same.
+    func textExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+        piece(x.time)
+        out.append(spaces: 12 - TraceBuffer.decimalDigits(x.time))
+        out.append(decimal: x.time)
+        if x.sameLine(as: lastExit) {
+            out.append(lastExitBytes.bytes)
+            return
+        }
+        let start = out.count
+        out.append(" cpu")
+        out.append(decimal: Int64(x.vcpu))
+        out.append(" exit      pc=")
+        out.append(hex: x.pc)
+        out.append(" ")
+        exitText(x, kind, detail)
+        out.append("\n")
+        keepExit(x, from: start, hole: out.count)
     }
 
-    // MARK: Text
+    /// A PSCI call's text line (as `textLine` writes every event).
+    func textPSCI(_ p: CapturedPSCI, _ call: String) {
+        piece(p.time)
+        out.append(spaces: 12 - TraceBuffer.decimalDigits(p.time))
+        out.append(decimal: p.time)
+        if p.sameLine(as: lastCall) {
+            out.append(lastCallBytes.bytes)
+            return
+        }
+        let start = out.count
+        out.append(" cpu")
+        out.append(decimal: Int64(p.vcpu))
+        out.append(" psci      ")
+        out.append(string: call)
+        out.append("\n")
+        keepCall(p, from: start)
+    }
+
+    /// What the last exit wrote after its time, its sequence number left out
+    /// at `lastExitHole`; the same for PSCI calls: the next writes it again
+    /// if it would write the same (`CapturedExit.sameLine`).
+    private let lastExitBytes = TraceBuffer(capacity: 512), lastCallBytes = TraceBuffer(capacity: 256)
+    private var lastExit = CapturedExit.none, lastExitHole = 0, lastCall = CapturedPSCI.none
+
+    private func keepExit(_ x: CapturedExit, from start: Int, hole: Int, resume: Int? = nil) {
+        lastExit = x
+        lastExitHole = hole - start
+        lastExitBytes.removeAll()
+        lastExitBytes.append(UnsafeBufferPointer(rebasing: out.bytes[start..<hole]))
+        if let resume { lastExitBytes.append(UnsafeBufferPointer(rebasing: out.bytes[resume...])) }
+    }
+
+    private func keepCall(_ p: CapturedPSCI, from start: Int) {
+        lastCall = p
+        lastCallBytes.removeAll()
+        lastCallBytes.append(UnsafeBufferPointer(rebasing: out.bytes[start...]))
+    }
 
     /// An exit's text: the kind and what the handler did (as the ledger names
     /// it), then the decoded syndrome where the handler's words do not already
     /// say it, where the guest resumes, and the cycles by phase.
-    func exitText(_ r: ExitRecord) {
+    private func exitText(_ r: CapturedExit, _ kind: String, _ detail: String) {
         let start = out.count
-        if let m = lastSaid, m.esr == r.esr?.raw, m.ipa == r.ipa, m.kind == r.kind, m.detail == r.detail {
+        if let m = lastSaid, m.esr == r.esr, m.ipa == r.ipa, m.kind == kind, m.detail == detail {
             out.append(m.bytes)
         } else {
-            said(r)
-            lastSaid = (r.kind, r.detail, r.esr?.raw, r.ipa, Array(out.bytes[start...]))
+            said(r, kind, detail)
+            lastSaid = (kind, detail, r.esr, r.ipa, Array(out.bytes[start...]))
         }
         if let ret = r.returnPC {
             out.append(" -> ")
@@ -137,7 +196,7 @@ final class TraceEncoder {
         out.append(" [")
         var first = true
         for (p, name) in Self.phaseNames.enumerated() {
-            let c = Self.phaseCycles(r, p)
+            let c = r.phase(p)
             guard c > 0 else { continue }
             if !first { out.append(" ") }
             first = false
@@ -153,21 +212,21 @@ final class TraceEncoder {
 
     /// An exit's kind, the handler's words and the decoded syndrome where
     /// those words do not already say it.
-    private func said(_ r: ExitRecord) {
-        exitSummary(r)
+    private func said(_ r: CapturedExit, _ kind: String, _ detail: String) {
+        exitSummary(r, kind)
         let start = out.count
-        if r.detail.hasPrefix(r.kind) {
-            out.append(string: r.detail)
-        } else if r.detail.isEmpty {
-            out.append(string: r.kind)
+        if detail.hasPrefix(kind) {
+            out.append(string: detail)
+        } else if detail.isEmpty {
+            out.append(string: kind)
         } else {
-            out.append(string: r.kind)
+            out.append(string: kind)
             out.append(" ")
-            out.append(string: r.detail)
+            out.append(string: detail)
         }
         // The summary less "KIND ", if it starts so; nothing if it is just the kind.
         let summary = scratch.bytes
-        var kind = r.kind
+        var kind = kind
         let decoded = kind.withUTF8 { k -> Slice<UnsafeBufferPointer<UInt8>> in
             if summary.count > k.count, summary[k.count] == 0x20, summary[..<k.count].elementsEqual(k) { return summary[(k.count + 1)...] }
             return summary.elementsEqual(k) ? summary[summary.endIndex...] : summary[...]
@@ -200,6 +259,11 @@ final class TraceEncoder {
 
     /// The jsonl object: the common keys first, then the event's own.
     func jsonLine(_ e: TraceEvent, _ event: HypervisorEvent) {
+        switch event {
+        case .exit(let r): return jsonExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return jsonPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
         out.beginObject()
         out.key("t")
         out.append(decimal: e.time)
@@ -221,37 +285,7 @@ final class TraceEncoder {
     func fields(_ event: HypervisorEvent, phases: Bool) {
         switch event {
         case .exit(let r):
-            out.key("seq")
-            out.append(decimal: Int64(r.sequence))
-            out.key("kind")
-            out.append(jsonString: r.kind)
-            if let esr = r.esr {
-                out.key("esr")
-                out.append(jsonHex: esr.raw)
-                out.key("syndrome")
-                appendSyndrome(esr)
-            }
-            if let ipa = r.ipa {
-                out.key("ipa")
-                out.append(jsonHex: ipa)
-            }
-            exitSummary(r)
-            out.key("summary")
-            out.append(jsonUTF8: scratch.bytes)
-            out.key("detail")
-            out.append(jsonString: r.detail)
-            out.key("return_pc")
-            if let ret = r.returnPC { out.append(jsonHex: ret) } else { out.append("null") }
-            out.key("cycles")
-            out.append(decimal: r.cycles)
-            guard phases else { return }
-            out.key("phases")
-            out.beginObject()
-            for (p, name) in Self.phaseNames.enumerated() {
-                out.key(name)
-                out.append(decimal: Self.phaseCycles(r, p))
-            }
-            out.endObject()
+            exitFields(CapturedExit(r), r.kind, r.detail, phases: phases)
         case .hardware(_, _, let ev):
             switch ev {
             case .daif(_, let old, let new, let cause):
@@ -285,7 +319,7 @@ final class TraceEncoder {
             out.append(decimal: cycles)
             string("woken_by", woken)
         case .psci(_, _, let call, _):
-            string("call", call)
+            string("call", call)   // jsonPSCI writes the object; Chrome's args
         case .mmio(_, _, let address, let size, let isWrite, let value, let device):
             out.key("access")
             out.append(jsonString: isWrite ? "write" : "read")
@@ -305,6 +339,95 @@ final class TraceEncoder {
             out.key("error")
             if case .error(let m) = reason { out.append(jsonString: m) } else { out.append("null") }
         }
+    }
+
+    /// An exit's jsonl object (as `jsonLine` writes every event): the bytes
+    /// but the time and sequence number are those of the last exit when it showed the same.
+    func jsonExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+        out.beginObject()
+        out.key("t")
+        out.append(decimal: x.time)
+        if x.sameLine(as: lastExit) {
+            let kept = lastExitBytes.bytes
+            out.append(UnsafeBufferPointer(rebasing: kept[..<lastExitHole]))
+            out.append(decimal: Int64(x.sequence))
+            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHole...]))
+            out.comma = true
+            return
+        }
+        let start = out.count
+        out.key("vcpu")
+        out.append(decimal: Int64(x.vcpu))
+        out.key("event")
+        out.append(jsonString: "exit")
+        out.key("pc")
+        out.append(jsonHex: x.pc)
+        out.key("seq")
+        let seq = out.count
+        out.append(decimal: Int64(x.sequence))
+        let rest = out.count
+        exitFields(x, kind, detail, phases: true, seq: false)
+        out.endObject()
+        out.append("\n")
+        keepExit(x, from: start, hole: seq, resume: rest)
+    }
+
+    /// A PSCI call's jsonl object (as `jsonLine` writes every event).
+    func jsonPSCI(_ p: CapturedPSCI, _ call: String) {
+        out.beginObject()
+        out.key("t")
+        out.append(decimal: p.time)
+        if p.sameLine(as: lastCall) {
+            out.append(lastCallBytes.bytes)
+            out.comma = true
+            return
+        }
+        let start = out.count
+        out.key("vcpu")
+        out.append(decimal: Int64(p.vcpu))
+        out.key("event")
+        out.append(jsonString: "psci")
+        string("call", call)
+        out.endObject()
+        out.append("\n")
+        keepCall(p, from: start)
+    }
+
+    /// An exit's fields (`fields`), from its sequence number on (`seq`) or after it.
+    func exitFields(_ r: CapturedExit, _ kind: String, _ detail: String, phases: Bool, seq: Bool = true) {
+        if seq {
+            out.key("seq")
+            out.append(decimal: Int64(r.sequence))
+        }
+        out.key("kind")
+        out.append(jsonString: kind)
+        if let esr = r.esr.map(ExceptionSyndrome.init(raw:)) {
+            out.key("esr")
+            out.append(jsonHex: esr.raw)
+            out.key("syndrome")
+            appendSyndrome(esr)
+        }
+        if let ipa = r.ipa {
+            out.key("ipa")
+            out.append(jsonHex: ipa)
+        }
+        exitSummary(r, kind)
+        out.key("summary")
+        out.append(jsonUTF8: scratch.bytes)
+        out.key("detail")
+        out.append(jsonString: detail)
+        out.key("return_pc")
+        if let ret = r.returnPC { out.append(jsonHex: ret) } else { out.append("null") }
+        out.key("cycles")
+        out.append(decimal: r.cycles)
+        guard phases else { return }
+        out.key("phases")
+        out.beginObject()
+        for (p, name) in Self.phaseNames.enumerated() {
+            out.key(name)
+            out.append(decimal: r.phase(p))
+        }
+        out.endObject()
     }
 
     private func string(_ key: StaticString, _ value: String) {

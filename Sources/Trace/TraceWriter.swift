@@ -85,46 +85,101 @@ public final class TraceWriter {
                   bytes: { try h.write(contentsOf: UnsafeRawBufferPointer($0)) }, close: { try? h.close() })
     }
 
-    public func record(_ event: HypervisorEvent) {
-        guard !finished else { return }
-        let e = TraceEvent(event)
-        guard e.classes.isEmpty || !e.classes.isDisjoint(with: classes) else { return }
-        if let limit, eventsWritten >= limit {
-            if case .stop = event {} else {
-                onLimit?()
-                onLimit = nil
-                return
-            }
+    /// Traces the events `sink` reports (exits as their records: `recordExit`).
+    public func observe(_ sink: EventSink) {
+        sink.observe(exits: recordExit, others: record)
+    }
+
+    /// `record(.exit(r))`.
+    public func recordExit(_ r: ExitRecord) {
+        guard !finished, admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
+        if let kind = capture.number(r.kind, at: 0), let detail = capture.number(r.detail, at: 1) {
+            batch.append(.exit(CapturedExit(r, kind: kind, detail: detail)))
+        } else {
+            keep(.exit(r))
         }
-        eventsWritten += 1
-        batch.append(capture.capture(event))
         if batch.count >= TraceWriter.batchSize { handOff() }
     }
 
-    /// Events the run has recorded, not yet handed to the formatting thread.
+    public func record(_ event: HypervisorEvent) {
+        guard !finished else { return }
+        // Exits and PSCI calls, nearly all of an exit-heavy run, go as numbers, classed without a `TraceEvent`.
+        switch event {
+        case .exit(let r):
+            return recordExit(r)
+        case .psci(let v, let t, let call, let power):
+            guard admit(.psci) else { return }
+            if let n = capture.number(call, at: 2) {
+                batch.append(.psci(CapturedPSCI(vcpu: v, time: t, call: n, power: power)))
+            } else {
+                keep(event)
+            }
+        case .stop:
+            eventsWritten += 1   // past the limit too
+            keep(event)
+        default:
+            guard admit(TraceEvent(event).classes) else { return }
+            keep(event)
+        }
+        if batch.count >= TraceWriter.batchSize { handOff() }
+    }
+
+    /// Whether an event of these classes (other than the stop) is traced: counted if so.
+    @inline(__always)
+    private func admit(_ classes: TraceClasses) -> Bool {
+        guard classes.isEmpty || !classes.isDisjoint(with: self.classes) else { return false }
+        if let limit, eventsWritten >= limit {
+            onLimit?()
+            onLimit = nil
+            return false
+        }
+        eventsWritten += 1
+        return true
+    }
+
+    /// An event handed over as it is.
+    private func keep(_ event: HypervisorEvent) {
+        batch.append(.other(others.count))
+        others.append(event)
+    }
+
+    /// Events the run has recorded, not yet handed to the formatting thread
+    /// (those not captured as numbers in `others`).
     private var batch: [CapturedEvent] = []
+    private var others: [HypervisorEvent] = []
     private var capture = EventCapture()
-    private var release = EventRelease()
+    /// The captured events' strings by number (the formatting thread's).
+    private var strings: [String] = []
     static let batchSize = 2048
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
     private func handOff() {
-        let events = batch, strings = capture.fresh
+        let events = batch, others = self.others, fresh = capture.fresh
         batch = []
         batch.reserveCapacity(TraceWriter.batchSize)
+        self.others = []
         capture.fresh = []
         formatting.async { [self] in
-            release.strings += strings
+            strings += fresh
             for c in events {
-                let event = release.event(c)
-                encode(TraceEvent(event), event)
+                switch c {
+                case .exit(let x): encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)])
+                case .psci(let p): encodePSCI(p, strings[Int(p.call)])
+                case .other(let i): encode(others[i])
+                }
             }
         }
     }
 
     /// Writes one event in the format (on the formatting thread).
-    private func encode(_ e: TraceEvent, _ event: HypervisorEvent) {
+    private func encode(_ event: HypervisorEvent) {
+        switch event {
+        case .exit(let r): return encodeExit(CapturedExit(r), r.kind, r.detail)
+        case .psci(let v, let t, let call, let power): return encodePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        default: break
+        }
+        let e = TraceEvent(event)
         switch format {
         case .text: encoder.textLine(e, event)
         case .jsonl: encoder.jsonLine(e, event)
@@ -133,12 +188,39 @@ public final class TraceWriter {
         if let order, let v = e.vcpu {
             switch event {
             case .hardware(_, _, .virtualInterrupt): break
-            case .psci(_, let t, _, let power):
-                order.note(vcpu: v, time: t)
-                if let power { order.power(power, at: t) }
             default: order.note(vcpu: v, time: e.time)
             }
         }
+        flushWhenFull()
+    }
+
+    /// An exit's bytes, in the format.
+    private func encodeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+        switch format {
+        case .text: encoder.textExit(x, kind, detail)
+        case .jsonl: encoder.jsonExit(x, kind, detail)
+        case .perfetto: chrome!.writeExit(x, kind, detail)
+        }
+        order?.note(vcpu: x.vcpu, time: x.time)
+        flushWhenFull()
+    }
+
+    /// A PSCI call's bytes, in the format.
+    private func encodePSCI(_ p: CapturedPSCI, _ call: String) {
+        switch format {
+        case .text: encoder.textPSCI(p, call)
+        case .jsonl: encoder.jsonPSCI(p, call)
+        case .perfetto: chrome!.writePSCI(p, call)
+        }
+        if let order {
+            order.note(vcpu: p.vcpu, time: p.time)
+            if let power = p.power { order.power(power, at: p.time) }
+        }
+        flushWhenFull()
+    }
+
+    @inline(__always)
+    private func flushWhenFull() {
         // Sorting again what stays staged: only once as much again has come.
         if encoder.out.count >= max(1 << 16, 2 * (order?.keptBytes ?? 0)) { flush() }
     }

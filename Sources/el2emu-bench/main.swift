@@ -42,7 +42,7 @@ func runGuestCountingExits(_ name: String, mode: VirtualizationMode, x0: UInt64,
     let path = NSTemporaryDirectory() + "el2emu-bench-\(getpid()).trace"
     defer { try? FileManager.default.removeItem(atPath: path) }
     let writer = try trace.map { try TraceWriter(path: path, format: $0, profile: c.profile.name, mode: mode.rawValue) }
-    if let writer { vm.events.observers.append(writer.record); vm.events.copiesCounts = false }
+    if let writer { writer.observe(vm.events); vm.events.copiesCounts = false }
     try vm.load(image)
     var reason: StopReason = .error("not run")
     let t = seconds {

@@ -13,7 +13,7 @@ extension VirtualMachine {
             vcpu.setGPR(0, PSCIReturn.notSupported.register)
             return (.resume, detail("\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED"))
         }
-        let name = events.isActive ? (conduit == "HVC" ? hvcCallNames : smcCallNames)[fn] ?? "" : ""
+        let name = events.isActive ? callName(fn, hvc: conduit == "HVC") : ""
         if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name)) }
         switch fn {
         case .smcccVersion:
@@ -48,9 +48,12 @@ extension VirtualMachine {
     }
 }
 
-/// "HVC PSCI_VERSION", "SMC CPU_ON"...: made once, not on every traced call.
-private let hvcCallNames = callNames("HVC"), smcCallNames = callNames("SMC")
+/// "HVC PSCI_VERSION", "SMC CPU_ON"...: made once, not on every traced call,
+/// found by the function's place among all (no hashing per call).
+private let callFunctions = PSCIFunction.allCases
+private let hvcCallNames = callFunctions.map { "HVC \($0)" }, smcCallNames = callFunctions.map { "SMC \($0)" }
 
-private func callNames(_ conduit: String) -> [PSCIFunction: String] {
-    Dictionary(uniqueKeysWithValues: PSCIFunction.allCases.map { ($0, "\(conduit) \($0)") })
+private func callName(_ fn: PSCIFunction, hvc: Bool) -> String {
+    guard let i = callFunctions.firstIndex(of: fn) else { return "" }
+    return hvc ? hvcCallNames[i] : smcCallNames[i]
 }

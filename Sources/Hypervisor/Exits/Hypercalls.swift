@@ -51,7 +51,8 @@ extension VirtualMachine {
 /// "HVC PSCI_VERSION", "SMC CPU_ON"...: made once, not on every traced call,
 /// found by the function's place among all (no hashing per call).
 private let callFunctions = PSCIFunction.allCases
-private let hvcCallNames = callFunctions.map { "HVC \($0)" }, smcCallNames = callFunctions.map { "SMC \($0)" }
+private let hvcCallNames = callFunctions.map { "HVC \($0)" }
+private let smcCallNames = callFunctions.map { "SMC \($0)" }
 
 private func callName(_ fn: PSCIFunction, hvc: Bool) -> String {
     guard let i = callFunctions.firstIndex(of: fn) else { return "" }

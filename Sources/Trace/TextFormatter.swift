@@ -22,9 +22,7 @@ extension TraceEncoder {
         case .psci(let v, let t, let call, let power): return textPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
         default: break
         }
-        piece(e.time)
-        out.append(spaces: 12 - TraceBuffer.decimalDigits(e.time))
-        out.append(decimal: e.time)
+        textTime(e.time)
         if let v = e.vcpu {
             out.append(" cpu")
             out.append(decimal: Int64(v))

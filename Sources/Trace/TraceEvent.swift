@@ -117,12 +117,17 @@ final class TraceEncoder {
 
     // MARK: Text
 
+    /// A text line's time column, right-aligned in 12, starting a piece at `time`.
+    func textTime(_ time: UInt64) {
+        piece(time)
+        out.append(spaces: 12 - TraceBuffer.decimalDigits(time))
+        out.append(decimal: time)
+    }
+
     /// An exit's text line (as `textLine` writes every event): the words
     /// after the time are those of the last exit when it showed the same.
     func textExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
-        piece(x.time)
-        out.append(spaces: 12 - TraceBuffer.decimalDigits(x.time))
-        out.append(decimal: x.time)
+        textTime(x.time)
         if x.sameLine(as: lastExit) {
             out.append(lastExitBytes.bytes)
             return
@@ -140,9 +145,7 @@ final class TraceEncoder {
 
     /// A PSCI call's text line (as `textLine` writes every event).
     func textPSCI(_ p: CapturedPSCI, _ call: String) {
-        piece(p.time)
-        out.append(spaces: 12 - TraceBuffer.decimalDigits(p.time))
-        out.append(decimal: p.time)
+        textTime(p.time)
         if p.sameLine(as: lastCall) {
             out.append(lastCallBytes.bytes)
             return

@@ -136,12 +136,6 @@ public final class Engine {
     /// Registers Unicorn names are read directly (no CP_REG hash lookup).
     public func read(_ s: SystemRegisterID) -> UInt64? {
         if let named = s.named { return read(named) }
-        return read(unnamed: s)
-    }
-
-    /// Reads a system register Unicorn has no name for (SCTLR_EL1, say) by
-    /// its encoding, skipping the look-up of a name: for hooks that run often.
-    public func read(unnamed s: SystemRegisterID) -> UInt64? {
         var cp = uc_arm64_cp_reg(crn: s.crn, crm: s.crm, op0: s.op0, op1: s.op1, op2: s.op2, val: 0)
         let err = withUnsafeMutablePointer(to: &cp) { uc_reg_read(uc, Int32(bitPattern: UC_ARM64_REG_CP_REG.rawValue), $0) }
         return err == UC_ERR_OK ? cp.val : nil

@@ -8,8 +8,8 @@ import AArch64
 /// from host memory rather than a walk of Unicorn's memory regions; any TLB
 /// removal forgets it.
 extension Processor {
-    func instructionWord(at va: UInt64, mmuEnabled: Bool? = nil) -> UInt32? {
-        guard let address = mapAddress(ofVA: va, .fetch, mmuEnabled: mmuEnabled) else { return nil }
+    func instructionWord(at va: UInt64) -> UInt32? {
+        guard let address = mapAddress(ofVA: va, .fetch) else { return nil }
         if let f = tlb.lastFetch, f.size >= 4, address &- f.base <= f.size &- 4 {
             return UInt32(littleEndian: f.host.loadUnaligned(fromByteOffset: Int(address &- f.base), as: UInt32.self))
         }

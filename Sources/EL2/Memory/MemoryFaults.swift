@@ -185,16 +185,15 @@ extension Processor {
     }
 
     /// Runs before every pass of a watched load/store (a loop's), so the
-    /// common case, an access the TLB covers, is kept short: SCTLR_EL1 read
-    /// once (a CP_REG lookup in Unicorn), SP only when it is the base.
+    /// common case, an access the TLB covers, is kept short: SCTLR_EL1 from
+    /// the known values (`el1Value`), SP only when it is the base.
     func accessSiteReached(_ pc: UInt64, _ word: UInt32, _ ls: LoadStore) {
         guard stopReason == nil else { return }
-        let mmu = guestMMUEnabled
         // The code at a watched address may have changed since (a new image, a remap).
-        guard instructionWord(at: pc, mmuEnabled: mmu) == word else { return }
+        guard instructionWord(at: pc) == word else { return }
         let va = ls.address(pc: pc, sp: ls.rn == 31 ? engine.read(.sp) : 0) { self.engine.read(.x($0)) }
         let kind: MemoryAccessKind = ls.isLoad ? .read : .write
-        if let key = mapAddress(ofVA: va, kind, mmuEnabled: mmu), tlbPermits(key, kind) { return }
+        if let key = mapAddress(ofVA: va, kind), tlbPermits(key, kind) { return }
         switch resolveAccess(kind, va: va, pc: pc, access: ls) {
         case .filled, .stopped: return
         case .tagged: tagCheckedAccess(pc: pc)

@@ -185,8 +185,7 @@ extension Processor {
             // A translation fault at level 2 or above: nothing in that 2 MiB is mapped.
             let blocks = stride(from: b & ~0x1F_FFFF, to: b &+ e.size, by: 1 << 21)
             if blocks.allSatisfy({ if case .fault(.translation(let level)) = stage2Walk($0, counted: false) { level <= 2 } else { false } }) { continue }
-            tlb.parked[b] = nil
-            try? engine.unmap(address: b, size: e.size)
+            evictParked(at: b, e)
         }
     }
 
@@ -195,16 +194,20 @@ extension Processor {
     func evictParkedMapped(_ ipa: UInt64) -> Bool {
         guard let (b, e) = tlb.parked.first(where: { ipa &- $0.key < $0.value.size }),
               case .mapped = stage2Walk(ipa, counted: false) else { return false }
-        tlb.parked[b] = nil
-        try? engine.unmap(address: b, size: e.size)
+        evictParked(at: b, e)
         return true
+    }
+
+    /// Removes the parked entry at `base` from Unicorn's map.
+    private func evictParked(at base: UInt64, _ e: Stage2TLB.Entry) {
+        tlb.parked[base] = nil
+        try? engine.unmap(address: base, size: e.size)
     }
 
     /// Removes the parked entries that overlap [base, base+size) from Unicorn's map.
     private func evictParked(overlapping base: UInt64, size: UInt64) {
         for (b, e) in tlb.parked where b < base &+ size && base < b &+ e.size {
-            tlb.parked[b] = nil
-            try? engine.unmap(address: b, size: e.size)
+            evictParked(at: b, e)
         }
     }
 

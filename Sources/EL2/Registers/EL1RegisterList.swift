@@ -124,12 +124,7 @@ extension Processor {
             armDebugEvents()
         }
         // Unicorn gets the rest when it next runs (`flushEL1`).
-        var later = changed & ~(list.bankedSP | list.mdscrBit), k1 = known
-        while later != 0 {
-            let i = later.trailingZeroBitCount
-            later &= later &- 1
-            k1.writeLater(Int(base) + i, values[i])
-        }
-        known = k1
+        let later = changed & ~(list.bankedSP | list.mdscrBit)
+        if later != 0 { known.writeLater(later, at: Int(base), values) }
     }
 }

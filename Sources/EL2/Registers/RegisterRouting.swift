@@ -144,13 +144,28 @@ struct KnownRegisters {
     /// pending until Unicorn needs it, unless Unicorn holds `v` already.
     @inline(__always)
     mutating func writeLater(_ k: Int, _ v: UInt64) {
-        let b: UInt32 = 1 &<< UInt32(k)
-        if pending & b == 0 {
-            // Unicorn holds the known value, if any.
-            if el1Mask & b != 0 { unicorn[k] = el1[k]; unicornMask |= b } else { unicornMask &= ~b }
+        withUnsafePointer(to: v) { writeLater(1, at: k, $0) }
+    }
+
+    /// The same for `values[i]` into slot `base + i`, for each bit i of `list`
+    /// (a world switch's restore): the masks change once, not per register.
+    @inline(__always)
+    mutating func writeLater(_ list: UInt32, at base: Int, _ values: UnsafePointer<UInt64>) {
+        let slots = list &<< UInt32(base)
+        // A slot that becomes pending: Unicorn holds its known value, if it has one.
+        let fresh = slots & ~pending
+        unicornMask = unicornMask & ~fresh | fresh & el1Mask
+        var m = list, held: UInt32 = 0
+        while m != 0 {
+            let i = m.trailingZeroBitCount
+            m &= m &- 1
+            let k = base &+ i, b: UInt32 = 1 &<< UInt32(truncatingIfNeeded: k), v = values[i]
+            if fresh & b != 0 { unicorn[k] = el1[k] }
+            el1[k] = v
+            if unicorn[k] == v { held |= b }
         }
-        el1[k] = v
-        el1Mask |= b
-        if unicornMask & b != 0 && unicorn[k] == v { pending &= ~b } else { pending |= b }
+        el1Mask |= slots
+        held &= unicornMask
+        pending = pending & ~slots | slots & ~held
     }
 }

@@ -14,8 +14,7 @@ extension Processor {
     func syncStage1Regime() {
         guard known.stage1Dirty else { return }
         known.stage1Dirty = false
-        func r(_ s: SystemRegister) -> UInt64 { el1Value(s) }
-        let now = (r(.SCTLR_EL1), r(.TTBR0_EL1), r(.TTBR1_EL1), r(.TCR_EL1))
+        let now = (el1Value(.SCTLR_EL1), el1Value(.TTBR0_EL1), el1Value(.TTBR1_EL1), el1Value(.TCR_EL1))
         guard now != known.stage1Ran else { return }
         known.stage1Ran = now
         engine.flushTLB()

@@ -31,8 +31,7 @@ extension Processor {
     func stage1Translate(_ va: UInt64, _ access: MemoryAccessKind, fillTables: Bool) -> (Stage1Result, filled: Bool) {
         faults.lastAttrIndx = nil
         guard guestMMUEnabled else { return (.ipa(va), false) }
-        func r(_ s: SystemRegister) -> UInt64 { el1Value(s) }
-        let regime = Stage1Registers(sctlr: SCTLR.M, tcr: r(.TCR_EL1), ttbr0: r(.TTBR0_EL1), ttbr1: r(.TTBR1_EL1),
+        let regime = Stage1Registers(sctlr: SCTLR.M, tcr: el1Value(.TCR_EL1), ttbr0: el1Value(.TTBR0_EL1), ttbr1: el1Value(.TTBR1_EL1),
                                      el0: ProcessorState(raw: engine.read(.pstate)).mode == .el0t, oneRange: runsGuestNonVHEEL2Regime)
         let w = stage1Walk(va, access, regime, fillTables: fillTables)
         return (w.result, w.filled)

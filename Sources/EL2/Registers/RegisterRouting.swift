@@ -29,9 +29,11 @@ struct RegisterRouting {
     }
 
     /// The page of each (op0, op1, CRn); page 0 holds only plain EL1 registers.
-    private let pageOf: [UInt8]
+    /// Plain buffers, built once and never freed (`shared`): every index is
+    /// masked in range, so no bounds check on the world switch's accesses.
+    private let pageOf: UnsafeMutablePointer<UInt8>
     /// Pages of 128 entries, indexed by (CRm, op2).
-    private let pages: [Entry]
+    private let pages: UnsafeMutablePointer<Entry>
 
     @inline(__always)
     func entry(_ r: SystemRegister) -> Entry {
@@ -44,9 +46,12 @@ struct RegisterRouting {
     static let shared = RegisterRouting()
 
     /// The EL1 registers whose content `Processor` keeps track of while EL2
-    /// software runs: the world switch's set, except SP_EL1 (banked with the live SP).
-    static let knownEL1: [SystemRegister] = SystemRegister.el1Context.filter { $0 != .SP_EL1 }
-        + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .ACTLR_EL1]
+    /// software runs, in the order of the world switch's lists (KVM's EL1 set,
+    /// then the common state): a list's values and their known copies line up
+    /// slot for slot (`EL1RegisterList`). SP_EL1 and SP_EL0 are banked with the
+    /// live SP: they have slots, but no encoding reaches them (`readBankedSP`).
+    static let knownEL1: [SystemRegister] = SystemRegister.el1Context
+        + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0, .ACTLR_EL1]
 
     private init() {
         let plain = [Entry](repeating: Entry(kind: .el1), count: 128)
@@ -61,8 +66,10 @@ struct RegisterRouting {
             pages += page
         }
         precondition(pages.count / 128 <= 256, "register routing: more pages than a byte indexes")
-        self.pageOf = pageOf
-        self.pages = pages
+        self.pageOf = .allocate(capacity: pageOf.count)
+        self.pageOf.initialize(from: pageOf, count: pageOf.count)
+        self.pages = .allocate(capacity: pages.count)
+        self.pages.initialize(from: pages, count: pages.count)
     }
 
     private static func classify(_ r: SystemRegister) -> Entry {
@@ -87,7 +94,9 @@ struct RegisterRouting {
     /// while the 64K-entry routing table is built, not a search.
     private static let knownSlotTable: [Int8] = {
         var t = [Int8](repeating: -1, count: 1 << 16)
-        for (i, r) in knownEL1.enumerated() { t[key(r)] = Int8(i) }
+        for (i, r) in knownEL1.enumerated() where r != .SP_EL1 && r != .SP_EL0 { t[key(r)] = Int8(i) }
+        precondition(knownEL1[KnownRegisters.spSlot(.SP_EL1)] == .SP_EL1 && knownEL1[KnownRegisters.spSlot(.SP_EL0)] == .SP_EL0
+                     && knownEL1.count <= 32, "known EL1 registers: SP slots out of place")
         return t
     }()
 }
@@ -119,9 +128,9 @@ struct KnownRegisters {
         return p
     }()
     var unicornMask: UInt32 = 0
-    /// SP_EL0's and SP_EL1's slots, past `RegisterRouting.knownEL1`'s (known only while EL2 software runs).
-    static func spSlot(_ r: SystemRegister) -> Int { r == .SP_EL1 ? 31 : 30 }
-    static let spMask: UInt32 = 3 << 30
+    /// SP_EL1's and SP_EL0's slots in `RegisterRouting.knownEL1` (known only while EL2 software runs).
+    static func spSlot(_ r: SystemRegister) -> Int { r == .SP_EL1 ? 16 : 22 }
+    static let spMask: UInt32 = 1 << 16 | 1 << 22
     /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
     var stage1Dirty = false
     var stage1Ran: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
@@ -135,13 +144,28 @@ struct KnownRegisters {
     /// pending until Unicorn needs it, unless Unicorn holds `v` already.
     @inline(__always)
     mutating func writeLater(_ k: Int, _ v: UInt64) {
-        let b: UInt32 = 1 &<< UInt32(k)
-        if pending & b == 0 {
-            // Unicorn holds the known value, if any.
-            if el1Mask & b != 0 { unicorn[k] = el1[k]; unicornMask |= b } else { unicornMask &= ~b }
+        withUnsafePointer(to: v) { writeLater(1, at: k, $0) }
+    }
+
+    /// The same for `values[i]` into slot `base + i`, for each bit i of `list`
+    /// (a world switch's restore): the masks change once, not per register.
+    @inline(__always)
+    mutating func writeLater(_ list: UInt32, at base: Int, _ values: UnsafePointer<UInt64>) {
+        let slots = list &<< UInt32(base)
+        // A slot that becomes pending: Unicorn holds its known value, if it has one.
+        let fresh = slots & ~pending
+        unicornMask = unicornMask & ~fresh | fresh & el1Mask
+        var m = list, held: UInt32 = 0
+        while m != 0 {
+            let i = m.trailingZeroBitCount
+            m &= m &- 1
+            let k = base &+ i, b: UInt32 = 1 &<< UInt32(truncatingIfNeeded: k), v = values[i]
+            if fresh & b != 0 { unicorn[k] = el1[k] }
+            el1[k] = v
+            if unicorn[k] == v { held |= b }
         }
-        el1[k] = v
-        el1Mask |= b
-        if unicornMask & b != 0 && unicorn[k] == v { pending &= ~b } else { pending |= b }
+        el1Mask |= slots
+        held &= unicornMask
+        pending = pending & ~slots | slots & ~held
     }
 }

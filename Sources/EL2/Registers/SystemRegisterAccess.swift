@@ -52,10 +52,23 @@ extension Processor {
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
     /// the way the hardware does, including E2H redirection.
     public func read(_ r: SystemRegister) -> UInt64 {
-        switch resolve(r) {
+        let e = routing.entry(r)
+        // An EL2 register, the world switch's most common access: no routing switch, no spilled registers.
+        if reachesEL2(e) { return readEL2(Int(e.el2Slot)) }
+        return read(r, routed: e)
+    }
+
+    @inline(__always)
+    private func readEL2(_ slot: Int) -> UInt64 {
+        count(.sysregReadEL2)
+        return slot >= 0 ? el2.values[slot] : 0
+    }
+
+    @inline(never)
+    private func read(_ r: SystemRegister, routed e: RegisterRouting.Entry) -> UInt64 {
+        switch resolve(r, e) {
         case .el2(let slot):
-            count(.sysregReadEL2)
-            return slot >= 0 ? el2.values[slot] : 0
+            return readEL2(slot)
         case .el1(let reg, let slot):
             count(.sysregReadEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { return readBankedSP(reg) }
@@ -76,14 +89,32 @@ extension Processor {
     }
 
     public func write(_ r: SystemRegister, _ v: UInt64) {
-        switch resolve(r) {
+        let e = routing.entry(r)
+        if reachesEL2(e) { return writeEL2(Int(e.el2Slot), v) }
+        write(r, v, routed: e)
+    }
+
+    /// An EL2 register, or an *_EL1 encoding that E2H sends to one from EL2 (`resolve`).
+    @inline(__always)
+    private func reachesEL2(_ e: RegisterRouting.Entry) -> Bool {
+        e.kind == .el2 || e.kind == .el1Redirected && el2.hcr.contains(.E2H) && currentEL == 2
+    }
+
+    @inline(__always)
+    private func writeEL2(_ slot: Int, _ v: UInt64) {
+        count(.sysregWriteEL2)
+        guard slot >= 0 else { return }
+        el2.values[slot] = v
+        // HCR_EL2's IMO/FMO/VI/VF/VSE drive the virtual interrupt lines; the TLB
+        // follows VTTBR/VTCR/HCR.VM at the next entry to the guest (syncTranslationRegime).
+        if slot == EL2Registers.hcrSlot { updateVirtualInterruptLines() }
+    }
+
+    @inline(never)
+    private func write(_ r: SystemRegister, _ v: UInt64, routed e: RegisterRouting.Entry) {
+        switch resolve(r, e) {
         case .el2(let slot):
-            count(.sysregWriteEL2)
-            guard slot >= 0 else { return }
-            el2.values[slot] = v
-            // HCR_EL2's IMO/FMO/VI/VF/VSE drive the virtual interrupt lines; the TLB
-            // follows VTTBR/VTCR/HCR.VM at the next entry to the guest (syncTranslationRegime).
-            if slot == EL2Registers.hcrSlot { updateVirtualInterruptLines() }
+            writeEL2(slot, v)
         case .el1(let reg, let slot):
             count(.sysregWriteEL1)
             if reg == .SP_EL1 || reg == .SP_EL0 { writeBankedSP(reg, v); return }
@@ -123,8 +154,7 @@ extension Processor {
     enum Target { case el1(SystemRegister, known: Int), el2(Int), gic(SystemRegister), timer(SystemRegister), physicalGIC(SystemRegister) }
 
     @inline(__always)
-    func resolve(_ r: SystemRegister) -> Target {
-        let e = routing.entry(r)
+    func resolve(_ r: SystemRegister, _ e: RegisterRouting.Entry) -> Target {
         switch e.kind {
         case .el1: return .el1(r, known: Int(e.knownSlot))
         case .el1Redirected:
@@ -158,8 +188,9 @@ extension Processor {
         guard m != 0 else { return }
         known.pending = 0
         if m & KnownRegisters.spMask != 0 {
-            if m & (1 << 30) != 0 { setUnicornSP(.SP_EL0, known.el1[30]) }
-            if m & (1 << 31) != 0 { setUnicornSP(.SP_EL1, known.el1[31]) }
+            let sp0 = KnownRegisters.spSlot(.SP_EL0), sp1 = KnownRegisters.spSlot(.SP_EL1)
+            if m & (1 << UInt32(sp0)) != 0 { setUnicornSP(.SP_EL0, known.el1[sp0]) }
+            if m & (1 << UInt32(sp1)) != 0 { setUnicornSP(.SP_EL1, known.el1[sp1]) }
         }
         engine.write(knownBatch, selected: m & ~KnownRegisters.spMask, from: known.el1)
     }
@@ -167,10 +198,17 @@ extension Processor {
     /// An EL1 register as the CPU holds it: the value EL2 software knows
     /// (`KnownRegisters`), with no Unicorn call, where it knows one. Not while
     /// the guest owns EL2: the model moves its regime through Unicorn's registers then.
+    /// Inlined: the callers name constant registers, so the routing lookup folds to two loads.
+    @inline(__always)
     func el1Value(_ r: SystemRegister) -> UInt64 {
         let k = routing.entry(r).knownSlot
         if k >= 0 && ownEL2 == nil && known.el1Mask & (1 &<< UInt32(k)) != 0 { return known.el1[Int(k)] }
-        return syncedEngine.read(SystemRegisterID(r)) ?? 0
+        return unicornEL1Value(r)
+    }
+
+    @inline(never)
+    func unicornEL1Value(_ r: SystemRegister) -> UInt64 {
+        syncedEngine.read(SystemRegisterID(r)) ?? 0
     }
 
     /// Unicorn with every EL1 value EL2 software wrote (`flushEL1`), for the

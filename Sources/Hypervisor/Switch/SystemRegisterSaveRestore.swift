@@ -12,15 +12,16 @@ enum SystemRegisterSaveRestore {
     static let el1State: [SystemRegister] = SystemRegister.el1Context
     static let commonState: [SystemRegister] = [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0]
 
-    /// The context slots of the two sets (`CPUContext.slots` lists them first, in
+    /// The context slots of the sets (`CPUContext.slots` lists them first, in
     /// this order): the loops index the slots, with no lookup per register.
     static let el1Slot = CPUContext.slotRange(el1State)
-    static let commonSlot = CPUContext.slotRange(commonState)
     static let el1StateEL12: [SystemRegister] = el1State.map(alias)
     /// The sets routed once, for the processor's list save/restore (one Unicorn call each).
     static let el1List = EL1RegisterList(el1State)
     static let el1ListEL12 = EL1RegisterList(el1StateEL12)
-    static let commonList = EL1RegisterList(commonState)
+    /// Split mode's whole set, the EL1 state then the common state: one list, one loop.
+    static let splitList = EL1RegisterList(el1State + commonState)
+    static let splitSlot = CPUContext.slotRange(el1State + commonState)
 
     /// Reads the EL1 state out of the CPU. `viaEL12`: from EL2 with E2H, through the *_EL12 aliases.
     static func saveEL1State(_ vcpu: VCPU, into ctx: inout CPUContext, viaEL12: Bool = false) {
@@ -31,12 +32,14 @@ enum SystemRegisterSaveRestore {
         restore(viaEL12 ? el1ListEL12 : el1List, vcpu, from: &ctx, at: el1Slot)
     }
 
-    static func saveCommonState(_ vcpu: VCPU, into ctx: inout CPUContext) {
-        save(commonList, vcpu, into: &ctx, at: commonSlot)
+    /// Split mode's `__sysreg_save_state_nvhe`: the EL1 state and the common state.
+    static func saveState(_ vcpu: VCPU, into ctx: inout CPUContext) {
+        save(splitList, vcpu, into: &ctx, at: splitSlot)
     }
 
-    static func restoreCommonState(_ vcpu: VCPU, from ctx: inout CPUContext) {
-        restore(commonList, vcpu, from: &ctx, at: commonSlot)
+    /// `__sysreg_restore_state_nvhe`.
+    static func restoreState(_ vcpu: VCPU, from ctx: inout CPUContext) {
+        restore(splitList, vcpu, from: &ctx, at: splitSlot)
     }
 
     /// Each register is an MRS to a context slot (a store: one memory access).

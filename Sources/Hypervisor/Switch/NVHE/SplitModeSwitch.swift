@@ -29,15 +29,13 @@ final class SplitModeSwitch: WorldSwitch {
         cpu.saveGPRs(into: &vcpu.context.x)
         SystemRegisterSaveRestore.saveReturnState(vcpu, into: &vcpu.context)
         vcpu.readFaultState()
-        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &vcpu.context)
-        SystemRegisterSaveRestore.saveCommonState(vcpu, into: &vcpu.context)
+        SystemRegisterSaveRestore.saveState(vcpu, into: &vcpu.context)
         TimerSaveRestore.save(vcpu, into: &vcpu.context)
         VGICSaveRestore.save(vcpu, into: &vcpu.context)
         VGICSaveRestore.saveVMCR(vcpu, into: &vcpu.context)
         deactivateTraps(cpu)
         cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
-        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &host) // host EL1 back in the registers
-        SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &host)
+        SystemRegisterSaveRestore.restoreState(vcpu, from: &host)    // host EL1 back in the registers
         vcpu.restoreHostCalleeSaved()
 
         // ERET to the highvisor at EL1, which handles the exit ...
@@ -58,12 +56,10 @@ final class SplitModeSwitch: WorldSwitch {
     private func switchToGuest(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
         vcpu.saveHostCalleeSaved()
-        SystemRegisterSaveRestore.saveEL1State(vcpu, into: &host)
-        SystemRegisterSaveRestore.saveCommonState(vcpu, into: &host)
+        SystemRegisterSaveRestore.saveState(vcpu, into: &host)
         activateTraps(cpu, vcpu)
         cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)                // __load_guest_stage2
-        SystemRegisterSaveRestore.restoreEL1State(vcpu, from: &vcpu.context)
-        SystemRegisterSaveRestore.restoreCommonState(vcpu, from: &vcpu.context)
+        SystemRegisterSaveRestore.restoreState(vcpu, from: &vcpu.context)
         TimerSaveRestore.restore(vcpu, from: &vcpu.context)
         VGICSaveRestore.restoreVMCR(vcpu, from: &vcpu.context)
         VGICSaveRestore.restore(vcpu, from: &vcpu.context)

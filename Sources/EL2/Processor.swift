@@ -35,6 +35,8 @@ public final class Processor {
     let routing = RegisterRouting.shared
     /// Register values EL2 software already knows (RegisterRouting.swift).
     var known = KnownRegisters()
+    /// Unicorn's GPRs as far as known, for saves read lazily (GeneralPurposeRegisters.swift).
+    var gprs = GPRTracking()
     /// `RegisterRouting.knownEL1` in one Unicorn call, for `flushEL1`.
     let knownBatch = SystemRegisterBatch(RegisterRouting.knownEL1.map(SystemRegisterID.init))
     /// The exception level the model is at: 1 while the guest (or the split-mode
@@ -154,7 +156,7 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { known.deallocate(); tally.deallocate() }
+    deinit { known.deallocate(); gprs.deallocate(); tally.deallocate() }
 
     /// Lends the operations performed since the last take to `body`, and forgets them.
     @inlinable

@@ -85,7 +85,7 @@ public final class VCPU {
 
     /// A guest GPR from the saved context (x31 reads as zero: XZR).
     func gpr(_ n: Int) -> UInt64 {
-        loadMemory { n >= 0 && n < 31 ? context.x[n] : 0 }
+        loadMemory { cpu.savedGPR(n, in: &context.x) }
     }
 
     func setGPR(_ n: Int, _ v: UInt64) {

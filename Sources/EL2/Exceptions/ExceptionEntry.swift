@@ -33,12 +33,10 @@ extension Processor {
         finishEL2()
     }
 
-    /// The GPRs as the exception found them, read with PSTATE and the PC in one
-    /// call: the vector's save then copies them (`saveGPRs`).
+    /// PSTATE and the PC as the exception found them, in one call (the GPRs
+    /// stay in the PE until the software looks at them: `savedGPR`).
     func readEntryState() -> (pstate: UInt64, pc: UInt64) {
-        let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: known.gprs)
-        known.gprsValid = true
-        return s
+        engine.readPSTATEAndPC()
     }
 
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
@@ -68,7 +66,7 @@ extension Processor {
     public func eret() {
         counter?.willPerform(.eret)
         count(.eret)
-        known.gprsValid = false
+        gprsWillChange()
         flushEL1()
         known.el1Mask &= ~KnownRegisters.spMask
         let spsr = ProcessorState(raw: el2.spsr)
@@ -102,7 +100,7 @@ extension Processor {
         let vbar = syncedEngine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
-        known.gprsValid = false
+        gprsWillChange()
         syncedEngine.write(SystemRegisterID(.ELR_EL1), returnPC)
         // PSTATE.SS is the model's (DebugRegisters.swift); entry clears it.
         syncedEngine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate) | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0))

@@ -151,7 +151,7 @@ extension Processor {
         }
         if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
         if isRead, let v = hardwareRead(r) {
-            if n < 31 { engine.write(rt, v); known.gprsValid = false }
+            if n < 31 { gprsWillChange(); engine.write(rt, v) }
             if isGIC { engine.write(.pc, pc &+ 4) }
             return true
         }

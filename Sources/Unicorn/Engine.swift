@@ -281,7 +281,8 @@ public final class Engine {
             self.blockEndsAfterHook = false
         }
         let cb: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { _, intno, ud in
-            Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(intno)
+            // A guaranteed reference: no retain of the box per exception.
+            Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!)._withUnsafeGuaranteedRef { $0.body(intno) }
         }
         return try add(UC_HOOK_INTR.rawValue, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
     }

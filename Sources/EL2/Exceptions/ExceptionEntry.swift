@@ -17,7 +17,7 @@ extension Processor {
         el2.esr = esr.raw
         if let far { el2.far = far }
         if let hpfar { el2.hpfar = hpfar }
-        software?.synchronousFromLowerEL(self)
+        withSoftware { $0.synchronousFromLowerEL(self) }
         finishEL2()
     }
 
@@ -29,7 +29,7 @@ extension Processor {
         if let intid = highestPendingPhysical() { physical.pending |= 1 << UInt32(intid) }
         let pc = engine.read(.pc)
         enterEL2(elr: pc, resumePC: pc)
-        software?.irqFromLowerEL(self)
+        withSoftware { $0.irqFromLowerEL(self) }
         finishEL2()
     }
 
@@ -40,7 +40,7 @@ extension Processor {
     }
 
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
-        counter?.willPerform(.trapToEL2)
+        willPerform(.trapToEL2)
         count(.trapToEL2)
         // The walk that faulted, if one did, read its descriptors for this entry.
         if faults.walkStepsToBook > 0 { count(.stage2WalkStep, faults.walkStepsToBook); faults.walkStepsToBook = 0 }
@@ -64,7 +64,7 @@ extension Processor {
     /// ERET from EL2: PSTATE from SPSR_EL2, PC from ELR_EL2. Only registers
     /// that change are written to Unicorn (a PC write restarts its translation loop).
     public func eret() {
-        counter?.willPerform(.eret)
+        willPerform(.eret)
         count(.eret)
         gprsWillChange()
         flushEL1()

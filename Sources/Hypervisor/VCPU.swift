@@ -74,7 +74,8 @@ public final class VCPU: OperationCounter {
     /// HPFAR_EL2 only for a stage-2 abort, the exits that define them.
     func readFaultState() {
         esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
-        guard esr.ec == .dataAbortLowerEL || esr.ec == .instructionAbortLowerEL else { return }
+        // By the raw class: `ec` builds the enum, a switch, on every exit.
+        guard esr.ecRaw == ExceptionClass.dataAbortLowerEL.rawValue || esr.ecRaw == ExceptionClass.instructionAbortLowerEL.rawValue else { return }
         far = cpu.read(.FAR_EL2)
         hpfar = cpu.read(.HPFAR_EL2)
     }

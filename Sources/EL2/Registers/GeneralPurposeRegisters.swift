@@ -27,11 +27,7 @@ public struct SavedGPRs: Sendable {
 /// What the PE knows of Unicorn's GPRs for the lazy save (`SavedGPRs`).
 struct GPRTracking {
     /// Unicorn's value of the slots in `known` (read, or written by a restore, since the last change).
-    let values: UnsafeMutablePointer<UInt64> = {
-        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-        p.initialize(repeating: 0, count: 31)
-        return p
-    }()
+    let values = UnsafeMutablePointer<UInt64>.zeroed(31)
     var known: UInt32 = 0
     /// Advances whenever Unicorn's GPRs may change (a write, guest code running):
     /// a save's slots still in the PE are readable from Unicorn only in its epoch.
@@ -40,14 +36,19 @@ struct GPRTracking {
     var openSave: UInt64 = 0
     /// All 31 of a save whose epoch ended before it was restored (a debugger's
     /// write to a blocked vCPU), in `frozenEpoch`.
-    let frozen: UnsafeMutablePointer<UInt64> = {
-        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-        p.initialize(repeating: 0, count: 31)
-        return p
-    }()
+    let frozen = UnsafeMutablePointer<UInt64>.zeroed(31)
     var frozenEpoch: UInt64 = 0
 
     func deallocate() { values.deallocate(); frozen.deallocate() }
+}
+
+extension UnsafeMutablePointer where Pointee == UInt64 {
+    /// `n` words set to zero: the PE's fixed register buffers.
+    static func zeroed(_ n: Int) -> Self {
+        let p = allocate(capacity: n)
+        p.initialize(repeating: 0, count: n)
+        return p
+    }
 }
 
 /// The counted GPR operations of EL2 software: one by one, or all 31 as the

@@ -49,7 +49,7 @@ struct OperationTally {
     }
 
     /// Calls `body` for each operation performed and clears it.
-    @inlinable
+    @inlinable @inline(__always)
     mutating func drain(_ body: (HardwareOperation, Int) -> Void) {
         var m = used
         used = 0

@@ -169,7 +169,7 @@ public final class Processor {
     deinit { known.deallocate(); gprs.deallocate(); tally.deallocate() }
 
     /// Lends the operations performed since the last take to `body`, and forgets them.
-    @inlinable
+    @inlinable @inline(__always)
     public func takeOperations(_ body: (HardwareOperation, Int) -> Void) {
         tally.drain(body)
     }

@@ -24,16 +24,18 @@ public final class Ledger {
     private let cellPhase: UnsafeMutablePointer<Int>
     private let kindCounts: UnsafeMutablePointer<Int>          // [kind][OperationCounts.size]
     private let kindPhaseCycles: UnsafeMutablePointer<UInt64>  // [kind][phase]
-    private var kindExits: [Int]
-    private var kindCycles: [UInt64]
+    private let kindExits: UnsafeMutablePointer<Int>
+    private let kindCycles: UnsafeMutablePointer<UInt64>
     /// The last exit's cycles per phase (for its record).
     private let phaseScratch: UnsafeMutablePointer<UInt64>
 
     public init(profile: CostProfile, kinds: [String]) {
         self.profile = profile
         self.kinds = kinds
-        kindExits = [Int](repeating: 0, count: kinds.count)
-        kindCycles = [UInt64](repeating: 0, count: kinds.count)
+        kindExits = .allocate(capacity: kinds.count)
+        kindExits.initialize(repeating: 0, count: kinds.count)
+        kindCycles = .allocate(capacity: kinds.count)
+        kindCycles.initialize(repeating: 0, count: kinds.count)
         cellPrice = .allocate(capacity: OperationCounts.size)
         cellPhase = .allocate(capacity: OperationCounts.size)
         for cell in 0..<OperationCounts.size {
@@ -51,6 +53,7 @@ public final class Ledger {
 
     deinit {
         cellPrice.deallocate(); cellPhase.deallocate(); kindCounts.deallocate(); kindPhaseCycles.deallocate(); phaseScratch.deallocate()
+        kindExits.deallocate(); kindCycles.deallocate()
     }
 
     /// The totals by kind name, like kvm_stat's rows.

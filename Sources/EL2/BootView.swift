@@ -6,10 +6,10 @@ import Unicorn
 /// software's operations, so nothing here is counted.
 extension Processor {
     public func setBootState(pc: UInt64, pstate: ProcessorState = .el1hMasked, x0: UInt64 = 0, x1: UInt64 = 0, x2: UInt64 = 0, x3: UInt64 = 0) {
+        gprsWillChange()
         engine.write(.pc, pc)
         engine.write(.pstate, pstate.raw)
         for (i, v) in [x0, x1, x2, x3].enumerated() { engine.write(.x(i), v) }
-        known.gprsValid = false
     }
 
     /// Maps host memory into the CPU's view at `address` (guest-physical).

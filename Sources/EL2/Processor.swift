@@ -12,12 +12,22 @@ public final class Processor {
     let engine: Engine
     public let memory: HostMemory
     public let index: Int
-    /// unowned(unsafe): the software outlives its PEs, and a weak reference would put
+    /// Not owned: the software outlives its PEs, and a weak reference would put
     /// the VM's reference counts in a side table, slowing every exit.
-    public unowned(unsafe) var software: ExceptionVectors?
+    public var software: ExceptionVectors? {
+        get { softwareRef?.takeUnretainedValue() }
+        set { softwareRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    /// Unmanaged: called through a guaranteed reference (`withSoftware`); an
+    /// unowned(unsafe) optional was retained and released around each call.
+    var softwareRef: Unmanaged<ExceptionVectors>?
     /// Told before each exception entry to EL2 and ERET (installed by the software).
-    /// unowned(unsafe), as `software`.
-    public unowned(unsafe) var counter: OperationCounter?
+    /// Not owned, as `software`.
+    public var counter: OperationCounter? {
+        get { counterRef?.takeUnretainedValue() }
+        set { counterRef = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    var counterRef: Unmanaged<OperationCounter>?
     /// The operations performed for the EL2 software since it last took them.
     @usableFromInline var tally = OperationTally()
     /// False while the PE works for the debugger or fills its TLB: not the software's operations.
@@ -35,6 +45,8 @@ public final class Processor {
     let routing = RegisterRouting.shared
     /// Register values EL2 software already knows (RegisterRouting.swift).
     var known = KnownRegisters()
+    /// Unicorn's GPRs as far as known, for saves read lazily (GeneralPurposeRegisters.swift).
+    var gprs = GPRTracking()
     /// `RegisterRouting.knownEL1` in one Unicorn call, for `flushEL1`.
     let knownBatch = SystemRegisterBatch(RegisterRouting.knownEL1.map(SystemRegisterID.init))
     /// The exception level the model is at: 1 while the guest (or the split-mode
@@ -154,10 +166,10 @@ public final class Processor {
         vgic.onDeactivatePhysical = { [unowned(unsafe) self] intid in self.deactivatePhysical(intid) }
     }
 
-    deinit { known.deallocate(); tally.deallocate() }
+    deinit { known.deallocate(); gprs.deallocate(); tally.deallocate() }
 
     /// Lends the operations performed since the last take to `body`, and forgets them.
-    @inlinable
+    @inlinable @inline(__always)
     public func takeOperations(_ body: (HardwareOperation, Int) -> Void) {
         tally.drain(body)
     }

@@ -15,7 +15,7 @@ extension VCPU {
     public func debugCoreRegister(_ n: Int) -> UInt64 {
         if guestStateIsOnPE { return cpu.debugRegister(n) }
         switch n {
-        case 0...30: return context.x[n]
+        case 0...30: return cpu.savedGPR(n, in: &context.x)
         case Processor.debugSP:
             // SPSel chooses SP_ELx over SP_EL0 at EL1.
             return context.pstate & 1 != 0 && (context.pstate >> 2) & 3 == 1 ? context[.SP_EL1] : context.spEL0

@@ -11,13 +11,6 @@ struct VCPUMeter {
     init(enabled: Bool) { meter = Meter(enabled: enabled) }
 }
 
-extension VCPU: OperationCounter {
-    /// A trap to EL2 begins an exit's entry phase, an ERET its eret phase.
-    public func willPerform(_ op: HardwareOperation) {
-        enter(op == .eret ? .eret : .entry)
-    }
-}
-
 extension VCPU {
     /// The world switch names the phases between entry and ERET.
     func enter(_ phase: Phase) {

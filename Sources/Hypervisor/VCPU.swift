@@ -4,7 +4,7 @@ import EL2
 
 /// A virtual CPU: its saved context, its trap configuration and the
 /// processor (hardware thread) it runs on.
-public final class VCPU {
+public final class VCPU: OperationCounter {
     public let index: Int
     public let cpu: Processor
     unowned(unsafe) let vm: VirtualMachine
@@ -61,6 +61,12 @@ public final class VCPU {
         metering = VCPUMeter(enabled: vm.configuration.ledger)
         context[.SCTLR_EL1] = SCTLR.EL1RES1 // reset value: MMU and caches off
         context[.CPACR_EL1] = CPACR.FPEN      // FP/SIMD enabled at EL1/EL0
+        super.init()
+    }
+
+    /// A trap to EL2 begins an exit's entry phase, an ERET its eret phase (Metering.swift).
+    public override func willPerform(_ op: HardwareOperation) {
+        enter(op == .eret ? .eret : .entry)
     }
 
     /// Reads ESR_EL2, FAR_EL2 and HPFAR_EL2 for the handlers.
@@ -68,7 +74,8 @@ public final class VCPU {
     /// HPFAR_EL2 only for a stage-2 abort, the exits that define them.
     func readFaultState() {
         esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
-        guard esr.ec == .dataAbortLowerEL || esr.ec == .instructionAbortLowerEL else { return }
+        // By the raw class: `ec` builds the enum, a switch, on every exit.
+        guard esr.ecRaw == ExceptionClass.dataAbortLowerEL.rawValue || esr.ecRaw == ExceptionClass.instructionAbortLowerEL.rawValue else { return }
         far = cpu.read(.FAR_EL2)
         hpfar = cpu.read(.HPFAR_EL2)
     }
@@ -76,7 +83,7 @@ public final class VCPU {
     /// Called by the world switch once the host has handled the exit: true
     /// when the guest is entered again now (not stopped, blocked or off).
     func finish(_ action: ExitAction) -> Bool {
-        vm.finish(self, action)
+        Unmanaged.passUnretained(vm)._withUnsafeGuaranteedRef { $0.finish(self, action) }   // no retain of vm
         if case .stop = action { return false }
         return !cpu.isParked
     }
@@ -85,7 +92,7 @@ public final class VCPU {
 
     /// A guest GPR from the saved context (x31 reads as zero: XZR).
     func gpr(_ n: Int) -> UInt64 {
-        loadMemory { n >= 0 && n < 31 ? context.x[n] : 0 }
+        loadMemory { cpu.savedGPR(n, in: &context.x) }
     }
 
     func setGPR(_ n: Int, _ v: UInt64) {

@@ -7,7 +7,7 @@ import Foundation
 /// A VM: guest RAM in host memory, its vCPUs, devices, the world switch of
 /// the chosen design, and the ledger. It is the EL2 software: the hardware
 /// calls it through `ExceptionVectors`.
-public final class VirtualMachine {
+public final class VirtualMachine: ExceptionVectors {
     public let configuration: Configuration
     public let memory = HostMemory()
     public let ledger: Ledger
@@ -59,6 +59,7 @@ public final class VirtualMachine {
         if configuration.mte, let why = Configuration.mteUnavailable { throw SetupError(description: "memory tagging: \(why)") }
         ledger = Ledger(profile: configuration.profile, kinds: ExitKind.names)
         worldSwitch = configuration.mode == .vhe ? VHESwitch() : SplitModeSwitch()
+        super.init()
         stage2 = try Stage2(memory: memory, configuration: configuration)
         for i in 0..<configuration.cpus {
             let cpu = try Processor(memory: memory, index: i)
@@ -132,7 +133,11 @@ public final class VirtualMachine {
     func vcpu(for cpu: Processor) -> VCPU { vcpus[cpu.index] }
 
     func handleExit(_ cpu: Processor, kind: ExitKind) {
-        let vcpu = vcpu(for: cpu)
+        // A guaranteed reference: the array's element was retained for the exit.
+        Unmanaged.passUnretained(vcpus[cpu.index])._withUnsafeGuaranteedRef { handleExit($0, cpu, kind: kind) }
+    }
+
+    private func handleExit(_ vcpu: VCPU, _ cpu: Processor, kind: ExitKind) {
         let time = cpu.clock.cycles
         let pc = cpu.read(.ELR_EL2)
         var detail = ""
@@ -228,18 +233,18 @@ public final class VirtualMachine {
     func flushConsole() {
         if !pendingLine.isEmpty { guestPrinted(line: String(decoding: pendingLine, as: UTF8.self)); pendingLine = [] }
     }
-}
 
-extension VirtualMachine: ExceptionVectors {
-    public func synchronousFromLowerEL(_ cpu: Processor) {
+    // MARK: ExceptionVectors
+
+    public override func synchronousFromLowerEL(_ cpu: Processor) {
         handleExit(cpu, kind: ExitKind(ExceptionSyndrome(raw: cpu.read(.ESR_EL2))))
     }
 
-    public func irqFromLowerEL(_ cpu: Processor) {
+    public override func irqFromLowerEL(_ cpu: Processor) {
         handleExit(cpu, kind: .irq)
     }
 
-    public func semihostingCall(_ cpu: Processor) {
+    public override func semihostingCall(_ cpu: Processor) {
         semihosting(cpu)
     }
 }

@@ -5,7 +5,7 @@ import CUnicorn
 /// after it was translated, at an instruction threshold, or when a stop is
 /// pending.
 public final class BlockGate {
-    let gate: UnsafeMutablePointer<el2_block_gate>
+    @usableFromInline let gate: UnsafeMutablePointer<el2_block_gate>
     let slow: Box<(UInt64, UInt32) -> Void>
 
     init(_ slow: @escaping (UInt64, UInt32) -> Void) {
@@ -22,8 +22,10 @@ public final class BlockGate {
 
     deinit { gate.deallocate() }
 
+    // Inlinable, as the two below: every exit reads and sets them, and an
+    // opaque call made the caller retain the gate around it.
     /// Instructions retired so far (counted at block starts).
-    public var instructions: UInt64 {
+    @inlinable public var instructions: UInt64 {
         get { gate.pointee.instructions }
         set { gate.pointee.instructions = newValue }
     }
@@ -44,19 +46,28 @@ public final class BlockGate {
     public var blockEnd: UInt64 { gate.pointee.block_end }
 
     /// The slow path runs at the first block that would reach this count.
-    public var threshold: UInt64 {
+    @inlinable public var threshold: UInt64 {
         get { gate.pointee.threshold }
         set { gate.pointee.threshold = newValue; el2_block_gate_refresh(gate) }
     }
 
     /// While set, every block takes the slow path (always, once more
     /// translated blocks waited for their first run than the gate holds).
-    public var stopPending: Bool {
+    @inlinable public var stopPending: Bool {
         get { gate.pointee.stop != 0 }
         set {
             gate.pointee.stop = newValue || gate.pointee.overflowed != 0 ? 1 : 0
             el2_block_gate_refresh(gate)
         }
+    }
+
+    /// Sets `stopPending` and `threshold` at once (one refresh, and the object
+    /// is not used after the C call: the caller needs no retain around it).
+    @inlinable public func set(stopPending stop: Bool, threshold t: UInt64) {
+        let g = gate
+        g.pointee.stop = stop || g.pointee.overflowed != 0 ? 1 : 0
+        g.pointee.threshold = t
+        el2_block_gate_refresh(g)
     }
 
     /// The slow path has seen the block at `address` (its first run after a

@@ -95,12 +95,19 @@ public final class Engine {
         values.update(from: gprValues, count: 31)
     }
 
-    /// Reads X0...X30, PSTATE and PC in one call: the state an exception entry
-    /// needs at once (the vector saves the GPRs, SPSR takes PSTATE, ELR the PC).
+    /// Reads X0...X30, PSTATE and PC in one call (the bench's floor of an exit's register traffic).
     public func readGeneralPurposeRegistersPSTATEAndPC(into values: UnsafeMutablePointer<UInt64>) -> (pstate: UInt64, pc: UInt64) {
         gprValues[31] = 0   // PSTATE is 32 bits wide in Unicorn
         _ = uc_reg_read_batch(uc, gprIDs, gprPointers, 33)
         values.update(from: gprValues, count: 31)
+        return (gprValues[31], gprValues[32])
+    }
+
+    /// Reads PSTATE and the PC in one call: the state an exception entry
+    /// needs at once (SPSR takes PSTATE, ELR the PC).
+    public func readPSTATEAndPC() -> (pstate: UInt64, pc: UInt64) {
+        gprValues[31] = 0   // PSTATE is 32 bits wide in Unicorn
+        _ = uc_reg_read_batch(uc, gprIDs + 31, gprPointers + 31, 2)
         return (gprValues[31], gprValues[32])
     }
 
@@ -274,7 +281,8 @@ public final class Engine {
             self.blockEndsAfterHook = false
         }
         let cb: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { _, intno, ud in
-            Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!).takeUnretainedValue().body(intno)
+            // A guaranteed reference: no retain of the box per exception.
+            Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!)._withUnsafeGuaranteedRef { $0.body(intno) }
         }
         return try add(UC_HOOK_INTR.rawValue, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
     }

@@ -12,7 +12,7 @@ final class ExceptionReturnTests: XCTestCase {
         var entries: [(esr: UInt64, elr: UInt64, spsr: UInt64, hvcBeforeELR: UInt32?)] = []
         var reported: (x0: UInt64, x1: UInt64)?
 
-        func synchronousFromLowerEL(_ cpu: Processor) {
+        override func synchronousFromLowerEL(_ cpu: Processor) {
             let esr = cpu.read(.ESR_EL2), elr = cpu.read(.ELR_EL2), spsr = cpu.read(.SPSR_EL2)
             let word = cpu.readGuest(virtual: elr &- 4, count: 4).map { b in (0..<4).reduce(UInt32(0)) { $0 | UInt32(b[$1]) << (8 * $1) } }
             entries.append((esr, elr, spsr, word))
@@ -27,8 +27,7 @@ final class ExceptionReturnTests: XCTestCase {
             }
             cpu.eret()
         }
-        func irqFromLowerEL(_ cpu: Processor) { cpu.eret() }
-        func semihostingCall(_ cpu: Processor) {}
+        override func irqFromLowerEL(_ cpu: Processor) { cpu.eret() }
         func nextEvent(_ cpu: Processor) -> UInt64? { nil }
     }
 

@@ -12,7 +12,7 @@ final class VirtualInterruptLineTests: XCTestCase {
         let vm: VirtualMachine
         init(vm: VirtualMachine) { self.vm = vm }
 
-        func synchronousFromLowerEL(_ cpu: Processor) {
+        override func synchronousFromLowerEL(_ cpu: Processor) {
             let esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
             let hcr = HCR(rawValue: cpu.read(.HCR_EL2))
             let x0 = cpu.readGPR(0)
@@ -21,8 +21,8 @@ final class VirtualInterruptLineTests: XCTestCase {
             cpu.write(.HCR_EL2, (x0 == 0xC600_0002 ? hcr.subtracting(bit) : hcr.union(bit)).rawValue)
             cpu.eret()
         }
-        func irqFromLowerEL(_ cpu: Processor) { vm.irqFromLowerEL(cpu) }
-        func semihostingCall(_ cpu: Processor) { vm.semihostingCall(cpu) }
+        override func irqFromLowerEL(_ cpu: Processor) { vm.irqFromLowerEL(cpu) }
+        override func semihostingCall(_ cpu: Processor) { vm.semihostingCall(cpu) }
     }
 
     func testHCRVIAndVSERaiseVirtualInterruptsTakenWhenUnmasked() throws {

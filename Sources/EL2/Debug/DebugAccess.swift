@@ -22,7 +22,7 @@ extension Processor {
     @discardableResult
     public func setDebugRegister(_ n: Int, _ v: UInt64) -> Bool {
         switch n {
-        case 0...30: engine.write(.x(n), v); known.gprsValid = false
+        case 0...30: gprsWillChange(); engine.write(.x(n), v)
         case Self.debugSP: syncedEngine.write(.sp, v); known.el1Mask &= ~KnownRegisters.spMask
         case Self.debugPC: engine.write(.pc, v)
         case Self.debugCPSR:

@@ -17,7 +17,7 @@ extension Processor {
         el2.esr = esr.raw
         if let far { el2.far = far }
         if let hpfar { el2.hpfar = hpfar }
-        software?.synchronousFromLowerEL(self)
+        withSoftware { $0.synchronousFromLowerEL(self) }
         finishEL2()
     }
 
@@ -29,20 +29,18 @@ extension Processor {
         if let intid = highestPendingPhysical() { physical.pending |= 1 << UInt32(intid) }
         let pc = engine.read(.pc)
         enterEL2(elr: pc, resumePC: pc)
-        software?.irqFromLowerEL(self)
+        withSoftware { $0.irqFromLowerEL(self) }
         finishEL2()
     }
 
-    /// The GPRs as the exception found them, read with PSTATE and the PC in one
-    /// call: the vector's save then copies them (`saveGPRs`).
+    /// PSTATE and the PC as the exception found them, in one call (the GPRs
+    /// stay in the PE until the software looks at them: `savedGPR`).
     func readEntryState() -> (pstate: UInt64, pc: UInt64) {
-        let s = engine.readGeneralPurposeRegistersPSTATEAndPC(into: known.gprs)
-        known.gprsValid = true
-        return s
+        engine.readPSTATEAndPC()
     }
 
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
-        counter?.willPerform(.trapToEL2)
+        willPerform(.trapToEL2)
         count(.trapToEL2)
         // The walk that faulted, if one did, read its descriptors for this entry.
         if faults.walkStepsToBook > 0 { count(.stage2WalkStep, faults.walkStepsToBook); faults.walkStepsToBook = 0 }
@@ -66,9 +64,9 @@ extension Processor {
     /// ERET from EL2: PSTATE from SPSR_EL2, PC from ELR_EL2. Only registers
     /// that change are written to Unicorn (a PC write restarts its translation loop).
     public func eret() {
-        counter?.willPerform(.eret)
+        willPerform(.eret)
         count(.eret)
-        known.gprsValid = false
+        gprsWillChange()
         flushEL1()
         known.el1Mask &= ~KnownRegisters.spMask
         let spsr = ProcessorState(raw: el2.spsr)
@@ -102,7 +100,7 @@ extension Processor {
         let vbar = syncedEngine.read(SystemRegisterID(.VBAR_EL1)) ?? 0
         let vector = vbar &+ pstate.el1VectorOffset &+ kind
         forgetEL1(.ELR_EL1); forgetEL1(.SPSR_EL1); forgetEL1(.ESR_EL1); forgetEL1(.FAR_EL1)
-        known.gprsValid = false
+        gprsWillChange()
         syncedEngine.write(SystemRegisterID(.ELR_EL1), returnPC)
         // PSTATE.SS is the model's (DebugRegisters.swift); entry clears it.
         syncedEngine.write(SystemRegisterID(.SPSR_EL1), recordedSPSR(pstate) | (debug.pstateSS ? SelfHostedDebug.spsrSS : 0))

@@ -64,7 +64,7 @@ extension Processor {
         regimeChanged()
         syncTranslationRegime()   // its stage 2 (VTTBR/VTCR_EL2) if HCR_EL2.VM
         instrumentAhead(elr)
-        known.gprsValid = false
+        gprsWillChange()
         closeGuestEL2Exit(g)
         onEvent?(.daif(pc: pc, old: old, new: spsr.daif, cause: "ERET from EL2 to \(spsr.mode.map { "\($0)" } ?? "?")"))
         recomputeInterruptLines()
@@ -116,7 +116,7 @@ extension Processor {
         loadGuestEL2Regime()
         let vector = el2.vbar &+ offset
         engine.write(.pc, vector)
-        known.gprsValid = false
+        gprsWillChange()
         noteGuestExceptionEntry(vector: vector, from: elr)
         let kind = offset & 0x180 == 0 ? "EL2 sync" : "EL2 irq"
         onEvent?(.guestException(pc: elr, vector: vector, kind: kind, esr: esr))

@@ -76,7 +76,6 @@ extension Processor {
         el2.vmpidr = g.mpidr
         el2.cnthctl = CNTHCTL.EL1PCTEN | CNTHCTL.EL1PCEN
         setBootState(pc: pc, pstate: .el1hMasked, x0: x0)
-        known.gprsValid = false
         flushEL1()
         known.el1Mask = 0
         syncTranslationRegime()
@@ -109,7 +108,7 @@ extension Processor {
         let el = ProcessorState(raw: engine.read(.pstate)).exceptionLevel
         let atEL2 = g.el1IsEL2 && el == 1
         func done(_ v: UInt64? = nil, step: Bool) -> Bool {
-            if isRead, let v, n < 31 { engine.write(rt, v); known.gprsValid = false }
+            if isRead, let v, n < 31 { gprsWillChange(); engine.write(rt, v) }
             if step { engine.write(.pc, pc &+ 4) }
             return true
         }

@@ -187,7 +187,7 @@ extension Processor {
             if isRead { read = t.tco ? 1 << 25 : 0 } else { t.tco = v & (1 << 25) != 0 }
         }
         tagging = t
-        if isRead && n < 31 { engine.write(rt, read); known.gprsValid = false }
+        if isRead && n < 31 { gprsWillChange(); engine.write(rt, read) }
         engine.write(.pc, pc &+ 4)
         return true
     }
@@ -201,7 +201,7 @@ extension Processor {
         func xOrSP(_ n: Int) -> UInt64 { n == 31 ? engine.read(.sp) : engine.read(.x(n)) }
         func x(_ n: Int) -> UInt64 { n == 31 ? 0 : engine.read(.x(n)) }
         func setXOrSP(_ n: Int, _ v: UInt64) { if n == 31 { engine.write(.sp, v) } else { engine.write(.x(n), v) } }
-        known.gprsValid = false
+        gprsWillChange()
         let enabled = tagAccessEnabled(c)
         switch insn {
         case .storeTag(let rt, let rn, let addressing, let granules, let zero):
@@ -404,7 +404,7 @@ extension Processor {
             if ls.rn == 31 { engine.write(.sp, base) } else { engine.write(.x(ls.rn), base) }
         default: break
         }
-        known.gprsValid = false
+        gprsWillChange()
         engine.write(.pc, pc &+ 4)
     }
 }

@@ -134,11 +134,7 @@ struct KnownRegisters {
     /// A write may have changed SCTLR/TTBR0/TTBR1/TCR_EL1 (Stage1Regime.swift).
     var stage1Dirty = false
     var stage1Ran: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    /// The GPRs as exception entry (or the last `saveGPRs`) read them, while no write came since.
-    let gprs = UnsafeMutablePointer<UInt64>.allocate(capacity: 31)
-    var gprsValid = false
-
-    func deallocate() { el1.deallocate(); unicorn.deallocate(); gprs.deallocate() }
+    func deallocate() { el1.deallocate(); unicorn.deallocate() }
 
     /// EL2 software wrote `v` to known slot `k` (a register Unicorn holds):
     /// pending until Unicorn needs it, unless Unicorn holds `v` already.

@@ -2,8 +2,8 @@ import AArch64
 import Unicorn
 
 /// The counted operations EL2 software performs on the PE's registers: GPRs
-/// (one by one, or all 31 as the vector's entry and exit code does) and
-/// system registers, routed as the hardware routes each encoding (E2H
+/// (one by one, or all 31 as the vector's entry and exit code does:
+/// GeneralPurposeRegisters.swift) and system registers, routed as the hardware routes each encoding (E2H
 /// redirection, *_EL12 aliases, the virtual and physical GIC CPU interfaces,
 /// the timers).
 extension Processor {
@@ -11,42 +11,6 @@ extension Processor {
     func count(_ op: HardwareOperation, _ n: Int = 1) {
         guard countingEnabled else { return }
         tally.add(op, n)
-    }
-
-    public func readGPR(_ n: Int) -> UInt64 {
-        count(.gprRead)
-        return n >= 0 && n < 31 ? engine.read(.x(n)) : 0
-    }
-
-    public func writeGPR(_ n: Int, _ v: UInt64) {
-        count(.gprWrite)
-        known.gprsValid = false
-        if n >= 0 && n < 31 { engine.write(.x(n), v) }
-    }
-
-    /// Saves x0...x30 (31 GPR operations), as the EL2 vector's entry code does.
-    /// Right after exception entry the values come from the entry's read of the register file.
-    public func saveGPRs(into regs: inout [UInt64]) {
-        count(.gprRead, 31)
-        if regs.count != 31 { regs = Array(repeating: 0, count: 31) }
-        if !known.gprsValid {
-            engine.readGeneralPurposeRegisters(into: known.gprs)
-            known.gprsValid = true
-        }
-        regs.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: known.gprs, count: 31) }
-    }
-
-    /// Restores x0...x30 (31 GPR operations). Right after a save, only the
-    /// registers whose value differs from what the CPU holds reach Unicorn:
-    /// a hypercall changes x0-x3, not all 31.
-    public func restoreGPRs(_ regs: [UInt64]) {
-        count(.gprWrite, 31)
-        guard regs.count == 31 else { return }
-        regs.withUnsafeBufferPointer { r in
-            guard known.gprsValid else { return engine.writeGeneralPurposeRegisters(r.baseAddress!) }
-            for i in 0..<31 where r[i] != known.gprs[i] { engine.write(.x(i), r[i]) }
-        }
-        known.gprsValid = false
     }
 
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding

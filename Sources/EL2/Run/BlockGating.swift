@@ -18,11 +18,10 @@ extension Processor {
     func updateGate() {
         guard let gate else { return }
         syncClock()
-        gate.stopPending = stopReason != nil || parked
         var distance = instructionsToNextTarget(atMost: 4096)
         // A polling probe needs the very next block start (PollingLoop.swift).
         if polling.probe != .max { distance = min(distance, 1) } else if polling.sampleSoon { distance = min(distance, 256) }
-        gate.threshold = storedClock.instructions &+ distance
+        gate.set(stopPending: stopReason != nil || parked, threshold: storedClock.instructions &+ distance)
     }
 
     /// Instructions (one cycle each) until the first of the instruction limit,

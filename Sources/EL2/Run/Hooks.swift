@@ -12,7 +12,9 @@ extension Processor {
 
     func installHooks() throws {
         // Every hook but the block gate ends a polling probe (PollingLoop.swift).
-        interruptHook = try engine.onInterrupt { [unowned(unsafe) self] intno in self.hookRan(); self.interrupt(intno) }
+        // Unmanaged: an unowned(unsafe) capture is retained at each call, i.e. each exit.
+        let me = Unmanaged.passUnretained(self)
+        interruptHook = try engine.onInterrupt { intno in me._withUnsafeGuaranteedRef { $0.hookRan(); $0.interrupt(intno) } }
         try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in
             self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: true)
         }
@@ -68,7 +70,7 @@ extension Processor {
         case .undefined:
             let word = instructionWord(at: pc)
             if let word, case .hlt(let imm) = Instruction(word), imm == SemihostingOperation.hltImmediate {
-                software?.semihostingCall(self)
+                withSoftware { $0.semihostingCall(self) }
                 // Always step past the HLT: Unicorn honours a stop only at the next block.
                 engine.write(.pc, pc &+ 4)
             } else if let word, memoryTaggingInstruction(word, pc: pc) {
@@ -151,7 +153,7 @@ extension Processor {
         }
         if isRead && r.op0 == 3 && r.op1 == 3 && r.crn == 14 { spinWaitPoll(at: pc) }
         if isRead, let v = hardwareRead(r) {
-            if n < 31 { engine.write(rt, v); known.gprsValid = false }
+            if n < 31 { gprsWillChange(); engine.write(rt, v) }
             if isGIC { engine.write(.pc, pc &+ 4) }
             return true
         }

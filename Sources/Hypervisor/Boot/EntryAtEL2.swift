@@ -17,7 +17,7 @@ extension VirtualMachine {
         g.distributor = { [unowned(unsafe) self] intid in
             (self.gic.canForward(intid, cpu: index), UInt8(truncatingIfNeeded: self.gic.priority(intid, cpu: index)))
         }
-        vcpu.cpu.beginGuestAtEL2(g, pc: vcpu.context.pc, x0: vcpu.context.x[0])
+        vcpu.cpu.beginGuestAtEL2(g, pc: vcpu.context.pc, x0: vcpu.cpu.savedGPR(0, in: &vcpu.context.x))
         vcpu.discardCounts()
     }
 

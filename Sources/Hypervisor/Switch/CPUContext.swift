@@ -1,10 +1,11 @@
 import AArch64
+import EL2
 
 /// A vCPU's (or the host's) register state as the hypervisor keeps it in
 /// memory, like KVM's `struct kvm_cpu_context`: GPRs, SP_EL0, PC/PSTATE, the
 /// EL1 system registers, ELR/SPSR_EL1, TPIDR*_EL0, and timer and vGIC state.
 public struct CPUContext: Sendable {
-    public var x = [UInt64](repeating: 0, count: 31)
+    public var x = SavedGPRs()
     public var spEL0: UInt64 = 0
     public var pc: UInt64 = 0
     public var pstate: UInt64 = ProcessorState.el1hMasked.raw

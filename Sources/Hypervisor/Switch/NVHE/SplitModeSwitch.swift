@@ -64,7 +64,7 @@ final class SplitModeSwitch: WorldSwitch {
         VGICSaveRestore.restoreVMCR(vcpu, from: &vcpu.context)
         VGICSaveRestore.restore(vcpu, from: &vcpu.context)
         SystemRegisterSaveRestore.restoreReturnState(vcpu, from: &vcpu.context)
-        cpu.restoreGPRs(vcpu.context.x)
+        cpu.restoreGPRs(&vcpu.context.x)
         cpu.eret()
     }
 

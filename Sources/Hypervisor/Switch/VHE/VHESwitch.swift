@@ -74,7 +74,7 @@ final class VHESwitch: WorldSwitch {
         cpu.write(.MDSCR_EL1, vcpu.context[.MDSCR_EL1])           // sysreg_restore_guest_state_vhe
         VGICSaveRestore.restore(vcpu, from: &vcpu.context)
         SystemRegisterSaveRestore.restoreReturnState(vcpu, from: &vcpu.context, viaEL1: true)
-        cpu.restoreGPRs(vcpu.context.x)
+        cpu.restoreGPRs(&vcpu.context.x)
         cpu.eret()
     }
 

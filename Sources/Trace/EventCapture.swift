@@ -10,6 +10,9 @@ import Hypervisor
 enum CapturedEvent {
     case exit(CapturedExit)
     case psci(CapturedPSCI)
+    /// Not numbered (past `EventCapture.limit`): the kind and detail, or the call, from `texts` at the index.
+    case exitText(CapturedExit, Int)
+    case psciText(CapturedPSCI, Int)
     case other(Int)
 }
 
@@ -29,21 +32,25 @@ struct CapturedExit {
         (sequence, vcpu, time, pc, esr, ipa, returnPC, kind, detail, cycles, phaseCount) = (0, -1, 0, 0, nil, nil, nil, -1, -1, 0, 0)
     }
 
-    /// `r`'s numbers.
-    init(_ r: ExitRecord, kind: Int32 = -1, detail: Int32 = -1) {
-        (sequence, vcpu, time, pc, esr, ipa, returnPC) = (r.sequence, r.vcpu, r.time, r.pc, r.esr?.raw, r.ipa, r.returnPC)
-        (self.kind, self.detail) = (kind, detail)
-        var cycles: UInt64 = 0, phases = self.phases
-        phaseCount = r.phaseCycles.withUnsafeBufferPointer { p in
-            withUnsafeMutableBytes(of: &phases) { b in
-                for (i, v) in p.enumerated() {
-                    if i < 8 { b.storeBytes(of: v, toByteOffset: i * 8, as: UInt64.self) }
-                    cycles &+= v   // ExitRecord.cycles
-                }
-            }
-            return min(p.count, 8)
+    /// An exit's numbers, `phases` its cycles by phase.
+    init(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, ipa: UInt64?, returnPC: UInt64?,
+         phases p: UnsafeBufferPointer<UInt64>) {
+        (self.sequence, self.vcpu, self.time, self.pc, self.esr, self.ipa, self.returnPC) = (sequence, vcpu, time, pc, esr, ipa, returnPC)
+        (kind, detail) = (-1, -1)
+        phaseCount = min(p.count, 8)
+        var cycles: UInt64 = 0
+        for v in p { cycles &+= v }   // ExitRecord.cycles
+        self.cycles = cycles
+        withUnsafeMutableBytes(of: &phases) { b in
+            for i in 0..<phaseCount { b.storeBytes(of: p[i], toByteOffset: i * 8, as: UInt64.self) }
         }
-        (self.cycles, self.phases) = (cycles, phases)
+    }
+
+    /// `r`'s numbers (the kind and detail not numbered).
+    init(_ r: ExitRecord) {
+        self = r.phaseCycles.withUnsafeBufferPointer {
+            CapturedExit(sequence: r.sequence, vcpu: r.vcpu, time: r.time, pc: r.pc, esr: r.esr?.raw, ipa: r.ipa, returnPC: r.returnPC, phases: $0)
+        }
     }
 
     /// The cycles of phase `p` (0 past the record's phases).
@@ -73,19 +80,21 @@ struct CapturedPSCI {
 
 /// The run's side: numbers the strings of captured events. Strings new in a
 /// batch go with it, copied (`fresh`); past `limit` strings (details naming
-/// values) events go as they are.
+/// values) events go with their strings.
 struct EventCapture {
     private var numbers: [String: Int32] = [:]
-    /// The last string numbered at each place (an exit's kind, its detail, a
-    /// PSCI call): an exit's are mostly the previous exit's.
-    private var last: [(String, Int32)] = Array(repeating: ("", -1), count: 3)
+    /// The last string numbered at one place (an exit's kind, its detail, a
+    /// PSCI call): mostly the previous event's, often the very same string.
+    private struct Last { var string = "", number: Int32 = -1 }
+    private var lastKind = Last(), lastDetail = Last(), lastCall = Last()
+    /// Exit kinds' numbers by `ExitKind.code` (-1: not yet numbered).
+    private var kinds = [Int32](repeating: -1, count: 65)
     var fresh: [String] = []
     static let limit = 4096
 
-    /// `s`'s number (`place`: where in the event it is), nil past `limit`.
-    @inline(__always)
-    mutating func number(_ s: String, at place: Int) -> Int32? {
-        if last[place].1 >= 0 && last[place].0 == s { return last[place].1 }
+    /// `s`'s number, nil past `limit`.
+    private static func number(_ s: String, _ last: inout Last, _ numbers: inout [String: Int32], _ fresh: inout [String]) -> Int32? {
+        if last.number >= 0 && last.string == s { return last.number }
         let n: Int32
         if let known = numbers[s] {
             n = known
@@ -95,7 +104,20 @@ struct EventCapture {
             numbers[s] = n
             fresh.append(String(decoding: Array(s.utf8), as: UTF8.self))
         }
-        last[place] = (s, n)
+        last = Last(string: s, number: n)
+        return n
+    }
+
+    mutating func number(kind s: String) -> Int32? { Self.number(s, &lastKind, &numbers, &fresh) }
+    mutating func number(detail s: String) -> Int32? { Self.number(s, &lastDetail, &numbers, &fresh) }
+    mutating func number(call s: String) -> Int32? { Self.number(s, &lastCall, &numbers, &fresh) }
+
+    /// An exit kind's number, found by its code.
+    mutating func number(kind: ExitKind) -> Int32? {
+        guard kind.code >= 0 && kind.code < kinds.count else { return number(kind: kind.name) }
+        if kinds[kind.code] >= 0 { return kinds[kind.code] }
+        let n = number(kind: kind.name)
+        kinds[kind.code] = n ?? -1
         return n
     }
 }

@@ -30,7 +30,7 @@ extension TraceCategory {
 /// Writes the events of a run to a sink in one format, keeping only the
 /// selected classes. Output is buffered and depends only on the events, so
 /// the same run gives the same bytes.
-public final class TraceWriter {
+public final class TraceWriter: EventRecorder {
     public let format: TraceFormat
     public let categories: Set<TraceCategory>
     let classes: TraceClasses
@@ -65,6 +65,7 @@ public final class TraceWriter {
         classes = TraceClasses(categories)
         self.sink = sink
         self.close = close
+        batch = batches.take()
         if format == .perfetto {
             let c = ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif]))
             chrome = c
@@ -85,35 +86,49 @@ public final class TraceWriter {
                   bytes: { try h.write(contentsOf: UnsafeRawBufferPointer($0)) }, close: { try? h.close() })
     }
 
-    /// Traces the events `sink` reports (exits as their records: `recordExit`).
+    /// Traces the events `sink` reports (exits and PSCI calls as plain values: `EventRecorder`).
     public func observe(_ sink: EventSink) {
-        sink.observe(exits: recordExit, others: record)
+        sink.observe(self)
     }
 
-    /// `record(.exit(r))`.
-    public func recordExit(_ r: ExitRecord) {
-        guard !finished, admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
-        if let kind = capture.number(r.kind, at: 0), let detail = capture.number(r.detail, at: 1) {
-            batch.append(.exit(CapturedExit(r, kind: kind, detail: detail)))
+    public func recordExit(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, kind: ExitKind, detail: String,
+                           phases: UnsafeBufferPointer<UInt64>, ipa: UInt64?, returnPC: UInt64?) {
+        guard !finished, admit(TraceEvent.exitClasses(ipa: ipa)) else { return }
+        var x = CapturedExit(sequence: sequence, vcpu: vcpu, time: time, pc: pc, esr: esr, ipa: ipa, returnPC: returnPC, phases: phases)
+        if let k = capture.number(kind: kind), let d = capture.number(detail: detail) {
+            (x.kind, x.detail) = (k, d)
+            put(.exit(x))
         } else {
-            keep(.exit(r))
+            texts += [kind.name, detail]
+            put(.exitText(x, texts.count - 2))
         }
-        if batch.count >= TraceWriter.batchSize { handOff() }
+    }
+
+    public func recordPSCI(vcpu: Int, time: UInt64, call: String, power: PowerChange?) {
+        guard !finished, admit(.psci) else { return }
+        if let n = capture.number(call: call) {
+            put(.psci(CapturedPSCI(vcpu: vcpu, time: time, call: n, power: power)))
+        } else {
+            texts.append(call)
+            put(.psciText(CapturedPSCI(vcpu: vcpu, time: time, call: -1, power: power), texts.count - 1))
+        }
     }
 
     public func record(_ event: HypervisorEvent) {
         guard !finished else { return }
-        // Exits and PSCI calls, nearly all of an exit-heavy run, go as numbers, classed without a `TraceEvent`.
         switch event {
         case .exit(let r):
-            return recordExit(r)
-        case .psci(let v, let t, let call, let power):
-            guard admit(.psci) else { return }
-            if let n = capture.number(call, at: 2) {
-                batch.append(.psci(CapturedPSCI(vcpu: v, time: t, call: n, power: power)))
+            guard admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
+            var x = CapturedExit(r)
+            if let k = capture.number(kind: r.kind), let d = capture.number(detail: r.detail) {
+                (x.kind, x.detail) = (k, d)
+                put(.exit(x))
             } else {
-                keep(event)
+                texts += [r.kind, r.detail]
+                put(.exitText(x, texts.count - 2))
             }
+        case .psci(let v, let t, let call, let power):
+            recordPSCI(vcpu: v, time: t, call: call, power: power)
         case .stop:
             eventsWritten += 1   // past the limit too
             keep(event)
@@ -121,7 +136,6 @@ public final class TraceWriter {
             guard admit(TraceEvent(event).classes) else { return }
             keep(event)
         }
-        if batch.count >= TraceWriter.batchSize { handOff() }
     }
 
     /// Whether an event of these classes (other than the stop) is traced: counted if so.
@@ -139,26 +153,39 @@ public final class TraceWriter {
 
     /// An event handed over as it is.
     private func keep(_ event: HypervisorEvent) {
-        batch.append(.other(others.count))
-        others.append(event)
+        others.append(event)   // before `put`, which may hand the batch over
+        put(.other(others.count - 1))
     }
 
-    /// Events the run has recorded, not yet handed to the formatting thread
-    /// (those not captured as numbers in `others`).
-    private var batch: [CapturedEvent] = []
+    /// The batch being filled: events the run has recorded, not yet handed
+    /// to the formatting thread, in a buffer made once and reused (`batches`).
+    private var batch: UnsafeMutablePointer<CapturedEvent>
+    private var batchCount = 0
+    /// What the batch's events name beside their numbers: events not captured as numbers, strings not numbered.
     private var others: [HypervisorEvent] = []
+    private var texts: [String] = []
     private var capture = EventCapture()
     /// The captured events' strings by number (the formatting thread's).
     private var strings: [String] = []
     static let batchSize = 2048
+    /// Batch buffers free for the run to fill (the formatting thread gives them back).
+    private let batches = BufferPool<CapturedEvent>(capacity: TraceWriter.batchSize)
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
+    @inline(__always)
+    private func put(_ e: CapturedEvent) {
+        (batch + batchCount).initialize(to: e)
+        batchCount += 1
+        if batchCount == TraceWriter.batchSize { handOff() }
+    }
+
     private func handOff() {
-        let events = batch, others = self.others, fresh = capture.fresh
-        batch = []
-        batch.reserveCapacity(TraceWriter.batchSize)
+        let events = UnsafeBufferPointer(start: batch, count: batchCount), others = self.others, texts = self.texts, fresh = capture.fresh
+        batch = batches.take()
+        batchCount = 0
         self.others = []
+        self.texts = []
         capture.fresh = []
         formatting.async { [self] in
             strings += fresh
@@ -166,19 +193,17 @@ public final class TraceWriter {
                 switch c {
                 case .exit(let x): encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)])
                 case .psci(let p): encodePSCI(p, strings[Int(p.call)])
+                case .exitText(let x, let i): encodeExit(x, texts[i], texts[i + 1])
+                case .psciText(let p, let i): encodePSCI(p, texts[i])
                 case .other(let i): encode(others[i])
                 }
             }
+            batches.give(UnsafeMutablePointer(mutating: events.baseAddress!))
         }
     }
 
     /// Writes one event in the format (on the formatting thread).
     private func encode(_ event: HypervisorEvent) {
-        switch event {
-        case .exit(let r): return encodeExit(CapturedExit(r), r.kind, r.detail)
-        case .psci(let v, let t, let call, let power): return encodePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
-        default: break
-        }
         let e = TraceEvent(event)
         switch format {
         case .text: encoder.textLine(e, event)
@@ -256,6 +281,32 @@ public final class TraceWriter {
         }
         finished = true
         close()
+    }
+
+    deinit { batches.give(batch) }
+}
+
+/// Buffers of `capacity` trivial values, made as needed and kept for reuse;
+/// taken and given back from any thread.
+final class BufferPool<T>: @unchecked Sendable {
+    private let capacity: Int
+    private var free: [UnsafeMutablePointer<T>] = []
+    private let lock = NSLock()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    deinit { for b in free { b.deallocate() } }
+
+    func take() -> UnsafeMutablePointer<T> {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.popLast() ?? .allocate(capacity: capacity)
+    }
+
+    func give(_ b: UnsafeMutablePointer<T>) {
+        lock.lock()
+        free.append(b)
+        lock.unlock()
     }
 }
 

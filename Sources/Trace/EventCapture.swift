@@ -2,18 +2,21 @@ import AArch64
 import CostModel
 import Hypervisor
 
-/// An event as the run hands it to the trace's formatting thread: exits and
-/// PSCI calls (nearly all the events of an exit-heavy run) as plain numbers,
-/// their strings by number, so that the two threads share no reference
-/// counts and a batch is copied and freed without touching any; other
-/// events by their place in the batch's `others`.
-enum CapturedEvent {
-    case exit(CapturedExit)
-    case psci(CapturedPSCI)
-    /// Not numbered (past `EventCapture.limit`): the kind and detail, or the call, from `texts` at the index.
-    case exitText(CapturedExit, Int)
-    case psciText(CapturedPSCI, Int)
-    case other(Int)
+/// An event as the run hands it to the trace's formatting thread, written
+/// in place in a batch buffer: exits and PSCI calls (nearly all the events
+/// of an exit-heavy run) as plain numbers, their strings by number, so that
+/// the two threads share no reference counts and a batch is filled and
+/// read without touching any; other events by their place in the batch's `others`.
+struct CapturedEvent {
+    enum What: UInt8 { case exit, psci, other }
+    var what: What
+    /// `other`: the event's place in the batch's `others`. An exit or PSCI
+    /// call with its strings not numbered (past `EventCapture.limit`): their
+    /// place in the batch's `texts` (an exit's kind, then its detail). Else -1.
+    var index: Int
+    /// The exit's or PSCI call's numbers (the other left as it was).
+    var exit: CapturedExit
+    var psci: CapturedPSCI
 }
 
 struct CapturedExit {
@@ -33,17 +36,18 @@ struct CapturedExit {
     }
 
     /// An exit's numbers, `phases` its cycles by phase.
+    @inline(__always)
     init(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, ipa: UInt64?, returnPC: UInt64?,
-         phases p: UnsafeBufferPointer<UInt64>) {
+         kind: Int32 = -1, detail: Int32 = -1, phases p: UnsafeBufferPointer<UInt64>) {
         (self.sequence, self.vcpu, self.time, self.pc, self.esr, self.ipa, self.returnPC) = (sequence, vcpu, time, pc, esr, ipa, returnPC)
-        (kind, detail) = (-1, -1)
+        (self.kind, self.detail) = (kind, detail)
         phaseCount = min(p.count, 8)
         var cycles: UInt64 = 0
         for v in p { cycles &+= v }   // ExitRecord.cycles
         self.cycles = cycles
-        withUnsafeMutableBytes(of: &phases) { b in
-            for i in 0..<phaseCount { b.storeBytes(of: p[i], toByteOffset: i * 8, as: UInt64.self) }
-        }
+        // Element by element, not through the tuple's bytes: the record is then written straight into its batch slot.
+        func at(_ i: Int) -> UInt64 { i < p.count ? p[i] : 0 }
+        phases = (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
     }
 
     /// `r`'s numbers (the kind and detail not numbered).

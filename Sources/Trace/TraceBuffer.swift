@@ -21,6 +21,12 @@ final class TraceBuffer {
 
     func removeAll() { count = 0 }
 
+    /// Drops the first `n` bytes, moving the rest to the front.
+    func removeFirst(_ n: Int) {
+        UnsafeMutableRawPointer(storage).copyMemory(from: storage + n, byteCount: count - n)   // a memmove
+        count -= n
+    }
+
     /// Room for `n` more bytes.
     @inline(__always) private func reserve(_ n: Int) {
         guard count + n > capacity else { return }
@@ -82,6 +88,21 @@ final class TraceBuffer {
     func append(decimal v: UInt64) {
         let n = Self.decimalDigits(v)
         reserve(n)
+        writeDigits(v, endingAt: count + n)
+        count += n
+    }
+
+    /// `String(v)` right-aligned in `width` columns (as many as it needs past that).
+    @inline(__always)
+    func append(decimal v: UInt64, width: Int) {
+        let n = max(width, Self.decimalDigits(v))
+        reserve(max(n, 16))
+        if n <= 16 {
+            // Sixteen spaces in two stores, the digits then over their end.
+            let p = UnsafeMutableRawPointer(storage + count), spaces: UInt64 = 0x2020_2020_2020_2020
+            p.storeBytes(of: spaces, as: UInt64.self)
+            p.storeBytes(of: spaces, toByteOffset: 8, as: UInt64.self)
+        }
         writeDigits(v, endingAt: count + n)
         count += n
     }

@@ -63,6 +63,9 @@ public final class TraceWriter: EventRecorder {
         self.format = format
         self.categories = categories
         classes = TraceClasses(categories)
+        exitsTraced = !TraceEvent.exitClasses(ipa: nil).isDisjoint(with: classes)
+        stage2ExitsTraced = !TraceEvent.exitClasses(ipa: 0).isDisjoint(with: classes)
+        psciTraced = classes.contains(.psci)
         self.sink = sink
         self.close = close
         batch = batches.take()
@@ -93,24 +96,28 @@ public final class TraceWriter: EventRecorder {
 
     public func recordExit(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, kind: ExitKind, detail: String,
                            phases: UnsafeBufferPointer<UInt64>, ipa: UInt64?, returnPC: UInt64?) {
-        guard !finished, admit(TraceEvent.exitClasses(ipa: ipa)) else { return }
-        var x = CapturedExit(sequence: sequence, vcpu: vcpu, time: time, pc: pc, esr: esr, ipa: ipa, returnPC: returnPC, phases: phases)
+        guard !finished, admit(ipa == nil ? exitsTraced : stage2ExitsTraced) else { return }
+        var numbers: (kind: Int32, detail: Int32)?
         if let k = capture.number(kind: kind), let d = capture.number(detail: detail) {
-            (x.kind, x.detail) = (k, d)
-            put(.exit(x))
+            numbers = (k, d)
         } else {
             texts += [kind.name, detail]
-            put(.exitText(x, texts.count - 2))
         }
+        // Written straight into the batch.
+        let e = next()
+        (e.pointee.what, e.pointee.index) = (.exit, numbers == nil ? texts.count - 2 : -1)
+        e.pointee.exit = CapturedExit(sequence: sequence, vcpu: vcpu, time: time, pc: pc, esr: esr, ipa: ipa, returnPC: returnPC,
+                                      kind: numbers?.kind ?? -1, detail: numbers?.detail ?? -1, phases: phases)
+        commit()
     }
 
     public func recordPSCI(vcpu: Int, time: UInt64, call: String, power: PowerChange?) {
-        guard !finished, admit(.psci) else { return }
+        guard !finished, admit(psciTraced) else { return }
         if let n = capture.number(call: call) {
-            put(.psci(CapturedPSCI(vcpu: vcpu, time: time, call: n, power: power)))
+            put(CapturedPSCI(vcpu: vcpu, time: time, call: n, power: power))
         } else {
             texts.append(call)
-            put(.psciText(CapturedPSCI(vcpu: vcpu, time: time, call: -1, power: power), texts.count - 1))
+            put(CapturedPSCI(vcpu: vcpu, time: time, call: -1, power: power), texts: texts.count - 1)
         }
     }
 
@@ -122,10 +129,10 @@ public final class TraceWriter: EventRecorder {
             var x = CapturedExit(r)
             if let k = capture.number(kind: r.kind), let d = capture.number(detail: r.detail) {
                 (x.kind, x.detail) = (k, d)
-                put(.exit(x))
+                put(x)
             } else {
                 texts += [r.kind, r.detail]
-                put(.exitText(x, texts.count - 2))
+                put(x, texts: texts.count - 2)
             }
         case .psci(let v, let t, let call, let power):
             recordPSCI(vcpu: v, time: t, call: call, power: power)
@@ -141,7 +148,16 @@ public final class TraceWriter: EventRecorder {
     /// Whether an event of these classes (other than the stop) is traced: counted if so.
     @inline(__always)
     private func admit(_ classes: TraceClasses) -> Bool {
-        guard classes.isEmpty || !classes.isDisjoint(with: self.classes) else { return false }
+        admit(classes.isEmpty || !classes.isDisjoint(with: self.classes))
+    }
+
+    /// Whether exits (with an IPA: stage-2 exits too) and PSCI calls are traced: known from the start, not looked up per event.
+    private let exitsTraced: Bool, stage2ExitsTraced: Bool, psciTraced: Bool
+
+    /// Whether an event (other than the stop) is traced, given that its classes are (`traced`): counted if so.
+    @inline(__always)
+    private func admit(_ traced: Bool) -> Bool {
+        guard traced else { return false }
         if let limit, eventsWritten >= limit {
             onLimit?()
             onLimit = nil
@@ -154,7 +170,9 @@ public final class TraceWriter: EventRecorder {
     /// An event handed over as it is.
     private func keep(_ event: HypervisorEvent) {
         others.append(event)   // before `put`, which may hand the batch over
-        put(.other(others.count - 1))
+        next().pointee.what = .other
+        next().pointee.index = others.count - 1
+        commit()
     }
 
     /// The batch being filled: events the run has recorded, not yet handed
@@ -173,11 +191,29 @@ public final class TraceWriter: EventRecorder {
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
+    /// The batch's next slot, written in place (trivial values: no initializing needed), then `commit`ted.
+    @inline(__always) private func next() -> UnsafeMutablePointer<CapturedEvent> { batch + batchCount }
+
     @inline(__always)
-    private func put(_ e: CapturedEvent) {
-        (batch + batchCount).initialize(to: e)
+    private func commit() {
         batchCount += 1
         if batchCount == TraceWriter.batchSize { handOff() }
+    }
+
+    @inline(__always)
+    private func put(_ x: CapturedExit, texts: Int = -1) {
+        let e = next()
+        (e.pointee.what, e.pointee.index) = (.exit, texts)
+        e.pointee.exit = x
+        commit()
+    }
+
+    @inline(__always)
+    private func put(_ p: CapturedPSCI, texts: Int = -1) {
+        let e = next()
+        (e.pointee.what, e.pointee.index) = (.psci, texts)
+        e.pointee.psci = p
+        commit()
     }
 
     private func handOff() {
@@ -189,13 +225,14 @@ public final class TraceWriter: EventRecorder {
         capture.fresh = []
         formatting.async { [self] in
             strings += fresh
-            for c in events {
-                switch c {
-                case .exit(let x): encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)])
-                case .psci(let p): encodePSCI(p, strings[Int(p.call)])
-                case .exitText(let x, let i): encodeExit(x, texts[i], texts[i + 1])
-                case .psciText(let p, let i): encodePSCI(p, texts[i])
-                case .other(let i): encode(others[i])
+            for n in events.indices {
+                let e = events.baseAddress! + n, i = e.pointee.index
+                switch e.pointee.what {
+                case .exit where i < 0: encodeExit(e.pointee.exit, strings[Int(e.pointee.exit.kind)], strings[Int(e.pointee.exit.detail)])
+                case .exit: encodeExit(e.pointee.exit, texts[i], texts[i + 1])
+                case .psci where i < 0: encodePSCI(e.pointee.psci, strings[Int(e.pointee.psci.call)])
+                case .psci: encodePSCI(e.pointee.psci, texts[i])
+                case .other: encode(others[i])
                 }
             }
             batches.give(UnsafeMutablePointer(mutating: events.baseAddress!))
@@ -254,17 +291,20 @@ public final class TraceWriter: EventRecorder {
     func flush(all: Bool = false) {
         if let order {
             let everything = all || order.keptBytes >= TimeOrder.maxKeptBytes
-            order.release(encoder.out, &encoder.pieces, to: ready, before: everything ? nil : order.horizon)
-            write(ready)
+            order.release(encoder.out, &encoder.pieces, before: everything ? nil : order.horizon, via: ready, write: write)
         } else {
             write(encoder.out)
         }
     }
 
     private func write(_ b: TraceBuffer) {
-        defer { b.removeAll() }
-        guard b.count > 0, writeError == nil else { return }
-        do { try sink(b.bytes) } catch { writeError = "\(error.localizedDescription)" }
+        write(b.bytes)
+        b.removeAll()
+    }
+
+    private func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count > 0, writeError == nil else { return }
+        do { try sink(bytes) } catch { writeError = "\(error.localizedDescription)" }
     }
 
     /// Completes the file (the Chrome JSON's closing brackets) and closes it.

@@ -157,17 +157,17 @@ public final class VirtualMachine {
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
     func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
-        var ipa: UInt64?
-        if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
-            // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
-            ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
+        // For stage-2 aborts: HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
+        func ipa() -> UInt64? {
+            guard let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL else { return nil }
+            return (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
         }
         let cycles = vcpu.takeCounts { counts -> UInt64 in
             if let recorder = events.directRecorder {
                 // No record: the recorder takes the exit as plain values.
                 let c = ledger.account(kind: kind.code, counts: counts)
                 recorder.recordExit(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr?.raw, kind: kind,
-                                    detail: detail, phases: ledger.lastPhases, ipa: ipa, returnPC: returnPC)
+                                    detail: detail, phases: ledger.lastPhases, ipa: ipa(), returnPC: returnPC)
                 return c
             }
             // The record copies the counts before pricing drains them.
@@ -176,7 +176,7 @@ public final class VirtualMachine {
             if let copied {
                 ledger.copyLastPhaseCycles(into: &phaseCycles)
                 events.emit(.exit(ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,
-                                             detail: detail, counts: copied, phaseCycles: phaseCycles, ipa: ipa, returnPC: returnPC)))
+                                             detail: detail, counts: copied, phaseCycles: phaseCycles, ipa: ipa(), returnPC: returnPC)))
             }
             return c
         }

@@ -2,46 +2,66 @@ import AArch64
 import CostModel
 import Hypervisor
 
-/// An event as the run hands it to the trace's formatting thread, written
-/// in place in a batch buffer: exits and PSCI calls (nearly all the events
-/// of an exit-heavy run) as plain numbers, their strings by number, so that
-/// the two threads share no reference counts and a batch is filled and
-/// read without touching any; other events by their place in the batch's `others`.
-struct CapturedEvent {
+/// A batch of events as the run hands it to the trace's formatting thread:
+/// records written one after the other into a buffer made once and reused,
+/// each a `CapturedHeader` and, for an exit or a PSCI call, its numbers
+/// (`CapturedExit`, `CapturedPSCI`): exits and PSCI calls, nearly all the
+/// events of an exit-heavy run, as plain numbers, their strings by number,
+/// so that the two threads share no reference counts and a batch is filled
+/// and read without touching any; other events by their place in the batch's `others`.
+struct CapturedHeader {
     enum What: UInt8 { case exit, psci, other }
     var what: What
     /// `other`: the event's place in the batch's `others`. An exit or PSCI
     /// call with its strings not numbered (past `EventCapture.limit`): their
     /// place in the batch's `texts` (an exit's kind, then its detail). Else -1.
-    var index: Int
-    /// The exit's or PSCI call's numbers (the other left as it was).
-    var exit: CapturedExit
-    var psci: CapturedPSCI
+    var index: Int32
+
+    /// The bytes a record of this header takes, header included (a multiple of 8).
+    var size: Int {
+        switch what {
+        case .exit: CapturedHeader.exitSize
+        case .psci: CapturedHeader.psciSize
+        case .other: 8
+        }
+    }
+    static let exitSize = 8 + MemoryLayout<CapturedExit>.stride, psciSize = 8 + MemoryLayout<CapturedPSCI>.stride
+    static let maxSize = max(exitSize, psciSize)
 }
 
+/// An exit's numbers, in few bytes (fewer cache lines to hand between the threads).
 struct CapturedExit {
-    var sequence: Int, vcpu: Int, time: UInt64, pc: UInt64
-    var esr: UInt64?, ipa: UInt64?, returnPC: UInt64?
+    var sequence: Int
+    private var vcpuNumber: Int32
     /// The kind's and detail's numbers (`EventCapture`); -1 for an exit written without numbering them.
     var kind: Int32, detail: Int32
+    /// Which of the ESR, IPA and return PC the exit has (bits 0, 1, 2), and `phaseCount`.
+    private var present: UInt8, phaseCountByte: UInt8
+    var time: UInt64, pc: UInt64
+    /// 0 where absent (so that equal exits are equal in every byte).
+    private var esrValue: UInt64, ipaValue: UInt64, returnPCValue: UInt64
     var cycles: UInt64
     /// The first `phaseCount` phases' cycles (the ledger has six).
-    var phaseCount: Int
-    var phases: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+    var phases: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    var vcpu: Int { Int(vcpuNumber) }
+    var esr: UInt64? { present & 1 != 0 ? esrValue : nil }
+    var ipa: UInt64? { present & 2 != 0 ? ipaValue : nil }
+    var returnPC: UInt64? { present & 4 != 0 ? returnPCValue : nil }
+    var phaseCount: Int { Int(phaseCountByte) }
 
     /// No exit (`sameLine` as nothing).
-    static let none = CapturedExit()
-    private init() {
-        (sequence, vcpu, time, pc, esr, ipa, returnPC, kind, detail, cycles, phaseCount) = (0, -1, 0, 0, nil, nil, nil, -1, -1, 0, 0)
-    }
+    static let none = CapturedExit(sequence: 0, vcpu: -1, time: 0, pc: 0, esr: nil, ipa: nil, returnPC: nil, phases: UnsafeBufferPointer(start: nil, count: 0))
 
     /// An exit's numbers, `phases` its cycles by phase.
     @inline(__always)
     init(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, ipa: UInt64?, returnPC: UInt64?,
          kind: Int32 = -1, detail: Int32 = -1, phases p: UnsafeBufferPointer<UInt64>) {
-        (self.sequence, self.vcpu, self.time, self.pc, self.esr, self.ipa, self.returnPC) = (sequence, vcpu, time, pc, esr, ipa, returnPC)
+        (self.sequence, vcpuNumber, self.time, self.pc) = (sequence, Int32(truncatingIfNeeded: vcpu), time, pc)
+        present = (esr == nil ? 0 : 1) | (ipa == nil ? 0 : 2) | (returnPC == nil ? 0 : 4)
+        (esrValue, ipaValue, returnPCValue) = (esr ?? 0, ipa ?? 0, returnPC ?? 0)
         (self.kind, self.detail) = (kind, detail)
-        phaseCount = min(p.count, 8)
+        phaseCountByte = UInt8(min(p.count, 8))
         var cycles: UInt64 = 0
         for v in p { cycles &+= v }   // ExitRecord.cycles
         self.cycles = cycles
@@ -67,8 +87,9 @@ struct CapturedExit {
     /// Everything a trace line shows but the time and the sequence number
     /// (numbered strings only): an exit the same as the last in this says the same after those.
     func sameLine(as o: CapturedExit) -> Bool {
-        kind >= 0 && detail >= 0 && vcpu == o.vcpu && pc == o.pc && esr == o.esr && ipa == o.ipa && returnPC == o.returnPC
-            && kind == o.kind && detail == o.detail && cycles == o.cycles && phaseCount == o.phaseCount
+        kind >= 0 && detail >= 0 && vcpuNumber == o.vcpuNumber && pc == o.pc && present == o.present && esrValue == o.esrValue
+            && ipaValue == o.ipaValue && returnPCValue == o.returnPCValue
+            && kind == o.kind && detail == o.detail && cycles == o.cycles && phaseCountByte == o.phaseCountByte
             && phases.0 == o.phases.0 && phases.1 == o.phases.1 && phases.2 == o.phases.2 && phases.3 == o.phases.3
             && phases.4 == o.phases.4 && phases.5 == o.phases.5 && phases.6 == o.phases.6 && phases.7 == o.phases.7
     }

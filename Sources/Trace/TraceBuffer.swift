@@ -92,19 +92,17 @@ final class TraceBuffer {
         count += n
     }
 
-    /// `String(v)` right-aligned in `width` columns (as many as it needs past that).
+    /// `String(v)` right-aligned in 12 columns (as many as it needs past that).
     @inline(__always)
-    func append(decimal v: UInt64, width: Int) {
-        let n = max(width, Self.decimalDigits(v))
-        reserve(max(n, 16))
-        if n <= 16 {
-            // Sixteen spaces in two stores, the digits then over their end.
-            let p = UnsafeMutableRawPointer(storage + count), spaces: UInt64 = 0x2020_2020_2020_2020
-            p.storeBytes(of: spaces, as: UInt64.self)
-            p.storeBytes(of: spaces, toByteOffset: 8, as: UInt64.self)
-        }
-        writeDigits(v, endingAt: count + n)
-        count += n
+    func append(decimal12 v: UInt64) {
+        guard v < 1_000_000_000_000 else { return append(decimal: v) }
+        reserve(16)
+        // Sixteen spaces in two stores, the digits then over the end of the twelve.
+        let p = UnsafeMutableRawPointer(storage + count), spaces: UInt64 = 0x2020_2020_2020_2020
+        p.storeBytes(of: spaces, as: UInt64.self)
+        p.storeBytes(of: spaces, toByteOffset: 8, as: UInt64.self)
+        writeDigits(v, endingAt: count + 12)
+        count += 12
     }
 
     /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
@@ -124,21 +122,19 @@ final class TraceBuffer {
 
     /// The decimal digits of `v`, the last just before `end`.
     @inline(__always) private func writeDigits(_ v: UInt64, endingAt end: Int) {
-        let pairs = Self.digitPairs.utf8Start
-        var v = v, i = end
+        let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
+        // Two digits a store, through a local pointer (not `storage` reloaded after each store).
+        var v = v, at = UnsafeMutableRawPointer(storage + end)
         while v >= 100 {
             let r = Int(truncatingIfNeeded: v % 100) &* 2
             v /= 100
-            i -= 2
-            storage[i] = pairs[r]
-            storage[i + 1] = pairs[r + 1]
+            at -= 2
+            at.storeBytes(of: pairs.loadUnaligned(fromByteOffset: r, as: UInt16.self), as: UInt16.self)
         }
         if v >= 10 {
-            let r = Int(truncatingIfNeeded: v) &* 2
-            storage[i - 2] = pairs[r]
-            storage[i - 1] = pairs[r + 1]
+            at.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self), toByteOffset: -2, as: UInt16.self)
         } else {
-            storage[i - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+            at.storeBytes(of: UInt8(truncatingIfNeeded: v) &+ 0x30, toByteOffset: -1, as: UInt8.self)
         }
     }
 

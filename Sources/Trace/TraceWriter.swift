@@ -103,12 +103,9 @@ public final class TraceWriter: EventRecorder {
         } else {
             texts += [kind.name, detail]
         }
-        // Written straight into the batch.
-        let e = next()
-        (e.pointee.what, e.pointee.index) = (.exit, numbers == nil ? texts.count - 2 : -1)
-        e.pointee.exit = CapturedExit(sequence: sequence, vcpu: vcpu, time: time, pc: pc, esr: esr, ipa: ipa, returnPC: returnPC,
-                                      kind: numbers?.kind ?? -1, detail: numbers?.detail ?? -1, phases: phases)
-        commit()
+        put(CapturedExit(sequence: sequence, vcpu: vcpu, time: time, pc: pc, esr: esr, ipa: ipa, returnPC: returnPC,
+                         kind: numbers?.kind ?? -1, detail: numbers?.detail ?? -1, phases: phases),
+            texts: numbers == nil ? texts.count - 2 : -1)
     }
 
     public func recordPSCI(vcpu: Int, time: UInt64, call: String, power: PowerChange?) {
@@ -170,72 +167,71 @@ public final class TraceWriter: EventRecorder {
     /// An event handed over as it is.
     private func keep(_ event: HypervisorEvent) {
         others.append(event)   // before `put`, which may hand the batch over
-        next().pointee.what = .other
-        next().pointee.index = others.count - 1
-        commit()
+        batch.storeBytes(of: CapturedHeader(what: .other, index: Int32(others.count - 1)), toByteOffset: batchBytes, as: CapturedHeader.self)
+        commit(8)
     }
 
-    /// The batch being filled: events the run has recorded, not yet handed
-    /// to the formatting thread, in a buffer made once and reused (`batches`).
-    private var batch: UnsafeMutablePointer<CapturedEvent>
-    private var batchCount = 0
+    /// The batch being filled (`CapturedHeader`): events the run has recorded, not yet
+    /// handed to the formatting thread, in a buffer made once and reused (`batches`).
+    private var batch: UnsafeMutableRawPointer
+    private var batchBytes = 0
     /// What the batch's events name beside their numbers: events not captured as numbers, strings not numbered.
     private var others: [HypervisorEvent] = []
     private var texts: [String] = []
     private var capture = EventCapture()
     /// The captured events' strings by number (the formatting thread's).
     private var strings: [String] = []
-    static let batchSize = 2048
+    static let batchCapacity = 1 << 18
     /// Batch buffers free for the run to fill (the formatting thread gives them back).
-    private let batches = BufferPool<CapturedEvent>(capacity: TraceWriter.batchSize)
+    private let batches = BufferPool(bytes: TraceWriter.batchCapacity)
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
-    /// The batch's next slot, written in place (trivial values: no initializing needed), then `commit`ted.
-    @inline(__always) private func next() -> UnsafeMutablePointer<CapturedEvent> { batch + batchCount }
-
+    /// The record just written (`size` bytes) joins the batch; a full batch is handed over.
     @inline(__always)
-    private func commit() {
-        batchCount += 1
-        if batchCount == TraceWriter.batchSize { handOff() }
+    private func commit(_ size: Int) {
+        batchBytes += size
+        if batchBytes > TraceWriter.batchCapacity - CapturedHeader.maxSize { handOff() }
     }
 
     @inline(__always)
     private func put(_ x: CapturedExit, texts: Int = -1) {
-        let e = next()
-        (e.pointee.what, e.pointee.index) = (.exit, texts)
-        e.pointee.exit = x
-        commit()
+        batch.storeBytes(of: CapturedHeader(what: .exit, index: Int32(texts)), toByteOffset: batchBytes, as: CapturedHeader.self)
+        batch.storeBytes(of: x, toByteOffset: batchBytes + 8, as: CapturedExit.self)
+        commit(CapturedHeader.exitSize)
     }
 
     @inline(__always)
     private func put(_ p: CapturedPSCI, texts: Int = -1) {
-        let e = next()
-        (e.pointee.what, e.pointee.index) = (.psci, texts)
-        e.pointee.psci = p
-        commit()
+        batch.storeBytes(of: CapturedHeader(what: .psci, index: Int32(texts)), toByteOffset: batchBytes, as: CapturedHeader.self)
+        batch.storeBytes(of: p, toByteOffset: batchBytes + 8, as: CapturedPSCI.self)
+        commit(CapturedHeader.psciSize)
     }
 
     private func handOff() {
-        let events = UnsafeBufferPointer(start: batch, count: batchCount), others = self.others, texts = self.texts, fresh = capture.fresh
+        let events = UnsafeRawBufferPointer(start: batch, count: batchBytes), others = self.others, texts = self.texts, fresh = capture.fresh
         batch = batches.take()
-        batchCount = 0
+        batchBytes = 0
         self.others = []
         self.texts = []
         capture.fresh = []
         formatting.async { [self] in
             strings += fresh
-            for n in events.indices {
-                let e = events.baseAddress! + n, i = e.pointee.index
-                switch e.pointee.what {
-                case .exit where i < 0: encodeExit(e.pointee.exit, strings[Int(e.pointee.exit.kind)], strings[Int(e.pointee.exit.detail)])
-                case .exit: encodeExit(e.pointee.exit, texts[i], texts[i + 1])
-                case .psci where i < 0: encodePSCI(e.pointee.psci, strings[Int(e.pointee.psci.call)])
-                case .psci: encodePSCI(e.pointee.psci, texts[i])
+            var at = 0
+            while at < events.count {
+                let h = events.load(fromByteOffset: at, as: CapturedHeader.self), i = Int(h.index)
+                switch h.what {
+                case .exit:
+                    let x = events.load(fromByteOffset: at + 8, as: CapturedExit.self)
+                    if i < 0 { encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)]) } else { encodeExit(x, texts[i], texts[i + 1]) }
+                case .psci:
+                    let p = events.load(fromByteOffset: at + 8, as: CapturedPSCI.self)
+                    encodePSCI(p, i < 0 ? strings[Int(p.call)] : texts[i])
                 case .other: encode(others[i])
                 }
+                at += h.size
             }
-            batches.give(UnsafeMutablePointer(mutating: events.baseAddress!))
+            batches.give(UnsafeMutableRawPointer(mutating: events.baseAddress!))
         }
     }
 
@@ -274,10 +270,8 @@ public final class TraceWriter: EventRecorder {
         case .jsonl: encoder.jsonPSCI(p, call)
         case .perfetto: chrome!.writePSCI(p, call)
         }
-        if let order {
-            order.note(vcpu: p.vcpu, time: p.time)
-            if let power = p.power { order.power(power, at: p.time) }
-        }
+        order?.note(vcpu: p.vcpu, time: p.time)   // (not `if let order`: a retain and release per call)
+        if let power = p.power { order?.power(power, at: p.time) }
         flushWhenFull()
     }
 
@@ -326,24 +320,24 @@ public final class TraceWriter: EventRecorder {
     deinit { batches.give(batch) }
 }
 
-/// Buffers of `capacity` trivial values, made as needed and kept for reuse;
-/// taken and given back from any thread.
-final class BufferPool<T>: @unchecked Sendable {
-    private let capacity: Int
-    private var free: [UnsafeMutablePointer<T>] = []
+/// Buffers of `bytes` bytes, made as needed and kept for reuse; taken and
+/// given back from any thread.
+final class BufferPool: @unchecked Sendable {
+    private let bytes: Int
+    private var free: [UnsafeMutableRawPointer] = []
     private let lock = NSLock()
 
-    init(capacity: Int) { self.capacity = capacity }
+    init(bytes: Int) { self.bytes = bytes }
 
     deinit { for b in free { b.deallocate() } }
 
-    func take() -> UnsafeMutablePointer<T> {
+    func take() -> UnsafeMutableRawPointer {
         lock.lock()
         defer { lock.unlock() }
-        return free.popLast() ?? .allocate(capacity: capacity)
+        return free.popLast() ?? .allocate(byteCount: bytes, alignment: 16)
     }
 
-    func give(_ b: UnsafeMutablePointer<T>) {
+    func give(_ b: UnsafeMutableRawPointer) {
         lock.lock()
         free.append(b)
         lock.unlock()

@@ -38,9 +38,9 @@ public final class TraceWriter: EventRecorder {
     let close: () -> Void
     /// Holds the buffered bytes (`encoder.out`).
     let encoder = TraceEncoder()
-    var chrome: ChromeTraceFormatter?
+    let chrome: ChromeTraceFormatter?
     /// Text and Chrome JSON are written in time order (jsonl as the events come).
-    var order: TimeOrder?
+    let order: TimeOrder?
     /// What is released in time order, for the sink.
     private let ready = TraceBuffer()
     public private(set) var finished = false
@@ -69,11 +69,8 @@ public final class TraceWriter: EventRecorder {
         self.sink = sink
         self.close = close
         batch = batches.take()
-        if format == .perfetto {
-            let c = ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif]))
-            chrome = c
-            encoder.out.append(string: c.header(profile: profile, mode: mode))
-        }
+        chrome = format == .perfetto ? ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif])) : nil
+        if let chrome { encoder.out.append(string: chrome.header(profile: profile, mode: mode)) }
         order = format == .jsonl ? nil : TimeOrder()
     }
 
@@ -270,7 +267,7 @@ public final class TraceWriter: EventRecorder {
         case .jsonl: encoder.jsonPSCI(p, call)
         case .perfetto: chrome!.writePSCI(p, call)
         }
-        order?.note(vcpu: p.vcpu, time: p.time)   // (not `if let order`: a retain and release per call)
+        order?.note(vcpu: p.vcpu, time: p.time)
         if let power = p.power { order?.power(power, at: p.time) }
         flushWhenFull()
     }

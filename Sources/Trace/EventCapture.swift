@@ -117,9 +117,8 @@ struct EventCapture {
     var fresh: [String] = []
     static let limit = 4096
 
-    /// `s`'s number, nil past `limit`.
+    /// `s`'s number, nil past `limit` (`last` checked already).
     private static func number(_ s: String, _ last: inout Last, _ numbers: inout [String: Int32], _ fresh: inout [String]) -> Int32? {
-        if last.number >= 0 && last.string == s { return last.number }
         let n: Int32
         if let known = numbers[s] {
             n = known
@@ -133,16 +132,28 @@ struct EventCapture {
         return n
     }
 
-    mutating func number(kind s: String) -> Int32? { Self.number(s, &lastKind, &numbers, &fresh) }
-    mutating func number(detail s: String) -> Int32? { Self.number(s, &lastDetail, &numbers, &fresh) }
-    mutating func number(call s: String) -> Int32? { Self.number(s, &lastCall, &numbers, &fresh) }
+    // The last string again (mostly the very same string: one comparison of its bits) is checked in line.
+    @inline(__always) mutating func number(kind s: String) -> Int32? {
+        lastKind.number >= 0 && lastKind.string == s ? lastKind.number : Self.number(s, &lastKind, &numbers, &fresh)
+    }
+    @inline(__always) mutating func number(detail s: String) -> Int32? {
+        lastDetail.number >= 0 && lastDetail.string == s ? lastDetail.number : Self.number(s, &lastDetail, &numbers, &fresh)
+    }
+    @inline(__always) mutating func number(call s: String) -> Int32? {
+        lastCall.number >= 0 && lastCall.string == s ? lastCall.number : Self.number(s, &lastCall, &numbers, &fresh)
+    }
 
     /// An exit kind's number, found by its code.
+    @inline(__always)
     mutating func number(kind: ExitKind) -> Int32? {
-        guard kind.code >= 0 && kind.code < kinds.count else { return number(kind: kind.name) }
-        if kinds[kind.code] >= 0 { return kinds[kind.code] }
+        let code = kind.code
+        if code >= 0 && code < kinds.count && kinds[code] >= 0 { return kinds[code] }
+        return numberNew(kind)
+    }
+
+    private mutating func numberNew(_ kind: ExitKind) -> Int32? {
         let n = number(kind: kind.name)
-        kinds[kind.code] = n ?? -1
+        if kind.code >= 0 && kind.code < kinds.count { kinds[kind.code] = n ?? -1 }
         return n
     }
 }

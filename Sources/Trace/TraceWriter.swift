@@ -171,24 +171,25 @@ public final class TraceWriter: EventRecorder {
     /// The batch being filled (`CapturedHeader`): events the run has recorded, not yet
     /// handed to the formatting thread, in a buffer made once and reused (`batches`).
     private var batch: UnsafeMutableRawPointer
-    private var batchBytes = 0
+    private var batchBytes = 0, batchEvents = 0
     /// What the batch's events name beside their numbers: events not captured as numbers, strings not numbered.
     private var others: [HypervisorEvent] = []
     private var texts: [String] = []
     private var capture = EventCapture()
     /// The captured events' strings by number (the formatting thread's).
     private var strings: [String] = []
-    static let batchCapacity = 1 << 18
+    static let batchSize = 2048
     /// Batch buffers free for the run to fill (the formatting thread gives them back).
-    private let batches = BufferPool(bytes: TraceWriter.batchCapacity)
+    private let batches = BufferPool(bytes: TraceWriter.batchSize * CapturedHeader.maxSize)
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
     /// The record just written (`size` bytes) joins the batch; a full batch is handed over.
     @inline(__always)
     private func commit(_ size: Int) {
-        batchBytes += size
-        if batchBytes > TraceWriter.batchCapacity - CapturedHeader.maxSize { handOff() }
+        batchBytes &+= size
+        batchEvents &+= 1
+        if batchEvents == TraceWriter.batchSize { handOff() }
     }
 
     @inline(__always)
@@ -208,7 +209,7 @@ public final class TraceWriter: EventRecorder {
     private func handOff() {
         let events = UnsafeRawBufferPointer(start: batch, count: batchBytes), others = self.others, texts = self.texts, fresh = capture.fresh
         batch = batches.take()
-        batchBytes = 0
+        (batchBytes, batchEvents) = (0, 0)
         self.others = []
         self.texts = []
         capture.fresh = []

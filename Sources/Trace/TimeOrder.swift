@@ -82,20 +82,21 @@ final class TimeOrder {
                  write: (UnsafeBufferPointer<UInt8>) -> Void) {
         if releaseInOrder(staged, &pieces, before: before, write: write) { return }
         let bytes = staged.bytes
-        let starts = pieces.map(\.start) + [bytes.count]
-        func end(_ i: Int) -> Int { starts[i + 1] }
+        func end(_ i: Int) -> Int { i + 1 < pieces.count ? pieces[i + 1].start : bytes.count }
         ready.append(UnsafeBufferPointer(rebasing: bytes[0..<(pieces.first?.start ?? bytes.count)]))
         let order = Self.timeOrder(pieces)
         var left: [Int] = []
         // Pieces next to each other in both orders go in one copy.
         var run = 0..<0
-        for i in order {
-            if let before, pieces[i].time >= before { left.append(i); continue }
-            if run.upperBound == pieces[i].start && !run.isEmpty {
-                run = run.lowerBound..<end(i)
-            } else {
-                ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
-                run = pieces[i].start..<end(i)
+        pieces.withUnsafeBufferPointer { pieces in
+            for i in order {
+                if let before, pieces[i].time >= before { left.append(i); continue }
+                if run.upperBound == pieces[i].start && !run.isEmpty {
+                    run = run.lowerBound..<end(i)
+                } else {
+                    ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
+                    run = pieces[i].start..<end(i)
+                }
             }
         }
         ready.append(UnsafeBufferPointer(rebasing: bytes[run]))

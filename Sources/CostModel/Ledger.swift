@@ -94,7 +94,9 @@ public final class Ledger {
     }
 
     /// The last exit's cycles per phase (Phase.rawValue order).
-    public var lastPhaseCycles: [UInt64] { Array(UnsafeBufferPointer(start: phaseScratch, count: Ledger.phases)) }
+    public var lastPhaseCycles: [UInt64] { Array(lastPhases) }
+    /// The same, in place (valid until the next exit is priced).
+    public var lastPhases: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: phaseScratch, count: Ledger.phases) }
 
     /// `lastPhaseCycles` into `a`, in place while `a` is held nowhere else (no array made per exit).
     public func copyLastPhaseCycles(into a: inout [UInt64]) {

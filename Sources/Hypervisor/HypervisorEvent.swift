@@ -19,26 +19,36 @@ public enum PowerChange: Sendable, Equatable {
     case on(vcpu: Int), off(vcpu: Int)
 }
 
+/// A listener given exits and PSCI calls as plain values, no `ExitRecord`
+/// or `HypervisorEvent` built for them (the trace writer: building those cost
+/// more than its capture), and every other event as it is. Called directly,
+/// not through closures.
+public protocol EventRecorder: AnyObject {
+    /// An exit: `ExitRecord`'s fields but the counts, `phases` the cycles by phase (Phase.rawValue order).
+    func recordExit(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, kind: ExitKind, detail: String,
+                    phases: UnsafeBufferPointer<UInt64>, ipa: UInt64?, returnPC: UInt64?)
+    func recordPSCI(vcpu: Int, time: UInt64, call: String, power: PowerChange?)
+    /// Any event (exits and PSCI calls too, when they were held).
+    func record(_ event: HypervisorEvent)
+}
+
 /// Delivers events to the observers (tracing is off when there are none).
 public final class EventSink {
     public var observers: [(HypervisorEvent) -> Void] = []
-    /// Observers given an exit as its record and every other event as it is
-    /// (`observe`): no event is built around each exit for them, nor copied out of one.
-    private var recordObservers: [RecordObserver] = []
+    /// The one recorder (`EventRecorder`), if any.
+    public private(set) var recorder: EventRecorder?
     var time: () -> UInt64 = { 0 }
     var currentVCPU: () -> Int = { 0 }
-    public var isActive: Bool { !observers.isEmpty || !recordObservers.isEmpty }
+    public var isActive: Bool { recorder != nil || !observers.isEmpty }
 
-    public func observe(exits: @escaping (ExitRecord) -> Void, others: @escaping (HypervisorEvent) -> Void) {
-        recordObservers.append(RecordObserver(exit: exits, other: others))
+    public func observe(_ r: EventRecorder) {
+        precondition(recorder == nil, "one recorder per VM")
+        recorder = r
     }
 
-    /// In a class, not a tuple in the array: a closure stored in an array
-    /// takes its argument copied into memory, the whole record each exit.
-    private final class RecordObserver {
-        let exit: (ExitRecord) -> Void, other: (HypervisorEvent) -> Void
-        init(exit: @escaping (ExitRecord) -> Void, other: @escaping (HypervisorEvent) -> Void) { (self.exit, self.other) = (exit, other) }
-    }
+    /// The recorder when it alone is to have the next event, now: exits and PSCI calls go to it as plain values.
+    var directRecorder: EventRecorder? { held == nil && observers.isEmpty ? recorder : nil }
+
     /// Whether an exit's record carries a copy of its operation counts
     /// (`ExitRecord.counts`, 3.4 KiB an exit; empty otherwise): traces and
     /// statistics need only the cycles by phase.
@@ -51,18 +61,13 @@ public final class EventSink {
     public func emit(_ e: HypervisorEvent) {
         if held != nil { held!.append(e); return }
         for o in observers { o(e) }
-        guard !recordObservers.isEmpty else { return }
-        if case .exit(let r) = e {
-            for o in recordObservers { o.exit(r) }
-        } else {
-            for o in recordObservers { o.other(e) }
-        }
+        recorder?.record(e)
     }
 
-    /// `emit(.exit(r))`.
-    func emit(exit r: ExitRecord) {
-        guard held == nil, observers.isEmpty else { return emit(.exit(r)) }
-        for o in recordObservers { o.exit(r) }
+    /// `emit(.psci(...))`.
+    func emitPSCI(vcpu: Int, time: UInt64, call: String, power: PowerChange? = nil) {
+        guard let r = directRecorder else { return emit(.psci(vcpu: vcpu, time: time, call: call, power: power)) }
+        r.recordPSCI(vcpu: vcpu, time: time, call: call, power: power)
     }
 
     func hold() { if held == nil { held = [] } }

@@ -162,21 +162,26 @@ public final class VirtualMachine: ExceptionVectors {
     /// Prices the exit's operations in the ledger, advances virtual time by
     /// them and reports the exit to the observers.
     func recordExit(_ vcpu: VCPU, time: UInt64, pc: UInt64, esr: ExceptionSyndrome?, kind: ExitKind, detail: String, returnPC: UInt64? = nil) {
+        // For stage-2 aborts: HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
+        func ipa() -> UInt64? {
+            guard let ec = esr?.ecRaw, ec == ExceptionClass.dataAbortLowerEL.rawValue || ec == ExceptionClass.instructionAbortLowerEL.rawValue else { return nil }
+            return (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
+        }
         let cycles = vcpu.takeCounts { counts -> UInt64 in
-            // The record copies the counts before pricing drains them.
-            let copied = !events.isActive ? nil : events.copiesCounts ? OperationCounts(UnsafeBufferPointer(counts.table)) : ExitRecord.noCounts
-            let c = ledger.account(kind: kind.code, counts: counts)
-            if let copied {
+            guard events.isActive else { return ledger.account(kind: kind.code, counts: counts) }
+            guard let recorder = events.directRecorder else {
+                // The record copies the counts before pricing drains them.
+                let copied = events.copiesCounts ? OperationCounts(UnsafeBufferPointer(counts.table)) : ExitRecord.noCounts
+                let c = ledger.account(kind: kind.code, counts: counts)
                 ledger.copyLastPhaseCycles(into: &phaseCycles)
-                var record = ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,
-                                        detail: detail, counts: copied, phaseCycles: phaseCycles)
-                if let ec = esr?.ec, ec == .dataAbortLowerEL || ec == .instructionAbortLowerEL {
-                    // HPFAR_EL2.FIPA [43:4] holds IPA[51:12]; FAR_EL2 gives the page offset.
-                    record.ipa = (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
-                }
-                record.returnPC = returnPC
-                events.emit(exit: record)
+                events.emit(.exit(ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,
+                                             detail: detail, counts: copied, phaseCycles: phaseCycles, ipa: ipa(), returnPC: returnPC)))
+                return c
             }
+            // No record: the recorder takes the exit as plain values.
+            let c = ledger.account(kind: kind.code, counts: counts)
+            recorder.recordExit(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr?.raw, kind: kind,
+                                detail: detail, phases: ledger.lastPhases, ipa: ipa(), returnPC: returnPC)
             return c
         }
         vcpu.cpu.advanceClock(cycles: cycles)

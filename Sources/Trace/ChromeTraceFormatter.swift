@@ -212,7 +212,7 @@ public final class ChromeTraceFormatter {
                 let c = r.phase(p)
                 guard c > 0 else { continue }
                 encoder.piece(at, rank: Self.sliceRank(c))
-                out.append(heads[p].bytes)
+                out.append(heads[p])
                 appendMicroseconds(a0)
                 out.append(",\"dur\":")
                 let a1 = nanoseconds(at &+ c)
@@ -226,12 +226,15 @@ public final class ChromeTraceFormatter {
     }
 
     /// `,\n{"name":"entry","cat":"phase","ph":"X","ts":` for each phase.
+    /// (Bytes made once and kept for the run of the program: no reference counted per phase written.)
     private static let phaseHeads = TraceEncoder.phaseNames.map { name in
         let b = TraceBuffer(capacity: 64)
         b.append(",\n{\"name\":\"")
         b.append(name)
         b.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
-        return b
+        let kept = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: b.count)
+        _ = kept.initialize(from: b.bytes)
+        return UnsafeBufferPointer(kept)
     }
     private let phaseTail = TraceBuffer(capacity: 128)
 

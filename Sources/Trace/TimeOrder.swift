@@ -77,26 +77,31 @@ final class TimeOrder {
         }
     }
 
-    func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) {
-        if releaseInOrder(staged, &pieces, to: ready, before: before) { return }
+    /// (`ready`: where sorted pieces are gathered for `write`.)
+    func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], before: UInt64?, via ready: TraceBuffer,
+                 write: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if releaseInOrder(staged, &pieces, before: before, write: write) { return }
         let bytes = staged.bytes
-        let starts = pieces.map(\.start) + [bytes.count]
-        func end(_ i: Int) -> Int { starts[i + 1] }
+        func end(_ i: Int) -> Int { i + 1 < pieces.count ? pieces[i + 1].start : bytes.count }
         ready.append(UnsafeBufferPointer(rebasing: bytes[0..<(pieces.first?.start ?? bytes.count)]))
         let order = Self.timeOrder(pieces)
         var left: [Int] = []
         // Pieces next to each other in both orders go in one copy.
         var run = 0..<0
-        for i in order {
-            if let before, pieces[i].time >= before { left.append(i); continue }
-            if run.upperBound == pieces[i].start && !run.isEmpty {
-                run = run.lowerBound..<end(i)
-            } else {
-                ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
-                run = pieces[i].start..<end(i)
+        pieces.withUnsafeBufferPointer { pieces in
+            for i in order {
+                if let before, pieces[i].time >= before { left.append(i); continue }
+                if run.upperBound == pieces[i].start && !run.isEmpty {
+                    run = run.lowerBound..<end(i)
+                } else {
+                    ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
+                    run = pieces[i].start..<end(i)
+                }
             }
         }
         ready.append(UnsafeBufferPointer(rebasing: bytes[run]))
+        write(ready.bytes)
+        ready.removeAll()
         kept.removeAll()
         var rest: [TracePiece] = []
         for i in left.sorted() {
@@ -110,22 +115,21 @@ final class TimeOrder {
     }
 
     /// `release` when the pieces already are in time order (one vCPU's
-    /// run): the bytes before the first piece to keep go in one copy. False otherwise.
-    private func releaseInOrder(_ staged: TraceBuffer, _ pieces: inout [TracePiece], to ready: TraceBuffer, before: UInt64?) -> Bool {
+    /// run): the bytes before the first piece to keep are written from where
+    /// they are, the rest moved to the front. False otherwise.
+    private func releaseInOrder(_ staged: TraceBuffer, _ pieces: inout [TracePiece], before: UInt64?,
+                                write: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         var keep = pieces.count
         for i in pieces.indices {
             if i > 0, (pieces[i - 1].time, pieces[i - 1].rank) > (pieces[i].time, pieces[i].rank) { return false }
             if keep == pieces.count, let before, pieces[i].time >= before { keep = i }
         }
-        let bytes = staged.bytes, end = keep < pieces.count ? pieces[keep].start : bytes.count
-        ready.append(UnsafeBufferPointer(rebasing: bytes[..<end]))
-        kept.removeAll()
-        kept.append(UnsafeBufferPointer(rebasing: bytes[end...]))
-        staged.removeAll()
-        staged.append(kept.bytes)
+        let end = keep < pieces.count ? pieces[keep].start : staged.count
+        write(UnsafeBufferPointer(rebasing: staged.bytes[..<end]))
+        staged.removeFirst(end)
         pieces.removeFirst(keep)
         for i in pieces.indices { pieces[i].start -= end }
-        keptBytes = kept.count
+        keptBytes = staged.count
         return true
     }
 }

@@ -2,6 +2,8 @@
 /// (a JSON string byte by byte only where it needs an escape), numbers are
 /// formatted by hand. Building `String`s or `JSONValue` trees per event cost
 /// more than the exit being traced.
+///
+/// Counts and offsets add without overflow checks (`&+`): they are bounded by the memory held.
 final class TraceBuffer {
     private var storage: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -21,9 +23,15 @@ final class TraceBuffer {
 
     func removeAll() { count = 0 }
 
+    /// Drops the first `n` bytes, moving the rest to the front.
+    func removeFirst(_ n: Int) {
+        UnsafeMutableRawPointer(storage).copyMemory(from: storage + n, byteCount: count - n)   // a memmove
+        count -= n
+    }
+
     /// Room for `n` more bytes.
     @inline(__always) private func reserve(_ n: Int) {
-        guard count + n > capacity else { return }
+        guard count &+ n > capacity else { return }
         let c = max(count + n, capacity * 2)
         let s = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
         s.update(from: storage, count: count)
@@ -35,7 +43,7 @@ final class TraceBuffer {
     func append(byte: UInt8) {
         reserve(1)
         storage[count] = byte
-        count += 1
+        count &+= 1
     }
 
     @inline(__always)
@@ -43,13 +51,13 @@ final class TraceBuffer {
         guard let a = p.baseAddress, p.count > 0 else { return }
         reserve(p.count)
         copy(a, p.count, to: count)
-        count += p.count
+        count &+= p.count
     }
 
     /// Most pieces are a few bytes: copied in line, not by a call to memcpy.
     @inline(__always) private func copy(_ a: UnsafePointer<UInt8>, _ n: Int, to i: Int) {
         if n <= 12 {
-            for j in 0..<n { storage[i + j] = a[j] }
+            for j in 0..<n { storage[i &+ j] = a[j] }
         } else {
             (storage + i).update(from: a, count: n)
         }
@@ -74,7 +82,7 @@ final class TraceBuffer {
         guard n > 0 else { return }
         reserve(n)
         (storage + count).initialize(repeating: 0x20, count: n)
-        count += n
+        count &+= n
     }
 
     /// `String(v)`.
@@ -82,20 +90,33 @@ final class TraceBuffer {
     func append(decimal v: UInt64) {
         let n = Self.decimalDigits(v)
         reserve(n)
-        writeDigits(v, endingAt: count + n)
-        count += n
+        writeDigits(v, endingAt: count &+ n)
+        count &+= n
+    }
+
+    /// `String(v)` right-aligned in 12 columns (as many as it needs past that).
+    @inline(__always)
+    func append(decimal12 v: UInt64) {
+        guard v < 1_000_000_000_000 else { return append(decimal: v) }
+        reserve(16)
+        // Sixteen spaces in two stores, the digits then over the end of the twelve.
+        let p = UnsafeMutableRawPointer(storage + count), spaces: UInt64 = 0x2020_2020_2020_2020
+        p.storeBytes(of: spaces, as: UInt64.self)
+        p.storeBytes(of: spaces, toByteOffset: 8, as: UInt64.self)
+        writeDigits(v, endingAt: count &+ 12)
+        count &+= 12
     }
 
     /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
     @inline(__always)
     func append(thousandths v: UInt64) {
         let whole = v / 1000, n = Self.decimalDigits(whole)
-        reserve(n + 4)
-        writeDigits(whole, endingAt: count + n)
+        reserve(n &+ 4)
+        writeDigits(whole, endingAt: count &+ n)
         // "1fff", its leading 1 then overwritten by the point: the fraction zero-padded.
-        writeDigits(1000 + v % 1000, endingAt: count + n + 4)
-        storage[count + n] = 0x2E
-        count += n + 4
+        writeDigits(1000 &+ v % 1000, endingAt: count &+ n &+ 4)
+        storage[count &+ n] = 0x2E
+        count &+= n &+ 4
     }
 
     /// "00" to "99": two digits per division.
@@ -103,21 +124,19 @@ final class TraceBuffer {
 
     /// The decimal digits of `v`, the last just before `end`.
     @inline(__always) private func writeDigits(_ v: UInt64, endingAt end: Int) {
-        let pairs = Self.digitPairs.utf8Start
-        var v = v, i = end
+        let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
+        // Two digits a store, through a local pointer (not `storage` reloaded after each store).
+        var v = v, at = UnsafeMutableRawPointer(storage + end)
         while v >= 100 {
             let r = Int(truncatingIfNeeded: v % 100) &* 2
             v /= 100
-            i -= 2
-            storage[i] = pairs[r]
-            storage[i + 1] = pairs[r + 1]
+            at -= 2
+            at.storeBytes(of: pairs.loadUnaligned(fromByteOffset: r, as: UInt16.self), as: UInt16.self)
         }
         if v >= 10 {
-            let r = Int(truncatingIfNeeded: v) &* 2
-            storage[i - 2] = pairs[r]
-            storage[i - 1] = pairs[r + 1]
+            at.storeBytes(of: pairs.loadUnaligned(fromByteOffset: Int(truncatingIfNeeded: v) &* 2, as: UInt16.self), toByteOffset: -2, as: UInt16.self)
         } else {
-            storage[i - 1] = UInt8(truncatingIfNeeded: v) &+ 0x30
+            at.storeBytes(of: UInt8(truncatingIfNeeded: v) &+ 0x30, toByteOffset: -1, as: UInt8.self)
         }
     }
 
@@ -133,9 +152,9 @@ final class TraceBuffer {
         var n = 1, v = v
         while v >= 10_000 {
             v /= 10_000
-            n += 4
+            n &+= 4
         }
-        return v >= 100 ? (v >= 1000 ? n + 3 : n + 2) : (v >= 10 ? n + 1 : n)
+        return v >= 100 ? (v >= 1000 ? n &+ 3 : n &+ 2) : (v >= 10 ? n &+ 1 : n)
     }
 
     /// `"0x" + String(v, radix: 16)`.
@@ -143,15 +162,15 @@ final class TraceBuffer {
         let nibbles = v == 0 ? 1 : (67 - v.leadingZeroBitCount) / 4
         reserve(2 + nibbles)
         storage[count] = 0x30
-        storage[count + 1] = 0x78
-        var v = v, i = count + 2 + nibbles
+        storage[count &+ 1] = 0x78
+        var v = v, i = count &+ 2 &+ nibbles
         repeat {
             i -= 1
             let d = UInt8(truncatingIfNeeded: v & 0xF)
             storage[i] = d < 10 ? 0x30 &+ d : 0x57 &+ d
             v >>= 4
         } while v != 0
-        count += 2 + nibbles
+        count &+= 2 &+ nibbles
     }
 
     // MARK: JSON, written as `JSONValue` serializes it (compact, keys in order)
@@ -181,18 +200,18 @@ final class TraceBuffer {
 
     @inline(__always)
     private func key(_ k: UnsafeBufferPointer<UInt8>) {
-        reserve(k.count + 4)
+        reserve(k.count &+ 4)
         var i = count
         if comma {
             storage[i] = 0x2C
-            i += 1
+            i &+= 1
         }
         storage[i] = 0x22
-        if let a = k.baseAddress { copy(a, k.count, to: i + 1) }
-        i += 1 + k.count
+        if let a = k.baseAddress { copy(a, k.count, to: i &+ 1) }
+        i &+= 1 &+ k.count
         storage[i] = 0x22
-        storage[i + 1] = 0x3A
-        count = i + 2
+        storage[i &+ 1] = 0x3A
+        count = i &+ 2
         comma = true
     }
 

@@ -120,8 +120,7 @@ final class TraceEncoder {
     /// A text line's time column, right-aligned in 12, starting a piece at `time`.
     func textTime(_ time: UInt64) {
         piece(time)
-        out.append(spaces: 12 - TraceBuffer.decimalDigits(time))
-        out.append(decimal: time)
+        out.append(decimal12: time)
     }
 
     /// An exit's text line (as `textLine` writes every event): the words

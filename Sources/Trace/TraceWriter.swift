@@ -30,7 +30,7 @@ extension TraceCategory {
 /// Writes the events of a run to a sink in one format, keeping only the
 /// selected classes. Output is buffered and depends only on the events, so
 /// the same run gives the same bytes.
-public final class TraceWriter {
+public final class TraceWriter: EventRecorder {
     public let format: TraceFormat
     public let categories: Set<TraceCategory>
     let classes: TraceClasses
@@ -38,9 +38,9 @@ public final class TraceWriter {
     let close: () -> Void
     /// Holds the buffered bytes (`encoder.out`).
     let encoder = TraceEncoder()
-    var chrome: ChromeTraceFormatter?
+    let chrome: ChromeTraceFormatter?
     /// Text and Chrome JSON are written in time order (jsonl as the events come).
-    var order: TimeOrder?
+    let order: TimeOrder?
     /// What is released in time order, for the sink.
     private let ready = TraceBuffer()
     public private(set) var finished = false
@@ -63,13 +63,14 @@ public final class TraceWriter {
         self.format = format
         self.categories = categories
         classes = TraceClasses(categories)
+        exitsTraced = !TraceEvent.exitClasses(ipa: nil).isDisjoint(with: classes)
+        stage2ExitsTraced = !TraceEvent.exitClasses(ipa: 0).isDisjoint(with: classes)
+        psciTraced = classes.contains(.psci)
         self.sink = sink
         self.close = close
-        if format == .perfetto {
-            let c = ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif]))
-            chrome = c
-            encoder.out.append(string: c.header(profile: profile, mode: mode))
-        }
+        batch = batches.take()
+        chrome = format == .perfetto ? ChromeTraceFormatter(encoder, handlerSlices: categories.isSuperset(of: [.irq, .daif])) : nil
+        if let chrome { encoder.out.append(string: chrome.header(profile: profile, mode: mode)) }
         order = format == .jsonl ? nil : TimeOrder()
     }
 
@@ -85,35 +86,50 @@ public final class TraceWriter {
                   bytes: { try h.write(contentsOf: UnsafeRawBufferPointer($0)) }, close: { try? h.close() })
     }
 
-    /// Traces the events `sink` reports (exits as their records: `recordExit`).
+    /// Traces the events `sink` reports (exits and PSCI calls as plain values: `EventRecorder`).
     public func observe(_ sink: EventSink) {
-        sink.observe(exits: recordExit, others: record)
+        sink.observe(self)
     }
 
-    /// `record(.exit(r))`.
-    public func recordExit(_ r: ExitRecord) {
-        guard !finished, admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
-        if let kind = capture.number(r.kind, at: 0), let detail = capture.number(r.detail, at: 1) {
-            batch.append(.exit(CapturedExit(r, kind: kind, detail: detail)))
+    public func recordExit(sequence: Int, vcpu: Int, time: UInt64, pc: UInt64, esr: UInt64?, kind: ExitKind, detail: String,
+                           phases: UnsafeBufferPointer<UInt64>, ipa: UInt64?, returnPC: UInt64?) {
+        guard !finished, admit(ipa == nil ? exitsTraced : stage2ExitsTraced) else { return }
+        var numbers: (kind: Int32, detail: Int32)?
+        if let k = capture.number(kind: kind), let d = capture.number(detail: detail) {
+            numbers = (k, d)
         } else {
-            keep(.exit(r))
+            texts += [kind.name, detail]
         }
-        if batch.count >= TraceWriter.batchSize { handOff() }
+        put(CapturedExit(sequence: sequence, vcpu: vcpu, time: time, pc: pc, esr: esr, ipa: ipa, returnPC: returnPC,
+                         kind: numbers?.kind ?? -1, detail: numbers?.detail ?? -1, phases: phases),
+            texts: numbers == nil ? texts.count - 2 : -1)
+    }
+
+    public func recordPSCI(vcpu: Int, time: UInt64, call: String, power: PowerChange?) {
+        guard !finished, admit(psciTraced) else { return }
+        if let n = capture.number(call: call) {
+            put(CapturedPSCI(vcpu: vcpu, time: time, call: n, power: power))
+        } else {
+            texts.append(call)
+            put(CapturedPSCI(vcpu: vcpu, time: time, call: -1, power: power), texts: texts.count - 1)
+        }
     }
 
     public func record(_ event: HypervisorEvent) {
         guard !finished else { return }
-        // Exits and PSCI calls, nearly all of an exit-heavy run, go as numbers, classed without a `TraceEvent`.
         switch event {
         case .exit(let r):
-            return recordExit(r)
-        case .psci(let v, let t, let call, let power):
-            guard admit(.psci) else { return }
-            if let n = capture.number(call, at: 2) {
-                batch.append(.psci(CapturedPSCI(vcpu: v, time: t, call: n, power: power)))
+            guard admit(TraceEvent.exitClasses(ipa: r.ipa)) else { return }
+            var x = CapturedExit(r)
+            if let k = capture.number(kind: r.kind), let d = capture.number(detail: r.detail) {
+                (x.kind, x.detail) = (k, d)
+                put(x)
             } else {
-                keep(event)
+                texts += [r.kind, r.detail]
+                put(x, texts: texts.count - 2)
             }
+        case .psci(let v, let t, let call, let power):
+            recordPSCI(vcpu: v, time: t, call: call, power: power)
         case .stop:
             eventsWritten += 1   // past the limit too
             keep(event)
@@ -121,13 +137,21 @@ public final class TraceWriter {
             guard admit(TraceEvent(event).classes) else { return }
             keep(event)
         }
-        if batch.count >= TraceWriter.batchSize { handOff() }
     }
 
     /// Whether an event of these classes (other than the stop) is traced: counted if so.
     @inline(__always)
     private func admit(_ classes: TraceClasses) -> Bool {
-        guard classes.isEmpty || !classes.isDisjoint(with: self.classes) else { return false }
+        admit(classes.isEmpty || !classes.isDisjoint(with: self.classes))
+    }
+
+    /// Whether exits (with an IPA: stage-2 exits too) and PSCI calls are traced: known from the start, not looked up per event.
+    private let exitsTraced: Bool, stage2ExitsTraced: Bool, psciTraced: Bool
+
+    /// Whether an event (other than the stop) is traced, given that its classes are (`traced`): counted if so.
+    @inline(__always)
+    private func admit(_ traced: Bool) -> Bool {
+        guard traced else { return false }
         if let limit, eventsWritten >= limit {
             onLimit?()
             onLimit = nil
@@ -139,46 +163,78 @@ public final class TraceWriter {
 
     /// An event handed over as it is.
     private func keep(_ event: HypervisorEvent) {
-        batch.append(.other(others.count))
-        others.append(event)
+        others.append(event)   // before `put`, which may hand the batch over
+        batch.storeBytes(of: CapturedHeader(what: .other, index: Int32(others.count - 1)), toByteOffset: batchBytes, as: CapturedHeader.self)
+        commit(8)
     }
 
-    /// Events the run has recorded, not yet handed to the formatting thread
-    /// (those not captured as numbers in `others`).
-    private var batch: [CapturedEvent] = []
+    /// The batch being filled (`CapturedHeader`): events the run has recorded, not yet
+    /// handed to the formatting thread, in a buffer made once and reused (`batches`).
+    private var batch: UnsafeMutableRawPointer
+    private var batchBytes = 0, batchEvents = 0
+    /// What the batch's events name beside their numbers: events not captured as numbers, strings not numbered.
     private var others: [HypervisorEvent] = []
+    private var texts: [String] = []
     private var capture = EventCapture()
     /// The captured events' strings by number (the formatting thread's).
     private var strings: [String] = []
     static let batchSize = 2048
+    /// Batch buffers free for the run to fill (the formatting thread gives them back).
+    private let batches = BufferPool(bytes: TraceWriter.batchSize * CapturedHeader.maxSize)
     /// Formats and writes beside the run, batch by batch in order: the bytes are those of formatting each event as it came.
     private let formatting = SerialWorker()
 
+    /// The record just written (`size` bytes) joins the batch; a full batch is handed over.
+    @inline(__always)
+    private func commit(_ size: Int) {
+        batchBytes &+= size
+        batchEvents &+= 1
+        if batchEvents == TraceWriter.batchSize { handOff() }
+    }
+
+    @inline(__always)
+    private func put(_ x: CapturedExit, texts: Int = -1) {
+        batch.storeBytes(of: CapturedHeader(what: .exit, index: Int32(texts)), toByteOffset: batchBytes, as: CapturedHeader.self)
+        batch.storeBytes(of: x, toByteOffset: batchBytes + 8, as: CapturedExit.self)
+        commit(CapturedHeader.exitSize)
+    }
+
+    @inline(__always)
+    private func put(_ p: CapturedPSCI, texts: Int = -1) {
+        batch.storeBytes(of: CapturedHeader(what: .psci, index: Int32(texts)), toByteOffset: batchBytes, as: CapturedHeader.self)
+        batch.storeBytes(of: p, toByteOffset: batchBytes + 8, as: CapturedPSCI.self)
+        commit(CapturedHeader.psciSize)
+    }
+
     private func handOff() {
-        let events = batch, others = self.others, fresh = capture.fresh
-        batch = []
-        batch.reserveCapacity(TraceWriter.batchSize)
+        let events = UnsafeRawBufferPointer(start: batch, count: batchBytes), others = self.others, texts = self.texts, fresh = capture.fresh
+        batch = batches.take()
+        (batchBytes, batchEvents) = (0, 0)
         self.others = []
+        self.texts = []
         capture.fresh = []
         formatting.async { [self] in
             strings += fresh
-            for c in events {
-                switch c {
-                case .exit(let x): encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)])
-                case .psci(let p): encodePSCI(p, strings[Int(p.call)])
-                case .other(let i): encode(others[i])
+            var at = 0
+            while at < events.count {
+                let h = events.load(fromByteOffset: at, as: CapturedHeader.self), i = Int(h.index)
+                switch h.what {
+                case .exit:
+                    let x = events.load(fromByteOffset: at + 8, as: CapturedExit.self)
+                    if i < 0 { encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)]) } else { encodeExit(x, texts[i], texts[i + 1]) }
+                case .psci:
+                    let p = events.load(fromByteOffset: at + 8, as: CapturedPSCI.self)
+                    encodePSCI(p, i < 0 ? strings[Int(p.call)] : texts[i])
+                case .other: encode(others[i])
                 }
+                at += h.size
             }
+            batches.give(UnsafeMutableRawPointer(mutating: events.baseAddress!))
         }
     }
 
     /// Writes one event in the format (on the formatting thread).
     private func encode(_ event: HypervisorEvent) {
-        switch event {
-        case .exit(let r): return encodeExit(CapturedExit(r), r.kind, r.detail)
-        case .psci(let v, let t, let call, let power): return encodePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
-        default: break
-        }
         let e = TraceEvent(event)
         switch format {
         case .text: encoder.textLine(e, event)
@@ -212,10 +268,8 @@ public final class TraceWriter {
         case .jsonl: encoder.jsonPSCI(p, call)
         case .perfetto: chrome!.writePSCI(p, call)
         }
-        if let order {
-            order.note(vcpu: p.vcpu, time: p.time)
-            if let power = p.power { order.power(power, at: p.time) }
-        }
+        order?.note(vcpu: p.vcpu, time: p.time)
+        if let power = p.power { order?.power(power, at: p.time) }
         flushWhenFull()
     }
 
@@ -229,17 +283,20 @@ public final class TraceWriter {
     func flush(all: Bool = false) {
         if let order {
             let everything = all || order.keptBytes >= TimeOrder.maxKeptBytes
-            order.release(encoder.out, &encoder.pieces, to: ready, before: everything ? nil : order.horizon)
-            write(ready)
+            order.release(encoder.out, &encoder.pieces, before: everything ? nil : order.horizon, via: ready, write: write)
         } else {
             write(encoder.out)
         }
     }
 
     private func write(_ b: TraceBuffer) {
-        defer { b.removeAll() }
-        guard b.count > 0, writeError == nil else { return }
-        do { try sink(b.bytes) } catch { writeError = "\(error.localizedDescription)" }
+        write(b.bytes)
+        b.removeAll()
+    }
+
+    private func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard bytes.count > 0, writeError == nil else { return }
+        do { try sink(bytes) } catch { writeError = "\(error.localizedDescription)" }
     }
 
     /// Completes the file (the Chrome JSON's closing brackets) and closes it.
@@ -256,6 +313,32 @@ public final class TraceWriter {
         }
         finished = true
         close()
+    }
+
+    deinit { batches.give(batch) }
+}
+
+/// Buffers of `bytes` bytes, made as needed and kept for reuse; taken and
+/// given back from any thread.
+final class BufferPool: @unchecked Sendable {
+    private let bytes: Int
+    private var free: [UnsafeMutableRawPointer] = []
+    private let lock = NSLock()
+
+    init(bytes: Int) { self.bytes = bytes }
+
+    deinit { for b in free { b.deallocate() } }
+
+    func take() -> UnsafeMutableRawPointer {
+        lock.lock()
+        defer { lock.unlock() }
+        return free.popLast() ?? .allocate(byteCount: bytes, alignment: 16)
+    }
+
+    func give(_ b: UnsafeMutableRawPointer) {
+        lock.lock()
+        free.append(b)
+        lock.unlock()
     }
 }
 

@@ -1,3 +1,5 @@
+import CostModel
+import Hypervisor
 import Trace
 import XCTest
 
@@ -54,6 +56,34 @@ final class TextTraceTests: XCTestCase {
         let times = out.split(separator: "\n").map { UInt64($0.split(separator: " ")[0])! }
         XCTAssertEqual(times.count, sent.count + 2)
         XCTAssertEqual(times, times.sorted())
+    }
+
+    /// The writer numbers the strings of exits and PSCI calls up to a limit
+    /// (details naming values can be many): past it, events go with their
+    /// strings. Either way, and whether an exit comes as plain values or as
+    /// its record, its line is the one `TextFormatter` writes.
+    func testEventsPastTheNumberedStringsSayTheSame() throws {
+        var out = ""
+        let w = TraceWriter(format: .text, sink: { out += $0 })
+        var expected: [String] = []
+        let phases: [UInt64] = [110, 2114, 8, 135, 2212, 65]
+        for i in 0..<6000 {
+            let t = UInt64(i) * 10, call = "HVC call \(i)"
+            w.recordPSCI(vcpu: 0, time: t, call: call, power: nil)
+            expected.append(TextFormatter.line(.psci(vcpu: 0, time: t, call: call)))
+            let r = ExitRecord(sequence: i, vcpu: 0, time: t, pc: 0x4008_0000, esr: nil, kind: "IRQ", detail: "IRQ \(i % 5000)",
+                               counts: OperationCounts(), phaseCycles: phases, returnPC: 0x4008_0004)
+            if i % 2 == 0 {
+                phases.withUnsafeBufferPointer {
+                    w.recordExit(sequence: i, vcpu: 0, time: t, pc: r.pc, esr: nil, kind: .irq, detail: r.detail, phases: $0, ipa: nil, returnPC: r.returnPC)
+                }
+            } else {
+                w.record(.exit(r))
+            }
+            expected.append(TextFormatter.line(.exit(r)))
+        }
+        w.finish()
+        XCTAssertEqual(out.split(separator: "\n").map(String.init), expected)
     }
 
     func testTrappedMSRIsDecodedAsAssemblerWithItsRegister() throws {

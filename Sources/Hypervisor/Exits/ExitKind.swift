@@ -5,7 +5,7 @@ import AArch64
 /// only for statistics and traces.
 public struct ExitKind: Hashable, Sendable {
     /// 0...63: the EC; 64: an IRQ exit.
-    let code: Int
+    public let code: Int
     static let count = 65
     public static let irq = ExitKind(code: 64)
 

@@ -14,7 +14,7 @@ extension VirtualMachine {
             return (.resume, detail("\(conduit) 0x\(String(id, radix: 16)): NOT_SUPPORTED"))
         }
         let name = events.isActive ? callName(fn, hvc: conduit == "HVC") : ""
-        if events.isActive { events.emit(.psci(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name)) }
+        if events.isActive { events.emitPSCI(vcpu: vcpu.index, time: vcpu.cpu.clock.cycles, call: name) }
         switch fn {
         case .smcccVersion:
             vcpu.setGPR(0, PSCIAnswer.smcccVersion)

@@ -326,6 +326,19 @@ func demandPagingLines(pages: UInt64) throws -> String {
                  t[2] / t[0], t[2], (t[2] - t[0]) * 1e6 / Double(pages), floor / t[0], floor)
 }
 
+/// The hypercall exit rows (`hypercallFigures`); QEMU's round trip, if measured.
+func printHypercallLines() throws -> Double? {
+    let (hypercall, qemu) = try hypercallFigures()
+    for mode in VirtualizationMode.allCases {
+        let (on, off) = hypercall[mode]!
+        var line = "hypercall exit, \(mode.title): \(Int(on)) ns with the ledger, \(Int(off)) ns without (ledger \(Int((on - off) * 100 / max(on, 1)))% of an exit)"
+        if let qemu { line += String(format: "; %.2fx QEMU's EL2 round trip (%d ns)", on / qemu, Int(qemu)) }
+        print(line)
+    }
+    if qemu == nil { print("QEMU: qemu-system-aarch64 not installed, no comparison") }
+    return qemu
+}
+
 /// The `--only-*` runs (one figure each, for a profiler or a quick look):
 /// true when one ran. Inside the main `do`, so bad input is reported, not a crash.
 func runOnlyOption() throws -> Bool {
@@ -413,6 +426,11 @@ func runOnlyOption() throws -> Bool {
         print(line)
         return true
     }
+    // `--only-exits`: the hypercall exit rows alone (with `--quick`, shorter).
+    if CommandLine.arguments.contains("--only-exits") {
+        _ = try printHypercallLines()
+        return true
+    }
     if CommandLine.arguments.contains("--only-floor") {
         print(String(format: "floor: %.0f ns; with the GPRs %.0f ns; with split mode's EL1 registers too %.0f ns",
                      try unicornExceptionFloorNanoseconds(.none), try unicornExceptionFloorNanoseconds(.gprs),
@@ -425,14 +443,7 @@ func runOnlyOption() throws -> Bool {
 do {
     if try runOnlyOption() { exit(0) }
     print("el2emu-bench (Unicorn \(Unicorn_version()))\n")
-    let (hypercall, qemu) = try hypercallFigures()
-    for mode in VirtualizationMode.allCases {
-        let (on, off) = hypercall[mode]!
-        var line = "hypercall exit, \(mode.title): \(Int(on)) ns with the ledger, \(Int(off)) ns without (ledger \(Int((on - off) * 100 / max(on, 1)))% of an exit)"
-        if let qemu { line += String(format: "; %.2fx QEMU's EL2 round trip (%d ns)", on / qemu, Int(qemu)) }
-        print(line)
-    }
-    if qemu == nil { print("QEMU: qemu-system-aarch64 not installed, no comparison") }
+    let qemu = try printHypercallLines()
     print("host time per exit, by exit kind (the microbench guest of el2emu compare):")
     for b in MicroBenchmark.allCases {
         for mode in VirtualizationMode.allCases { print(try microbenchLine(b, mode)) }

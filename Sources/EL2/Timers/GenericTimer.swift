@@ -31,24 +31,28 @@ public final class GenericTimer {
 
     func virtualCount(_ clock: VirtualClock, _ cntvoff: UInt64) -> UInt64 { clock.counter &- cntvoff }
 
-    func read(_ r: SystemRegister, clock: VirtualClock, cntvoff: UInt64) -> UInt64 {
-        let pc = clock.counter, vc = virtualCount(clock, cntvoff)
+    /// The clock is read only where the value needs the count (syncing it has
+    /// a cost a world switch's CVAL reads, and CTL reads of a disabled timer, need not pay).
+    func read(_ r: SystemRegister, clock: @autoclosure () -> VirtualClock, cntvoff: UInt64) -> UInt64 {
+        func pc() -> UInt64 { clock().counter }
+        func vc() -> UInt64 { clock().counter &- cntvoff }
+        func ctl(_ ch: Channel, _ count: () -> UInt64) -> UInt64 { ch.ctl & 3 | (ch.enabled && ch.condition(count: count()) ? 4 : 0) }
         switch r {
-        case .CNTFRQ_EL0: return clock.counterHz
-        case .CNTPCT_EL0: return pc
-        case .CNTVCT_EL0: return vc
-        case .CNTV_CTL_EL0: return virtual.ctl & 3 | (virtual.condition(count: vc) ? 4 : 0)
+        case .CNTFRQ_EL0: return clock().counterHz
+        case .CNTPCT_EL0: return pc()
+        case .CNTVCT_EL0: return vc()
+        case .CNTV_CTL_EL0: return ctl(virtual, vc)
         case .CNTV_CVAL_EL0: return virtual.cval
-        case .CNTV_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: virtual.cval &- vc))
-        case .CNTP_CTL_EL0: return physical.ctl & 3 | (physical.condition(count: pc) ? 4 : 0)
+        case .CNTV_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: virtual.cval &- vc()))
+        case .CNTP_CTL_EL0: return ctl(physical, pc)
         case .CNTP_CVAL_EL0: return physical.cval
-        case .CNTP_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: physical.cval &- pc))
-        case .CNTHP_CTL_EL2: return hypervisor.ctl & 3 | (hypervisor.condition(count: pc) ? 4 : 0)
+        case .CNTP_TVAL_EL0: return UInt64(UInt32(truncatingIfNeeded: physical.cval &- pc()))
+        case .CNTHP_CTL_EL2: return ctl(hypervisor, pc)
         case .CNTHP_CVAL_EL2: return hypervisor.cval
-        case .CNTHP_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisor.cval &- pc))
-        case .CNTHV_CTL_EL2: return hypervisorVirtual.ctl & 3 | (hypervisorVirtual.condition(count: pc) ? 4 : 0)
+        case .CNTHP_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisor.cval &- pc()))
+        case .CNTHV_CTL_EL2: return ctl(hypervisorVirtual, pc)
         case .CNTHV_CVAL_EL2: return hypervisorVirtual.cval
-        case .CNTHV_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisorVirtual.cval &- pc))
+        case .CNTHV_TVAL_EL2: return UInt64(UInt32(truncatingIfNeeded: hypervisorVirtual.cval &- pc()))
         default: return 0
         }
     }

@@ -9,6 +9,8 @@ public final class VCPU: OperationCounter {
     public let cpu: Processor
     unowned(unsafe) let vm: VirtualMachine
     var context = CPUContext()
+    /// The registers of the world switch, routed once.
+    let regs = ExitRegisters()
     /// What this vCPU's exits did, by phase, until the ledger prices it (Metering.swift).
     let metering: VCPUMeter
     /// The guest's HCR_EL2 (KVM's vcpu->arch.hcr_el2).
@@ -73,11 +75,11 @@ public final class VCPU: OperationCounter {
     /// KVM's __populate_fault_info: ESR_EL2 on every exit; FAR_EL2 and
     /// HPFAR_EL2 only for a stage-2 abort, the exits that define them.
     func readFaultState() {
-        esr = ExceptionSyndrome(raw: cpu.read(.ESR_EL2))
+        esr = ExceptionSyndrome(raw: cpu.read(regs.esr))
         // By the raw class: `ec` builds the enum, a switch, on every exit.
         guard esr.ecRaw == ExceptionClass.dataAbortLowerEL.rawValue || esr.ecRaw == ExceptionClass.instructionAbortLowerEL.rawValue else { return }
-        far = cpu.read(.FAR_EL2)
-        hpfar = cpu.read(.HPFAR_EL2)
+        far = cpu.read(regs.far)
+        hpfar = cpu.read(regs.hpfar)
     }
 
     /// Called by the world switch once the host has handled the exit: true

@@ -139,7 +139,7 @@ public final class VirtualMachine: ExceptionVectors {
 
     private func handleExit(_ vcpu: VCPU, _ cpu: Processor, kind: ExitKind) {
         let time = cpu.clock.cycles
-        let pc = cpu.read(.ELR_EL2)
+        let pc = cpu.read(vcpu.regs.elrEL2)
         var detail = ""
         var resumes = true
         worldSwitch.exit(vcpu) {

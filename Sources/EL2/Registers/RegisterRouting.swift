@@ -101,6 +101,23 @@ struct RegisterRouting {
     }()
 }
 
+/// A system register with its routing looked up once: EL2 software that
+/// names the same registers on every exit (the world switch) keeps handles
+/// and skips the table. What depends on state (HCR_EL2.E2H, CurrentEL) is
+/// still decided at each access, and each access is counted as any other.
+public struct SystemRegisterHandle: Sendable {
+    public let register: SystemRegister
+    let entry: RegisterRouting.Entry
+
+    public init(_ r: SystemRegister) { self.init(r, .shared) }
+
+    @inline(__always)
+    init(_ r: SystemRegister, _ routing: RegisterRouting) {
+        register = r
+        entry = routing.entry(r)
+    }
+}
+
 /// Register values EL2 software already knows, kept while the guest runs so
 /// an exit reads and writes Unicorn only for what changed.
 struct KnownRegisters {

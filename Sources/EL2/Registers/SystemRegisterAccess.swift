@@ -16,10 +16,15 @@ extension Processor {
     /// MRS from EL2 (or from the split-mode host at EL1): routes the encoding
     /// the way the hardware does, including E2H redirection.
     public func read(_ r: SystemRegister) -> UInt64 {
-        let e = routing.entry(r)
+        read(SystemRegisterHandle(r, routing))
+    }
+
+    /// The same, routed already (`SystemRegisterHandle`).
+    @inline(__always)
+    public func read(_ h: SystemRegisterHandle) -> UInt64 {
         // An EL2 register, the world switch's most common access: no routing switch, no spilled registers.
-        if reachesEL2(e) { return readEL2(Int(e.el2Slot)) }
-        return read(r, routed: e)
+        if reachesEL2(h.entry) { return readEL2(Int(h.entry.el2Slot)) }
+        return read(h.register, routed: h.entry)
     }
 
     @inline(__always)
@@ -53,9 +58,13 @@ extension Processor {
     }
 
     public func write(_ r: SystemRegister, _ v: UInt64) {
-        let e = routing.entry(r)
-        if reachesEL2(e) { return writeEL2(Int(e.el2Slot), v) }
-        write(r, v, routed: e)
+        write(SystemRegisterHandle(r, routing), v)
+    }
+
+    @inline(__always)
+    public func write(_ h: SystemRegisterHandle, _ v: UInt64) {
+        if reachesEL2(h.entry) { return writeEL2(Int(h.entry.el2Slot), v) }
+        write(h.register, v, routed: h.entry)
     }
 
     /// An EL2 register, or an *_EL1 encoding that E2H sends to one from EL2 (`resolve`).

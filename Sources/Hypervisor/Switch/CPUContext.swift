@@ -49,6 +49,14 @@ public struct CPUContext: Sendable {
     static let slots: [SystemRegister] = SystemRegister.el1Context
         + [.MDSCR_EL1, .TPIDR_EL0, .TPIDRRO_EL0, .SP_EL0, .ACTLR_EL1, .CSSELR_EL1]
 
+    /// MDSCR_EL1, which the VHE switch saves and restores on every exit: its
+    /// slot as a constant (checked in `slotTable`), not a table lookup.
+    var mdscr: UInt64 {
+        get { sysregs[CPUContext.mdscrSlot] }
+        set { sysregs[CPUContext.mdscrSlot] = newValue }
+    }
+    static var mdscrSlot: Int { 19 }
+
     /// The first slot of `regs`, which must sit in consecutive slots in order.
     static func slotRange(_ regs: [SystemRegister]) -> Int {
         let base = slot(regs[0]) ?? -1
@@ -64,6 +72,7 @@ public struct CPUContext: Sendable {
     }
 
     private static let slotTable: [Int8] = {
+        precondition(slots[mdscrSlot] == .MDSCR_EL1, "CPUContext: MDSCR_EL1 out of its slot")
         var t = [Int8](repeating: -1, count: 1 << 16)
         for (i, r) in slots.enumerated() {
             t[Int(r.op0) << 14 | Int(r.op1) << 11 | Int(r.crn) << 7 | Int(r.crm) << 3 | Int(r.op2)] = Int8(i)

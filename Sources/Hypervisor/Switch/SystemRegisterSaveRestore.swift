@@ -64,15 +64,21 @@ enum SystemRegisterSaveRestore {
     /// PSTATE). `viaEL1`: with E2H, through the ELR_EL1/SPSR_EL1 encodings.
     static func saveReturnState(_ vcpu: VCPU, into ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
-        let pc = cpu.read(viaEL1 ? .ELR_EL1 : .ELR_EL2)
-        let pstate = cpu.read(viaEL1 ? .SPSR_EL1 : .SPSR_EL2)
+        // Branches, not a handle picked by `?:`: Swift builds a picked handle byte by byte.
+        let pc = viaEL1 ? cpu.read(vcpu.regs.elrEL1) : cpu.read(vcpu.regs.elrEL2)
+        let pstate = viaEL1 ? cpu.read(vcpu.regs.spsrEL1) : cpu.read(vcpu.regs.spsrEL2)
         vcpu.storeMemory(2) { ctx.pc = pc; ctx.pstate = pstate }
     }
 
     static func restoreReturnState(_ vcpu: VCPU, from ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
         let (pc, pstate) = vcpu.loadMemory(2) { (ctx.pc, ctx.pstate) }
-        cpu.write(viaEL1 ? .ELR_EL1 : .ELR_EL2, pc)
-        cpu.write(viaEL1 ? .SPSR_EL1 : .SPSR_EL2, pstate)
+        if viaEL1 {
+            cpu.write(vcpu.regs.elrEL1, pc)
+            cpu.write(vcpu.regs.spsrEL1, pstate)
+        } else {
+            cpu.write(vcpu.regs.elrEL2, pc)
+            cpu.write(vcpu.regs.spsrEL2, pstate)
+        }
     }
 }

@@ -7,9 +7,9 @@ import EL2
 enum TimerSaveRestore {
     static func save(_ vcpu: VCPU, into ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        let ctl = cpu.read(.CNTV_CTL_EL0)
-        let cval = cpu.read(.CNTV_CVAL_EL0)
-        cpu.write(.CNTV_CTL_EL0, 0)   // the host must not take the guest's timer
+        let ctl = cpu.read(vcpu.regs.cntvCtl)
+        let cval = cpu.read(vcpu.regs.cntvCval)
+        cpu.write(vcpu.regs.cntvCtl, 0)   // the host must not take the guest's timer
         vcpu.storeMemory(2) { ctx.timer.cntvCtl = ctl; ctx.timer.cntvCval = cval }
         ctx.timer.loaded = false
     }
@@ -18,8 +18,8 @@ enum TimerSaveRestore {
         let cpu = vcpu.cpu
         let t = vcpu.loadMemory(3) { ctx.timer }
         ctx.timer.loaded = true
-        cpu.write(.CNTVOFF_EL2, t.cntvoff)
-        cpu.write(.CNTV_CVAL_EL0, t.cntvCval)
-        cpu.write(.CNTV_CTL_EL0, t.cntvCtl & 3)
+        cpu.write(vcpu.regs.cntvoff, t.cntvoff)
+        cpu.write(vcpu.regs.cntvCval, t.cntvCval)
+        cpu.write(vcpu.regs.cntvCtl, t.cntvCtl & 3)
     }
 }

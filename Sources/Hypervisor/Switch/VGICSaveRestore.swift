@@ -14,8 +14,8 @@ enum VGICSaveRestore {
         let cpu = vcpu.cpu
         let used = ctx.vgic.usedLRs
         guard used > 0 else { return }
-        let elrsr = cpu.read(.ICH_ELRSR_EL2)
-        cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr & ~ICH_HCR.En)   // the interface is off while the host runs
+        let elrsr = cpu.read(vcpu.regs.ichELRSR)
+        cpu.write(vcpu.regs.ichHCR, ctx.vgic.hcr & ~ICH_HCR.En)   // the interface is off while the host runs
         // One store per list register in use.
         vcpu.storeMemory(used) {
             for i in 0..<used {
@@ -33,7 +33,7 @@ enum VGICSaveRestore {
         guard used > 0 else { return }
         // ICH_HCR_EL2 and each list register in use, loaded from the saved state.
         vcpu.loadMemory(used + 1) {
-            cpu.write(.ICH_HCR_EL2, ctx.vgic.hcr)
+            cpu.write(vcpu.regs.ichHCR, ctx.vgic.hcr)
             for i in 0..<used { cpu.write(.ICH_LR_EL2(i), ctx.vgic.lr[i]) }
         }
     }
@@ -41,13 +41,13 @@ enum VGICSaveRestore {
     /// __vgic_v3_save_vmcr_aprs (the guest's priority mask, group enables and binary point).
     static func saveVMCR(_ vcpu: VCPU, into ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        let vmcr = cpu.read(.ICH_VMCR_EL2)
+        let vmcr = cpu.read(vcpu.regs.ichVMCR)
         vcpu.storeMemory { ctx.vgic.vmcr = vmcr }
     }
 
     /// __vgic_v3_restore_vmcr_aprs.
     static func restoreVMCR(_ vcpu: VCPU, from ctx: inout CPUContext) {
         let cpu = vcpu.cpu
-        cpu.write(.ICH_VMCR_EL2, vcpu.loadMemory { ctx.vgic.vmcr })
+        cpu.write(vcpu.regs.ichVMCR, vcpu.loadMemory { ctx.vgic.vmcr })
     }
 }

@@ -33,8 +33,8 @@ final class SplitModeSwitch: WorldSwitch {
         TimerSaveRestore.save(vcpu, into: &vcpu.context)
         VGICSaveRestore.save(vcpu, into: &vcpu.context)
         VGICSaveRestore.saveVMCR(vcpu, into: &vcpu.context)
-        deactivateTraps(cpu)
-        cpu.write(.VTTBR_EL2, 0)                                   // __load_host_stage2
+        deactivateTraps(cpu, vcpu)
+        cpu.write(vcpu.regs.vttbr, 0)                              // __load_host_stage2
         SystemRegisterSaveRestore.restoreState(vcpu, from: &host)    // host EL1 back in the registers
         vcpu.restoreHostCalleeSaved()
 
@@ -58,7 +58,7 @@ final class SplitModeSwitch: WorldSwitch {
         vcpu.saveHostCalleeSaved()
         SystemRegisterSaveRestore.saveState(vcpu, into: &host)
         activateTraps(cpu, vcpu)
-        cpu.write(.VTTBR_EL2, vcpu.vm.stage2.vttbr)                // __load_guest_stage2
+        cpu.write(vcpu.regs.vttbr, vcpu.vm.stage2.vttbr)           // __load_guest_stage2
         SystemRegisterSaveRestore.restoreState(vcpu, from: &vcpu.context)
         TimerSaveRestore.restore(vcpu, from: &vcpu.context)
         VGICSaveRestore.restoreVMCR(vcpu, from: &vcpu.context)
@@ -70,17 +70,17 @@ final class SplitModeSwitch: WorldSwitch {
 
     /// __activate_traps: the guest's HCR_EL2, CPTR_EL2, MDCR_EL2 and the hyp vectors.
     private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
-        cpu.write(.HCR_EL2, vcpu.hcr.rawValue)
-        cpu.write(.CPTR_EL2, CPTR.default.rawValue)
-        cpu.write(.MDCR_EL2, PerformanceMonitors.trappingMDCR)   // the PMU is emulated (PMU.swift)
-        cpu.write(.VBAR_EL2, VCPU.hypVectors)
+        cpu.write(vcpu.regs.hcr, vcpu.hcr.rawValue)
+        cpu.write(vcpu.regs.cptr, CPTR.default.rawValue)
+        cpu.write(vcpu.regs.mdcr, PerformanceMonitors.trappingMDCR)   // the PMU is emulated (PMU.swift)
+        cpu.write(vcpu.regs.vbarEL2, VCPU.hypVectors)
     }
 
     /// __deactivate_traps: the host's configuration.
-    private func deactivateTraps(_ cpu: Processor) {
-        cpu.write(.HCR_EL2, hostHCR.rawValue)
-        cpu.write(.CPTR_EL2, CPTR.default.rawValue)
-        cpu.write(.MDCR_EL2, 0)
-        cpu.write(.VBAR_EL2, VCPU.hostStubVectors)
+    private func deactivateTraps(_ cpu: Processor, _ vcpu: VCPU) {
+        cpu.write(vcpu.regs.hcr, hostHCR.rawValue)
+        cpu.write(vcpu.regs.cptr, CPTR.default.rawValue)
+        cpu.write(vcpu.regs.mdcr, 0)
+        cpu.write(vcpu.regs.vbarEL2, VCPU.hostStubVectors)
     }
 }

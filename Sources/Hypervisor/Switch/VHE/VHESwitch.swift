@@ -52,9 +52,9 @@ final class VHESwitch: WorldSwitch {
         // With E2H, the ELR_EL1/SPSR_EL1 encodings reach ELR_EL2/SPSR_EL2.
         SystemRegisterSaveRestore.saveReturnState(vcpu, into: &vcpu.context, viaEL1: true)
         vcpu.readFaultState()
-        vcpu.context[.MDSCR_EL1] = cpu.read(.MDSCR_EL1)            // sysreg_save_guest_state_vhe
+        vcpu.context.mdscr = cpu.read(vcpu.regs.mdscr)             // sysreg_save_guest_state_vhe
         VGICSaveRestore.save(vcpu, into: &vcpu.context)
-        deactivateTraps(cpu)
+        deactivateTraps(cpu, vcpu)
 
         vcpu.enter(.handler)
         let action = handle()
@@ -71,7 +71,7 @@ final class VHESwitch: WorldSwitch {
     private func enterGuest(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
         activateTraps(cpu, vcpu)
-        cpu.write(.MDSCR_EL1, vcpu.context[.MDSCR_EL1])           // sysreg_restore_guest_state_vhe
+        cpu.write(vcpu.regs.mdscr, vcpu.context.mdscr)            // sysreg_restore_guest_state_vhe
         VGICSaveRestore.restore(vcpu, from: &vcpu.context)
         SystemRegisterSaveRestore.restoreReturnState(vcpu, from: &vcpu.context, viaEL1: true)
         cpu.restoreGPRs(&vcpu.context.x)
@@ -80,14 +80,14 @@ final class VHESwitch: WorldSwitch {
 
     /// __activate_traps (VHE): the guest's HCR_EL2 (E2H kept, TGE clear), CPACR_EL1 (CPTR_EL2), hyp vectors.
     private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
-        cpu.write(.HCR_EL2, vcpu.hcr.union(.E2H).rawValue)
-        cpu.write(.CPACR_EL1, CPACR.FPEN)
-        cpu.write(.VBAR_EL1, VCPU.hypVectors)
+        cpu.write(vcpu.regs.hcr, vcpu.hcr.union(.E2H).rawValue)
+        cpu.write(vcpu.regs.cpacrEL1, CPACR.FPEN)
+        cpu.write(vcpu.regs.vbarEL1, VCPU.hypVectors)
     }
 
-    private func deactivateTraps(_ cpu: Processor) {
-        cpu.write(.HCR_EL2, hostHCR.rawValue)
-        cpu.write(.CPACR_EL1, CPACR.FPEN)
-        cpu.write(.VBAR_EL1, VCPU.hostStubVectors)
+    private func deactivateTraps(_ cpu: Processor, _ vcpu: VCPU) {
+        cpu.write(vcpu.regs.hcr, hostHCR.rawValue)
+        cpu.write(vcpu.regs.cpacrEL1, CPACR.FPEN)
+        cpu.write(vcpu.regs.vbarEL1, VCPU.hostStubVectors)
     }
 }

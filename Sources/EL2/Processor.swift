@@ -173,4 +173,14 @@ public final class Processor {
     public func takeOperations(_ body: (HardwareOperation, Int) -> Void) {
         tally.drain(body)
     }
+
+    /// From now on counts the operations performed into `table` (indexed by
+    /// `HardwareOperation.rawValue`, owned and cleared by the software), and
+    /// returns the mask (bit = rawValue) of those counted into the previous
+    /// table since the last call: a software that books operations by phase
+    /// gives the PE one table per phase and takes nothing else.
+    @inlinable @inline(__always)
+    public func countOperations(into table: UnsafeMutablePointer<Int>) -> UInt64 {
+        tally.count(into: table)
+    }
 }

@@ -168,7 +168,7 @@ public final class VirtualMachine: ExceptionVectors {
             return (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
         }
         let cycles = vcpu.takeCounts { counts -> UInt64 in
-            guard events.isActive else { return ledger.account(kind: kind.code, counts: counts) }
+            guard events.isActive else { return ledger.account(kind: kind.code, counts: counts, keepingPhases: false) }
             guard let recorder = events.directRecorder else {
                 // The record copies the counts before pricing drains them.
                 let copied = events.copiesCounts ? counts.counts : ExitRecord.noCounts

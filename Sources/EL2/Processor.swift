@@ -116,6 +116,9 @@ public final class Processor {
     var storedClock = VirtualClock()
     var syncedInstructions: UInt64 = 0
     var gate: BlockGate?
+    /// The EL2 software runs (no guest block can): `updateGate` waits until it returns (`finishEL2`).
+    var gateDeferred = false
+    var gateStale = false
     /// The virtual time `run(until:)` runs to (the caller's; a scheduler's slice end).
     var runUntil: UInt64 = .max { didSet { updateGate() } }
     var runUntilReached = false

@@ -23,7 +23,6 @@ public final class Ledger {
     private let cellPrice: UnsafeMutablePointer<Int>
     private let cellPhase: UnsafeMutablePointer<Int>
     private let kindCounts: UnsafeMutablePointer<Int>          // [kind][OperationCounts.size]
-    private let kindPhaseCycles: UnsafeMutablePointer<UInt64>  // [kind][phase]
     private let kindExits: UnsafeMutablePointer<Int>
     private let kindCycles: UnsafeMutablePointer<UInt64>
     /// The last exit's cycles per phase (for its record).
@@ -45,14 +44,12 @@ public final class Ledger {
         }
         kindCounts = .allocate(capacity: kinds.count * OperationCounts.size)
         kindCounts.initialize(repeating: 0, count: kinds.count * OperationCounts.size)
-        kindPhaseCycles = .allocate(capacity: kinds.count * Ledger.phases)
-        kindPhaseCycles.initialize(repeating: 0, count: kinds.count * Ledger.phases)
         phaseScratch = .allocate(capacity: Ledger.phases)
         phaseScratch.initialize(repeating: 0, count: Ledger.phases)
     }
 
     deinit {
-        cellPrice.deallocate(); cellPhase.deallocate(); kindCounts.deallocate(); kindPhaseCycles.deallocate(); phaseScratch.deallocate()
+        cellPrice.deallocate(); cellPhase.deallocate(); kindCounts.deallocate(); phaseScratch.deallocate()
         kindExits.deallocate(); kindCycles.deallocate()
     }
 
@@ -63,7 +60,10 @@ public final class Ledger {
             var s = ExitStatistics()
             s.count = kindExits[code]
             s.cycles = kindCycles[code]
-            s.phaseCycles = Array(UnsafeBufferPointer(start: kindPhaseCycles + code * Ledger.phases, count: Ledger.phases))
+            // Each cell's price is fixed, so its phase's cycles are its total count times it.
+            for cell in 0..<OperationCounts.size {
+                s.phaseCycles[cellPhase[cell]] &+= UInt64(truncatingIfNeeded: max(0, kindCounts[code * OperationCounts.size + cell] &* cellPrice[cell]))
+            }
             s.counts = OperationCounts(UnsafeBufferPointer(start: kindCounts + code * OperationCounts.size, count: OperationCounts.size))
             d[kinds[code]] = s
         }
@@ -71,20 +71,24 @@ public final class Ledger {
     }
 
     /// Prices one exit's counts (laid out as `OperationCounts.table`), draining
-    /// them, and adds them to the totals; returns its cycles. The per-exit record is only
-    /// built when someone traces (`makeRecord`).
-    public func account(kind k: Int, counts: CountsView) -> UInt64 {
+    /// them, and adds them to the totals; returns its cycles. Its cycles per
+    /// phase (`lastPhases`) are kept only when `keepingPhases` (someone traces).
+    public func account(kind k: Int, counts: CountsView, keepingPhases: Bool = true) -> UInt64 {
         let sums = kindCounts + k &* OperationCounts.size
-        let phaseSums = kindPhaseCycles + k &* Ledger.phases
-        phaseScratch.update(repeating: 0, count: Ledger.phases)
-        counts.drain { cell, n in
-            sums[cell] &+= n
-            phaseScratch[cellPhase[cell]] &+= UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
-        }
         var total: UInt64 = 0
-        for p in 0..<Ledger.phases {
-            phaseSums[p] &+= phaseScratch[p]
-            total &+= phaseScratch[p]
+        if keepingPhases {
+            phaseScratch.update(repeating: 0, count: Ledger.phases)
+            counts.drain { cell, n in
+                sums[cell] &+= n
+                let c = UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
+                phaseScratch[cellPhase[cell]] &+= c
+                total &+= c
+            }
+        } else {
+            counts.drain { cell, n in
+                sums[cell] &+= n
+                total &+= UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
+            }
         }
         exits &+= 1
         kindExits[k] &+= 1
@@ -93,7 +97,7 @@ public final class Ledger {
         return total
     }
 
-    /// The last exit's cycles per phase (Phase.rawValue order).
+    /// The last exit's cycles per phase (Phase.rawValue order), if it was priced `keepingPhases`.
     public var lastPhaseCycles: [UInt64] { Array(lastPhases) }
     /// The same, in place (valid until the next exit is priced).
     public var lastPhases: UnsafeBufferPointer<UInt64> { UnsafeBufferPointer(start: phaseScratch, count: Ledger.phases) }

@@ -1,10 +1,22 @@
 /// One vCPU's operations since the ledger last took them, by phase: a fixed
 /// buffer, bumped with no checks, since every operation of every exit lands
 /// here. The phase is the software's: it says where new operations are booked.
+///
+/// The operations a PE performs are counted by the PE itself, into a row of
+/// `hardware` per phase in its own order (`hardwareRow`): changing phase then
+/// only marks what the PE counted, and the ledger prices those cells where they lie.
 public final class Meter {
     @usableFromInline let table: UnsafeMutablePointer<Int>
     /// Which cells of `table` are non-zero (bits 0-63, 64-127).
     @usableFromInline var counted: (UInt64, UInt64) = (0, 0)
+    /// The PE's counts: `rowWidth` cells per phase, a cell per operation the PE reports.
+    @usableFromInline let hardware: UnsafeMutablePointer<Int>
+    /// Which cells of `hardware` are counted (bits 0-63, 64-127: phases 0-3 and 4-5).
+    @usableFromInline var hardwareCounted: (UInt64, UInt64) = (0, 0)
+    /// Per cell of `hardware`, the cell of `table` its operation is priced as.
+    @usableFromInline let hardwareCell: UnsafeMutablePointer<Int>
+    /// A PE reports at most this many operations; a power of two, so no phase's row straddles the masks.
+    public static let rowWidth = 16
     /// The first cell of the current phase in `table`.
     @usableFromInline var phaseBase = 0
     /// When false, nothing is counted (to measure the ledger's own cost).
@@ -12,14 +24,24 @@ public final class Meter {
     /// `OperationCounts.width`, held here: a stored static would be checked for initialisation at every use.
     @usableFromInline let width = OperationCounts.width
 
-    public init(enabled: Bool = true) {
+    /// `hardware` prices the PE's operations, by their number.
+    public init(enabled: Bool = true, hardware operations: [PricedOperation] = []) {
         precondition(OperationCounts.size <= OperationCounts.maximumSize, "the count table outgrew the meter's masks")
+        precondition(operations.count <= Meter.rowWidth && OperationCounts.phases * Meter.rowWidth <= 128, "the PE's operations outgrew the meter's rows")
         table = .allocate(capacity: OperationCounts.size)
         table.initialize(repeating: 0, count: OperationCounts.size)
+        let cells = OperationCounts.phases * Meter.rowWidth
+        hardware = .allocate(capacity: cells)
+        hardware.initialize(repeating: 0, count: cells)
+        hardwareCell = .allocate(capacity: cells)
+        for c in 0..<cells {
+            let o = c % Meter.rowWidth
+            hardwareCell[c] = o < operations.count ? OperationCounts.cell(operations[o], Phase(rawValue: c / Meter.rowWidth)!) : 0
+        }
         isEnabled = enabled
     }
 
-    deinit { table.deallocate() }
+    deinit { table.deallocate(); hardware.deallocate(); hardwareCell.deallocate() }
 
     /// The phase that new operations are booked to.
     public var phase: Phase = .entry { didSet { phaseBase = phase.rawValue &* width } }
@@ -32,15 +54,37 @@ public final class Meter {
         if cell < 64 { counted.0 |= 1 << UInt64(cell) } else { counted.1 |= 1 << UInt64(cell &- 64) }
     }
 
+    /// The row the PE counts `phase`'s operations into (by operation number).
+    @inlinable @inline(__always)
+    public func hardwareRow(_ phase: Phase) -> UnsafeMutablePointer<Int> { hardware + phase.rawValue &* Meter.rowWidth }
+
+    /// The PE counted the operations in `used` (bit = operation number) into the current phase's row.
+    @inlinable @inline(__always)
+    public func tookHardware(_ used: UInt64) {
+        let shift = phase.rawValue &* Meter.rowWidth
+        guard isEnabled else {
+            var m = used
+            while m != 0 { hardware[shift &+ m.trailingZeroBitCount] = 0; m &= m &- 1 }
+            return
+        }
+        if shift < 64 { hardwareCounted.0 |= used &<< UInt64(shift) } else { hardwareCounted.1 |= used &<< UInt64(shift &- 64) }
+    }
+
     /// The counts since the last take.
-    public var counts: OperationCounts { OperationCounts(UnsafeBufferPointer(start: table, count: OperationCounts.size)) }
+    public var counts: OperationCounts { view.counts }
+
+    private var view: CountsView {
+        CountsView(table: UnsafeMutableBufferPointer(start: table, count: OperationCounts.size), counted: counted,
+                   hardware: hardware, hardwareCounted: hardwareCounted, hardwareCell: hardwareCell)
+    }
 
     /// Lends the counts since the last take to `body`, which must drain the
     /// view (`CountsView.drain`, which clears them) and returns the exit's cycles.
     public func withCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
-        let view = CountsView(table: UnsafeMutableBufferPointer(start: table, count: OperationCounts.size), counted: counted)
+        let v = view
         counted = (0, 0)
-        return body(view)
+        hardwareCounted = (0, 0)
+        return body(v)
     }
 
     /// Drops the counts since the last take (set-up work no exit pays for).

@@ -1,17 +1,26 @@
 /// One exit's counts as a meter holds them: the table (laid out as
-/// `OperationCounts.table`) and which of its cells were counted, so that
-/// pricing an exit visits the dozen cells it used, not all of them.
+/// `OperationCounts.table`) and which of its cells were counted, and the PE's
+/// own cells (`Meter.hardware`), so that pricing an exit visits the dozen
+/// cells it used, not all of them.
 public struct CountsView {
     public let table: UnsafeMutableBufferPointer<Int>
     @usableFromInline let counted: (UInt64, UInt64)
+    @usableFromInline let hardware: UnsafeMutablePointer<Int>
+    @usableFromInline let hardwareCounted: (UInt64, UInt64)
+    @usableFromInline let hardwareCell: UnsafeMutablePointer<Int>
 
-    init(table: UnsafeMutableBufferPointer<Int>, counted: (UInt64, UInt64)) {
+    init(table: UnsafeMutableBufferPointer<Int>, counted: (UInt64, UInt64),
+         hardware: UnsafeMutablePointer<Int>, hardwareCounted: (UInt64, UInt64), hardwareCell: UnsafeMutablePointer<Int>) {
         self.table = table
         self.counted = counted
+        self.hardware = hardware
+        self.hardwareCounted = hardwareCounted
+        self.hardwareCell = hardwareCell
     }
 
     /// Calls `body(cell, count)` for each counted cell (cell = phase * width +
-    /// operation) and clears it: the counts start again from zero. Whoever
+    /// operation) and clears it: the counts start again from zero. A cell may
+    /// come twice (once from the PE's cells), so `body` adds. Whoever
     /// takes the counts (`Meter.withCounts`) drains them exactly once.
     @inlinable
     public func drain(_ body: (_ cell: Int, _ count: Int) -> Void) {
@@ -19,6 +28,20 @@ public struct CountsView {
         while m != 0 { let c = m.trailingZeroBitCount; body(c, table[c]); table[c] = 0; m &= m &- 1 }
         m = counted.1
         while m != 0 { let c = m.trailingZeroBitCount &+ 64; body(c, table[c]); table[c] = 0; m &= m &- 1 }
+        m = hardwareCounted.0
+        while m != 0 { let c = m.trailingZeroBitCount; body(hardwareCell[c], hardware[c]); hardware[c] = 0; m &= m &- 1 }
+        m = hardwareCounted.1
+        while m != 0 { let c = m.trailingZeroBitCount &+ 64; body(hardwareCell[c], hardware[c]); hardware[c] = 0; m &= m &- 1 }
+    }
+
+    /// The counts as one table, left in place (a traced exit's copy).
+    public var counts: OperationCounts {
+        var c = OperationCounts(UnsafeBufferPointer(table))
+        for (mask, base) in [(hardwareCounted.0, 0), (hardwareCounted.1, 64)] {
+            var m = mask
+            while m != 0 { let h = m.trailingZeroBitCount &+ base; c.table[hardwareCell[h]] &+= hardware[h]; m &= m &- 1 }
+        }
+        return c
     }
 }
 

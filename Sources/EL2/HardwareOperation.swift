@@ -32,15 +32,19 @@ open class OperationCounter {
 
 /// The operations performed since the software last took them: a fixed
 /// table bumped with no call and no check (every operation of every exit
-/// lands here), and a mask of the entries in use.
+/// lands here), and a mask of the entries in use. The table is the PE's own
+/// until the software gives it one of its own (`Processor.countOperations(into:)`).
 @usableFromInline
 struct OperationTally {
-    @usableFromInline let counts: UnsafeMutablePointer<Int> = {
-        let p = UnsafeMutablePointer<Int>.allocate(capacity: HardwareOperation.allCases.count)
-        p.initialize(repeating: 0, count: HardwareOperation.allCases.count)
-        return p
-    }()
+    @usableFromInline let own: UnsafeMutablePointer<Int>
+    @usableFromInline var counts: UnsafeMutablePointer<Int>
     @usableFromInline var used: UInt64 = 0
+
+    init() {
+        own = .allocate(capacity: HardwareOperation.allCases.count)
+        own.initialize(repeating: 0, count: HardwareOperation.allCases.count)
+        counts = own
+    }
 
     @inline(__always)
     mutating func add(_ op: HardwareOperation, _ n: Int) {
@@ -61,5 +65,12 @@ struct OperationTally {
         }
     }
 
-    func deallocate() { counts.deallocate() }
+    /// Counts into `table` from now on; returns the mask of what was counted into the old one.
+    @inlinable @inline(__always)
+    mutating func count(into table: UnsafeMutablePointer<Int>) -> UInt64 {
+        defer { used = 0; counts = table }
+        return used
+    }
+
+    func deallocate() { own.deallocate() }
 }

@@ -116,6 +116,9 @@ public final class Processor {
     var storedClock = VirtualClock()
     var syncedInstructions: UInt64 = 0
     var gate: BlockGate?
+    /// The EL2 software runs (no guest block can): `updateGate` waits until it returns (`finishEL2`).
+    var gateDeferred = false
+    var gateStale = false
     /// The virtual time `run(until:)` runs to (the caller's; a scheduler's slice end).
     var runUntil: UInt64 = .max { didSet { updateGate() } }
     var runUntilReached = false
@@ -172,5 +175,15 @@ public final class Processor {
     @inlinable @inline(__always)
     public func takeOperations(_ body: (HardwareOperation, Int) -> Void) {
         tally.drain(body)
+    }
+
+    /// From now on counts the operations performed into `table` (indexed by
+    /// `HardwareOperation.rawValue`, owned and cleared by the software), and
+    /// returns the mask (bit = rawValue) of those counted into the previous
+    /// table since the last call: a software that books operations by phase
+    /// gives the PE one table per phase and takes nothing else.
+    @inlinable @inline(__always)
+    public func countOperations(into table: UnsafeMutablePointer<Int>) -> UInt64 {
+        tally.count(into: table)
     }
 }

@@ -8,20 +8,28 @@ import EL2
 /// does not run as instructions, is counted by the operations below as they do it.
 struct VCPUMeter {
     fileprivate let meter: Meter
-    init(enabled: Bool) { meter = Meter(enabled: enabled) }
+    init(enabled: Bool) { meter = Meter(enabled: enabled, hardware: HardwareOperation.allCases.map(PricedOperation.init)) }
 }
 
 extension VCPU {
-    /// The world switch names the phases between entry and ERET.
-    func enter(_ phase: Phase) {
-        takeHardwareOperations()
-        metering.meter.phase = phase
-    }
-
-    /// Books what the PE did since the last take to the current phase.
-    private func takeHardwareOperations() {
+    /// From now on the PE counts into the meter: what it did before is booked to the meter's phase.
+    func startMetering() {
         let meter = metering.meter
         cpu.takeOperations { op, n in meter.add(PricedOperation(op), n) }
+        _ = cpu.countOperations(into: meter.hardwareRow(meter.phase))
+    }
+
+    /// The world switch names the phases between entry and ERET.
+    func enter(_ phase: Phase) {
+        let meter = metering.meter
+        // The PE counts the new phase into its row; what it counted since the last change was the old phase's.
+        meter.tookHardware(cpu.countOperations(into: meter.hardwareRow(phase)))
+        meter.phase = phase
+    }
+
+    /// Marks what the PE counted since the last phase change, for the ledger.
+    private func takeHardwareOperations() {
+        enter(metering.meter.phase)
     }
 
     /// Lends the exit's counts to the ledger (`Meter.withCounts`).

@@ -64,6 +64,7 @@ public final class VCPU: OperationCounter {
         context[.SCTLR_EL1] = SCTLR.EL1RES1 // reset value: MMU and caches off
         context[.CPACR_EL1] = CPACR.FPEN      // FP/SIMD enabled at EL1/EL0
         super.init()
+        startMetering()
     }
 
     /// A trap to EL2 begins an exit's entry phase, an ERET its eret phase (Metering.swift).

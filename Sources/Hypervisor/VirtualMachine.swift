@@ -168,10 +168,10 @@ public final class VirtualMachine: ExceptionVectors {
             return (vcpu.hpfar & 0xFFF_FFFF_FFF0) << 8 | vcpu.far & 0xFFF
         }
         let cycles = vcpu.takeCounts { counts -> UInt64 in
-            guard events.isActive else { return ledger.account(kind: kind.code, counts: counts) }
+            guard events.isActive else { return ledger.account(kind: kind.code, counts: counts, keepingPhases: false) }
             guard let recorder = events.directRecorder else {
                 // The record copies the counts before pricing drains them.
-                let copied = events.copiesCounts ? OperationCounts(UnsafeBufferPointer(counts.table)) : ExitRecord.noCounts
+                let copied = events.copiesCounts ? counts.counts : ExitRecord.noCounts
                 let c = ledger.account(kind: kind.code, counts: counts)
                 ledger.copyLastPhaseCycles(into: &phaseCycles)
                 events.emit(.exit(ExitRecord(sequence: ledger.exits - 1, vcpu: vcpu.index, time: time, pc: pc, esr: esr, kind: kind.name,

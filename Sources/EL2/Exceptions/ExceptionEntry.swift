@@ -51,9 +51,12 @@ extension Processor {
         naturalPC = resumePC
         known.el1Mask &= ~KnownRegisters.spMask   // the guest moved its SPs
         currentEL = 2
+        gateDeferred = true
     }
 
     private func finishEL2() {
+        gateDeferred = false
+        if gateStale { updateGate() }
         if currentEL == 2 && !parked {
             // The software returned without ERET: that is a model bug, not a guest's.
             requestStop(.error("EL2 software returned from a vector without ERET"))

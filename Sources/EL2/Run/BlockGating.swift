@@ -17,6 +17,9 @@ extension Processor {
 
     func updateGate() {
         guard let gate else { return }
+        // An exit changes the clock, the interrupt lines and limits in turn: the gate is set once, after.
+        if gateDeferred { gateStale = true; return }
+        gateStale = false
         syncClock()
         var distance = instructionsToNextTarget(atMost: 4096)
         // A polling probe needs the very next block start (PollingLoop.swift).

@@ -138,16 +138,48 @@ public final class ChromeTraceFormatter {
         exit(x, kind, detail, tid: seen(x.time, x.vcpu))
     }
 
-    /// A PSCI call's instant (as `write` writes every event): the bytes
-    /// after its time are the last call's when it was the same.
+    /// A PSCI call's instant (as `write` writes every event), held back
+    /// (`held`): the call comes before the exit that made it, at the exit's
+    /// time, but its instant goes after that exit's slice and the phases starting then.
     func writePSCI(_ p: CapturedPSCI, _ call: String) {
         let tid = seen(p.time, p.vcpu)
+        writeHeld()
+        held = p
+        heldTID = tid
+        // The string is needed only for a call unlike the last (none is
+        // written before it): not kept otherwise (no reference counted).
+        if !p.sameLine(as: lastCall) { heldCall = call }
+    }
+
+    /// The PSCI call not yet written. Written before the first piece
+    /// written after it that comes no earlier in time order, or before the
+    /// pieces are released: what comes between precedes it in time order
+    /// anyway, so time order is the same, and the pieces come sorted (no sorting to do).
+    private var held: CapturedPSCI?, heldTID: Int64 = 0, heldCall = ""
+
+    /// Before a piece at `time`, `rank`: the held PSCI call if it is not later.
+    @inline(__always)
+    private func piece(_ time: UInt64, rank: UInt64) {
+        if let h = held, time > h.time || (time == h.time && rank == .max) { writeHeld() }
+        encoder.piece(time, rank: rank)
+    }
+
+    /// Writes the held PSCI call, if any.
+    func writeHeld() {
+        guard let p = held else { return }
+        held = nil
+        writePSCINow(p, heldCall, tid: heldTID)
+    }
+
+    /// The bytes after a PSCI call's time are the last call's when it was the same.
+    private func writePSCINow(_ p: CapturedPSCI, _ call: String, tid: Int64) {
         encoder.piece(p.time, rank: .max)
         out.append(",\n{\"name\":\"psci\",\"cat\":\"psci\",\"ph\":\"i\",\"s\":\"t\",\"ts\":")
         appendMicroseconds(nanoseconds(p.time))
         out.comma = true
         if p.sameLine(as: lastCall) {
-            out.append(lastCallBytes.bytes)
+            out.reserve(lastCallBytes.count)
+            out.end(at: TraceBuffer.put(words: lastCallBytes.words, lastCallBytes.count, at: out.cursor))
             return
         }
         let start = out.count
@@ -198,59 +230,122 @@ public final class ChromeTraceFormatter {
             nextFlow += 1
         }
         // The phases are most of a Chrome trace: their constant parts go in
-        // whole, what they share (tid, the exit's number) made once.
+        // whole, what they share (tid, the exit's number) made once, written
+        // in place (room made once for them all).
         phaseTail.removeAll()
         phaseTail.append(",\"pid\":1,\"tid\":")
         phaseTail.append(decimal: tid)
         phaseTail.append(",\"args\":{\"exit\":")
         phaseTail.append(decimal: Int64(r.sequence))
         phaseTail.append(",\"cycles\":")
-        let tail = phaseTail.bytes
+        let tail = phaseTail.words, tailCount = phaseTail.count, n = min(r.phaseCount, Self.phaseHeads.count)
+        let room = tailCount &+ Self.phaseRoom
         var at = start, a0 = a
-        Self.phaseHeads.withUnsafeBufferPointer { heads in
-            for p in 0..<min(r.phaseCount, heads.count) {
-                let c = r.phase(p)
-                guard c > 0 else { continue }
-                encoder.piece(at, rank: Self.sliceRank(c))
-                out.append(heads[p])
-                appendMicroseconds(a0)
-                out.append(",\"dur\":")
-                let a1 = nanoseconds(at &+ c)
-                appendMicroseconds(a1 &- a0)
-                out.append(tail)
-                out.append(decimal: c)
-                out.append("}}")
-                (at, a0) = (at &+ c, a1)
+        out.reserve(n &* room)
+        var o = out.cursor
+        for p in 0..<n {
+            // (Not `r.phase(p)`: that copies the record's phases for each.)
+            let c = switch p {
+            case 0: r.phases.0 case 1: r.phases.1 case 2: r.phases.2 case 3: r.phases.3
+            case 4: r.phases.4 case 5: r.phases.5 case 6: r.phases.6 default: r.phases.7
             }
+            guard c > 0 else { continue }
+            if let h = held, at > h.time {
+                out.end(at: o)
+                writeHeld()
+                out.reserve((n &- p) &* room)
+                o = out.cursor
+            }
+            encoder.piece(at, rank: Self.sliceRank(c), start: out.offset(o))
+            let head = phaseHeads[p]
+            o = TraceBuffer.put(64, head.baseAddress!, head.count, at: o)
+            o = TraceBuffer.put(thousandths: a0, at: o)
+            let a1 = nanoseconds(at &+ c)
+            // The duration and the cycles mostly are this phase's last ones: their bytes copied.
+            let kept = phaseKept + p &* 4, slot = phaseSlots + p &* 64
+            if kept[1] != 0 && kept[0] == a1 &- a0 {
+                o = TraceBuffer.put(32, slot, Int(kept[1]), at: o)
+            } else {
+                let from = o
+                o = TraceBuffer.put(8, durKey, 7, at: o)
+                o = TraceBuffer.put(thousandths: a1 &- a0, at: o)
+                _ = TraceBuffer.put(32, from, o - from, at: slot.assumingMemoryBound(to: UInt8.self))
+                (kept[0], kept[1]) = (a1 &- a0, UInt64(o - from))
+            }
+            o = TraceBuffer.put(words: tail, tailCount, at: o)
+            if kept[3] != 0 && kept[2] == c {
+                o = TraceBuffer.put(32, slot + 32, Int(kept[3]), at: o)
+            } else {
+                let from = o
+                o = TraceBuffer.put(decimal: c, at: o)
+                o = TraceBuffer.put(8, closeArgs, 2, at: o)
+                _ = TraceBuffer.put(32, from, o - from, at: (slot + 32).assumingMemoryBound(to: UInt8.self))
+                (kept[2], kept[3]) = (c, UInt64(o - from))
+            }
+            (at, a0) = (at &+ c, a1)
         }
+        out.end(at: o)
+    }
+
+    /// A phase's bytes but its tail: head, ts, ",\"dur\":" and its number, cycles and "}}", and 32 to spare (the tail's copy).
+    private static let phaseRoom = 64 + 24 + 32 + 32 + 32
+
+    /// By phase: its last duration in ns and the length of its bytes
+    /// (`,"dur":1.057`: 0 when none yet), its last cycles and the length of
+    /// theirs (`2114}}`); the bytes, 32 each, in `phaseSlots`.
+    private let phaseKept: UnsafeMutablePointer<UInt64> = {
+        let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 8 * 4)
+        p.initialize(repeating: 0, count: 8 * 4)
+        return p
+    }()
+    private let phaseSlots: UnsafeMutableRawPointer = {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: 8 * 64, alignment: 8)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: 8 * 64)
+        return p
+    }()
+
+    deinit {
+        phaseKept.deallocate()
+        phaseSlots.deallocate()
     }
 
     /// `,\n{"name":"entry","cat":"phase","ph":"X","ts":` for each phase.
-    /// (Bytes made once and kept for the run of the program: no reference counted per phase written.)
+    /// (Bytes made once and kept for the run of the program, readable 64 at a
+    /// time: no reference counted per phase written, copied in a few stores.)
     private static let phaseHeads = TraceEncoder.phaseNames.map { name in
-        let b = TraceBuffer(capacity: 64)
-        b.append(",\n{\"name\":\"")
-        b.append(name)
-        b.append("\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
-        let kept = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: b.count)
-        _ = kept.initialize(from: b.bytes)
-        return UnsafeBufferPointer(kept)
+        words(",\n{\"name\":\"" + String(decoding: name, as: UTF8.self) + "\",\"cat\":\"phase\",\"ph\":\"X\",\"ts\":")
+    }
+    /// (Kept in the instance: a static is checked for being made on every use.)
+    private let phaseHeads = ChromeTraceFormatter.phaseHeads
+    private let durKey = ChromeTraceFormatter.words(",\"dur\":").baseAddress!, closeArgs = ChromeTraceFormatter.words("}}").baseAddress!
+
+    /// `s`'s UTF-8 bytes, kept for good and readable 64 at a time.
+    private static func words(_ s: String) -> UnsafeBufferPointer<UInt8> {
+        let utf8 = Array(s.utf8)
+        precondition(utf8.count <= 64)
+        let kept = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 64)
+        kept.initialize(repeating: 0)
+        _ = kept.initialize(from: utf8)
+        return UnsafeBufferPointer(rebasing: kept[..<utf8.count])
     }
     private let phaseTail = TraceBuffer(capacity: 128)
 
     /// An exit's slice (`a`: its start in ns). The bytes but its span and
     /// sequence number are the last exit's when it showed the same (`CapturedExit.sameLine`).
     private func exitSlice(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64, start: UInt64, _ a: UInt64) {
-        encoder.piece(start, rank: Self.sliceRank(r.cycles))
-        if r.sameLine(as: lastExit) {
-            let kept = lastExitBytes.bytes
-            out.append(UnsafeBufferPointer(rebasing: kept[..<lastExitHoles.ts]))
-            appendMicroseconds(a)
-            out.append(",\"dur\":")
-            appendMicroseconds(nanoseconds(start &+ r.cycles) &- a)
-            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHoles.ts..<lastExitHoles.seq]))
-            out.append(decimal: Int64(r.sequence))
-            out.append(UnsafeBufferPointer(rebasing: kept[lastExitHoles.seq...]))
+        piece(start, rank: Self.sliceRank(r.cycles))
+        if r.sameLine(as: lastExit) && r.sequence >= 0 {
+            // Written in place: the kept bytes 8 at a time, room made once.
+            let kept = lastExitBytes.words, n = lastExitBytes.count, holes = lastExitHoles
+            out.reserve(n &+ 128)
+            var o = TraceBuffer.put(words: kept, holes.ts, at: out.cursor)
+            o = TraceBuffer.put(thousandths: a, at: o)
+            o = TraceBuffer.put(8, durKey, 7, at: o)
+            o = TraceBuffer.put(thousandths: nanoseconds(start &+ r.cycles) &- a, at: o)
+            o = TraceBuffer.put(words: kept + holes.ts, holes.seq &- holes.ts, at: o)
+            o = TraceBuffer.put(decimal: UInt64(r.sequence), at: o)
+            o = TraceBuffer.put(words: kept + holes.seq, n &- holes.seq, at: o)
+            out.end(at: o)
             out.comma = true
             return
         }
@@ -334,7 +429,7 @@ public final class ChromeTraceFormatter {
 
     /// `,\n{"name":"..."`, one event at `time`.
     private func begin(name: UnsafeBufferPointer<UInt8>, at time: UInt64, rank: UInt64) {
-        encoder.piece(time, rank: rank)
+        piece(time, rank: rank)
         out.append(",\n")
         out.beginObject()
         out.key("name")

@@ -14,6 +14,7 @@ final class TraceBuffer {
     init(capacity: Int = 1 << 17) {
         self.capacity = capacity
         storage = .allocate(capacity: capacity)
+        storage.initialize(repeating: 0, count: capacity)
     }
 
     deinit { storage.deallocate() }
@@ -29,14 +30,76 @@ final class TraceBuffer {
         count -= n
     }
 
-    /// Room for `n` more bytes.
-    @inline(__always) private func reserve(_ n: Int) {
-        guard count &+ n > capacity else { return }
-        let c = max(count + n, capacity * 2)
+    /// Room for `n` more bytes, and 32 more past them: the bytes written can
+    /// always be read 32 at a time (`put(words:)`), never past the storage.
+    @inline(__always) func reserve(_ n: Int) {
+        guard count &+ n &+ 32 > capacity else { return }
+        grow(n)
+    }
+
+    private func grow(_ n: Int) {
+        let c = max(count + n + 32, capacity * 2)
         let s = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        s.initialize(repeating: 0, count: c)
         s.update(from: storage, count: count)
         storage.deallocate()
         (storage, capacity) = (s, c)
+    }
+
+    // MARK: Writing in place, past `reserve`: a cursor moved along, then `end(at:)`
+
+    /// Where the next byte goes.
+    @inline(__always) var cursor: UnsafeMutablePointer<UInt8> { storage + count }
+
+    /// The bytes up to `cursor` (from `self.cursor`, after a `reserve` for them) are written.
+    @inline(__always) func end(at cursor: UnsafeMutablePointer<UInt8>) { count = cursor - storage }
+
+    /// The offset `cursor` stands at.
+    @inline(__always) func offset(_ cursor: UnsafeMutablePointer<UInt8>) -> Int { cursor - storage }
+
+    /// Copies `n` bytes from `src`, 32 at a time: `src` readable (`words` of a
+    /// `TraceBuffer`) and the destination reserved up to 32 bytes past `n`. The new cursor.
+    @inline(__always)
+    static func put(words src: UnsafeRawPointer, _ n: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var i = 0
+        while i < n {
+            _ = put(32, src + i, 32, at: p + i)
+            i &+= 32
+        }
+        return p + n
+    }
+
+    /// Copies `n` bytes from `src` as `size` (8, 16, 32 or 64) bytes, in a few
+    /// stores: `src` readable and the destination reserved that far. The new cursor.
+    @inline(__always)
+    static func put(_ size: Int, _ src: UnsafeRawPointer, _ n: Int, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let d = UnsafeMutableRawPointer(p)
+        for i in stride(from: 0, to: size, by: 8) {
+            d.storeBytes(of: src.loadUnaligned(fromByteOffset: i, as: UInt64.self), toByteOffset: i, as: UInt64.self)
+        }
+        return p + n
+    }
+
+    /// `bytes` readable 32 at a time (up to 32 past their end: see `reserve`).
+    @inline(__always) var words: UnsafeRawPointer { UnsafeRawPointer(storage) }
+
+    /// `String(v)` at `p`; the new cursor (room for 20 digits needed).
+    @inline(__always)
+    static func put(decimal v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let end = p + decimalDigits(v)
+        putDigits(v, endingAt: end)
+        return end
+    }
+
+    /// `v` thousandths as "12.345" at `p`; the new cursor (room for 24 bytes needed).
+    @inline(__always)
+    static func put(thousandths v: UInt64, at p: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let whole = v / 1000, n = decimalDigits(whole)
+        putDigits(whole, endingAt: p + n)
+        // "1fff", its leading 1 then overwritten by the point: the fraction zero-padded.
+        putDigits(1000 &+ v % 1000, endingAt: p + (n &+ 4))
+        p[n] = 0x2E
+        return p + (n &+ 4)
     }
 
     @inline(__always)
@@ -110,13 +173,8 @@ final class TraceBuffer {
     /// `v` thousandths as a decimal with three places: 12345 -> "12.345".
     @inline(__always)
     func append(thousandths v: UInt64) {
-        let whole = v / 1000, n = Self.decimalDigits(whole)
-        reserve(n &+ 4)
-        writeDigits(whole, endingAt: count &+ n)
-        // "1fff", its leading 1 then overwritten by the point: the fraction zero-padded.
-        writeDigits(1000 &+ v % 1000, endingAt: count &+ n &+ 4)
-        storage[count &+ n] = 0x2E
-        count &+= n &+ 4
+        reserve(24)
+        end(at: Self.put(thousandths: v, at: cursor))
     }
 
     /// "00" to "99": two digits per division.
@@ -124,9 +182,13 @@ final class TraceBuffer {
 
     /// The decimal digits of `v`, the last just before `end`.
     @inline(__always) private func writeDigits(_ v: UInt64, endingAt end: Int) {
+        Self.putDigits(v, endingAt: storage + end)
+    }
+
+    @inline(__always) private static func putDigits(_ v: UInt64, endingAt end: UnsafeMutablePointer<UInt8>) {
         let pairs = UnsafeRawPointer(Self.digitPairs.utf8Start)
         // Two digits a store, through a local pointer (not `storage` reloaded after each store).
-        var v = v, at = UnsafeMutableRawPointer(storage + end)
+        var v = v, at = UnsafeMutableRawPointer(end)
         while v >= 100 {
             let r = Int(truncatingIfNeeded: v % 100) &* 2
             v /= 100
@@ -141,6 +203,7 @@ final class TraceBuffer {
     }
 
     /// `String(v)` for a signed value.
+    @inline(__always)
     func append(decimal v: Int64) {
         if v < 0 { append(byte: 0x2D) }
         append(decimal: v.magnitude)

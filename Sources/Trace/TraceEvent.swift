@@ -115,6 +115,12 @@ final class TraceEncoder {
         pieces.append(TracePiece(time: time, rank: rank, start: out.count))
     }
 
+    /// A piece starting at `start` in `out` (bytes being written in place).
+    @inline(__always)
+    func piece(_ time: UInt64, rank: UInt64, start: Int) {
+        pieces.append(TracePiece(time: time, rank: rank, start: start))
+    }
+
     // MARK: Text
 
     /// A text line's time column, right-aligned in 12, starting a piece at `time`.

@@ -281,6 +281,7 @@ public final class TraceWriter: EventRecorder {
 
     /// Hands what is ready to the sink: in time order, what no later event can precede (`all`: everything).
     func flush(all: Bool = false) {
+        chrome?.writeHeld()
         if let order {
             let everything = all || order.keptBytes >= TimeOrder.maxKeptBytes
             order.release(encoder.out, &encoder.pieces, before: everything ? nil : order.horizon, via: ready, write: write)

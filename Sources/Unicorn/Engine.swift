@@ -293,9 +293,11 @@ public final class Engine {
                                     _ body: @escaping (_ rt: Register, _ reg: SystemRegisterID, _ value: UInt64) -> Bool) throws -> Handle {
         let box = Box(body)
         let cb: @convention(c) (OpaquePointer?, uc_arm64_reg, UnsafePointer<uc_arm64_cp_reg>?, UnsafeMutableRawPointer?) -> UInt32 = { _, reg, cp, ud in
-            let f = Unmanaged<Box<(Register, SystemRegisterID, UInt64) -> Bool>>.fromOpaque(ud!).takeUnretainedValue().body
             let c = cp!.pointee
-            return f(Register(reg), SystemRegisterID(op0: c.op0, op1: c.op1, crn: c.crn, crm: c.crm, op2: c.op2), c.val) ? 1 : 0
+            // A guaranteed reference: no retain of the box or its closure per access.
+            return Unmanaged<Box<(Register, SystemRegisterID, UInt64) -> Bool>>.fromOpaque(ud!)._withUnsafeGuaranteedRef {
+                $0.body(Register(reg), SystemRegisterID(op0: c.op0, op1: c.op1, crn: c.crn, crm: c.crm, op2: c.op2), c.val)
+            } ? 1 : 0
         }
         let insn: uc_arm64_insn
         switch kind {

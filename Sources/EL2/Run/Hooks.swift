@@ -15,13 +15,13 @@ extension Processor {
         // Unmanaged: an unowned(unsafe) capture is retained at each call, i.e. each exit.
         let me = Unmanaged.passUnretained(self)
         interruptHook = try engine.onInterrupt { intno in me._withUnsafeGuaranteedRef { $0.hookRan(); $0.interrupt(intno) } }
-        try engine.onSystemInstruction(.mrs) { [unowned(unsafe) self] rt, id, v in
-            self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: true)
+        try engine.onSystemInstruction(.mrs) { rt, id, v in
+            me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemRegisterAccess(rt, id, v, isRead: true) }
         }
-        try engine.onSystemInstruction(.msr) { [unowned(unsafe) self] rt, id, v in
-            self.hookRan(); return self.systemRegisterAccess(rt, id, v, isRead: false)
+        try engine.onSystemInstruction(.msr) { rt, id, v in
+            me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemRegisterAccess(rt, id, v, isRead: false) }
         }
-        try engine.onSystemInstruction(.sys) { [unowned(unsafe) self] rt, id, _ in self.hookRan(); return self.systemInstruction(rt, id) }
+        try engine.onSystemInstruction(.sys) { rt, id, _ in me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemInstruction(rt, id) } }
         gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
         updateGate()
         if !Engine.restoresPCForMemoryFaults { try engine.syncPCOnMemoryAccess() }
@@ -95,6 +95,14 @@ extension Processor {
 
     func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
         let r = SystemRegister(id)
+        // Most accesses (SP_EL0, TPIDR_EL1, SCTLR...) are of a register Unicorn
+        // has, that nothing traps or serves: Unicorn performs them, with no PC read.
+        if ownEL2 == nil && tagging == nil && r.op0 == 3 && r.op1 < 4 && !(r.op1 == 3 && r.crn == 14)
+            && !(r.op1 == 0 && r.crn == 12 && r.crm >= 8) && r != .ICC_PMR_EL1 && !(isRead ? r == .MIDR_EL1 || r == .MPIDR_EL1 : r == .DAIF)
+            && !PerformanceMonitors.isRegister(r) && !trapsToEL2(r, isRead: isRead) {
+            if !isRead { forgetEL1(r) }
+            return false
+        }
         let pc = engine.read(.pc)
         let n = rt.generalPurposeIndex ?? 31
         // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*

@@ -62,7 +62,7 @@ public final class Ledger {
             s.cycles = kindCycles[code]
             // Each cell's price is fixed, so its phase's cycles are its total count times it.
             for cell in 0..<OperationCounts.size {
-                s.phaseCycles[cellPhase[cell]] &+= UInt64(truncatingIfNeeded: max(0, kindCounts[code * OperationCounts.size + cell] &* cellPrice[cell]))
+                s.phaseCycles[cellPhase[cell]] &+= cycles(cell, kindCounts[code * OperationCounts.size + cell])
             }
             s.counts = OperationCounts(UnsafeBufferPointer(start: kindCounts + code * OperationCounts.size, count: OperationCounts.size))
             d[kinds[code]] = s
@@ -76,25 +76,29 @@ public final class Ledger {
     public func account(kind k: Int, counts: CountsView, keepingPhases: Bool = true) -> UInt64 {
         let sums = kindCounts + k &* OperationCounts.size
         var total: UInt64 = 0
+        // Two loops, not a test per cell: the untraced exit is the hot one.
         if keepingPhases {
             phaseScratch.update(repeating: 0, count: Ledger.phases)
             counts.drain { cell, n in
                 sums[cell] &+= n
-                let c = UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
+                let c = cycles(cell, n)
                 phaseScratch[cellPhase[cell]] &+= c
                 total &+= c
             }
         } else {
-            counts.drain { cell, n in
-                sums[cell] &+= n
-                total &+= UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
-            }
+            counts.drain { cell, n in sums[cell] &+= n; total &+= cycles(cell, n) }
         }
         exits &+= 1
         kindExits[k] &+= 1
         kindCycles[k] &+= total
         totalCycles &+= total
         return total
+    }
+
+    /// `n` operations of `cell` at its price.
+    @inline(__always)
+    private func cycles(_ cell: Int, _ n: Int) -> UInt64 {
+        UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
     }
 
     /// The last exit's cycles per phase (Phase.rawValue order), if it was priced `keepingPhases`.

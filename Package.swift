@@ -18,7 +18,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "CUnicorn", linkerSettings: [.linkedLibrary("unicorn")]),
+        // Unicorn calls the block gate's hook before every block: a leaf
+        // function's frame would be 3 of its 9 instructions.
+        .target(name: "CUnicorn", cSettings: [.unsafeFlags(["-momit-leaf-frame-pointer"])],
+                linkerSettings: [.linkedLibrary("unicorn")]),
         .target(name: "Unicorn", dependencies: ["CUnicorn"]),
         .target(name: "AArch64"),
         .target(name: "EL2", dependencies: ["Unicorn", "AArch64"]),

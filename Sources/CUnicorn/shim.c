@@ -128,7 +128,8 @@ void el2_block_gate_refresh(el2_block_gate *g) {
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
     uint64_t n = g->instructions + (size >> 2);
-    g->block_end = address + size;
+    g->block_start = address;
+    g->block_size = size;
     if (n < g->fast_limit) {
         g->instructions = n;
         return;

@@ -43,7 +43,7 @@ public final class BlockGate {
     }
 
     /// The end of the block that runs now (address + size).
-    public var blockEnd: UInt64 { gate.pointee.block_end }
+    public var blockEnd: UInt64 { gate.pointee.block_start &+ UInt64(gate.pointee.block_size) }
 
     /// The slow path runs at the first block that would reach this count.
     @inlinable public var threshold: UInt64 {

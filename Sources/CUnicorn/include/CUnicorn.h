@@ -61,7 +61,8 @@ typedef struct el2_block_gate {
     // keeps it after any change to those fields).
     uint64_t fast_limit;
     uint64_t threshold;
-    uint64_t block_end;         // address + size of the block that runs now
+    uint64_t block_start;       // the block that runs now: its address and size (two stores;
+    uint32_t block_size;        // their sum would cost the fast path one instruction more)
     uint64_t memory_accesses;   // loads and stores of the blocks counted (while count_memory)
     uint32_t stop;
     uint32_t fresh;

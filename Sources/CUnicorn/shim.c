@@ -120,28 +120,29 @@ static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
 }
 
 void el2_block_gate_refresh(el2_block_gate *g) {
-    g->fast_limit = g->stop || g->fresh || g->count_memory ? 0 : g->threshold;
+    // A threshold past 2^62 wraps lower: more blocks take the slow path, which compares exactly.
+    g->fast_limit = g->stop || g->fresh || g->count_memory ? 0 : g->threshold * 4;
 }
 
 // Unicorn calls it before every block (an inline call while it is the only
 // block hook): the common case is the first test.
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
-    uint64_t n = g->instructions + (size >> 2);
+    uint64_t n = g->instruction_bytes + size;
     g->block_start = address;
     g->block_size = size;
     if (n < g->fast_limit) {
-        g->instructions = n;
+        g->instruction_bytes = n;
         return;
     }
-    if (!g->stop && n < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
+    if (!g->stop && n / 4 < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
         if (!g->count_memory) {
-            g->instructions = n;
+            g->instruction_bytes = n;
             return;
         }
         uint32_t i = (address >> 2) & (EL2_GATE_MEMORY - 1);
         if (g->memory_block[i] == address) {
-            g->instructions = n;
+            g->instruction_bytes = n;
             g->memory_accesses += g->memory_count[i];
             return;
         }

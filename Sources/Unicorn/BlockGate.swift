@@ -26,8 +26,8 @@ public final class BlockGate {
     // opaque call made the caller retain the gate around it.
     /// Instructions retired so far (counted at block starts).
     @inlinable public var instructions: UInt64 {
-        get { gate.pointee.instructions }
-        set { gate.pointee.instructions = newValue }
+        get { gate.pointee.instruction_bytes >> 2 }
+        set { gate.pointee.instruction_bytes = newValue &<< 2 }
     }
 
     /// Loads and stores retired, counted at block starts while `countsMemoryAccesses`.

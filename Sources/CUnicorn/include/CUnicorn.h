@@ -54,10 +54,12 @@ uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 #define EL2_GATE_MEMORY 4096
 #define EL2_GATE_ANY UINT64_MAX
 typedef struct el2_block_gate {
-    uint64_t instructions;
-    // `threshold` while no stop is pending, no translation waits for its
-    // first run and memory accesses are not counted, else 0: a block that
-    // stays below it only counts, one comparison (el2_block_gate_refresh
+    // Instructions retired, times 4: an A64 block adds its size in bytes,
+    // which saves the fast path a shift.
+    uint64_t instruction_bytes;
+    // `threshold` (times 4) while no stop is pending, no translation waits
+    // for its first run and memory accesses are not counted, else 0: a block
+    // that stays below it only counts, one comparison (el2_block_gate_refresh
     // keeps it after any change to those fields).
     uint64_t fast_limit;
     uint64_t threshold;

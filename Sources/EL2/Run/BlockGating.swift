@@ -6,7 +6,7 @@ import Unicorn
 /// instructions so the host-time limit is checked. Between those, blocks are
 /// only counted, in C.
 extension Processor {
-    func syncClock() {
+    @inline(__always) func syncClock() {
         guard let gate else { return }
         let n = gate.instructions
         if n != syncedInstructions {

@@ -7,8 +7,8 @@
 /// only marks what the PE counted, and the ledger prices those cells where they lie.
 public final class Meter {
     @usableFromInline let table: UnsafeMutablePointer<Int>
-    /// Which cells of `table` are non-zero (bits 0-63, 64-127).
-    @usableFromInline var counted: (UInt64, UInt64) = (0, 0)
+    /// Which cells of `table` are counted: two words, cell `c` at word `c / 64`, bit `c % 64`.
+    @usableFromInline let counted: UnsafeMutablePointer<UInt64>
     /// The PE's counts: `rowWidth` cells per phase, a cell per operation the PE reports.
     @usableFromInline let hardware: UnsafeMutablePointer<Int>
     /// Which cells of `hardware` are counted: two words, a phase's 16 bits at
@@ -20,7 +20,7 @@ public final class Meter {
     public static let rowWidth = 16
     /// The first cell of the current phase in `table`.
     @usableFromInline var phaseBase = 0
-    /// When false, nothing is counted (to measure the ledger's own cost).
+    /// When false, nothing is priced: the counts are dropped as each exit is taken (to measure the ledger's own cost).
     @usableFromInline let isEnabled: Bool
     /// `OperationCounts.width`, held here: a stored static would be checked for initialisation at every use.
     @usableFromInline let width = OperationCounts.width
@@ -31,6 +31,8 @@ public final class Meter {
         precondition(operations.count <= Meter.rowWidth && OperationCounts.phases * Meter.rowWidth <= 128, "the PE's operations outgrew the meter's rows")
         table = .allocate(capacity: OperationCounts.size)
         table.initialize(repeating: 0, count: OperationCounts.size)
+        counted = .allocate(capacity: 2)
+        counted.initialize(repeating: 0, count: 2)
         let cells = OperationCounts.phases * Meter.rowWidth
         hardware = .allocate(capacity: cells)
         hardware.initialize(repeating: 0, count: cells)
@@ -44,17 +46,16 @@ public final class Meter {
         isEnabled = enabled
     }
 
-    deinit { table.deallocate(); hardware.deallocate(); hardwareCounted.deallocate(); hardwareCell.deallocate() }
+    deinit { table.deallocate(); counted.deallocate(); hardware.deallocate(); hardwareCounted.deallocate(); hardwareCell.deallocate() }
 
     /// The phase that new operations are booked to.
     public var phase: Phase = .entry { didSet { phaseBase = phase.rawValue &* width } }
 
     @inlinable @inline(__always)
     public func add(_ op: PricedOperation, _ n: Int = 1) {
-        guard isEnabled else { return }
         let cell = phaseBase &+ op.rawValue
         table[cell] &+= n
-        if cell < 64 { counted.0 |= 1 << UInt64(cell) } else { counted.1 |= 1 << UInt64(cell &- 64) }
+        counted[cell &>> 6] |= 1 &<< UInt64(truncatingIfNeeded: cell & 63)
     }
 
     /// The row the PE counts `phase`'s operations into (by operation number).
@@ -72,10 +73,10 @@ public final class Meter {
     }
 
     /// The counts since the last take.
-    public var counts: OperationCounts { view.counts }
+    public var counts: OperationCounts { isEnabled ? view.counts : OperationCounts() }
 
     @inlinable var view: CountsView {
-        CountsView(table: UnsafeMutableBufferPointer(start: table, count: OperationCounts.size), counted: counted,
+        CountsView(table: UnsafeMutableBufferPointer(start: table, count: OperationCounts.size), counted: (counted[0], counted[1]),
                    hardware: hardware, hardwareCounted: (hardwareCounted[0], hardwareCounted[1]), hardwareCell: hardwareCell)
     }
 
@@ -83,10 +84,11 @@ public final class Meter {
     /// view (`CountsView.drain`, which clears them) and returns the exit's cycles.
     @inlinable @inline(__always)
     public func withCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
-        // Disabled: the PE still counted; those counts are dropped here, once an exit.
-        if !isEnabled { view.drain { _, _ in }; hardwareCounted[0] = 0; hardwareCounted[1] = 0 }
+        // Disabled: the PE and `add` still counted; those counts are dropped here, once an exit.
+        if !isEnabled { view.drain { _, _ in }; counted.update(repeating: 0, count: 2); hardwareCounted.update(repeating: 0, count: 2) }
         let v = view
-        counted = (0, 0)
+        counted[0] = 0
+        counted[1] = 0
         hardwareCounted[0] = 0
         hardwareCounted[1] = 0
         return body(v)

@@ -95,10 +95,10 @@ public final class Ledger {
         return total
     }
 
-    /// `n` operations of `cell` at its price.
+    /// `n` operations of `cell` at its price (neither is negative: counts only grow, prices are clamped at 0).
     @inline(__always)
     private func cycles(_ cell: Int, _ n: Int) -> UInt64 {
-        UInt64(truncatingIfNeeded: max(0, n &* cellPrice[cell]))
+        UInt64(truncatingIfNeeded: n &* cellPrice[cell])
     }
 
     /// The last exit's cycles per phase (Phase.rawValue order), if it was priced `keepingPhases`.

@@ -9,6 +9,7 @@ public struct CountsView {
     @usableFromInline let hardwareCounted: (UInt64, UInt64)
     @usableFromInline let hardwareCell: UnsafeMutablePointer<Int>
 
+    @inlinable
     init(table: UnsafeMutableBufferPointer<Int>, counted: (UInt64, UInt64),
          hardware: UnsafeMutablePointer<Int>, hardwareCounted: (UInt64, UInt64), hardwareCell: UnsafeMutablePointer<Int>) {
         self.table = table

@@ -35,7 +35,8 @@ public struct Configuration: Sendable {
     /// The host's scheduler tick (Hz) on the EL2 physical timer: each tick
     /// that lands while a guest runs is an IRQ exit. 0: no tick.
     public var hostTickHz: UInt64 = 0
-    /// Count hardware operations (the ledger). Off only to measure the ledger's own cost.
+    /// Price the counted operations (the ledger). Off only to measure the pricing's
+    /// own cost: the operations are still counted, and dropped at each exit.
     public var ledger = true
     /// Fast-forward polling loops on memory (exact: the same trace as spinning;
     /// EL2/Run/PollingLoop.swift). Off only to check that, or to time the spinning.

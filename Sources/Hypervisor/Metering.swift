@@ -12,35 +12,33 @@ struct VCPUMeter {
 }
 
 extension VCPU {
-    /// From now on the PE counts into the meter: what it did before is booked to the meter's phase.
+    /// From now on the PE counts into the meter. What it did before (its
+    /// reset, the VM's set-up) is left uncounted: no exit pays for it
+    /// (`discardCounts` dropped it before, at every first entry).
     func startMetering() {
         let meter = metering.meter
-        cpu.takeOperations { op, n in meter.add(PricedOperation(op), n) }
         _ = cpu.countOperations(into: meter.hardwareRow(meter.phase))
     }
 
     /// The world switch names the phases between entry and ERET.
+    @inline(__always)
     func enter(_ phase: Phase) {
         let meter = metering.meter
         // The PE counts the new phase into its row; what it counted since the last change was the old phase's.
-        meter.tookHardware(cpu.countOperations(into: meter.hardwareRow(phase)))
-        meter.phase = phase
+        meter.enter(phase, tookHardware: cpu.countOperations(into: meter.hardwareRow(phase)))
     }
 
-    /// Marks what the PE counted since the last phase change, for the ledger.
-    private func takeHardwareOperations() {
-        enter(metering.meter.phase)
-    }
-
-    /// Lends the exit's counts to the ledger (`Meter.withCounts`).
+    /// Lends the exit's counts to the ledger (`Meter.withCounts`), the PE's
+    /// since the last phase change included.
+    @inline(__always)
     func takeCounts(_ body: (CountsView) -> UInt64) -> UInt64 {
-        takeHardwareOperations()
+        enter(metering.meter.phase)
         return metering.meter.withCounts(body)
     }
 
     /// Drops set-up work no exit pays for.
     func discardCounts() {
-        takeHardwareOperations()
+        enter(metering.meter.phase)
         metering.meter.discard()
     }
 

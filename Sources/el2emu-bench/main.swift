@@ -337,7 +337,7 @@ func printHypercallLines() throws -> Double? {
     let (hypercall, qemu) = try hypercallFigures()
     for mode in VirtualizationMode.allCases {
         let (on, off) = hypercall[mode]!
-        var line = "hypercall exit, \(mode.title): \(Int(on)) ns with the ledger, \(Int(off)) ns without (ledger \(Int((on - off) * 100 / max(on, 1)))% of an exit)"
+        var line = "hypercall exit, \(mode.title): \(Int(on)) ns with the ledger, \(Int(off)) ns with its pricing off (pricing \(Int((on - off) * 100 / max(on, 1)))% of an exit)"
         if let qemu { line += String(format: "; %.2fx QEMU's EL2 round trip (%d ns)", on / qemu, Int(qemu)) }
         print(line)
     }

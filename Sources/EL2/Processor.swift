@@ -31,7 +31,7 @@ public final class Processor {
     /// The operations performed for the EL2 software since it last took them.
     @usableFromInline var tally = OperationTally()
     /// False while the PE works for the debugger or fills its TLB: not the software's operations.
-    var countingEnabled = true
+    @usableFromInline var countingEnabled = true
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
     /// Entry at EL2: the guest owns EL2 and no EL2 software of el2emu runs (GuestOwnedEL2.swift).
@@ -40,11 +40,11 @@ public final class Processor {
     // MARK: Registers and E2H routing (Registers/)
 
     /// The EL2 register file. Internal: software goes through `read`/`write`.
-    var el2 = EL2Registers()
+    @usableFromInline var el2 = EL2Registers()
     /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
     let routing = RegisterRouting.shared
     /// Register values EL2 software already knows (RegisterRouting.swift).
-    var known = KnownRegisters()
+    @usableFromInline var known = KnownRegisters()
     /// Unicorn's GPRs as far as known, for saves read lazily (GeneralPurposeRegisters.swift).
     var gprs = GPRTracking()
     /// `RegisterRouting.knownEL1` in one Unicorn call, for `flushEL1`.
@@ -92,7 +92,7 @@ public final class Processor {
     /// Set by `recomputeInterruptLines` (Interrupts.swift), and to .max where nothing can take one.
     var interruptDeadline: UInt64 = .max { didSet { updateGate() } }
     /// EL2 software changed interrupt state; `interruptDeadline` is recomputed on leaving EL2.
-    var interruptLinesStale = false
+    @usableFromInline var interruptLinesStale = false
     /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
     var waitingPC: UInt64?
     /// Checking for virtual interrupts where the guest can take one (DAIF

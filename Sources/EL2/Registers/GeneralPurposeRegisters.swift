@@ -6,7 +6,8 @@ import Unicorn
 /// hypercall reads x0-x3, not 31 registers. Until then its slot stays "in
 /// the PE", where the save found it.
 public struct SavedGPRs: Sendable {
-    fileprivate var values = [UInt64](repeating: 0, count: 31)
+    /// Inline: no uniqueness check or reference count when the exit reads or sets one.
+    fileprivate var values = InlineArray<31, UInt64>(repeating: 0)
     /// Slots whose saved value is still only in the PE (Unicorn), as of save `epoch`.
     fileprivate var inPE: UInt32 = 0
     fileprivate var epoch: UInt64 = 0
@@ -112,7 +113,7 @@ extension Processor {
             }
         } else {
             for n in 0..<31 where regs.inPE & (1 &<< UInt32(n)) != 0 { _ = savedGPR(n, in: &regs) }
-            regs.values.withUnsafeBufferPointer { engine.writeGeneralPurposeRegisters($0.baseAddress!) }
+            withUnsafeBytes(of: regs.values) { engine.writeGeneralPurposeRegisters($0.assumingMemoryBound(to: UInt64.self).baseAddress!) }
         }
         gprs.openSave = 0
         gprsWillChange()

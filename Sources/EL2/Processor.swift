@@ -43,6 +43,8 @@ public final class Processor {
     @usableFromInline var el2 = EL2Registers()
     /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
     let routing = RegisterRouting.shared
+    /// `Engine.mapsPhysicalAddresses`, kept here: the static is a lazy global, behind a once-check at every read.
+    let mapsPhysicalAddresses = Engine.mapsPhysicalAddresses
     /// Register values EL2 software already knows (RegisterRouting.swift).
     @usableFromInline var known = KnownRegisters()
     /// Unicorn's GPRs as far as known, for saves read lazily (GeneralPurposeRegisters.swift).
@@ -123,7 +125,7 @@ public final class Processor {
     var runUntil: UInt64 = .max { didSet { updateGate() } }
     var runUntilReached = false
     /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
-    var parked = false { didSet { updateGate() } }
+    @usableFromInline var parked = false { didSet { updateGate() } }
     /// Limits: the run stops cleanly when one is reached.
     public var maxInstructions: UInt64 = .max { didSet { updateGate() } }
     public var maxCycles: UInt64 = .max { didSet { updateGate() } }

@@ -113,7 +113,7 @@ extension Processor {
             }
         } else {
             for n in 0..<31 where regs.inPE & (1 &<< UInt32(n)) != 0 { _ = savedGPR(n, in: &regs) }
-            withUnsafeBytes(of: regs.values) { engine.writeGeneralPurposeRegisters($0.assumingMemoryBound(to: UInt64.self).baseAddress!) }
+            withUnsafeMutableBytes(of: &regs.values) { engine.writeGeneralPurposeRegisters($0.assumingMemoryBound(to: UInt64.self).baseAddress!) }
         }
         gprs.openSave = 0
         gprsWillChange()

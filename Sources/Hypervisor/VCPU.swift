@@ -85,7 +85,10 @@ public final class VCPU: OperationCounter {
 
     /// Called by the world switch once the host has handled the exit: true
     /// when the guest is entered again now (not stopped, blocked or off).
+    @inline(__always)
     func finish(_ action: ExitAction) -> Bool {
+        // Most exits resume: nothing for the VM to do (`VirtualMachine.finish`).
+        if case .resume = action { return !cpu.isParked }
         Unmanaged.passUnretained(vm)._withUnsafeGuaranteedRef { $0.finish(self, action) }   // no retain of vm
         if case .stop = action { return false }
         return !cpu.isParked

@@ -48,7 +48,7 @@ public final class Processor {
     /// Register values EL2 software already knows (RegisterRouting.swift).
     @usableFromInline var known = KnownRegisters()
     /// Unicorn's GPRs as far as known, for saves read lazily (GeneralPurposeRegisters.swift).
-    var gprs = GPRTracking()
+    @usableFromInline var gprs = GPRTracking()
     /// `RegisterRouting.knownEL1` in one Unicorn call, for `flushEL1`.
     let knownBatch = SystemRegisterBatch(RegisterRouting.knownEL1.map(SystemRegisterID.init))
     /// The exception level the model is at: 1 while the guest (or the split-mode
@@ -112,12 +112,12 @@ public final class Processor {
     /// Virtual time. Guest instructions are counted by the block gate in C and
     /// folded in whenever the clock is read.
     public internal(set) var clock: VirtualClock {
-        get { syncClock(); return storedClock }
+        @inlinable get { syncClock(); return storedClock }
         set { storedClock = newValue; updateGate() }
     }
-    var storedClock = VirtualClock()
-    var syncedInstructions: UInt64 = 0
-    var gate: BlockGate?
+    @usableFromInline var storedClock = VirtualClock()
+    @usableFromInline var syncedInstructions: UInt64 = 0
+    @usableFromInline var gate: BlockGate?
     /// The EL2 software runs (no guest block can): `updateGate` waits until it returns (`finishEL2`).
     var gateDeferred = false
     var gateStale = false

@@ -6,6 +6,7 @@ import Unicorn
 /// instructions so the host-time limit is checked. Between those, blocks are
 /// only counted, in C.
 extension Processor {
+    @inlinable
     func syncClock() {
         guard let gate else { return }
         let n = gate.instructions

@@ -97,10 +97,12 @@ public final class VCPU: OperationCounter {
     // MARK: The vCPU's registers as exit handlers see them
 
     /// A guest GPR from the saved context (x31 reads as zero: XZR).
+    @inline(__always)
     func gpr(_ n: Int) -> UInt64 {
         loadMemory { cpu.savedGPR(n, in: &context.x) }
     }
 
+    @inline(__always)
     func setGPR(_ n: Int, _ v: UInt64) {
         storeMemory { if n >= 0 && n < 31 { context.x[n] = v } }
     }

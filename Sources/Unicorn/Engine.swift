@@ -77,6 +77,13 @@ public final class Engine {
         _ = uc_reg_write(uc, r.id, &v)
     }
 
+    /// Xn (0...30): `write(.x(n), value)` without the checks only the PC and
+    /// the 32-bit registers need (a world switch's GPR restore).
+    public func writeX(_ n: Int, _ value: UInt64) {
+        var v = value
+        _ = uc_reg_write(uc, Register.x(n).id, &v)
+    }
+
     /// Vn (0...31), the 128-bit SIMD&FP register, as (low, high) 64-bit halves.
     public func readVector(_ n: Int) -> (low: UInt64, high: UInt64) {
         var v: (UInt64, UInt64) = (0, 0)

@@ -126,7 +126,7 @@ extension Processor {
                 let i = m.trailingZeroBitCount
                 m &= m &- 1
                 let v = regs.values[i]
-                if gprs.known & (1 &<< UInt32(i)) == 0 || gprs.values[i] != v { engine.write(.x(i), v) }
+                if gprs.known & (1 &<< UInt32(i)) == 0 || gprs.values[i] != v { engine.writeX(i, v) }
             }
         } else {
             for n in 0..<31 where regs.inPE & (1 &<< UInt32(n)) != 0 { _ = savedGPR(n, in: &regs) }

@@ -46,7 +46,7 @@ struct OperationTally {
         counts = own
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func add(_ op: HardwareOperation, _ n: Int) {
         counts[op.rawValue] &+= n
         used |= 1 << UInt64(op.rawValue)

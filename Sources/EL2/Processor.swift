@@ -31,7 +31,7 @@ public final class Processor {
     /// The operations performed for the EL2 software since it last took them.
     @usableFromInline var tally = OperationTally()
     /// False while the PE works for the debugger or fills its TLB: not the software's operations.
-    var countingEnabled = true
+    @usableFromInline var countingEnabled = true
     /// Observers for tracing (set by the software; no EL2 state).
     public var onEvent: ((ProcessorEvent) -> Void)?
     /// Entry at EL2: the guest owns EL2 and no EL2 software of el2emu runs (GuestOwnedEL2.swift).
@@ -40,13 +40,15 @@ public final class Processor {
     // MARK: Registers and E2H routing (Registers/)
 
     /// The EL2 register file. Internal: software goes through `read`/`write`.
-    var el2 = EL2Registers()
+    @usableFromInline var el2 = EL2Registers()
     /// Where each encoding goes (held here: a stored static would be checked for initialisation at every access).
     let routing = RegisterRouting.shared
+    /// `Engine.mapsPhysicalAddresses`, kept here: the static is a lazy global, behind a once-check at every read.
+    let mapsPhysicalAddresses = Engine.mapsPhysicalAddresses
     /// Register values EL2 software already knows (RegisterRouting.swift).
-    var known = KnownRegisters()
+    @usableFromInline var known = KnownRegisters()
     /// Unicorn's GPRs as far as known, for saves read lazily (GeneralPurposeRegisters.swift).
-    var gprs = GPRTracking()
+    @usableFromInline var gprs = GPRTracking()
     /// `RegisterRouting.knownEL1` in one Unicorn call, for `flushEL1`.
     let knownBatch = SystemRegisterBatch(RegisterRouting.knownEL1.map(SystemRegisterID.init))
     /// The exception level the model is at: 1 while the guest (or the split-mode
@@ -92,7 +94,7 @@ public final class Processor {
     /// Set by `recomputeInterruptLines` (Interrupts.swift), and to .max where nothing can take one.
     var interruptDeadline: UInt64 = .max { didSet { updateGate() } }
     /// EL2 software changed interrupt state; `interruptDeadline` is recomputed on leaving EL2.
-    var interruptLinesStale = false
+    @usableFromInline var interruptLinesStale = false
     /// PC of the WFI the PE waits in (an untrapped WFI), if it waits.
     var waitingPC: UInt64?
     /// Checking for virtual interrupts where the guest can take one (DAIF
@@ -110,12 +112,12 @@ public final class Processor {
     /// Virtual time. Guest instructions are counted by the block gate in C and
     /// folded in whenever the clock is read.
     public internal(set) var clock: VirtualClock {
-        get { syncClock(); return storedClock }
+        @inlinable get { syncClock(); return storedClock }
         set { storedClock = newValue; updateGate() }
     }
-    var storedClock = VirtualClock()
-    var syncedInstructions: UInt64 = 0
-    var gate: BlockGate?
+    @usableFromInline var storedClock = VirtualClock()
+    @usableFromInline var syncedInstructions: UInt64 = 0
+    @usableFromInline var gate: BlockGate?
     /// The EL2 software runs (no guest block can): `updateGate` waits until it returns (`finishEL2`).
     var gateDeferred = false
     var gateStale = false
@@ -123,7 +125,7 @@ public final class Processor {
     var runUntil: UInt64 = .max { didSet { updateGate() } }
     var runUntilReached = false
     /// The EL2 software gave up the PE without an ERET (a blocked vCPU): `run` returns `.parked`.
-    var parked = false { didSet { updateGate() } }
+    @usableFromInline var parked = false { didSet { updateGate() } }
     /// Limits: the run stops cleanly when one is reached.
     public var maxInstructions: UInt64 = .max { didSet { updateGate() } }
     public var maxCycles: UInt64 = .max { didSet { updateGate() } }

@@ -85,7 +85,10 @@ public final class VCPU: OperationCounter {
 
     /// Called by the world switch once the host has handled the exit: true
     /// when the guest is entered again now (not stopped, blocked or off).
+    @inline(__always)
     func finish(_ action: ExitAction) -> Bool {
+        // Most exits resume: nothing for the VM to do (`VirtualMachine.finish`).
+        if case .resume = action { return !cpu.isParked }
         Unmanaged.passUnretained(vm)._withUnsafeGuaranteedRef { $0.finish(self, action) }   // no retain of vm
         if case .stop = action { return false }
         return !cpu.isParked
@@ -94,10 +97,12 @@ public final class VCPU: OperationCounter {
     // MARK: The vCPU's registers as exit handlers see them
 
     /// A guest GPR from the saved context (x31 reads as zero: XZR).
+    @inline(__always)
     func gpr(_ n: Int) -> UInt64 {
         loadMemory { cpu.savedGPR(n, in: &context.x) }
     }
 
+    @inline(__always)
     func setGPR(_ n: Int, _ v: UInt64) {
         storeMemory { if n >= 0 && n < 31 { context.x[n] = v } }
     }

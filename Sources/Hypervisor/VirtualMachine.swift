@@ -242,7 +242,10 @@ public final class VirtualMachine: ExceptionVectors {
     // MARK: ExceptionVectors
 
     public override func synchronousFromLowerEL(_ cpu: Processor) {
-        handleExit(cpu, kind: ExitKind(ExceptionSyndrome(raw: cpu.read(.ESR_EL2))))
+        // ESR_EL2 through the vCPU's routed handle: the same MRS, no routing lookup.
+        Unmanaged.passUnretained(vcpus[cpu.index])._withUnsafeGuaranteedRef {
+            handleExit($0, cpu, kind: ExitKind(ExceptionSyndrome(raw: cpu.read($0.regs.esr))))
+        }
     }
 
     public override func irqFromLowerEL(_ cpu: Processor) {

@@ -77,6 +77,13 @@ public final class Engine {
         _ = uc_reg_write(uc, r.id, &v)
     }
 
+    /// Xn (0...30): `write(.x(n), value)` without the checks only the PC and
+    /// the 32-bit registers need (a world switch's GPR restore).
+    public func writeX(_ n: Int, _ value: UInt64) {
+        var v = value
+        _ = uc_reg_write(uc, Register.x(n).id, &v)
+    }
+
     /// Vn (0...31), the 128-bit SIMD&FP register, as (low, high) 64-bit halves.
     public func readVector(_ n: Int) -> (low: UInt64, high: UInt64) {
         var v: (UInt64, UInt64) = (0, 0)
@@ -111,6 +118,13 @@ public final class Engine {
         return (gprValues[31], gprValues[32])
     }
 
+    /// The same and X0, still in one call.
+    public func readPSTATEPCAndX0() -> (pstate: UInt64, pc: UInt64, x0: UInt64) {
+        gprValues[31] = 0   // PSTATE is 32 bits wide in Unicorn
+        _ = uc_reg_read_batch(uc, gprIDs + 31, gprPointers + 31, 3)
+        return (gprValues[31], gprValues[32], gprValues[33])
+    }
+
     /// Writes X0...X30 in one call.
     public func writeGeneralPurposeRegisters(_ values: UnsafePointer<UInt64>) {
         gprValues.update(from: values, count: 31)
@@ -120,10 +134,11 @@ public final class Engine {
     /// The batch calls' argument arrays, built once: an exit reads and writes
     /// all 31 GPRs, and building them per call was a good part of its cost.
     private let gprIDs: UnsafeMutablePointer<Int32> = {
-        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 33)
+        let p = UnsafeMutablePointer<Int32>.allocate(capacity: 34)
         for i in 0..<31 { p[i] = Register.x(i).id }
         p[31] = Register.pstate.id
         p[32] = Register.pc.id
+        p[33] = Register.x(0).id
         return p
     }()
     private let gprValues: UnsafeMutablePointer<UInt64>
@@ -131,10 +146,10 @@ public final class Engine {
     private let gprPointers: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     private static func gprBuffers() -> (UnsafeMutablePointer<UInt64>, UnsafeMutablePointer<UnsafeMutableRawPointer?>) {
-        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 33)
-        values.initialize(repeating: 0, count: 33)
-        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 33)
-        for i in 0..<33 { pointers[i] = UnsafeMutableRawPointer(values + i) }
+        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 34)
+        values.initialize(repeating: 0, count: 34)
+        let pointers = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 34)
+        for i in 0..<34 { pointers[i] = UnsafeMutableRawPointer(values + i) }
         return (values, pointers)
     }
 

@@ -20,11 +20,13 @@ extension Processor {
     /// timer, GIC or HCR change: now (0) if one is pending, else the timer deadline.
     /// While EL2 software runs, the lines are recomputed once, when it leaves
     /// EL2 (ERET or parking the PE), not after each register it writes.
+    @inlinable
     func updateVirtualInterruptLines() {
         if currentEL == 2 { interruptLinesStale = true; return }
         recomputeInterruptLines()
     }
 
+    @usableFromInline
     func recomputeInterruptLines() {
         interruptLinesStale = false
         if let g = ownEL2 {

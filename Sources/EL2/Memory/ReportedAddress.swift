@@ -8,7 +8,7 @@ extension Processor {
     /// The address Unicorn looks its map up by for an access at `va`: the VA
     /// itself on 2.0, its stage-1 IPA on 2.1 (nil when stage 1 faults).
     func mapAddress(ofVA va: UInt64, _ kind: MemoryAccessKind) -> UInt64? {
-        guard Engine.mapsPhysicalAddresses, guestMMUEnabled else { return va }
+        guard mapsPhysicalAddresses, guestMMUEnabled else { return va }
         guard case (.ipa(let ipa), _) = uncountedStage1(va, kind) else { return nil }
         return ipa
     }

@@ -11,8 +11,15 @@ import Unicorn
 /// from the last ones it ran with (a world switch through the host's values
 /// and back needs none).
 extension Processor {
+    @inline(__always)
     func syncStage1Regime() {
+        // Inline: most ERETs follow no write to these registers.
         guard known.stage1Dirty else { return }
+        syncDirtyStage1Regime()
+    }
+
+    @inline(never)
+    private func syncDirtyStage1Regime() {
         known.stage1Dirty = false
         let now = (el1Value(.SCTLR_EL1), el1Value(.TTBR0_EL1), el1Value(.TTBR1_EL1), el1Value(.TCR_EL1))
         guard now != known.stage1Ran else { return }

@@ -102,9 +102,16 @@ extension Processor {
     /// Before the guest runs (ERET, first entry): if the regime changed since
     /// the entries were filled, they no longer apply. Only a change counts: the
     /// split-mode switch writing VTTBR_EL2 = 0 and back on every exit does not flush.
+    @inline(__always)
     func syncTranslationRegime() {
+        // The test inline: most ERETs keep the regime.
         let now = currentRegime
         guard tlb.regime != now else { return }
+        changeTranslationRegime(to: now)
+    }
+
+    @inline(never)
+    private func changeTranslationRegime(to now: Stage2TLB.Regime) {
         if tlb.regime == .identity && parksIdentityMap { parkIdentityMap() }
         tlbFlushAll()
         faults.lastMiss = ((0, 0), 0)

@@ -10,10 +10,10 @@ public struct EL2Registers: Sendable {
         .CONTEXTIDR_EL2, .TPIDR_EL2, .CNTHCTL_EL2, .CNTVOFF_EL2, .VPIDR_EL2, .VMPIDR_EL2,
         AFSR0_EL2, AFSR1_EL2, AMAIR_EL2,
     ]
-    static let hcrSlot = 0
+    @inlinable static var hcrSlot: Int { 0 }
     /// Inline storage, one slot per entry of `registers`: no reference count or
     /// uniqueness check on the world switch's every access.
-    var values = InlineArray<25, UInt64>(repeating: 0)
+    @usableFromInline var values = InlineArray<25, UInt64>(repeating: 0)
 
     public init() {
         precondition(EL2Registers.registers.count == values.count, "EL2Registers: one storage slot per register")
@@ -47,7 +47,7 @@ public struct EL2Registers: Sendable {
         }
     }
 
-    public var hcr: HCR { get { HCR(rawValue: values[0]) } set { values[0] = newValue.rawValue } }
+    @inlinable public var hcr: HCR { get { HCR(rawValue: values[0]) } set { values[0] = newValue.rawValue } }
     public var sctlr: UInt64 { get { values[1] } set { values[1] = newValue } }
     public var mdcr: UInt64 { get { values[2] } set { values[2] = newValue } }
     public var cptr: UInt64 { get { values[3] } set { values[3] = newValue } }

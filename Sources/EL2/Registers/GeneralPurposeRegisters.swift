@@ -6,10 +6,11 @@ import Unicorn
 /// hypercall reads x0-x3, not 31 registers. Until then its slot stays "in
 /// the PE", where the save found it.
 public struct SavedGPRs: Sendable {
-    fileprivate var values = [UInt64](repeating: 0, count: 31)
+    /// Inline: no uniqueness check or reference count when the exit reads or sets one.
+    @usableFromInline var values = InlineArray<31, UInt64>(repeating: 0)
     /// Slots whose saved value is still only in the PE (Unicorn), as of save `epoch`.
-    fileprivate var inPE: UInt32 = 0
-    fileprivate var epoch: UInt64 = 0
+    @usableFromInline var inPE: UInt32 = 0
+    @usableFromInline var epoch: UInt64 = 0
 
     public init() {}
 
@@ -17,7 +18,7 @@ public struct SavedGPRs: Sendable {
     public subscript(n: Int) -> UInt64 {
         @available(*, unavailable, message: "read through Processor.savedGPR: the value may still be in the PE")
         get { values[n] }
-        set {
+        @inlinable set {
             values[n] = newValue
             inPE &= ~(1 &<< UInt32(n))
         }
@@ -25,13 +26,14 @@ public struct SavedGPRs: Sendable {
 }
 
 /// What the PE knows of Unicorn's GPRs for the lazy save (`SavedGPRs`).
+@usableFromInline
 struct GPRTracking {
     /// Unicorn's value of the slots in `known` (read, or written by a restore, since the last change).
-    let values = UnsafeMutablePointer<UInt64>.zeroed(31)
-    var known: UInt32 = 0
+    @usableFromInline let values = UnsafeMutablePointer<UInt64>.zeroed(31)
+    @usableFromInline var known: UInt32 = 0
     /// Advances whenever Unicorn's GPRs may change (a write, guest code running):
     /// a save's slots still in the PE are readable from Unicorn only in its epoch.
-    var epoch: UInt64 = 1
+    @usableFromInline var epoch: UInt64 = 1
     /// The epoch of the save not yet restored, if any.
     var openSave: UInt64 = 0
     /// All 31 of a save whose epoch ended before it was restored (a debugger's
@@ -75,10 +77,26 @@ extension Processor {
     }
 
     /// Saved register `n` (x31 reads as zero). Not counted: the save was.
+    /// Inlinable: the common cases (the software's copy, or a value the PE
+    /// already read in the save's epoch) take no call.
+    @inlinable
     public func savedGPR(_ n: Int, in regs: inout SavedGPRs) -> UInt64 {
         guard n >= 0 && n < 31 else { return 0 }
         let b: UInt32 = 1 &<< UInt32(n)
         guard regs.inPE & b != 0 else { return regs.values[n] }
+        if regs.epoch == gprs.epoch && gprs.known & b != 0 {
+            let v = gprs.values[n]
+            regs.values[n] = v
+            regs.inPE &= ~b
+            return v
+        }
+        return savedGPRFromPE(n, in: &regs)
+    }
+
+    /// The rest of `savedGPR`: a slot still in the PE that needs a Unicorn read or a frozen copy.
+    @usableFromInline
+    func savedGPRFromPE(_ n: Int, in regs: inout SavedGPRs) -> UInt64 {
+        let b: UInt32 = 1 &<< UInt32(n)
         let v: UInt64
         if regs.epoch == gprs.epoch {
             if gprs.known & b == 0 {
@@ -108,11 +126,11 @@ extension Processor {
                 let i = m.trailingZeroBitCount
                 m &= m &- 1
                 let v = regs.values[i]
-                if gprs.known & (1 &<< UInt32(i)) == 0 || gprs.values[i] != v { engine.write(.x(i), v) }
+                if gprs.known & (1 &<< UInt32(i)) == 0 || gprs.values[i] != v { engine.writeX(i, v) }
             }
         } else {
             for n in 0..<31 where regs.inPE & (1 &<< UInt32(n)) != 0 { _ = savedGPR(n, in: &regs) }
-            regs.values.withUnsafeBufferPointer { engine.writeGeneralPurposeRegisters($0.baseAddress!) }
+            withUnsafeMutableBytes(of: &regs.values) { engine.writeGeneralPurposeRegisters($0.assumingMemoryBound(to: UInt64.self).baseAddress!) }
         }
         gprs.openSave = 0
         gprsWillChange()

@@ -7,8 +7,10 @@ import AArch64
 /// EL1 registers: a few KiB that stay in the cache between exits (a flat
 /// 64K-entry table missed it on most accesses). The parts that depend on
 /// state (CurrentEL, HCR_EL2.E2H) are left to `Processor.resolve`.
+@usableFromInline
 struct RegisterRouting {
-    enum Kind: UInt8 {
+    @usableFromInline
+    enum Kind: UInt8, Sendable {
         case el1            // an EL1/EL0 register in Unicorn's CPU
         case el1Redirected  // an EL1 encoding that E2H redirects to an EL2 register at EL2
         case el2            // an EL2 register of the model (`EL2Registers`)
@@ -19,13 +21,14 @@ struct RegisterRouting {
         case timerEL02      // CNTP_*_EL02/CNTV_*_EL02: the EL0 timer registers
     }
 
-    struct Entry: Equatable {
-        var kind: Kind
+    @usableFromInline
+    struct Entry: Equatable, Sendable {
+        @usableFromInline var kind: Kind
         /// For `el2` and `el1Redirected`: the EL2 register's slot in `EL2Registers.values`.
-        var el2Slot: Int8 = -1
+        @usableFromInline var el2Slot: Int8 = -1
         /// For EL1 registers (reached directly, redirected-when-E2H-is-clear, or
         /// through an *_EL12 alias): the slot in `Processor.el1Known`, or -1.
-        var knownSlot: Int8 = -1
+        @usableFromInline var knownSlot: Int8 = -1
     }
 
     /// The page of each (op0, op1, CRn); page 0 holds only plain EL1 registers.
@@ -107,7 +110,7 @@ struct RegisterRouting {
 /// still decided at each access, and each access is counted as any other.
 public struct SystemRegisterHandle: Sendable {
     public let register: SystemRegister
-    let entry: RegisterRouting.Entry
+    @usableFromInline let entry: RegisterRouting.Entry
 
     public init(_ r: SystemRegister) { self.init(r, .shared) }
 
@@ -120,6 +123,7 @@ public struct SystemRegisterHandle: Sendable {
 
 /// Register values EL2 software already knows, kept while the guest runs so
 /// an exit reads and writes Unicorn only for what changed.
+@usableFromInline
 struct KnownRegisters {
     /// What EL2 software last read from or wrote to the EL1 registers of
     /// `RegisterRouting.knownEL1` (bit n of `el1Mask`: slot n is known). Every
@@ -127,12 +131,12 @@ struct KnownRegisters {
     /// writes, and exception entry to EL1 forgets ELR/SPSR/ESR/FAR
     /// (`forgetEL1`). So a split-mode exit reads only what the guest changed,
     /// and writes only what differs.
-    let el1: UnsafeMutablePointer<UInt64> = {
+    @usableFromInline let el1: UnsafeMutablePointer<UInt64> = {
         let p = UnsafeMutablePointer<UInt64>.allocate(capacity: 32)
         p.initialize(repeating: 0, count: 32)
         return p
     }()
-    var el1Mask: UInt32 = 0
+    @usableFromInline var el1Mask: UInt32 = 0
     /// Known slots whose value Unicorn does not hold yet: EL2 software's
     /// writes reach Unicorn when it next runs or the model reads it
     /// (`Processor.flushEL1`), so a split-mode exit's host values, and the

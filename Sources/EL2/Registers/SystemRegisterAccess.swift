@@ -7,7 +7,7 @@ import Unicorn
 /// redirection, *_EL12 aliases, the virtual and physical GIC CPU interfaces,
 /// the timers).
 extension Processor {
-    @inline(__always)
+    @inlinable @inline(__always)
     func count(_ op: HardwareOperation, _ n: Int = 1) {
         guard countingEnabled else { return }
         tally.add(op, n)
@@ -19,22 +19,28 @@ extension Processor {
         read(SystemRegisterHandle(r, routing))
     }
 
-    /// The same, routed already (`SystemRegisterHandle`).
-    @inline(__always)
+    /// The same, routed already (`SystemRegisterHandle`). Inlinable: the
+    /// world switch's accesses take the EL2 fast path with no call.
+    @inlinable @inline(__always)
     public func read(_ h: SystemRegisterHandle) -> UInt64 {
         // An EL2 register, the world switch's most common access: no routing switch, no spilled registers.
         if reachesEL2(h.entry) { return readEL2(Int(h.entry.el2Slot)) }
+        // A plain EL1 register whose value EL2 software knows (MDSCR_EL1 on every VHE exit): as the routed path has it.
+        if let k = knownEL1Slot(h.entry), known.el1Mask & (1 &<< UInt32(k)) != 0 {
+            count(.sysregReadEL1)
+            return known.el1[k]
+        }
         return read(h.register, routed: h.entry)
     }
 
-    @inline(__always)
-    private func readEL2(_ slot: Int) -> UInt64 {
+    @inlinable @inline(__always)
+    func readEL2(_ slot: Int) -> UInt64 {
         count(.sysregReadEL2)
         return slot >= 0 ? el2.values[slot] : 0
     }
 
-    @inline(never)
-    private func read(_ r: SystemRegister, routed e: RegisterRouting.Entry) -> UInt64 {
+    @usableFromInline @inline(never)
+    func read(_ r: SystemRegister, routed e: RegisterRouting.Entry) -> UInt64 {
         switch resolve(r, e) {
         case .el2(let slot):
             return readEL2(slot)
@@ -61,20 +67,33 @@ extension Processor {
         write(SystemRegisterHandle(r, routing), v)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func write(_ h: SystemRegisterHandle, _ v: UInt64) {
         if reachesEL2(h.entry) { return writeEL2(Int(h.entry.el2Slot), v) }
+        // Writing what a known plain EL1 register holds changes nothing (as the routed path has it).
+        if let k = knownEL1Slot(h.entry), known.el1Mask & (1 &<< UInt32(k)) != 0 && known.el1[k] == v {
+            count(.sysregWriteEL1)
+            return
+        }
         write(h.register, v, routed: h.entry)
     }
 
+    /// The known slot of an encoding that reaches a plain EL1 register (no SP:
+    /// those have none by encoding). Only once `reachesEL2` said no: then a
+    /// redirected encoding reaches its EL1 register too.
+    @inlinable @inline(__always)
+    func knownEL1Slot(_ e: RegisterRouting.Entry) -> Int? {
+        (e.kind == .el1 || e.kind == .el1Redirected) && e.knownSlot >= 0 ? Int(e.knownSlot) : nil
+    }
+
     /// An EL2 register, or an *_EL1 encoding that E2H sends to one from EL2 (`resolve`).
-    @inline(__always)
-    private func reachesEL2(_ e: RegisterRouting.Entry) -> Bool {
+    @inlinable @inline(__always)
+    func reachesEL2(_ e: RegisterRouting.Entry) -> Bool {
         e.kind == .el2 || e.kind == .el1Redirected && el2.hcr.contains(.E2H) && currentEL == 2
     }
 
-    @inline(__always)
-    private func writeEL2(_ slot: Int, _ v: UInt64) {
+    @inlinable @inline(__always)
+    func writeEL2(_ slot: Int, _ v: UInt64) {
         count(.sysregWriteEL2)
         guard slot >= 0 else { return }
         el2.values[slot] = v
@@ -83,8 +102,8 @@ extension Processor {
         if slot == EL2Registers.hcrSlot { updateVirtualInterruptLines() }
     }
 
-    @inline(never)
-    private func write(_ r: SystemRegister, _ v: UInt64, routed e: RegisterRouting.Entry) {
+    @usableFromInline @inline(never)
+    func write(_ r: SystemRegister, _ v: UInt64, routed e: RegisterRouting.Entry) {
         switch resolve(r, e) {
         case .el2(let slot):
             writeEL2(slot, v)

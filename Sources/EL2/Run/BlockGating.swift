@@ -6,7 +6,8 @@ import Unicorn
 /// instructions so the host-time limit is checked. Between those, blocks are
 /// only counted, in C.
 extension Processor {
-    @inline(__always) func syncClock() {
+    @inlinable @inline(__always)
+    func syncClock() {
         guard let gate else { return }
         let n = gate.instructions
         if n != syncedInstructions {
@@ -15,7 +16,15 @@ extension Processor {
         }
     }
 
+    /// The deferred case inline: an exit's clock advance asks while its EL2 software runs.
+    @inline(__always)
     func updateGate() {
+        if gateDeferred && gate != nil { gateStale = true; return }
+        refreshGate()
+    }
+
+    @inline(never)
+    func refreshGate() {
         guard let gate else { return }
         // An exit changes the clock, the interrupt lines and limits in turn: the gate is set once, after.
         if gateDeferred { gateStale = true; return }

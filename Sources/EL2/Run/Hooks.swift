@@ -44,10 +44,13 @@ extension Processor {
         defer { entryPSTATE = nil }
         let pc: UInt64
         if exception == .hvc && ownEL2 == nil {
-            // An exit: the entry state read once, the PC with it.
-            let s = readEntryState()
+            // An exit: the entry state read once, the PC with it, and x0 (SMCCC's
+            // function ID, which the EL2 software's save reads next) for the lazy save.
+            let s = engine.readPSTATEPCAndX0()
             entryPSTATE = s.pstate
             pc = s.pc
+            gprs.values[0] = s.x0
+            gprs.known |= 1
         } else {
             pc = engine.read(.pc)
         }

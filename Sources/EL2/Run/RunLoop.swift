@@ -136,7 +136,7 @@ extension Processor {
         parked = false
     }
 
-    public var isParked: Bool { parked }
+    @inlinable public var isParked: Bool { parked }
     /// Why the run ended, once it has.
     public var finalStopReason: StopReason? { stopReason }
     /// The PC of the untrapped WFI the PE idles in, if it does.

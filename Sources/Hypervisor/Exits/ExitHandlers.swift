@@ -6,10 +6,11 @@ import EL2
 struct ExitHandlers {
     /// kvm_get_exit_handler: a switch on the EC (no hashing on the exit path).
     static func handle(_ vm: VirtualMachine, _ vcpu: VCPU) -> (ExitAction, String) {
-        switch vcpu.esr.ec {
-        case .hvc64?:
+        // By the raw class: `ec` builds the optional enum first.
+        switch vcpu.esr.ecRaw {
+        case ExceptionClass.hvc64.rawValue:
             return vm.handleHypercall(vcpu, conduit: "HVC")
-        case .smc64?:
+        case ExceptionClass.smc64.rawValue:
             // A trapped SMC returns to the SMC itself (kvm_handle_smc skips it).
             vcpu.advancePC()
             // SMCs with a non-zero immediate are reserved (SMCCC, DEN0028 "SMC and HVC immediate value").
@@ -18,11 +19,11 @@ struct ExitHandlers {
                 return (.resume, vm.detail("SMC #0x\(String(vcpu.esr.imm16, radix: 16)): reserved immediate, NOT_SUPPORTED"))
             }
             return vm.handleHypercall(vcpu, conduit: "SMC")
-        case .sys64?:
+        case ExceptionClass.sys64.rawValue:
             return vm.handleSystemRegister(vcpu)
-        case .wfx?:
+        case ExceptionClass.wfx.rawValue:
             return vm.handleWFx(vcpu)
-        case .dataAbortLowerEL?, .instructionAbortLowerEL?:
+        case ExceptionClass.dataAbortLowerEL.rawValue, ExceptionClass.instructionAbortLowerEL.rawValue:
             return vm.handleGuestAbort(vcpu)
         default:
             // Anything the hypervisor does not handle becomes an UNDEF in the guest.

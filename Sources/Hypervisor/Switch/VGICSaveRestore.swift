@@ -9,11 +9,17 @@ import EL2
 /// figures (Linux 4.10) did.
 enum VGICSaveRestore {
 
-    /// __vgic_v3_save_state.
+    /// __vgic_v3_save_state. The test inline: most exits have no list register in use.
+    @inline(__always)
     static func save(_ vcpu: VCPU, into ctx: inout CPUContext) {
+        guard ctx.vgic.usedLRs > 0 else { return }
+        saveLRs(vcpu, into: &ctx)
+    }
+
+    @inline(never)
+    private static func saveLRs(_ vcpu: VCPU, into ctx: inout CPUContext) {
         let cpu = vcpu.cpu
         let used = ctx.vgic.usedLRs
-        guard used > 0 else { return }
         let elrsr = cpu.read(vcpu.regs.ichELRSR)
         cpu.write(vcpu.regs.ichHCR, ctx.vgic.hcr & ~ICH_HCR.En)   // the interface is off while the host runs
         // One store per list register in use.
@@ -26,11 +32,17 @@ enum VGICSaveRestore {
         }
     }
 
-    /// __vgic_v3_restore_state.
+    /// __vgic_v3_restore_state (the test inline, as for the save).
+    @inline(__always)
     static func restore(_ vcpu: VCPU, from ctx: inout CPUContext) {
+        guard ctx.vgic.usedLRs > 0 else { return }
+        restoreLRs(vcpu, from: &ctx)
+    }
+
+    @inline(never)
+    private static func restoreLRs(_ vcpu: VCPU, from ctx: inout CPUContext) {
         let cpu = vcpu.cpu
         let used = ctx.vgic.usedLRs
-        guard used > 0 else { return }
         // ICH_HCR_EL2 and each list register in use, loaded from the saved state.
         vcpu.loadMemory(used + 1) {
             cpu.write(vcpu.regs.ichHCR, ctx.vgic.hcr)

@@ -82,8 +82,15 @@ extension VirtualMachine {
     /// Part of `flush`, on `vcpu`'s saved vGIC state: only while a line is
     /// armed (`deviceLinesArmed`), so an exit of a guest whose devices raise
     /// nothing pays one test.
+    @inline(__always)
     func resampleDeviceLines(_ vcpu: VCPU) {
+        // Inline: on most exits no device line is armed.
         guard deviceLinesArmed else { return }
+        resampleArmedDeviceLines(vcpu)
+    }
+
+    @inline(never)
+    private func resampleArmedDeviceLines(_ vcpu: VCPU) {
         var armed = false, routedHere = false
         for d in devices.interruptSources {
             guard let intid = d.interruptLine else { continue }

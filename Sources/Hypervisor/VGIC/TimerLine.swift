@@ -38,7 +38,15 @@ extension VirtualMachine {
 
     /// Samples the lines behind the HW=1 list registers the guest has not
     /// acknowledged yet (pending, not active) and empties those that dropped.
+    @inline(__always)
     func resampleTimerListRegisters(_ vcpu: VCPU) {
+        // Inline: most exits have no list register in use.
+        guard vcpu.context.vgic.usedLRs > 0 else { return }
+        resampleUsedTimerListRegisters(vcpu)
+    }
+
+    @inline(never)
+    private func resampleUsedTimerListRegisters(_ vcpu: VCPU) {
         for i in 0..<vcpu.context.vgic.usedLRs {
             let lr = vcpu.context.vgic.lr[i]
             guard lr & ListRegister.State == ListRegister.pendingBit, lr & ListRegister.HW != 0 else { continue }

@@ -8,15 +8,17 @@ import Unicorn
 /// them with no call into Swift. What the tables cannot see (a guest that
 /// owns EL2, MTE) sends every access to the model (`SystemInstructionFilter.all`).
 enum SystemAccessTables {
-    /// MRS, MSR and SYS, 65,536 entries each, indexed by op0:op1:CRn:CRm:op2; built once, never freed.
+    /// MRS, MSR and SYS, 65,536 entries each, indexed by op0:op1:CRn:CRm:op2 (only op0 = 3, resp. 1, evaluated); built once, never freed.
     static let shared: (mrs: UnsafePointer<UInt8>, msr: UnsafePointer<UInt8>, sys: UnsafePointer<UInt8>) = (
-        table { r in r.op0 >= 2 ? entry(r, isRead: true) : SystemInstructionFilter.model },
-        table { r in r.op0 >= 2 ? entry(r, isRead: false) : SystemInstructionFilter.model },
-        table { r in r.op0 == 1 ? instructionEntry(r) : SystemInstructionFilter.model })
+        table(op0: 3...3) { entry($0, isRead: true) },
+        table(op0: 3...3) { entry($0, isRead: false) },
+        table(op0: 1...1) { instructionEntry($0) })
 
-    private static func table(_ entry: (SystemRegister) -> UInt8) -> UnsafePointer<UInt8> {
+    /// Entries outside `op0` (MRS/MSR of op0 = 2, the debug registers, which the model serves) are the model's.
+    private static func table(op0: ClosedRange<Int>, _ entry: (SystemRegister) -> UInt8) -> UnsafePointer<UInt8> {
         let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
-        for i in 0..<(1 << 16) {
+        t.initialize(repeating: SystemInstructionFilter.model, count: 1 << 16)
+        for i in op0.lowerBound << 14 ..< (op0.upperBound + 1) << 14 {
             t[i] = entry(SystemRegister(UInt8(i >> 14), UInt8(i >> 11 & 7), UInt8(i >> 7 & 15), UInt8(i >> 3 & 15), UInt8(i & 7)))
         }
         return UnsafePointer(t)

@@ -15,7 +15,8 @@ extension Processor {
         // Unmanaged: an unowned(unsafe) capture is retained at each call, i.e. each exit.
         let me = Unmanaged.passUnretained(self)
         interruptHook = try engine.onInterrupt { intno in me._withUnsafeGuaranteedRef { $0.hookRan(); $0.interrupt(intno) } }
-        // Only the accesses the model must see come to Swift (SystemAccessTables.swift).
+        // Only the accesses the model must see come to Swift (SystemAccessTables.swift); the
+        // others end no polling probe, but a block with an MRS/MSR/SYS never polls (PollingLoopEffect).
         let t = SystemAccessTables.shared
         let filter = SystemInstructionFilter(mrs: t.mrs, msr: t.msr, sys: t.sys)
         systemAccessFilter = filter
@@ -98,6 +99,7 @@ extension Processor {
     }
 
     func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
+        // Accesses Unicorn performs with nothing for the model to do never come here (SystemAccessTables.swift).
         let r = SystemRegister(id)
         let pc = engine.read(.pc)
         let n = rt.generalPurposeIndex ?? 31

@@ -13,6 +13,35 @@ uc_err el2_hook_add_insn(uc_engine *uc, uc_hook *hh, void *callback,
                        insn);
 }
 
+static inline uint32_t el2_sys_filtered(el2_sys_filter *f, int kind, uc_engine *uc,
+                                        uc_arm64_reg rt, const uc_arm64_cp_reg *cp) {
+    uint8_t e = f->table[kind][(cp->op0 & 3) << 14 | (cp->op1 & 7) << 11 | (cp->crn & 15) << 7 | (cp->crm & 15) << 3 | (cp->op2 & 7)];
+    if (!f->all && (e == 0 || (e != EL2_SYS_MODEL && ((f->hcr >> (e - 1)) & 1) == 0))) return 0;
+    return f->slow[kind](uc, rt, cp, f->user[kind]);
+}
+
+static uint32_t el2_mrs_hook(uc_engine *uc, uc_arm64_reg rt, const uc_arm64_cp_reg *cp, void *f) {
+    return el2_sys_filtered(f, EL2_SYS_MRS, uc, rt, cp);
+}
+
+static uint32_t el2_msr_hook(uc_engine *uc, uc_arm64_reg rt, const uc_arm64_cp_reg *cp, void *f) {
+    return el2_sys_filtered(f, EL2_SYS_MSR, uc, rt, cp);
+}
+
+static uint32_t el2_sys_hook(uc_engine *uc, uc_arm64_reg rt, const uc_arm64_cp_reg *cp, void *f) {
+    return el2_sys_filtered(f, EL2_SYS_SYS, uc, rt, cp);
+}
+
+uc_err el2_hook_add_sys_filter(uc_engine *uc, uc_hook *hh, el2_sys_filter *f, int kind,
+                               el2_sys_hook_cb slow, void *user) {
+    static const int insn[EL2_SYS_KINDS] = { UC_ARM64_INS_MRS, UC_ARM64_INS_MSR, UC_ARM64_INS_SYS };
+    static el2_sys_hook_cb const hook[EL2_SYS_KINDS] = { el2_mrs_hook, el2_msr_hook, el2_sys_hook };
+    if (kind < 0 || kind >= EL2_SYS_KINDS) return UC_ERR_ARG;
+    f->slow[kind] = slow;
+    f->user[kind] = user;
+    return uc_hook_add(uc, hh, UC_HOOK_INSN, (void *)hook[kind], f, 1, 0, insn[kind]);
+}
+
 uc_err el2_ctl_set_cpu_model(uc_engine *uc, int model) {
     return uc_ctl_set_cpu_model(uc, model);
 }

@@ -118,6 +118,8 @@ public final class Processor {
     @usableFromInline var storedClock = VirtualClock()
     @usableFromInline var syncedInstructions: UInt64 = 0
     @usableFromInline var gate: BlockGate?
+    /// The C side of the MRS/MSR/SYS hooks (`updateSystemAccessFilter`).
+    var systemAccessFilter: SystemInstructionFilter?
     /// The EL2 software runs (no guest block can): `updateGate` waits until it returns (`finishEL2`).
     var gateDeferred = false
     var gateStale = false

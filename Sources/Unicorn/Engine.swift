@@ -303,8 +303,9 @@ public final class Engine {
     }
 
     /// An MRS/MSR/SYS instruction, before it executes. Return true to skip it.
+    /// With a `filter`, only the accesses its tables send to the model come here.
     @discardableResult
-    public func onSystemInstruction(_ kind: SystemInstructionKind,
+    public func onSystemInstruction(_ kind: SystemInstructionKind, filter: SystemInstructionFilter? = nil,
                                     _ body: @escaping (_ rt: Register, _ reg: SystemRegisterID, _ value: UInt64) -> Bool) throws -> Handle {
         let box = Box(body)
         let cb: @convention(c) (OpaquePointer?, uc_arm64_reg, UnsafePointer<uc_arm64_cp_reg>?, UnsafeMutableRawPointer?) -> UInt32 = { _, reg, cp, ud in
@@ -323,6 +324,11 @@ public final class Engine {
         }
         var h: uc_hook = 0
         boxes.append(box)
+        if let filter, let k = filter.kind(kind) {
+            boxes.append(filter)
+            try check(el2_hook_add_sys_filter(uc, &h, filter.filter, k, cb, Unmanaged.passUnretained(box).toOpaque()))
+            return h
+        }
         try check(el2_hook_add_insn(uc, &h, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self),
                                     Unmanaged.passUnretained(box).toOpaque(), 1, 0, Int32(insn.rawValue)))
         return h

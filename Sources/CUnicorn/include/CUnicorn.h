@@ -41,6 +41,25 @@ void el2_hook_set_range(uc_hook hh, uint64_t begin, uint64_t end);
 // UC_ERR_ARG before Unicorn 2.1.4, which has no uc_vmem_translate.
 uc_err el2_vmem_translate(uc_engine *uc, uint64_t address, uint64_t *paddress);
 
+// The MRS, MSR and SYS hooks' common case, in C: a table per kind, indexed
+// by the encoding (op0:op1:CRn:CRm:op2), says whether Unicorn performs the
+// access with nothing for the model to do (0), whether the model must see it
+// (EL2_SYS_MODEL), or else which HCR_EL2 bit (entry - 1) traps it: the model
+// sees it while `hcr` has that bit. `all`: the model sees every access.
+#define EL2_SYS_MODEL 0xFF
+enum { EL2_SYS_MRS, EL2_SYS_MSR, EL2_SYS_SYS, EL2_SYS_KINDS };
+typedef uint32_t (*el2_sys_hook_cb)(uc_engine *uc, uc_arm64_reg rt, const uc_arm64_cp_reg *cp, void *user);
+typedef struct el2_sys_filter {
+    uint64_t hcr;       // HCR_EL2 as the guest runs under it
+    uint32_t all;
+    const uint8_t *table[EL2_SYS_KINDS];
+    el2_sys_hook_cb slow[EL2_SYS_KINDS];
+    void *user[EL2_SYS_KINDS];
+} el2_sys_filter;
+// Hooks `kind`'s instructions: the ones the model must see go to `slow`.
+uc_err el2_hook_add_sys_filter(uc_engine *uc, uc_hook *hh, el2_sys_filter *f, int kind,
+                               el2_sys_hook_cb slow, void *user);
+
 // The block hook's fast path, in C: count the block's instructions and only
 // call the Swift slow path for a block's first run after its translation
 // (Unicorn's UC_HOOK_EDGE_GENERATED adds it to `translated`), at the

@@ -7,13 +7,8 @@ extension Processor {
     /// Does an EL1 access to `r` trap to EL2 under the current configuration?
     func trapsToEL2(_ r: SystemRegister, isRead: Bool) -> Bool {
         let hcr = el2.hcr
-        if r.isVirtualMemoryControl {
-            return isRead ? hcr.contains(.TRVM) : hcr.contains(.TVM)
-        }
-        if isRead && r.isTID3Group && hcr.contains(.TID3) { return true }
-        if isRead && hcr.contains(.TID1) && (r == .REVIDR_EL1 || r == SystemRegister(3, 1, 0, 0, 7)) { return true }
-        if hcr.contains(.TID2) && (r == .CTR_EL0 || r == .CCSIDR_EL1 || r == .CLIDR_EL1 || r == .CSSELR_EL1) { return true }
-        if r == .ACTLR_EL1 && hcr.contains(.TACR) { return true }
+        if !hcr.isDisjoint(with: Self.hcrTrapControls(r, isRead: isRead)) { return true }
+        if r.isVirtualMemoryControl { return false }
         // HCR_EL2.ATA = 0: the MTE registers of EL1 (KVM sets ATA for a guest with MTE).
         if tagging != nil && r.isTrappedByATA && !hcr.contains(.ATA) { return true }
         // CPTR_EL2.TCPAC: CPACR_EL1 (with E2H, CPTR_EL2's layout is CPACR's and TCPAC stays bit 31).
@@ -23,31 +18,47 @@ extension Processor {
         // MDCR_EL2.TPM: every PMU register (EL0 ones too: the PE's PMUSERENR is left open); TPMCR: PMCR_EL0.
         if el2.mdcr & (MDCR.TPM | MDCR.TPMCR) != 0 && PerformanceMonitors.isRegister(r)
             && (el2.mdcr & MDCR.TPM != 0 || r == PerformanceMonitors.PMCR_EL0) { return true }
-        if hcr.contains(.TIDCP) && r.op0 == 3 && (r.crn == 11 || r.crn == 15) { return true }
-        // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
-        if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {
-            if (r.op2 == 5 || r.op2 == 6) && hcr.contains(.IMO) { return true }
-            if r.op2 == 7 && hcr.contains(.FMO) { return true }
-        }
         // CNTHCTL_EL2.EL1PCTEN / EL1PCEN (nVHE layout) gate the physical counter and timer.
         if r == .CNTPCT_EL0 && el2.cnthctl & CNTHCTL.EL1PCTEN == 0 && !hcr.contains(.E2H) { return true }
         if r.op0 == 3 && r.op1 == 3 && r.crn == 14 && r.crm == 2 && el2.cnthctl & CNTHCTL.EL1PCEN == 0 && !hcr.contains(.E2H) { return true }
         return false
     }
 
+    /// The HCR_EL2 bits that trap an MRS/MSR of `r` from EL1/EL0 (each alone
+    /// does): the other traps are CPTR_EL2's, MDCR_EL2's, CNTHCTL_EL2's and ATA's.
+    static func hcrTrapControls(_ r: SystemRegister, isRead: Bool) -> HCR {
+        if r.isVirtualMemoryControl { return isRead ? .TRVM : .TVM }
+        var c: HCR = []
+        if isRead && r.isTID3Group { c.insert(.TID3) }
+        if isRead && (r == .REVIDR_EL1 || r == SystemRegister(3, 1, 0, 0, 7)) { c.insert(.TID1) }
+        if r == .CTR_EL0 || r == .CCSIDR_EL1 || r == .CLIDR_EL1 || r == .CSSELR_EL1 { c.insert(.TID2) }
+        if r == .ACTLR_EL1 { c.insert(.TACR) }
+        if r.op0 == 3 && (r.crn == 11 || r.crn == 15) { c.insert(.TIDCP) }
+        // GICv3: SGI generation traps with IMO (ICC_SGI1R, ICC_ASGI1R) or FMO (ICC_SGI0R).
+        if !isRead && r.op0 == 3 && r.op1 == 0 && r.crn == 12 && r.crm == 11 {
+            if r.op2 == 5 || r.op2 == 6 { c.insert(.IMO) }
+            if r.op2 == 7 { c.insert(.FMO) }
+        }
+        return c
+    }
+
     /// Does an EL1 system instruction (DC, IC, TLBI, AT) trap to EL2?
     func systemInstructionTrapsToEL2(_ r: SystemRegister) -> Bool {
-        let hcr = el2.hcr
+        !el2.hcr.isDisjoint(with: Self.hcrTrapControls(instruction: r))
+    }
+
+    /// The HCR_EL2 bits that trap a system instruction from EL1 (each alone does).
+    static func hcrTrapControls(instruction r: SystemRegister) -> HCR {
+        var c: HCR = []
         // TLBI ... at EL1 (op1=0); the op1=4 forms (TLBI ALLE1, IPAS2E1...) are EL2's, UNDEFINED at EL1.
-        if r.op0 == 1 && r.op1 == 0 && r.crn == 8 && hcr.contains(.TTLB) { return true }
+        if r.op0 == 1 && r.op1 == 0 && r.crn == 8 { c.insert(.TTLB) }
         // DC ISW / CSW / CISW: op1=0, CRn=7, CRm=6/10/14, op2=2.
-        if r.op0 == 1 && r.op1 == 0 && r.crn == 7 && (r.crm == 6 || r.crm == 10 || r.crm == 14) && r.op2 == 2 && hcr.contains(.TSW) { return true }
-        guard r.op0 == 1 && r.crn == 7 else { return false }
+        if r.op0 == 1 && r.op1 == 0 && r.crn == 7 && (r.crm == 6 || r.crm == 10 || r.crm == 14) && r.op2 == 2 { c.insert(.TSW) }
         // TPCP (TPC in ARMv8.0): DC IVAC, DC CVAC, DC CIVAC, to the point of coherency (QEMU aa64_cacheop_poc_access).
-        if hcr.contains(.TPCP) && (r == DCByVA.IVAC || r == DCByVA.CVAC || r == DCByVA.CIVAC) { return true }
+        if r == DCByVA.IVAC || r == DCByVA.CVAC || r == DCByVA.CIVAC { c.insert(.TPCP) }
         // TPU: IC IVAU, DC CVAU, IC IALLU, IC IALLUIS, to the point of unification.
-        if hcr.contains(.TPU) && (r == DCByVA.CVAU || r == DCByVA.IVAU || r == DCByVA.IALLU || r == DCByVA.IALLUIS) { return true }
-        return false
+        if r == DCByVA.CVAU || r == DCByVA.IVAU || r == DCByVA.IALLU || r == DCByVA.IALLUIS { c.insert(.TPU) }
+        return c
     }
 
     /// Cache maintenance by VA that EL0 may run (SCTLR_EL1.UCI, else UNDEFINED there

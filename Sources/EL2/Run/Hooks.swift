@@ -15,13 +15,18 @@ extension Processor {
         // Unmanaged: an unowned(unsafe) capture is retained at each call, i.e. each exit.
         let me = Unmanaged.passUnretained(self)
         interruptHook = try engine.onInterrupt { intno in me._withUnsafeGuaranteedRef { $0.hookRan(); $0.interrupt(intno) } }
-        try engine.onSystemInstruction(.mrs) { rt, id, v in
+        // Only the accesses the model must see come to Swift (SystemAccessTables.swift); the
+        // others end no polling probe, but a block with an MRS/MSR/SYS never polls (PollingLoopEffect).
+        let t = SystemAccessTables.shared
+        let filter = SystemInstructionFilter(mrs: t.mrs, msr: t.msr, sys: t.sys)
+        systemAccessFilter = filter
+        try engine.onSystemInstruction(.mrs, filter: filter) { rt, id, v in
             me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemRegisterAccess(rt, id, v, isRead: true) }
         }
-        try engine.onSystemInstruction(.msr) { rt, id, v in
+        try engine.onSystemInstruction(.msr, filter: filter) { rt, id, v in
             me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemRegisterAccess(rt, id, v, isRead: false) }
         }
-        try engine.onSystemInstruction(.sys) { rt, id, _ in me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemInstruction(rt, id) } }
+        try engine.onSystemInstruction(.sys, filter: filter) { rt, id, _ in me._withUnsafeGuaranteedRef { $0.hookRan(); return $0.systemInstruction(rt, id) } }
         gate = try engine.blockGate { [unowned(unsafe) self] address, size in self.block(address, size) }
         updateGate()
         if !Engine.restoresPCForMemoryFaults { try engine.syncPCOnMemoryAccess() }
@@ -97,15 +102,8 @@ extension Processor {
     }
 
     func systemRegisterAccess(_ rt: Register, _ id: SystemRegisterID, _ value: UInt64, isRead: Bool) -> Bool {
+        // Accesses Unicorn performs with nothing for the model to do never come here (SystemAccessTables.swift).
         let r = SystemRegister(id)
-        // Most accesses (SP_EL0, TPIDR_EL1, SCTLR...) are of a register Unicorn
-        // has, that nothing traps or serves: Unicorn performs them, with no PC read.
-        if ownEL2 == nil && tagging == nil && r.op0 == 3 && r.op1 < 4 && !(r.op1 == 3 && r.crn == 14)
-            && !(r.op1 == 0 && r.crn == 12 && r.crm >= 8) && r != .ICC_PMR_EL1 && !(isRead ? r == .MIDR_EL1 || r == .MPIDR_EL1 : r == .DAIF)
-            && !PerformanceMonitors.isRegister(r) && !trapsToEL2(r, isRead: isRead) {
-            if !isRead { forgetEL1(r) }
-            return false
-        }
         let pc = engine.read(.pc)
         let n = rt.generalPurposeIndex ?? 31
         // The GICv3 CPU interface does not exist in Unicorn's CPU (its ICC_*
@@ -180,6 +178,14 @@ extension Processor {
         }
         if !isRead { forgetEL1(r) }   // Unicorn performs the write
         return false
+    }
+
+    /// What the system-access filter decides on changed (HCR_EL2, who owns EL2, MTE): before the guest runs.
+    @inline(__always)
+    func updateSystemAccessFilter() {
+        guard let f = systemAccessFilter else { return }
+        f.hcr = el2.hcr.rawValue
+        f.all = ownEL2 != nil || tagging != nil
     }
 
     func systemInstruction(_ rt: Register, _ id: SystemRegisterID) -> Bool {

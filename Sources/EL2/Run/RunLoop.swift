@@ -47,6 +47,7 @@ extension Processor {
             let pc = engine.read(.pc)
             hookRan()
             updateGate()
+            updateSystemAccessFilter()
             faults.guestEL2RegimeFault = nil
             flushEL1()
             do {

@@ -38,10 +38,13 @@ public struct CountsView {
     /// The counts as one table, left in place (a traced exit's copy).
     public var counts: OperationCounts {
         var c = OperationCounts(UnsafeBufferPointer(table))
-        for (mask, base) in [(hardwareCounted.0, 0), (hardwareCounted.1, 64)] {
+        // The two mask words in turn (no array of them: this runs per traced exit).
+        func add(_ mask: UInt64, _ base: Int) {
             var m = mask
             while m != 0 { let h = m.trailingZeroBitCount &+ base; c.table[hardwareCell[h]] &+= hardware[h]; m &= m &- 1 }
         }
+        add(hardwareCounted.0, 0)
+        add(hardwareCounted.1, 64)
         return c
     }
 }

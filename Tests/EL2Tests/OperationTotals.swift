@@ -1,6 +1,6 @@
 import EL2
 
-/// What a PE performed, taken as the hypervisor's meter takes it.
+/// What a PE performed, taken in one go (`takeOperations`; the hypervisor's meter has the PE count into its phase rows instead).
 extension Processor {
     func operationTotals() -> [HardwareOperation: Int] {
         var counts: [HardwareOperation: Int] = [:]

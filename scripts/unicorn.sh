@@ -23,24 +23,8 @@ case "$UNICORN" in
     hash="$(cat scripts/unicorn-patches/*.patch | sha256sum | cut -c1-12)"
     root="$PWD/.build-unicorn/$UNICORN_VERSION-$hash"
     if [[ ! -f "$root/lib/libunicorn.so" ]]; then
-        bash scripts/install-deps.sh --unicorn-2.1
-        tmp="$(mktemp -d)"
-        python3 -m pip download --quiet --no-deps --no-binary=:all: "unicorn==$UNICORN_VERSION" -d "$tmp"
-        echo "$UNICORN_SDIST_SHA256  $tmp/unicorn-$UNICORN_VERSION.tar.gz" | sha256sum --quiet -c
-        tar -xzf "$tmp/unicorn-$UNICORN_VERSION.tar.gz" -C "$tmp"
-        src="$tmp/unicorn-$UNICORN_VERSION/src"
-        for p in scripts/unicorn-patches/*.patch; do
-            patch --quiet -p1 -d "$src" < "$p"
-        done
-        echo "building Unicorn $UNICORN_VERSION (aarch64, with scripts/unicorn-patches) into $root" >&2
-        cmake -S "$src" -B "$tmp/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-            -DUNICORN_ARCH=aarch64 -DUNICORN_BUILD_TESTS=OFF >/dev/null
-        ninja -C "$tmp/build" >/dev/null
-        mkdir -p "$root.tmp/lib" "$root.tmp/include"
-        cp -a "$tmp/build"/libunicorn.so* "$root.tmp/lib/"
-        cp -a "$src/include/unicorn" "$root.tmp/include/"
-        rm -rf "$root" && mv "$root.tmp" "$root"
-        rm -rf "$tmp"
+        bash scripts/build-unicorn.sh "$UNICORN_VERSION" "$UNICORN_SDIST_SHA256" "$root" ||
+            { echo "scripts/unicorn.sh: building Unicorn $UNICORN_VERSION failed" >&2; return 1 2>/dev/null || exit 1; }
     fi
     SWIFT_FLAGS=(-Xcc "-I$root/include" -Xlinker "-L$root/lib" -Xlinker -rpath -Xlinker "$root/lib")
     ;;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what el2emu needs from Debian when it is missing: with --test the
-# peers the tests use; with --unicorn-2.0 Debian's libunicorn-dev (the
-# default engine, Unicorn 2.1.4, comes from PyPI: scripts/unicorn.sh); with
+# peers the tests use; with --unicorn-2.0 Debian's libunicorn-dev; with
+# --unicorn-2.1 the tools scripts/unicorn.sh builds the default engine
+# (Unicorn 2.1.4 from the PyPI sdist, patched) with; with
 # --vmm the cross compiler scripts/linux.sh builds Firmware/linux/vmm.c with.
 set -euo pipefail
 want=()
@@ -9,6 +10,7 @@ for a in "$@"; do
     case "$a" in
     --test) want+=(qemu-system-arm gdb-multiarch device-tree-compiler chromium) ;;
     --unicorn-2.0) want+=(libunicorn-dev) ;;
+    --unicorn-2.1) want+=(cmake ninja-build python3-pip patch) ;;
     --vmm) want+=(gcc-aarch64-linux-gnu) ;;
     esac
 done

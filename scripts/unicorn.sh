@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Selects the Unicorn el2emu builds against; sourced by run.sh, test.sh and linux.sh.
-#   UNICORN=2.1 (default): upstream 2.1.4 from the pinned PyPI `unicorn` wheel,
-#                which ships libunicorn.so.2 and the C headers; kept in
-#                .build-unicorn/, el2emu built in .build.
+#   UNICORN=2.1 (default): Unicorn 2.1.4 built from the pinned PyPI sdist
+#                (aarch64 only) with scripts/unicorn-patches/*.patch applied,
+#                into .build-unicorn/<version>-<hash of the patches>/ (lib,
+#                include), once; el2emu built in .build.
 #   UNICORN=2.0: Debian's libunicorn-dev (2.0.1 on bookworm), built in
 #                .build-unicorn20. Its limits: no EL0 guests, no guest whose
 #                stage 1 maps VA != IPA (so no Linux).
 # Sets SWIFT_FLAGS (extra swift build/test flags) for the chosen library.
 UNICORN="${UNICORN:-2.1}"
-UNICORN_WHEEL_VERSION="2.1.4"
+UNICORN_VERSION="2.1.4"
+# sha256 of the PyPI sdist unicorn-2.1.4.tar.gz
+UNICORN_SDIST_SHA256="00567a70e323f749b419cd86bee4f9115beab7ebba32194581c090cbb7c59cff"
 SWIFT_FLAGS=()
 case "$UNICORN" in
 2.0|debian)
@@ -16,27 +19,12 @@ case "$UNICORN" in
     SWIFT_FLAGS=(--scratch-path .build-unicorn20)
     ;;
 2.1|2.1.4)
-    root="$PWD/.build-unicorn/$UNICORN_WHEEL_VERSION"
+    # Key: the version and the patches, so a changed patch builds anew.
+    hash="$(cat scripts/unicorn-patches/*.patch | sha256sum | cut -c1-12)"
+    root="$PWD/.build-unicorn/$UNICORN_VERSION-$hash"
     if [[ ! -f "$root/lib/libunicorn.so" ]]; then
-        tmp="$(mktemp -d)"
-        python3 -m pip download --quiet --no-deps --only-binary=:all: "unicorn==$UNICORN_WHEEL_VERSION" -d "$tmp"
-        mkdir -p "$root"
-        python3 - "$tmp"/unicorn-*.whl "$root" <<'PY'
-import sys, zipfile, os
-wheel, root = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(wheel) as z:
-    for n in z.namelist():
-        if n.startswith("unicorn/include/") or n.startswith("unicorn/lib/"):
-            dest = os.path.join(root, n[len("unicorn/"):])
-            if n.endswith("/"):
-                os.makedirs(dest, exist_ok=True)
-            else:
-                os.makedirs(os.path.dirname(dest), exist_ok=True)
-                with open(dest, "wb") as f:
-                    f.write(z.read(n))
-PY
-        ln -sf libunicorn.so.2 "$root/lib/libunicorn.so"
-        rm -rf "$tmp"
+        bash scripts/build-unicorn.sh "$UNICORN_VERSION" "$UNICORN_SDIST_SHA256" "$root" ||
+            { echo "scripts/unicorn.sh: building Unicorn $UNICORN_VERSION failed" >&2; return 1 2>/dev/null || exit 1; }
     fi
     SWIFT_FLAGS=(-Xcc "-I$root/include" -Xlinker "-L$root/lib" -Xlinker -rpath -Xlinker "$root/lib")
     ;;

@@ -261,9 +261,10 @@ func noExitLoop(_ loops: UInt64) throws -> (hosts: [LoopHost: Double], qemu: Dou
 /// The register loop's lines: el2emu against bare Unicorn, and each against
 /// QEMU TCG per iteration (the floor any Unicorn-based model starts from).
 /// Per iteration (callgrind): QEMU 7.2 34 host instructions, all generated
-/// code; Unicorn 2.1.4 39: the same guest code, but each block starts with a
-/// call of helper_check_exit_request (gen_tb_start; QEMU tests the exit
-/// request inline), which no uc_ctl turns off. A block hook adds Unicorn's
+/// code; upstream Unicorn 2.1.4 39: the same guest code, but each block
+/// starts with a call of helper_check_exit_request (gen_tb_start; QEMU tests
+/// the exit request inline); ours, patched to test it inline as QEMU does
+/// (scripts/unicorn-patches/0001-inline-exit-check.patch), 34. A block hook adds Unicorn's
 /// call of it (6 in the generated code: the PC's store, 4 arguments, the
 /// call) and its body (el2emu's gate: 8).
 func noExitLoopLines(_ loops: UInt64) throws -> String {

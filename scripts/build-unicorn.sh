@@ -16,7 +16,10 @@ for p in scripts/unicorn-patches/*.patch; do
     patch --quiet -p1 -d "$src" < "$p"
 done
 echo "building Unicorn $version (aarch64, with scripts/unicorn-patches) into $root" >&2
-cmake -S "$src" -B "$tmp/build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
+# -O2, not Release's -O3: Debian's gcc 12 at -O3 lays the exit path out so
+# that a VHE exit misses the instruction cache ~57 times (cachegrind) against
+# the wheel's ~30, and takes 5% longer; at -O2, 30 and the wheel's time.
+cmake -S "$src" -B "$tmp/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS_RELEASE="-O2 -DNDEBUG" \
     -DUNICORN_ARCH=aarch64 -DUNICORN_BUILD_TESTS=OFF >/dev/null
 ninja -C "$tmp/build" >/dev/null
 rm -rf "$root.tmp"

@@ -2,7 +2,7 @@
 # Selects the Unicorn el2emu builds against; sourced by run.sh, test.sh and linux.sh.
 #   UNICORN=2.1 (default): Unicorn 2.1.4 built from the pinned PyPI sdist
 #                (aarch64 only) with scripts/unicorn-patches/*.patch applied,
-#                into .build-unicorn/<version>-<hash of the patches>/ (lib,
+#                into .build-unicorn/<version>-<hash of patches and build script>/ (lib,
 #                include), once; el2emu built in .build.
 #   UNICORN=2.0: Debian's libunicorn-dev (2.0.1 on bookworm), built in
 #                .build-unicorn20. Its limits: no EL0 guests, no guest whose
@@ -19,8 +19,8 @@ case "$UNICORN" in
     SWIFT_FLAGS=(--scratch-path .build-unicorn20)
     ;;
 2.1|2.1.4)
-    # Key: the version and the patches, so a changed patch builds anew.
-    hash="$(cat scripts/unicorn-patches/*.patch | sha256sum | cut -c1-12)"
+    # Key: the version, the patches and the build script, so a change to either builds anew.
+    hash="$(cat scripts/unicorn-patches/*.patch scripts/build-unicorn.sh | sha256sum | cut -c1-12)"
     root="$PWD/.build-unicorn/$UNICORN_VERSION-$hash"
     if [[ ! -f "$root/lib/libunicorn.so" ]]; then
         bash scripts/build-unicorn.sh "$UNICORN_VERSION" "$UNICORN_SDIST_SHA256" "$root" ||

@@ -86,7 +86,7 @@ extension Processor {
             if old != new { onEvent?(.daif(pc: el2.elr, old: old, new: new, cause: "ERET from EL2")) }
         }
         if el2.elr != naturalPC { engine.write(.pc, el2.elr) }
-        systemAccessFilter?.hcr = el2.hcr.rawValue
+        updateSystemAccessFilter()
         syncTranslationRegime()
         syncStage1Regime()
         if interruptLinesStale { recomputeInterruptLines() }

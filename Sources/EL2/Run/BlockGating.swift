@@ -19,15 +19,14 @@ extension Processor {
     /// The deferred case inline: an exit's clock advance asks while its EL2 software runs.
     @inline(__always)
     func updateGate() {
+        // An exit changes the clock, the interrupt lines and limits in turn: the gate is set once, after.
         if gateDeferred && gate != nil { gateStale = true; return }
         refreshGate()
     }
 
     @inline(never)
-    func refreshGate() {
+    private func refreshGate() {
         guard let gate else { return }
-        // An exit changes the clock, the interrupt lines and limits in turn: the gate is set once, after.
-        if gateDeferred { gateStale = true; return }
         gateStale = false
         syncClock()
         var distance = instructionsToNextTarget(atMost: 4096)

@@ -249,6 +249,7 @@ void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
 }
 
 void el2_block_gate_init(el2_block_gate *g) {
+    memset(g, 0, sizeof *g);
     g->budget = &g->no_budget;
     memset(g->memory_block, 0xFF, sizeof g->memory_block);
 }

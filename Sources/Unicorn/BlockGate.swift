@@ -11,7 +11,6 @@ public final class BlockGate {
 
     init(_ slow: @escaping (UInt64, UInt32) -> Void) {
         gate = .allocate(capacity: 1)
-        gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
         el2_block_gate_init(gate)
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
@@ -26,8 +25,13 @@ public final class BlockGate {
     // opaque call made the caller retain the gate around it.
     /// Instructions retired so far (counted at block starts).
     @inlinable public var instructions: UInt64 {
-        get { (gate.pointee.instruction_bytes &- UInt64(gate.pointee.budget.pointee)) >> 2 }
+        get { instructionBytes >> 2 }
         set { el2_block_gate_set_count(gate, newValue &<< 2) }
+    }
+
+    /// `instructions` times 4.
+    @inlinable public var instructionBytes: UInt64 {
+        gate.pointee.instruction_bytes &- UInt64(gate.pointee.budget.pointee)
     }
 
     /// Loads and stores retired, counted at block starts while `countsMemoryAccesses`.

@@ -82,7 +82,7 @@ typedef struct el2_block_gate {
     // which saves the fast path a shift), plus the budget left: the count
     // is instruction_bytes - *budget.
     uint64_t instruction_bytes;
-    uint16_t *budget;           // Unicorn's budget, or no_budget (always 0)
+    uint16_t *_Nonnull budget;  // Unicorn's budget, or no_budget (always 0)
     uint16_t no_budget;
     uint32_t *block_end;        // with the budget: the running block's end (its low 32 bits, from Unicorn)
     // `threshold` (times 4) while no stop is pending, no translation waits
@@ -104,6 +104,7 @@ typedef struct el2_block_gate {
     uint64_t memory_block[EL2_GATE_MEMORY];   // the block each entry describes
     uint8_t memory_count[EL2_GATE_MEMORY];    // its loads and stores
 } el2_block_gate;
+// Initializes the memory at `g` (no threshold, no count).
 void el2_block_gate_init(el2_block_gate *g);
 // The slow path has seen the block at `address`: off `translated`.
 void el2_block_gate_seen(el2_block_gate *g, uint64_t address);

@@ -82,7 +82,7 @@ typedef struct el2_block_gate {
     // which saves the fast path a shift), plus the budget left: the count
     // is instruction_bytes - *budget.
     uint64_t instruction_bytes;
-    uint16_t *_Nonnull budget;  // Unicorn's budget, or no_budget (always 0)
+    uint16_t *budget;           // Unicorn's budget, or no_budget (always 0): never null
     uint16_t no_budget;
     uint32_t *block_end;        // with the budget: the running block's end (its low 32 bits, from Unicorn)
     // `threshold` (times 4) while no stop is pending, no translation waits

@@ -1,5 +1,6 @@
 #include "CUnicorn.h"
 #include <stdlib.h>
+#include <string.h>
 
 uc_err el2_hook_add(uc_engine *uc, uc_hook *hh, int type, void *callback,
                     void *user_data, uint64_t begin, uint64_t end) {
@@ -148,30 +149,62 @@ static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
     return 0;
 }
 
+// Sets the count; with Unicorn's budget, the budget too: a block that stays
+// below fast_limit takes its size off it, any other calls the gate.
+static void el2_block_gate_fill(el2_block_gate *g, uint64_t bytes) {
+#ifdef UC_BLOCK_BUDGET
+    uint64_t b = g->fast_limit > bytes ? g->fast_limit - bytes - 1 : 0;
+    if (b > 0xFFFF) b = 0xFFFF;
+    *g->budget = (uint16_t)b;
+    g->instruction_bytes = bytes + b;
+#else
+    g->instruction_bytes = bytes;
+#endif
+}
+
+void el2_block_gate_set_count(el2_block_gate *g, uint64_t bytes) {
+    el2_block_gate_fill(g, bytes);
+}
+
 void el2_block_gate_refresh(el2_block_gate *g) {
     // A threshold past 2^62 wraps lower: more blocks take the slow path, which compares exactly.
     g->fast_limit = g->stop || g->fresh || g->count_memory ? 0 : g->threshold * 4;
+    el2_block_gate_fill(g, g->instruction_bytes - *g->budget);
+}
+
+uint64_t el2_block_gate_end(const el2_block_gate *g, uint64_t pc) {
+#ifdef UC_BLOCK_BUDGET
+    // The block holds pc, so its end is less than 2^32 past it.
+    return pc + (uint32_t)(*g->block_end - (uint32_t)pc);
+#else
+    (void)pc;
+    return g->block_start + g->block_size;
+#endif
 }
 
 // Unicorn calls it before every block (an inline call while it is the only
-// block hook): the common case is the first test.
+// block hook): the common case is the first test. With Unicorn's budget,
+// only for a block the budget does not cover (the count is as it was
+// before the block).
 static void el2_block_gate_hook(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
     el2_block_gate *g = user;
-    uint64_t n = g->instruction_bytes + size;
+    uint64_t n = g->instruction_bytes - *g->budget + size;
+#ifndef UC_BLOCK_BUDGET
     g->block_start = address;
     g->block_size = size;
+#endif
     if (n < g->fast_limit) {
-        g->instruction_bytes = n;
+        el2_block_gate_fill(g, n);
         return;
     }
     if (!g->stop && n / 4 < g->threshold && (g->fresh == 0 || !el2_block_gate_pending(g, address))) {
         if (!g->count_memory) {
-            g->instruction_bytes = n;
+            el2_block_gate_fill(g, n);
             return;
         }
         uint32_t i = (address >> 2) & (EL2_GATE_MEMORY - 1);
         if (g->memory_block[i] == address) {
-            g->instruction_bytes = n;
+            el2_block_gate_fill(g, n);
             g->memory_accesses += g->memory_count[i];
             return;
         }
@@ -201,6 +234,7 @@ static void el2_block_gate_translated(uc_engine *uc, uc_tb *cur, uc_tb *prev, vo
     if (g->fresh < EL2_GATE_TRANSLATED) g->translated[g->fresh++] = cur->pc;
     else g->overflowed = 1;
     g->fast_limit = 0;
+    el2_block_gate_fill(g, g->instruction_bytes - *g->budget);
 }
 
 void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
@@ -214,14 +248,29 @@ void el2_block_gate_seen(el2_block_gate *g, uint64_t address) {
     el2_block_gate_refresh(g);
 }
 
+void el2_block_gate_init(el2_block_gate *g) {
+    memset(g, 0, sizeof *g);
+    g->budget = &g->no_budget;
+    memset(g->memory_block, 0xFF, sizeof g->memory_block);
+}
+
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate) {
+    uint64_t count = gate->instruction_bytes - *gate->budget;
     gate->translated[0] = EL2_GATE_ANY;
     gate->fresh = 1;
-    el2_block_gate_refresh(gate);
     uc_hook translated;
     uc_err err = uc_hook_add(uc, &translated, UC_HOOK_EDGE_GENERATED, (void *)el2_block_gate_translated, gate, 1, 0);
     if (err != UC_ERR_OK) return err;
-    return uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_block_gate_hook, gate, 1, 0);
+#ifdef UC_BLOCK_BUDGET
+    *hh = translated;
+    err = uc_block_budget(uc, el2_block_gate_hook, gate, &gate->budget, &gate->block_end);
+#else
+    err = uc_hook_add(uc, hh, UC_HOOK_BLOCK, (void *)el2_block_gate_hook, gate, 1, 0);
+#endif
+    if (err != UC_ERR_OK) return err;
+    gate->instruction_bytes = count + *gate->budget;
+    el2_block_gate_refresh(gate);
+    return UC_ERR_OK;
 }
 
 // Gathers the selected entries' ids and value pointers; CP_REG entries get

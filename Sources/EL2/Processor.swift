@@ -116,7 +116,8 @@ public final class Processor {
         set { storedClock = newValue; updateGate() }
     }
     @usableFromInline var storedClock = VirtualClock()
-    @usableFromInline var syncedInstructions: UInt64 = 0
+    /// The gate's count (instructions times 4) the clock has retired up to.
+    @usableFromInline var syncedInstructionBytes: UInt64 = 0
     @usableFromInline var gate: BlockGate?
     /// The C side of the MRS/MSR/SYS hooks (`updateSystemAccessFilter`).
     var systemAccessFilter: SystemInstructionFilter?

@@ -3,17 +3,16 @@ import CUnicorn
 /// A block hook whose common case runs in C: it counts each block's
 /// instructions and calls the Swift slow path only for a block's first run
 /// after it was translated, at an instruction threshold, or when a stop is
-/// pending.
+/// pending. With our patched Unicorn the commonest case runs in Unicorn's
+/// generated code (a budget: see el2_block_gate in CUnicorn.h).
 public final class BlockGate {
     @usableFromInline let gate: UnsafeMutablePointer<el2_block_gate>
     let slow: Box<(UInt64, UInt32) -> Void>
 
     init(_ slow: @escaping (UInt64, UInt32) -> Void) {
         gate = .allocate(capacity: 1)
-        gate.initialize(to: el2_block_gate())
         self.slow = Box(slow)
-        gate.pointee.threshold = 0
-        _ = withUnsafeMutableBytes(of: &gate.pointee.memory_block) { $0.initializeMemory(as: UInt8.self, repeating: 0xFF) }
+        el2_block_gate_init(gate)
         gate.pointee.user = Unmanaged.passUnretained(self.slow).toOpaque()
         gate.pointee.slow = { _, address, size, user in
             Unmanaged<Box<(UInt64, UInt32) -> Void>>.fromOpaque(user!).takeUnretainedValue().body(address, size)
@@ -26,8 +25,14 @@ public final class BlockGate {
     // opaque call made the caller retain the gate around it.
     /// Instructions retired so far (counted at block starts).
     @inlinable public var instructions: UInt64 {
-        get { gate.pointee.instruction_bytes >> 2 }
-        set { gate.pointee.instruction_bytes = newValue &<< 2 }
+        get { instructionBytes >> 2 }
+        set { el2_block_gate_set_count(gate, newValue &<< 2) }
+    }
+
+    /// `instructions` times 4.
+    @inlinable public var instructionBytes: UInt64 {
+        // Never null (el2_block_gate_init): no test where every exit reads the clock.
+        gate.pointee.instruction_bytes &- UInt64(gate.pointee.budget.unsafelyUnwrapped.pointee)
     }
 
     /// Loads and stores retired, counted at block starts while `countsMemoryAccesses`.
@@ -42,8 +47,9 @@ public final class BlockGate {
         set { gate.pointee.count_memory = newValue ? 1 : 0; el2_block_gate_refresh(gate) }
     }
 
-    /// The end of the block that runs now (address + size).
-    public var blockEnd: UInt64 { gate.pointee.block_start &+ UInt64(gate.pointee.block_size) }
+    /// The end (address + size) of the block that runs now, which holds `pc`
+    /// (for a hook inside it).
+    public func blockEnd(holding pc: UInt64) -> UInt64 { el2_block_gate_end(gate, pc) }
 
     /// The slow path runs at the first block that would reach this count.
     @inlinable public var threshold: UInt64 {

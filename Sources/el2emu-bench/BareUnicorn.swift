@@ -9,9 +9,10 @@ enum BareUnicorn {
     /// Runs `image` with x0/x1 set. An HVC is answered by `onHVC` (if given)
     /// and execution goes on after it, as Unicorn does for a hooked
     /// exception; any other exception (the semihosting exit's HLT) ends the run.
-    /// `blockHook` `.counting` adds the one thing virtual time needs: a block
-    /// hook (the same C gate el2emu uses) that counts each block's
-    /// instructions; `.empty` a C block hook that does nothing (Unicorn's call alone).
+    /// `blockHook` `.counting` adds the one thing virtual time needs: the
+    /// block gate el2emu uses, which counts each block's instructions (in
+    /// Unicorn's generated code with patch 0002, else a C block hook);
+    /// `.empty` a C block hook that does nothing (Unicorn's call alone).
     static func run(_ image: GuestImage, x0: UInt64 = 0, x1: UInt64, blockHook: BlockHook = .none,
                     onHVC: ((Engine) -> Void)? = nil) throws {
         let engine = try Engine(model: .a57)

@@ -266,7 +266,9 @@ func noExitLoop(_ loops: UInt64) throws -> (hosts: [LoopHost: Double], qemu: Dou
 /// the exit request inline); ours, patched to test it inline as QEMU does
 /// (scripts/unicorn-patches/0001-inline-exit-check.patch), 34. A block hook adds Unicorn's
 /// call of it (6 in the generated code: the PC's store, 4 arguments, the
-/// call) and its body (el2emu's gate: 8).
+/// call) and its body (el2emu's gate: 8); with patch 0002 the gate counts in
+/// the generated code instead (the block end's store, the subtraction, the
+/// budget's store: 37.7 for el2emu).
 func noExitLoopLines(_ loops: UInt64) throws -> String {
     let (t, qemu) = try noExitLoop(loops)
     let bare = t[.bare]!, empty = t[.empty]!, counted = t[.counting]!, el2 = t[.el2emu]!

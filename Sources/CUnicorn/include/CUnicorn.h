@@ -69,21 +69,30 @@ uc_err el2_hook_add_sys_filter(uc_engine *uc, uc_hook *hh, el2_sys_filter *f, in
 // slow way). While `count_memory` is set (a PMU counts), each block also
 // adds its loads and stores (MEM_ACCESS), from a table the slow path fills:
 // a block not in it takes the slow path.
+// With our patched Unicorn (UC_BLOCK_BUDGET, scripts/unicorn-patches/0002)
+// the commonest case runs in the generated code: each block takes its size
+// off Unicorn's 16-bit budget, which the gate sets to what the blocks below
+// `fast_limit` may take (at most 0xFFFF bytes); only a block past it calls
+// the gate (el2_block_gate_hook). Without it (Debian's 2.0), a block hook.
 #define EL2_GATE_TRANSLATED 64
 #define EL2_GATE_MEMORY 4096
 #define EL2_GATE_ANY UINT64_MAX
 typedef struct el2_block_gate {
-    // Instructions retired, times 4: an A64 block adds its size in bytes,
-    // which saves the fast path a shift.
+    // Instructions retired, times 4 (an A64 block adds its size in bytes,
+    // which saves the fast path a shift), plus the budget left: the count
+    // is instruction_bytes - *budget.
     uint64_t instruction_bytes;
+    uint16_t *budget;           // Unicorn's budget, or no_budget (always 0): never null
+    uint16_t no_budget;
+    uint32_t *block_end;        // with the budget: the running block's end (its low 32 bits, from Unicorn)
     // `threshold` (times 4) while no stop is pending, no translation waits
     // for its first run and memory accesses are not counted, else 0: a block
     // that stays below it only counts, one comparison (el2_block_gate_refresh
     // keeps it after any change to those fields).
     uint64_t fast_limit;
     uint64_t threshold;
-    uint64_t block_start;       // the block that runs now: its address and size (two stores;
-    uint32_t block_size;        // their sum would cost the fast path one instruction more)
+    uint64_t block_start;       // without the budget: the block that runs now, its address and size (two
+    uint32_t block_size;        // stores; their sum would cost the fast path one instruction more)
     uint64_t memory_accesses;   // loads and stores of the blocks counted (while count_memory)
     uint32_t stop;
     uint32_t fresh;
@@ -95,8 +104,14 @@ typedef struct el2_block_gate {
     uint64_t memory_block[EL2_GATE_MEMORY];   // the block each entry describes
     uint8_t memory_count[EL2_GATE_MEMORY];    // its loads and stores
 } el2_block_gate;
+// Initializes the memory at `g` (no threshold, no count).
+void el2_block_gate_init(el2_block_gate *g);
 // The slow path has seen the block at `address`: off `translated`.
 void el2_block_gate_seen(el2_block_gate *g, uint64_t address);
+// Sets the count (instructions times 4).
+void el2_block_gate_set_count(el2_block_gate *g, uint64_t bytes);
+// The end of the block that runs now, which holds `pc` (for a hook inside it).
+uint64_t el2_block_gate_end(const el2_block_gate *g, uint64_t pc);
 // Recomputes `fast_limit` after `threshold`, `stop` or `count_memory` changed.
 void el2_block_gate_refresh(el2_block_gate *g);
 uc_err el2_hook_add_block_gate(uc_engine *uc, uc_hook *hh, el2_block_gate *gate);

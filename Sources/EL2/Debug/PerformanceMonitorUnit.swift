@@ -40,7 +40,7 @@ extension Processor {
     private func countPMU(el: Int) {
         let c = clock, pc = engine.read(.pc)
         var ahead: UInt64 = 0
-        if let end = gate?.blockEnd, end > pc, end - pc <= 4096 { ahead = (end - pc) / 4 }
+        if let end = gate?.blockEnd(holding: pc), end > pc, end - pc <= 4096 { ahead = (end - pc) / 4 }
         pmu.count(untilCycles: c.cycles &- ahead, instructions: c.instructions &- ahead, memoryAccesses: memoryAccessesRetired, el: el)
     }
 

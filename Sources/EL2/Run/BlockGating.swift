@@ -9,10 +9,11 @@ extension Processor {
     @inlinable @inline(__always)
     func syncClock() {
         guard let gate else { return }
-        let n = gate.instructions
-        if n != syncedInstructions {
-            storedClock.retire(instructions: n &- syncedInstructions)
-            syncedInstructions = n
+        // Compared in bytes, so the common case (no change) takes no shift.
+        let n = gate.instructionBytes
+        if n != syncedInstructionBytes {
+            storedClock.retire(instructions: (n >> 2) &- (syncedInstructionBytes >> 2))
+            syncedInstructionBytes = n
         }
     }
 

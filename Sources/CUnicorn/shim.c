@@ -154,8 +154,8 @@ static int el2_block_gate_pending(const el2_block_gate *g, uint64_t address) {
 static void el2_block_gate_fill(el2_block_gate *g, uint64_t bytes) {
 #ifdef UC_BLOCK_BUDGET
     uint64_t b = g->fast_limit > bytes ? g->fast_limit - bytes - 1 : 0;
-    if (b > 0xFFFF) b = 0xFFFF;
-    *g->budget = (uint16_t)b;
+    if (b > INT32_MAX) b = INT32_MAX;
+    *g->budget = (int32_t)b;
     g->instruction_bytes = bytes + b;
 #else
     g->instruction_bytes = bytes;

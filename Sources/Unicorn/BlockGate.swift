@@ -32,7 +32,7 @@ public final class BlockGate {
     /// `instructions` times 4.
     @inlinable public var instructionBytes: UInt64 {
         // Never null (el2_block_gate_init): no test where every exit reads the clock.
-        gate.pointee.instruction_bytes &- UInt64(gate.pointee.budget.unsafelyUnwrapped.pointee)
+        gate.pointee.instruction_bytes &- UInt64(bitPattern: Int64(gate.pointee.budget.unsafelyUnwrapped.pointee))
     }
 
     /// Loads and stores retired, counted at block starts while `countsMemoryAccesses`.

@@ -71,8 +71,8 @@ uc_err el2_hook_add_sys_filter(uc_engine *uc, uc_hook *hh, el2_sys_filter *f, in
 // a block not in it takes the slow path.
 // With our patched Unicorn (UC_BLOCK_BUDGET, scripts/unicorn-patches/0002)
 // the commonest case runs in the generated code: each block takes its size
-// off Unicorn's 16-bit budget, which the gate sets to what the blocks below
-// `fast_limit` may take (at most 0xFFFF bytes); only a block past it calls
+// off Unicorn's budget, which the gate sets to what the blocks below
+// `fast_limit` may take (at most INT32_MAX bytes); only a block past it calls
 // the gate (el2_block_gate_hook). Without it (Debian's 2.0), a block hook.
 #define EL2_GATE_TRANSLATED 64
 #define EL2_GATE_MEMORY 4096
@@ -82,8 +82,8 @@ typedef struct el2_block_gate {
     // which saves the fast path a shift), plus the budget left: the count
     // is instruction_bytes - *budget.
     uint64_t instruction_bytes;
-    uint16_t *budget;           // Unicorn's budget, or no_budget (always 0): never null
-    uint16_t no_budget;
+    int32_t *budget;            // Unicorn's budget (>= 0 between blocks), or no_budget (always 0): never null
+    int32_t no_budget;
     uint32_t *block_end;        // with the budget: the running block's end (its low 32 bits, from Unicorn)
     // `threshold` (times 4) while no stop is pending, no translation waits
     // for its first run and memory accesses are not counted, else 0: a block

@@ -267,8 +267,8 @@ func noExitLoop(_ loops: UInt64) throws -> (hosts: [LoopHost: Double], qemu: Dou
 /// (scripts/unicorn-patches/0001-inline-exit-check.patch), 34. A block hook adds Unicorn's
 /// call of it (6 in the generated code: the PC's store, 4 arguments, the
 /// call) and its body (el2emu's gate: 8); with patch 0002 the gate counts in
-/// the generated code instead (the block end's store, the subtraction, the
-/// budget's store: 37.7 for el2emu).
+/// the generated code instead (the block end's store, the budget's load,
+/// subtraction and store, an OR into the exit test: 39.6 for el2emu).
 func noExitLoopLines(_ loops: UInt64) throws -> String {
     let (t, qemu) = try noExitLoop(loops)
     let bare = t[.bare]!, empty = t[.empty]!, counted = t[.counting]!, el2 = t[.el2emu]!

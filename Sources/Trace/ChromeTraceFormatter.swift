@@ -85,8 +85,8 @@ public final class ChromeTraceFormatter {
     /// and its phases, an instant and a counter), each after ",\n".
     func write(_ e: TraceEvent, _ event: HypervisorEvent) {
         switch event {
-        case .exit(let r): return writeExit(CapturedExit(r), r.kind, r.detail)
-        case .psci(let v, let t, let call, let power): return writePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        case .exit(let r): return writeExit(CapturedExit(r)) { (r.kind, r.detail) }
+        case .psci(let v, let t, let call, let power): return writePSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power)) { call }
         default: break
         }
         let tid = seen(e.time, e.vcpu)
@@ -134,21 +134,21 @@ public final class ChromeTraceFormatter {
     }
 
     /// An exit's slice and its phases (as `write` writes every event).
-    func writeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
-        exit(x, kind, detail, tid: seen(x.time, x.vcpu))
+    func writeExit(_ x: CapturedExit, _ names: () -> (kind: String, detail: String)) {
+        exit(x, names, tid: seen(x.time, x.vcpu))
     }
 
     /// A PSCI call's instant (as `write` writes every event), held back
     /// (`held`): the call comes before the exit that made it, at the exit's
     /// time, but its instant goes after that exit's slice and the phases starting then.
-    func writePSCI(_ p: CapturedPSCI, _ call: String) {
+    func writePSCI(_ p: CapturedPSCI, _ call: () -> String) {
         let tid = seen(p.time, p.vcpu)
         writeHeld()
         held = p
         heldTID = tid
         // The string is needed only for a call unlike the last (none is
         // written before it): not kept otherwise (no reference counted).
-        if !p.sameLine(as: lastCall) { heldCall = call }
+        if !p.sameLine(as: lastCall) { heldCall = call() }
     }
 
     /// The PSCI call not yet written. Written before the first piece
@@ -216,11 +216,11 @@ public final class ChromeTraceFormatter {
 
     /// An exit's slice and its phases. A blocking WFI's exit is charged after
     /// the wait (the model's clock stands still until the wake), so it is drawn there.
-    private func exit(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64) {
+    private func exit(_ r: CapturedExit, _ names: () -> (kind: String, detail: String), tid: Int64) {
         var start = r.time
         if !waited.isEmpty, let w = waited.removeValue(forKey: r.vcpu), w.start == r.time { start &+= w.cycles }
         let a = nanoseconds(start)
-        exitSlice(r, kind, detail, tid: tid, start: start, a)
+        exitSlice(r, names, tid: tid, start: start, a)
         // The sender's exit starts when it made the IPI pending.
         let sent = unsent.isEmpty ? [] : unsent.filter { $0.time == r.time && $0.target != r.vcpu }
         if !unsent.isEmpty { unsent.removeAll { $0.time == r.time } }
@@ -332,7 +332,7 @@ public final class ChromeTraceFormatter {
 
     /// An exit's slice (`a`: its start in ns). The bytes but its span and
     /// sequence number are the last exit's when it showed the same (`CapturedExit.sameLine`).
-    private func exitSlice(_ r: CapturedExit, _ kind: String, _ detail: String, tid: Int64, start: UInt64, _ a: UInt64) {
+    private func exitSlice(_ r: CapturedExit, _ names: () -> (kind: String, detail: String), tid: Int64, start: UInt64, _ a: UInt64) {
         piece(start, rank: Self.sliceRank(r.cycles))
         if r.sameLine(as: lastExit) && r.sequence >= 0 {
             // Written in place: the kept bytes 8 at a time, room made once.
@@ -349,6 +349,7 @@ public final class ChromeTraceFormatter {
             out.comma = true
             return
         }
+        let (kind, detail) = names()
         let head = out.count
         out.append(",\n")
         out.beginObject()

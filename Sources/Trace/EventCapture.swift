@@ -40,9 +40,11 @@ struct CapturedExit {
     var time: UInt64, pc: UInt64
     /// 0 where absent (so that equal exits are equal in every byte).
     private var esrValue: UInt64, ipaValue: UInt64, returnPCValue: UInt64
-    var cycles: UInt64
-    /// The first `phaseCount` phases' cycles (the ledger has six).
+    /// The first `phaseCount` phases' cycles (the ledger has six), 0 past them.
     var phases: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+
+    /// `ExitRecord.cycles` (summed where needed, not by the run).
+    var cycles: UInt64 { phases.0 &+ phases.1 &+ phases.2 &+ phases.3 &+ phases.4 &+ phases.5 &+ phases.6 &+ phases.7 }
 
     var vcpu: Int { Int(vcpuNumber) }
     var esr: UInt64? { present & 1 != 0 ? esrValue : nil }
@@ -62,9 +64,6 @@ struct CapturedExit {
         (esrValue, ipaValue, returnPCValue) = (esr ?? 0, ipa ?? 0, returnPC ?? 0)
         (self.kind, self.detail) = (kind, detail)
         phaseCountByte = UInt8(min(p.count, 8))
-        var cycles: UInt64 = 0
-        for v in p { cycles &+= v }   // ExitRecord.cycles
-        self.cycles = cycles
         // Element by element, not through the tuple's bytes: the record is then written straight into its batch slot.
         func at(_ i: Int) -> UInt64 { i < p.count ? p[i] : 0 }
         phases = (at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7))
@@ -86,10 +85,12 @@ struct CapturedExit {
 
     /// Everything a trace line shows but the time and the sequence number
     /// (numbered strings only): an exit the same as the last in this says the same after those.
+    /// (In line: compared where both are, not copied for a call.)
+    @inline(__always)
     func sameLine(as o: CapturedExit) -> Bool {
         kind >= 0 && detail >= 0 && vcpuNumber == o.vcpuNumber && pc == o.pc && present == o.present && esrValue == o.esrValue
             && ipaValue == o.ipaValue && returnPCValue == o.returnPCValue
-            && kind == o.kind && detail == o.detail && cycles == o.cycles && phaseCountByte == o.phaseCountByte
+            && kind == o.kind && detail == o.detail && phaseCountByte == o.phaseCountByte
             && phases.0 == o.phases.0 && phases.1 == o.phases.1 && phases.2 == o.phases.2 && phases.3 == o.phases.3
             && phases.4 == o.phases.4 && phases.5 == o.phases.5 && phases.6 == o.phases.6 && phases.7 == o.phases.7
     }
@@ -100,6 +101,7 @@ struct CapturedPSCI {
     static let none = CapturedPSCI(vcpu: -1, time: 0, call: -1, power: nil)
 
     /// The same line but for the time (the call numbered).
+    @inline(__always)
     func sameLine(as o: CapturedPSCI) -> Bool { call >= 0 && call == o.call && vcpu == o.vcpu }
 }
 

@@ -18,8 +18,8 @@ extension TraceEncoder {
     /// The text line of an event, with its newline.
     func textLine(_ e: TraceEvent, _ event: HypervisorEvent) {
         switch event {
-        case .exit(let r): return textExit(CapturedExit(r), r.kind, r.detail)
-        case .psci(let v, let t, let call, let power): return textPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        case .exit(let r): return textExit(CapturedExit(r)) { (r.kind, r.detail) }
+        case .psci(let v, let t, let call, let power): return textPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power)) { call }
         default: break
         }
         textTime(e.time)

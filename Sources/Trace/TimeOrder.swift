@@ -26,8 +26,9 @@ final class TimeOrder {
     @inline(__always)
     func note(vcpu: Int, time: UInt64) {
         guard vcpu >= 0 else { return }
-        if vcpu < latest.count, let t = latest[vcpu], t >= time { return }
-        set(vcpu, time)
+        guard vcpu < latest.count else { return set(vcpu, time) }
+        if let t = latest[vcpu], t >= time { return }
+        latest[vcpu] = time
     }
 
     private func set(_ vcpu: Int, _ time: UInt64?) {
@@ -78,9 +79,9 @@ final class TimeOrder {
     }
 
     /// (`ready`: where sorted pieces are gathered for `write`.)
-    func release(_ staged: TraceBuffer, _ pieces: inout [TracePiece], before: UInt64?, via ready: TraceBuffer,
-                 write: (UnsafeBufferPointer<UInt8>) -> Void) {
-        if releaseInOrder(staged, &pieces, before: before, write: write) { return }
+    func release(_ encoder: TraceEncoder, before: UInt64?, via ready: TraceBuffer, write: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if encoder.piecesInOrder { return releaseInOrder(encoder, before: before, write: write) }
+        let staged = encoder.out, pieces = encoder.pieces
         let bytes = staged.bytes
         func end(_ i: Int) -> Int { i + 1 < pieces.count ? pieces[i + 1].start : bytes.count }
         ready.append(UnsafeBufferPointer(rebasing: bytes[0..<(pieces.first?.start ?? bytes.count)]))
@@ -110,26 +111,25 @@ final class TimeOrder {
         }
         staged.removeAll()
         staged.append(kept.bytes)
-        pieces = rest
+        encoder.pieces = rest
+        encoder.piecesInOrder = !zip(rest, rest.dropFirst()).contains { ($0.time, $0.rank) > ($1.time, $1.rank) }
         keptBytes = kept.count
     }
 
     /// `release` when the pieces already are in time order (one vCPU's
-    /// run): the bytes before the first piece to keep are written from where
-    /// they are, the rest moved to the front. False otherwise.
-    private func releaseInOrder(_ staged: TraceBuffer, _ pieces: inout [TracePiece], before: UInt64?,
-                                write: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
-        var keep = pieces.count
-        for i in pieces.indices {
-            if i > 0, (pieces[i - 1].time, pieces[i - 1].rank) > (pieces[i].time, pieces[i].rank) { return false }
-            if keep == pieces.count, let before, pieces[i].time >= before { keep = i }
+    /// run): those to keep are the last ones; the bytes before them are
+    /// written from where they are, the rest moved to the front.
+    private func releaseInOrder(_ encoder: TraceEncoder, before: UInt64?, write: (UnsafeBufferPointer<UInt8>) -> Void) {
+        let staged = encoder.out
+        var keep = encoder.pieces.count
+        if let before {
+            while keep > 0 && encoder.pieces[keep - 1].time >= before { keep -= 1 }
         }
-        let end = keep < pieces.count ? pieces[keep].start : staged.count
+        let end = keep < encoder.pieces.count ? encoder.pieces[keep].start : staged.count
         write(UnsafeBufferPointer(rebasing: staged.bytes[..<end]))
         staged.removeFirst(end)
-        pieces.removeFirst(keep)
-        for i in pieces.indices { pieces[i].start -= end }
+        encoder.pieces.removeFirst(keep)
+        for i in encoder.pieces.indices { encoder.pieces[i].start -= end }
         keptBytes = staged.count
-        return true
     }
 }

@@ -69,6 +69,8 @@ final class TraceEncoder {
     let out = TraceBuffer()
     /// Where each event starts in `out`, for formats written in time order (`TimeOrder`).
     var pieces: [TracePiece] = []
+    /// No piece is earlier than the one before it: `TimeOrder` then only cuts them.
+    var piecesInOrder = true
     /// `SyndromeDecoder.summary`, and `SyndromeDecoder.fields` as JSON bytes, by ESR.
     private var summaries: [UInt64: String] = [:]
     private var syndromes: [UInt64: [UInt8]] = [:]
@@ -112,31 +114,57 @@ final class TraceEncoder {
     /// The next bytes written are one trace event, at `time`.
     @inline(__always)
     func piece(_ time: UInt64, rank: UInt64 = 0) {
-        pieces.append(TracePiece(time: time, rank: rank, start: out.count))
+        piece(time, rank: rank, start: out.count)
     }
 
     /// A piece starting at `start` in `out` (bytes being written in place).
+    /// One at the last piece's time and rank extends that piece: sorted, nothing comes between them.
     @inline(__always)
     func piece(_ time: UInt64, rank: UInt64, start: Int) {
+        if let last = pieces.last {
+            if last.time == time && last.rank == rank { return }
+            if (last.time, last.rank) > (time, rank) { piecesInOrder = false }
+        }
         pieces.append(TracePiece(time: time, rank: rank, start: start))
     }
 
     // MARK: Text
 
     /// A text line's time column, right-aligned in 12, starting a piece at `time`.
+    @inline(__always)
     func textTime(_ time: UInt64) {
         piece(time)
-        out.append(decimal12: time)
+        guard time == lastTime else { return textTimeAnew(time) }
+        // Events come in twos and threes at one time: its column's bytes again.
+        out.reserve(16)
+        let p = UnsafeMutableRawPointer(out.cursor)
+        p.storeBytes(of: lastTimeBytes.0, as: UInt64.self)
+        p.storeBytes(of: lastTimeBytes.1, toByteOffset: 8, as: UInt32.self)
+        out.end(at: out.cursor + 12)
     }
+
+    private func textTimeAnew(_ time: UInt64) {
+        out.append(decimal12: time)
+        guard time < 1_000_000_000_000 else { return }   // wider than 12
+        let p = UnsafeRawPointer(out.cursor - 12)
+        lastTime = time
+        lastTimeBytes = (p.loadUnaligned(as: UInt64.self), p.loadUnaligned(fromByteOffset: 8, as: UInt32.self))
+    }
+
+    /// The last time column of 12 written, and its bytes (at first 0's: "           0").
+    private var lastTime: UInt64 = 0, lastTimeBytes: (UInt64, UInt32) = (0x2020_2020_2020_2020, 0x3020_2020)
 
     /// An exit's text line (as `textLine` writes every event): the words
     /// after the time are those of the last exit when it showed the same.
-    func textExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+    @inline(__always)
+    func textExit(_ x: CapturedExit, _ names: () -> (kind: String, detail: String)) {
         textTime(x.time)
-        if x.sameLine(as: lastExit) {
-            out.append(lastExitBytes.bytes)
-            return
-        }
+        if x.sameLine(as: lastExit) { return out.append(lastExitBytes.bytes) }
+        let (kind, detail) = names()
+        textExitAnew(x, kind, detail)
+    }
+
+    private func textExitAnew(_ x: CapturedExit, _ kind: String, _ detail: String) {
         let start = out.count
         out.append(" cpu")
         out.append(decimal: Int64(x.vcpu))
@@ -149,12 +177,14 @@ final class TraceEncoder {
     }
 
     /// A PSCI call's text line (as `textLine` writes every event).
-    func textPSCI(_ p: CapturedPSCI, _ call: String) {
+    @inline(__always)
+    func textPSCI(_ p: CapturedPSCI, _ call: () -> String) {
         textTime(p.time)
-        if p.sameLine(as: lastCall) {
-            out.append(lastCallBytes.bytes)
-            return
-        }
+        if p.sameLine(as: lastCall) { return out.append(lastCallBytes.bytes) }
+        textPSCIAnew(p, call())
+    }
+
+    private func textPSCIAnew(_ p: CapturedPSCI, _ call: String) {
         let start = out.count
         out.append(" cpu")
         out.append(decimal: Int64(p.vcpu))
@@ -268,8 +298,8 @@ final class TraceEncoder {
     /// The jsonl object: the common keys first, then the event's own.
     func jsonLine(_ e: TraceEvent, _ event: HypervisorEvent) {
         switch event {
-        case .exit(let r): return jsonExit(CapturedExit(r), r.kind, r.detail)
-        case .psci(let v, let t, let call, let power): return jsonPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power), call)
+        case .exit(let r): return jsonExit(CapturedExit(r)) { (r.kind, r.detail) }
+        case .psci(let v, let t, let call, let power): return jsonPSCI(CapturedPSCI(vcpu: v, time: t, call: -1, power: power)) { call }
         default: break
         }
         out.beginObject()
@@ -351,7 +381,7 @@ final class TraceEncoder {
 
     /// An exit's jsonl object (as `jsonLine` writes every event): the bytes
     /// but the time and sequence number are those of the last exit when it showed the same.
-    func jsonExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+    func jsonExit(_ x: CapturedExit, _ names: () -> (kind: String, detail: String)) {
         out.beginObject()
         out.key("t")
         out.append(decimal: x.time)
@@ -374,6 +404,7 @@ final class TraceEncoder {
         let seq = out.count
         out.append(decimal: Int64(x.sequence))
         let rest = out.count
+        let (kind, detail) = names()
         exitFields(x, kind, detail, phases: true, seq: false)
         out.endObject()
         out.append("\n")
@@ -381,7 +412,7 @@ final class TraceEncoder {
     }
 
     /// A PSCI call's jsonl object (as `jsonLine` writes every event).
-    func jsonPSCI(_ p: CapturedPSCI, _ call: String) {
+    func jsonPSCI(_ p: CapturedPSCI, _ call: () -> String) {
         out.beginObject()
         out.key("t")
         out.append(decimal: p.time)
@@ -395,7 +426,7 @@ final class TraceEncoder {
         out.append(decimal: Int64(p.vcpu))
         out.key("event")
         out.append(jsonString: "psci")
-        string("call", call)
+        string("call", call())
         out.endObject()
         out.append("\n")
         keepCall(p, from: start)

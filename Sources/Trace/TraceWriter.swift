@@ -215,16 +215,15 @@ public final class TraceWriter: EventRecorder {
         capture.fresh = []
         formatting.async { [self] in
             strings += fresh
+            batchTexts = texts
             var at = 0
             while at < events.count {
                 let h = events.load(fromByteOffset: at, as: CapturedHeader.self), i = Int(h.index)
+                // (Read in place, not copied out.)
+                let record = events.baseAddress! + at + 8
                 switch h.what {
-                case .exit:
-                    let x = events.load(fromByteOffset: at + 8, as: CapturedExit.self)
-                    if i < 0 { encodeExit(x, strings[Int(x.kind)], strings[Int(x.detail)]) } else { encodeExit(x, texts[i], texts[i + 1]) }
-                case .psci:
-                    let p = events.load(fromByteOffset: at + 8, as: CapturedPSCI.self)
-                    encodePSCI(p, i < 0 ? strings[Int(p.call)] : texts[i])
+                case .exit: encodeExit(record.assumingMemoryBound(to: CapturedExit.self).pointee, texts: i)
+                case .psci: encodePSCI(record.assumingMemoryBound(to: CapturedPSCI.self).pointee, texts: i)
                 case .other: encode(others[i])
                 }
                 at += h.size
@@ -232,6 +231,9 @@ public final class TraceWriter: EventRecorder {
             batches.give(UnsafeMutableRawPointer(mutating: events.baseAddress!))
         }
     }
+
+    /// The `texts` of the batch being formatted (the formatting thread's).
+    private var batchTexts: [String] = []
 
     /// Writes one event in the format (on the formatting thread).
     private func encode(_ event: HypervisorEvent) {
@@ -250,19 +252,28 @@ public final class TraceWriter: EventRecorder {
         flushWhenFull()
     }
 
-    /// An exit's bytes, in the format.
-    private func encodeExit(_ x: CapturedExit, _ kind: String, _ detail: String) {
+    /// An exit's bytes, in the format. Its kind and detail (numbered, or the
+    /// batch's `texts` from `i`) are looked up only for an exit unlike the
+    /// last: no reference counted otherwise. (In line in the batch's loop, as `encodePSCI`.)
+    @inline(__always)
+    private func encodeExit(_ x: CapturedExit, texts i: Int) {
+        // (Not retaining the writer, which outlives the call: a retain per exit otherwise.)
+        let names = { [unowned(unsafe) self] in
+            i < 0 ? (strings[Int(x.kind)], strings[Int(x.detail)]) : (batchTexts[i], batchTexts[i + 1])
+        }
         switch format {
-        case .text: encoder.textExit(x, kind, detail)
-        case .jsonl: encoder.jsonExit(x, kind, detail)
-        case .perfetto: chrome!.writeExit(x, kind, detail)
+        case .text: encoder.textExit(x, names)
+        case .jsonl: encoder.jsonExit(x, names)
+        case .perfetto: chrome!.writeExit(x, names)
         }
         order?.note(vcpu: x.vcpu, time: x.time)
         flushWhenFull()
     }
 
-    /// A PSCI call's bytes, in the format.
-    private func encodePSCI(_ p: CapturedPSCI, _ call: String) {
+    /// A PSCI call's bytes, in the format (its call looked up as an exit's names).
+    @inline(__always)
+    private func encodePSCI(_ p: CapturedPSCI, texts i: Int) {
+        let call = { [unowned(unsafe) self] in i < 0 ? strings[Int(p.call)] : batchTexts[i] }
         switch format {
         case .text: encoder.textPSCI(p, call)
         case .jsonl: encoder.jsonPSCI(p, call)
@@ -273,10 +284,12 @@ public final class TraceWriter: EventRecorder {
         flushWhenFull()
     }
 
+    /// Sorting again what stays staged: only once as much again has come (set by `flush`).
+    private var flushAt = 1 << 16
+
     @inline(__always)
     private func flushWhenFull() {
-        // Sorting again what stays staged: only once as much again has come.
-        if encoder.out.count >= max(1 << 16, 2 * (order?.keptBytes ?? 0)) { flush() }
+        if encoder.out.count >= flushAt { flush() }
     }
 
     /// Hands what is ready to the sink: in time order, what no later event can precede (`all`: everything).
@@ -284,10 +297,11 @@ public final class TraceWriter: EventRecorder {
         chrome?.writeHeld()
         if let order {
             let everything = all || order.keptBytes >= TimeOrder.maxKeptBytes
-            order.release(encoder.out, &encoder.pieces, before: everything ? nil : order.horizon, via: ready, write: write)
+            order.release(encoder, before: everything ? nil : order.horizon, via: ready, write: write)
         } else {
             write(encoder.out)
         }
+        flushAt = max(1 << 16, 2 * (order?.keptBytes ?? 0))
     }
 
     private func write(_ b: TraceBuffer) {

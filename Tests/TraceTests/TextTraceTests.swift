@@ -58,6 +58,17 @@ final class TextTraceTests: XCTestCase {
         XCTAssertEqual(times, times.sorted())
     }
 
+    /// A time column repeated is the last one's bytes again: each as `TextFormatter` writes it alone.
+    func testTimeColumnsAcrossTheirWidthsSayTheirTime() throws {
+        var out = ""
+        let w = TraceWriter(format: .text, sink: { out += $0 })
+        let times: [UInt64] = [0, 0, 7, 999_999, 1_000_000, 1_000_000, 1_004_652, 1_999_999, 2_000_000, 12_345_678, 12_399_999,
+                               999_999_999_999, 1_000_000_000_000, 1_000_000_000_001, 1_000_000_000_001, UInt64.max]
+        for t in times { w.recordPSCI(vcpu: 0, time: t, call: "HVC PSCI_VERSION", power: nil) }
+        w.finish()
+        XCTAssertEqual(out.split(separator: "\n").map(String.init), times.map { TextFormatter.line(.psci(vcpu: 0, time: $0, call: "HVC PSCI_VERSION")) })
+    }
+
     /// The writer numbers the strings of exits and PSCI calls up to a limit
     /// (details naming values can be many): past it, events go with their
     /// strings. Either way, and whether an exit comes as plain values or as

@@ -75,7 +75,7 @@ public final class Meter {
     /// The counts since the last take.
     public var counts: OperationCounts { isEnabled ? view.counts : OperationCounts() }
 
-    @inlinable var view: CountsView {
+    @inlinable @inline(__always) var view: CountsView {
         CountsView(table: UnsafeMutableBufferPointer(start: table, count: OperationCounts.size), counted: (counted[0], counted[1]),
                    hardware: hardware, hardwareCounted: (hardwareCounted[0], hardwareCounted[1]), hardwareCell: hardwareCell)
     }

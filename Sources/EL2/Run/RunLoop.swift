@@ -150,9 +150,12 @@ extension Processor {
 
     /// Advances virtual time by the modelled cycles of an exit (the ledger's price).
     public func advanceClock(cycles: UInt64) {
-        clock.advance(cycles: cycles)
+        // The clock synced once, as its setter would leave it (`clock`).
+        syncClock()
+        storedClock.advance(cycles: cycles)
+        updateGate()
         // Exits advance time too: a guest that only exits still meets the limit.
-        if clock.cycles >= maxCycles { requestStop(.virtualTimeLimit(maxCycles)) }
+        if storedClock.cycles >= maxCycles { requestStop(.virtualTimeLimit(maxCycles)) }
     }
 
     /// Advances virtual time to `cycles` (a blocked vCPU waking later).

@@ -24,6 +24,8 @@ public final class Meter {
     @usableFromInline let isEnabled: Bool
     /// `OperationCounts.width`, held here: a stored static would be checked for initialisation at every use.
     @usableFromInline let width = OperationCounts.width
+    /// `OperationCounts.size`, held here for the same reason.
+    @usableFromInline let size = OperationCounts.size
 
     /// `hardware` prices the PE's operations, by their number.
     public init(enabled: Bool = true, hardware operations: [PricedOperation] = []) {
@@ -75,8 +77,8 @@ public final class Meter {
     /// The counts since the last take.
     public var counts: OperationCounts { isEnabled ? view.counts : OperationCounts() }
 
-    @inlinable var view: CountsView {
-        CountsView(table: UnsafeMutableBufferPointer(start: table, count: OperationCounts.size), counted: (counted[0], counted[1]),
+    @inlinable @inline(__always) var view: CountsView {
+        CountsView(table: UnsafeMutableBufferPointer(start: table, count: size), counted: (counted[0], counted[1]),
                    hardware: hardware, hardwareCounted: (hardwareCounted[0], hardwareCounted[1]), hardwareCell: hardwareCell)
     }
 

@@ -75,6 +75,7 @@ public final class VCPU: OperationCounter {
     /// Reads ESR_EL2, FAR_EL2 and HPFAR_EL2 for the handlers.
     /// KVM's __populate_fault_info: ESR_EL2 on every exit; FAR_EL2 and
     /// HPFAR_EL2 only for a stage-2 abort, the exits that define them.
+    @inline(__always)
     func readFaultState() {
         esr = ExceptionSyndrome(raw: cpu.read(regs.esr))
         // By the raw class: `ec` builds the enum, a switch, on every exit.

@@ -290,14 +290,14 @@ public final class Engine {
     /// An exception Unicorn raised (QEMU's EXCP_* number).
     @discardableResult
     public func onInterrupt(_ body: @escaping (_ intno: UInt32) -> Void) throws -> Handle {
-        let box = Box<(UInt32) -> Void> { [unowned(unsafe) self] intno in
-            self.blockEndsAfterHook = true
-            body(intno)
-            self.blockEndsAfterHook = false
-        }
+        let box = InterruptHookBox(engine: self, body: body)
         let cb: @convention(c) (OpaquePointer?, UInt32, UnsafeMutableRawPointer?) -> Void = { _, intno, ud in
-            // A guaranteed reference: no retain of the box per exception.
-            Unmanaged<Box<(UInt32) -> Void>>.fromOpaque(ud!)._withUnsafeGuaranteedRef { $0.body(intno) }
+            // A guaranteed reference: no retain of the box per exception; the body called directly, no wrapping closure.
+            Unmanaged<InterruptHookBox>.fromOpaque(ud!)._withUnsafeGuaranteedRef { b in
+                b.engine.blockEndsAfterHook = true
+                b.body(intno)
+                b.engine.blockEndsAfterHook = false
+            }
         }
         return try add(UC_HOOK_INTR.rawValue, unsafeBitCast(cb, to: UnsafeMutableRawPointer.self), box, 1, 0)
     }
@@ -470,6 +470,12 @@ public final class Engine {
 final class Box<T> {
     let body: T
     init(_ body: T) { self.body = body }
+}
+
+final class InterruptHookBox {
+    unowned(unsafe) let engine: Engine
+    let body: (UInt32) -> Void
+    init(engine: Engine, body: @escaping (UInt32) -> Void) { self.engine = engine; self.body = body }
 }
 
 final class CodeHookBox {

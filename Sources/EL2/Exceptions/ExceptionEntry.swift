@@ -39,6 +39,7 @@ extension Processor {
         engine.readPSTATEAndPC()
     }
 
+    @inline(__always)
     private func enterEL2(elr: UInt64, resumePC: UInt64) {
         willPerform(.trapToEL2)
         count(.trapToEL2)

@@ -29,6 +29,13 @@ struct RegisterRouting {
         /// For EL1 registers (reached directly, redirected-when-E2H-is-clear, or
         /// through an *_EL12 alias): the slot in `Processor.el1Known`, or -1.
         @usableFromInline var knownSlot: Int8 = -1
+
+        @inlinable
+        init(kind: Kind, el2Slot: Int8 = -1, knownSlot: Int8 = -1) {
+            self.kind = kind
+            self.el2Slot = el2Slot
+            self.knownSlot = knownSlot
+        }
     }
 
     /// The page of each (op0, op1, CRn); page 0 holds only plain EL1 registers.
@@ -73,6 +80,9 @@ struct RegisterRouting {
         self.pageOf.initialize(from: pageOf, count: pageOf.count)
         self.pages = .allocate(capacity: pages.count)
         self.pages.initialize(from: pages, count: pages.count)
+        for h in SystemRegisterHandle.spelledOut {
+            precondition(h.entry == entry(h.register), "register routing: the spelled-out handle of \(h.register) is not the table's")
+        }
     }
 
     private static func classify(_ r: SystemRegister) -> Entry {
@@ -118,6 +128,46 @@ public struct SystemRegisterHandle: Sendable {
     init(_ r: SystemRegister, _ routing: RegisterRouting) {
         register = r
         entry = routing.entry(r)
+    }
+
+    @inlinable
+    init(_ r: SystemRegister, _ e: RegisterRouting.Entry) {
+        register = r
+        entry = e
+    }
+}
+
+/// The registers the world switch names on every exit, their routing spelled
+/// out as constants so that an access through one folds to its path at
+/// compile time. `RegisterRouting` checks each against its table when built.
+extension SystemRegisterHandle {
+    @inlinable public static var elrEL2: Self { Self(.ELR_EL2, .init(kind: .el2, el2Slot: 10)) }
+    @inlinable public static var spsrEL2: Self { Self(.SPSR_EL2, .init(kind: .el2, el2Slot: 9)) }
+    @inlinable public static var esrEL2: Self { Self(.ESR_EL2, .init(kind: .el2, el2Slot: 11)) }
+    @inlinable public static var farEL2: Self { Self(.FAR_EL2, .init(kind: .el2, el2Slot: 12)) }
+    @inlinable public static var hpfarEL2: Self { Self(.HPFAR_EL2, .init(kind: .el2, el2Slot: 13)) }
+    @inlinable public static var hcrEL2: Self { Self(.HCR_EL2, .init(kind: .el2, el2Slot: 0)) }
+    @inlinable public static var mdcrEL2: Self { Self(.MDCR_EL2, .init(kind: .el2, el2Slot: 2)) }
+    @inlinable public static var cptrEL2: Self { Self(.CPTR_EL2, .init(kind: .el2, el2Slot: 3)) }
+    @inlinable public static var vttbrEL2: Self { Self(.VTTBR_EL2, .init(kind: .el2, el2Slot: 7)) }
+    @inlinable public static var vbarEL2: Self { Self(.VBAR_EL2, .init(kind: .el2, el2Slot: 15)) }
+    @inlinable public static var cntvoffEL2: Self { Self(.CNTVOFF_EL2, .init(kind: .el2, el2Slot: 19)) }
+    // With E2H, from EL2, these reach ELR/SPSR/CPTR/VBAR_EL2.
+    @inlinable public static var elrEL1: Self { Self(.ELR_EL1, .init(kind: .el1Redirected, el2Slot: 10, knownSlot: 17)) }
+    @inlinable public static var spsrEL1: Self { Self(.SPSR_EL1, .init(kind: .el1Redirected, el2Slot: 9, knownSlot: 18)) }
+    @inlinable public static var cpacrEL1: Self { Self(.CPACR_EL1, .init(kind: .el1Redirected, el2Slot: 3, knownSlot: 1)) }
+    @inlinable public static var vbarEL1: Self { Self(.VBAR_EL1, .init(kind: .el1Redirected, el2Slot: 15, knownSlot: 10)) }
+    @inlinable public static var mdscrEL1: Self { Self(.MDSCR_EL1, .init(kind: .el1, knownSlot: 19)) }
+    @inlinable public static var cntvCtlEL0: Self { Self(.CNTV_CTL_EL0, .init(kind: .timer)) }
+    @inlinable public static var cntvCvalEL0: Self { Self(.CNTV_CVAL_EL0, .init(kind: .timer)) }
+    @inlinable public static var ichHCREL2: Self { Self(.ICH_HCR_EL2, .init(kind: .ich)) }
+    @inlinable public static var ichELRSREL2: Self { Self(.ICH_ELRSR_EL2, .init(kind: .ich)) }
+    @inlinable public static var ichVMCREL2: Self { Self(.ICH_VMCR_EL2, .init(kind: .ich)) }
+
+    static var spelledOut: [Self] {
+        [.elrEL2, .spsrEL2, .esrEL2, .farEL2, .hpfarEL2, .hcrEL2, .mdcrEL2, .cptrEL2, .vttbrEL2, .vbarEL2,
+         .cntvoffEL2, .elrEL1, .spsrEL1, .cpacrEL1, .vbarEL1, .mdscrEL1, .cntvCtlEL0, .cntvCvalEL0,
+         .ichHCREL2, .ichELRSREL2, .ichVMCREL2]
     }
 }
 

@@ -1,20 +1,30 @@
 import AArch64
 import EL2
 
-/// The system registers the world switch names on every exit, routed once
-/// (`SystemRegisterHandle`): each access is still an MRS or MSR, counted as
-/// any other, but skips the routing table.
+/// The system registers the world switch names on every exit, routed at
+/// compile time (`SystemRegisterHandle`'s constants): each access is still an
+/// MRS or MSR, counted as any other, but folds to its path.
 struct ExitRegisters {
-    let elrEL2 = SystemRegisterHandle(.ELR_EL2), spsrEL2 = SystemRegisterHandle(.SPSR_EL2)
+    var elrEL2: SystemRegisterHandle { .elrEL2 }
+    var spsrEL2: SystemRegisterHandle { .spsrEL2 }
     /// With E2H, these encodings reach ELR_EL2/SPSR_EL2 from EL2.
-    let elrEL1 = SystemRegisterHandle(.ELR_EL1), spsrEL1 = SystemRegisterHandle(.SPSR_EL1)
-    let esr = SystemRegisterHandle(.ESR_EL2), far = SystemRegisterHandle(.FAR_EL2), hpfar = SystemRegisterHandle(.HPFAR_EL2)
-    let hcr = SystemRegisterHandle(.HCR_EL2), cptr = SystemRegisterHandle(.CPTR_EL2), mdcr = SystemRegisterHandle(.MDCR_EL2)
-    let vbarEL2 = SystemRegisterHandle(.VBAR_EL2), vttbr = SystemRegisterHandle(.VTTBR_EL2)
-    let cpacrEL1 = SystemRegisterHandle(.CPACR_EL1), vbarEL1 = SystemRegisterHandle(.VBAR_EL1)
-    let mdscr = SystemRegisterHandle(.MDSCR_EL1)
-    let cntvCtl = SystemRegisterHandle(.CNTV_CTL_EL0), cntvCval = SystemRegisterHandle(.CNTV_CVAL_EL0)
-    let cntvoff = SystemRegisterHandle(.CNTVOFF_EL2)
-    let ichHCR = SystemRegisterHandle(.ICH_HCR_EL2), ichELRSR = SystemRegisterHandle(.ICH_ELRSR_EL2)
-    let ichVMCR = SystemRegisterHandle(.ICH_VMCR_EL2)
+    var elrEL1: SystemRegisterHandle { .elrEL1 }
+    var spsrEL1: SystemRegisterHandle { .spsrEL1 }
+    var esr: SystemRegisterHandle { .esrEL2 }
+    var far: SystemRegisterHandle { .farEL2 }
+    var hpfar: SystemRegisterHandle { .hpfarEL2 }
+    var hcr: SystemRegisterHandle { .hcrEL2 }
+    var cptr: SystemRegisterHandle { .cptrEL2 }
+    var mdcr: SystemRegisterHandle { .mdcrEL2 }
+    var vbarEL2: SystemRegisterHandle { .vbarEL2 }
+    var vttbr: SystemRegisterHandle { .vttbrEL2 }
+    var cpacrEL1: SystemRegisterHandle { .cpacrEL1 }
+    var vbarEL1: SystemRegisterHandle { .vbarEL1 }
+    var mdscr: SystemRegisterHandle { .mdscrEL1 }
+    var cntvCtl: SystemRegisterHandle { .cntvCtlEL0 }
+    var cntvCval: SystemRegisterHandle { .cntvCvalEL0 }
+    var cntvoff: SystemRegisterHandle { .cntvoffEL2 }
+    var ichHCR: SystemRegisterHandle { .ichHCREL2 }
+    var ichELRSR: SystemRegisterHandle { .ichELRSREL2 }
+    var ichVMCR: SystemRegisterHandle { .ichVMCREL2 }
 }

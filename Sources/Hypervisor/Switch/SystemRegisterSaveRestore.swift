@@ -62,6 +62,7 @@ enum SystemRegisterSaveRestore {
 
     /// Guest exit state the handlers need: ELR_EL2/SPSR_EL2 (the guest PC and
     /// PSTATE). `viaEL1`: with E2H, through the ELR_EL1/SPSR_EL1 encodings.
+    @inline(__always)
     static func saveReturnState(_ vcpu: VCPU, into ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
         // Branches, not a handle picked by `?:`: Swift builds a picked handle byte by byte.
@@ -70,6 +71,7 @@ enum SystemRegisterSaveRestore {
         vcpu.storeMemory(2) { ctx.pc = pc; ctx.pstate = pstate }
     }
 
+    @inline(__always)
     static func restoreReturnState(_ vcpu: VCPU, from ctx: inout CPUContext, viaEL1: Bool = false) {
         let cpu = vcpu.cpu
         let (pc, pstate) = vcpu.loadMemory(2) { (ctx.pc, ctx.pstate) }

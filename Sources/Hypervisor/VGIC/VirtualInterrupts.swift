@@ -64,6 +64,8 @@ extension VirtualMachine {
     /// lets through (enabled, their group enabled) into free list registers of
     /// its saved vGIC state; a forwarded timer interrupt whose line has dropped
     /// is withdrawn instead (TimerLine.swift). Runs while the vCPU is not loaded.
+    /// Inline up to the queue's walk: on most exits nothing is queued.
+    @inline(__always)
     func flush(_ vcpu: VCPU) {
         resampleTimerListRegisters(vcpu)
         resampleDeviceLines(vcpu)
@@ -72,6 +74,11 @@ extension VirtualMachine {
             vcpu.finishFlush(underflow: false)
             return
         }
+        flushQueue(vcpu)
+    }
+
+    @inline(never)
+    private func flushQueue(_ vcpu: VCPU) {
         var kept: [VCPU.PendingInterrupt] = []
         let now = vcpu.cpu.clock.cycles
         for p in vcpu.pendingInterrupts {

@@ -68,6 +68,7 @@ final class VHESwitch: WorldSwitch {
         enterGuest(vcpu)
     }
 
+    @inline(__always)
     private func enterGuest(_ vcpu: VCPU) {
         let cpu = vcpu.cpu
         activateTraps(cpu, vcpu)
@@ -79,12 +80,14 @@ final class VHESwitch: WorldSwitch {
     }
 
     /// __activate_traps (VHE): the guest's HCR_EL2 (E2H kept, TGE clear), CPACR_EL1 (CPTR_EL2), hyp vectors.
+    @inline(__always)
     private func activateTraps(_ cpu: Processor, _ vcpu: VCPU) {
         cpu.write(vcpu.regs.hcr, vcpu.hcr.union(.E2H).rawValue)
         cpu.write(vcpu.regs.cpacrEL1, CPACR.FPEN)
         cpu.write(vcpu.regs.vbarEL1, VCPU.hypVectors)
     }
 
+    @inline(__always)
     private func deactivateTraps(_ cpu: Processor, _ vcpu: VCPU) {
         cpu.write(vcpu.regs.hcr, hostHCR.rawValue)
         cpu.write(vcpu.regs.cpacrEL1, CPACR.FPEN)
